@@ -1,0 +1,187 @@
+"""Firms: numeric state in columns owned by the model, and a thin Mesa agent over each row.
+
+The phases of the model run vectorised over :class:`FirmTable` columns; a :class:`Firm` agent
+reads its row for the rare logic that is truly individual (partner choice, inspection in the
+browser view). Entry appends rows, exit compacts them; ``FirmTable.row_of`` stays consistent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.sectors import N_SECTORS
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+#: Column name -> (dtype, meaning and unit). Money is USD m; flows are per quarter.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "country": ("i1", "0 = AZ, 1 = BY"),
+    "sector": ("i1", "index into sim.sectors.SECTORS"),
+    "state_owned": ("?", "state-owned enterprise"),
+    "born": ("i4", "quarter of entry (negative: before the run)"),
+    "spinoff": ("?", "founded as a university or technopark spin-off"),
+    "employees": ("f8", "workers"),
+    "skill": ("f8", "workforce skill index 0-1"),
+    "capital": ("f8", "installed equipment, USD m"),
+    "tech": ("f8", "capital-weighted technology generation of equipment, 3-6"),
+    "equip_age": ("f8", "capital-weighted equipment age, quarters"),
+    "process": ("f8", "process efficiency multiplier from process innovations"),
+    "quality": ("f8", "product quality index 0-1"),
+    "mgmt": ("f8", "management quality index 0-1"),
+    "delivery": ("f8", "delivery discipline as a supplier, 0-1"),
+    "absorptive": ("f8", "absorptive capacity 0-1"),
+    "knowledge": ("f8", "knowledge level (sum over fields)"),
+    "cash": ("f8", "cash, USD m (>= 0)"),
+    "debt": ("f8", "debt, USD m (>= 0)"),
+    "rd_intensity": ("f8", "planned R&D spending / sales"),
+    "project_start": ("i4", "quarter the current product project started, -1 if none"),
+    "project_progress": ("f8", "progress of the current product project, 0-1"),
+    "exp_partner": ("?", "serves the partner country's market"),
+    "exp_third": ("?", "serves third-country markets"),
+    "park": ("i4", "index of the park the firm resides in, -1 if none"),
+    "park_since": ("i4", "quarter of admission to the park"),
+    "supported_until": ("i4", "last quarter counted as receiving budget-funded support"),
+    "loss_quarters": ("i4", "consecutive quarters with a loss"),
+    "innovated": ("?", "innovated this quarter"),
+    "relief_profit": ("f8", "share of profit tax forgiven this quarter"),
+    "relief_vat": ("f8", "share of VAT forgiven this quarter"),
+    "relief_property": ("f8", "share of property tax forgiven this quarter"),
+    "relief_import_vat": ("f8", "share of import VAT on equipment forgiven this quarter"),
+    "grant": ("f8", "grant received this quarter for investment, USD m"),
+    "fdi": ("f8", "foreign direct investment received this quarter, USD m"),
+    "investment": ("f8", "investment spending this quarter, USD m"),
+    "sales_home": ("f8", "sales on the home market, USD m"),
+    "sales_partner": ("f8", "sales to the partner country, USD m"),
+    "sales_third": ("f8", "sales to third countries, USD m"),
+    "sales_b2b": ("f8", "sales to buyers along supply ties, USD m"),
+    "sales_total": ("f8", "all sales, USD m"),
+    "value_added": ("f8", "sales minus material inputs, USD m"),
+    "inputs_total": ("f8", "material inputs bought, USD m"),
+    "inputs_domestic": ("f8", "inputs bought from cluster suppliers, USD m"),
+    "profit": ("f8", "profit before tax, USD m"),
+    "net_income": ("f8", "profit after profit tax, USD m"),
+    "tax_paid": ("f8", "taxes paid this quarter, USD m"),
+    "rd_spend": ("f8", "R&D spending this quarter, USD m"),
+    "productivity": ("f8", "output per worker-quarter, USD m"),
+    "capacity": ("f8", "output capacity this quarter, USD m at reference prices"),
+    "demand": ("f8", "demand before the capacity limit, USD m at reference prices"),
+    "markup": ("f8", "markup over unit cost"),
+    "base_home": ("f8", "last quarter's home-market sales, the base of its market share"),
+    "base_partner": ("f8", "last quarter's sales in the partner country"),
+    "base_third": ("f8", "last quarter's sales in third countries"),
+    "price": ("f8", "ex-works price relative to the reference price"),
+    "input_quality": ("f8", "quality of the inputs it bought last quarter, 0-1"),
+    "input_delivery": ("f8", "delivery discipline of its inputs last quarter, 0-1"),
+}
+#: Two-dimensional columns: knowledge by field (one field per sector).
+#: Investment pipeline: equipment value (and value x technology) arriving in k quarters.
+PIPELINE = 8
+MATRIX_COLUMNS: dict[str, int] = {"kfield": N_SECTORS, "pipe_k": PIPELINE, "pipe_tk": PIPELINE}
+
+
+class FirmTable:
+    """Column store of firm state. Row ``i`` belongs to the firm with id ``ids[i]``."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.n = 0
+        self._cap = max(capacity, 16)
+        self._data = {k: np.zeros(self._cap, dtype=dt) for k, (dt, _) in COLUMNS.items()}
+        for k, width in MATRIX_COLUMNS.items():
+            self._data[k] = np.zeros((self._cap, width))
+        self._ids = np.zeros(self._cap, dtype=np.int64)
+        self._row: dict[int, int] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """A writable view of column ``name`` over the live rows."""
+        return self._data[name][: self.n]
+
+    def __setitem__(self, name: str, values: np.ndarray | float) -> None:
+        self._data[name][: self.n] = values
+
+    col = __getitem__
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Agent unique ids of the live rows."""
+        return self._ids[: self.n]
+
+    def row_of(self, firm_id: int) -> int:
+        """Row index of a firm id."""
+        return self._row[firm_id]
+
+    def is_sme(self) -> np.ndarray:
+        """Small and medium enterprises: fewer than 250 workers and not state-owned."""
+        return (self["employees"] < 250) & ~self["state_owned"]
+
+    def append(self, ids: np.ndarray, values: dict[str, np.ndarray | float]) -> np.ndarray:
+        """Add rows for new firms; unspecified columns are zero. Returns the new row indices."""
+        k = len(ids)
+        if self.n + k > self._cap:
+            self._grow(self.n + k)
+        rows = np.arange(self.n, self.n + k)
+        for name, arr in self._data.items():
+            arr[rows] = values.get(name, 0)
+        self._ids[rows] = ids
+        self.n += k
+        self._row.update(zip(ids.tolist(), rows.tolist(), strict=True))
+        return rows
+
+    def remove(self, mask: np.ndarray) -> np.ndarray:
+        """Drop the rows where ``mask`` is true, keeping order. Returns the removed ids."""
+        gone = self.ids[mask].copy()
+        keep = ~mask
+        m = int(keep.sum())
+        for arr in self._data.values():
+            arr[:m] = arr[: self.n][keep]
+        self._ids[:m] = self._ids[: self.n][keep]
+        self.n = m
+        self._row = dict(zip(self.ids.tolist(), range(m), strict=True))
+        return gone
+
+    def _grow(self, need: int) -> None:
+        cap = max(need, 2 * self._cap)
+        for name, arr in self._data.items():
+            new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+            new[: self._cap] = arr
+            self._data[name] = new
+        ids = np.zeros(cap, dtype=np.int64)
+        ids[: self._cap] = self._ids
+        self._ids = ids
+        self._cap = cap
+
+
+class Firm(mesa.Agent):
+    """A firm: a thin agent whose state is one row of ``model.firms``."""
+
+    model: ClusterModel
+
+    @property
+    def row(self) -> int:
+        """This firm's row in the firm table."""
+        return self.model.firms.row_of(self.unique_id)
+
+    def get(self, column: str) -> float:
+        """Value of one column for this firm."""
+        return self.model.firms[column][self.row].item()
+
+    @property
+    def country(self) -> str:
+        """Country code, ``AZ`` or ``BY``."""
+        return ("AZ", "BY")[int(self.get("country"))]
+
+    @property
+    def employees(self) -> float:
+        """Number of workers."""
+        return self.get("employees")
+
+    @property
+    def tech(self) -> float:
+        """Technology generation of the firm's equipment."""
+        return self.get("tech")
+
+    def step(self) -> None:
+        """Firms act through the model's vectorised phases, not one by one."""

@@ -1,0 +1,71 @@
+"""The two governments: tax collection, policy spending and the fiscal account."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+class Government(mesa.Agent):
+    """Government of ``AZ`` or ``BY``.
+
+    It collects taxes, pays for its policies and books every cost, so that in every quarter
+    ``balance`` changes by exactly ``collected_this_step - spent_this_step``.
+
+    Attributes:
+        country: ``AZ`` or ``BY``.
+        tax: tax rates (profit_tax, vat, property_tax, import_vat_on_equipment).
+        admin_barrier: index 0-1 of administrative barriers.
+        balance: cumulative taxes collected minus policy spending, USD m.
+        spent_by_policy: cumulative spending per policy name, USD m.
+    """
+
+    model: ClusterModel
+
+    def __init__(self, model: ClusterModel, country: str, tax: dict[str, float],
+                 admin_barrier: float) -> None:
+        super().__init__(model)
+        self.country = country
+        self.tax = tax
+        self.admin_barrier = admin_barrier
+        self.balance = 0.0
+        self.spent_total = 0.0
+        self.collected_total = 0.0
+        self.foregone_total = 0.0
+        self.spent_by_policy: dict[str, float] = defaultdict(float)
+        self.spent_this_step = 0.0
+        self.collected_this_step = 0.0
+        self.foregone_this_step = 0.0
+
+    @property
+    def country_index(self) -> int:
+        """0 for AZ, 1 for BY."""
+        return 0 if self.country == "AZ" else 1
+
+    def start_quarter(self) -> None:
+        """Reset the per-quarter flows."""
+        self.spent_this_step = 0.0
+        self.collected_this_step = 0.0
+        self.foregone_this_step = 0.0
+
+    def spend(self, amount: float, policy: str) -> None:
+        """Book policy spending (USD m)."""
+        if amount < 0:
+            raise ValueError(f"negative spending {amount} booked by {policy}")
+        self.spent_this_step += amount
+        self.spent_total += amount
+        self.spent_by_policy[policy] += amount
+        self.balance -= amount
+
+    def collect(self, taxes: float, foregone: float) -> None:
+        """Book taxes collected and taxes forgiven by reliefs (USD m)."""
+        self.collected_this_step += taxes
+        self.collected_total += taxes
+        self.foregone_this_step += foregone
+        self.foregone_total += foregone
+        self.balance += taxes

@@ -1,0 +1,124 @@
+"""Industrial parks and technoparks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.network import add_tie
+from sim.sectors import SECTORS
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+RELIEFS = ("profit_relief", "vat_relief", "property_relief", "import_vat_relief")
+
+
+class Park(mesa.Agent):
+    """An industrial park or a technopark run by a single operator.
+
+    Attributes:
+        name: the park's name.
+        country: ``AZ`` or ``BY``.
+        kind: ``industrial`` or ``technopark``.
+        sector: focus sector key, or ``any``.
+        capacity: resident slots (model firms).
+        reliefs: share of each tax forgiven to residents (keys of ``RELIEFS``).
+        relief_quarters: how long a resident keeps the reliefs after admission.
+        services: 0-1 strength of operator services (shorter investment and product lags,
+            lower transaction costs in partner search).
+        host: unique id of the host university (technoparks), or -1.
+        min_rd_intensity: entry rule on innovative activity (technoparks).
+        index: position in ``model.parks``.
+    """
+
+    model: ClusterModel
+
+    def __init__(self, model: ClusterModel, name: str, country: str, kind: str, sector: str,
+                 capacity: int, reliefs: dict[str, float], relief_quarters: int,
+                 services: float, host: int = -1, min_rd_intensity: float = 0.0) -> None:
+        super().__init__(model)
+        self.name = name
+        self.country = country
+        self.kind = kind
+        self.sector = sector
+        self.capacity = capacity
+        self.reliefs = reliefs
+        self.relief_quarters = relief_quarters
+        self.services = services
+        self.host = host
+        self.min_rd_intensity = min_rd_intensity
+        self.index = -1
+
+    @property
+    def country_index(self) -> int:
+        """0 for AZ, 1 for BY."""
+        return 0 if self.country == "AZ" else 1
+
+    def residents(self) -> int:
+        """Number of firms currently resident."""
+        return int((self.model.firms["park"] == self.index).sum())
+
+    def free_slots(self) -> int:
+        """Slots still open."""
+        return max(self.capacity - self.residents(), 0)
+
+
+#: Chance per quarter that an eligible firm applies for residence (assumed).
+APPLY_RATE = 0.1
+
+
+def park_regimes(model: ClusterModel) -> None:
+    """Residents get their park's tax reliefs for the park's relief period, and its services
+    count as budget-funded organisational support."""
+    f = model.firms
+    resident = np.flatnonzero(f["park"] >= 0)
+    for name in ("relief_profit", "relief_vat", "relief_property", "relief_import_vat"):
+        f[name] = 0.0
+    if resident.size == 0:
+        return
+    for park in model.parks:
+        mine = resident[f["park"][resident] == park.index]
+        if mine.size == 0:
+            continue
+        within = model.steps - f["park_since"][mine] < park.relief_quarters
+        for relief in RELIEFS:
+            column = "relief_" + relief.removesuffix("_relief")
+            f[column][mine] = np.where(within, park.reliefs[relief], 0.0)
+        f["supported_until"][mine] = model.steps
+
+
+def admit_residents(model: ClusterModel) -> int:
+    """Park operators admit applicants to free slots. Technoparks require innovative activity
+    (R&D intensity or a spin-off) and prefer knowledge; industrial parks prefer their focus
+    sector and larger capacity. Returns the number admitted."""
+    f, rng = model.firms, model.rng
+    admitted = 0
+    for park in model.parks:
+        slots = park.free_slots()
+        if slots == 0:
+            continue
+        ok = (f["park"] < 0) & (f["country"] == park.country_index) & (rng.random(f.n)
+                                                                      < APPLY_RATE)
+        if park.kind == "technopark":
+            ok &= (f["rd_intensity"] >= park.min_rd_intensity) | f["spinoff"]
+            merit = f["knowledge"] * (1.0 + f["spinoff"])
+        else:
+            if park.sector in SECTORS:
+                ok &= f["sector"] == list(SECTORS).index(park.sector)
+            merit = f["capacity"] * f["tech"]
+        applicants = np.flatnonzero(ok)
+        if applicants.size == 0:
+            continue
+        chosen = applicants[np.argsort(-merit[applicants], kind="stable")[:slots]]
+        f["park"][chosen] = park.index
+        f["park_since"][chosen] = model.steps
+        for row in chosen.tolist():
+            firm_id = int(f.ids[row])
+            add_tie(model, firm_id, park.unique_id, "residency", strength=1.0)
+            if park.host >= 0 and not model.graph.has_edge(firm_id, park.host):
+                add_tie(model, firm_id, park.host, "education")
+        admitted += len(chosen)
+    return admitted

@@ -1,0 +1,40 @@
+"""Country data: values with their sources, from ``sim/data/countries.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).parent / "data" / "countries.toml"
+COUNTRIES = ("AZ", "BY")
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    with DATA_FILE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def country_values(code: str) -> dict[str, float]:
+    """Numeric values for one country (``AZ`` or ``BY``), without their sources."""
+    return {k: v["value"] for k, v in _raw()[code].items() if isinstance(v, dict)}
+
+
+def country_sources(code: str) -> dict[str, str]:
+    """The source of every numeric value for one country."""
+    return {k: v["source"] for k, v in _raw()[code].items() if isinstance(v, dict)}
+
+
+def baseline_parks() -> list[dict[str, Any]]:
+    """Parks that exist at the start of every run, values without sources."""
+    return [
+        {k: (v["value"] if isinstance(v, dict) else v) for k, v in park.items()}
+        for park in _raw()["parks"]
+    ]
+
+
+def country_code(index: int) -> str:
+    """Country code of an integer country index (0 = AZ, 1 = BY)."""
+    return COUNTRIES[index]

@@ -1,0 +1,321 @@
+"""Indicators: declared once, computed from the firm columns every step.
+
+The first nine groups are the report's effectiveness indicators (section 6 of the source report,
+listed in the project's mission); the rest describe the economy, the budget and the network.
+Every indicator is computed per country (``AZ``, ``BY``) and for both together (``JOINT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from sim.sectors import SECTORS
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+Direction = Literal["higher", "lower", "info"]
+COUNTRY_KEYS = ("AZ", "BY", "JOINT")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """Declaration of one indicator.
+
+    Attributes:
+        name: column name in the indicators table.
+        label: short human-readable title for tables and plots.
+        unit: unit of the value.
+        direction: whether a higher value is better, lower is better, or neither.
+        report_item: number (1-9) of the report's effectiveness indicator it measures, 0 if none.
+        compute: function ``(model, mask, country_key) -> float`` over the firms in ``mask``.
+    """
+
+    name: str
+    label: str
+    unit: str
+    direction: Direction
+    report_item: int
+    compute: Callable[[ClusterModel, np.ndarray, str], float]
+
+
+def _safe_div(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else 0.0
+
+
+def _yoy(series: list[float]) -> float:
+    """Year-on-year growth in percent of a quarterly series (last 4 quarters vs the 4 before)."""
+    if len(series) < 8:
+        return 0.0
+    recent, before = sum(series[-4:]), sum(series[-8:-4])
+    return 100.0 * (recent / before - 1.0) if before > 0 else 0.0
+
+
+def _hist(model: ClusterModel, key: str, name: str) -> list[float]:
+    return model.history[key][name]
+
+
+def _flow_weighted(model: ClusterModel, key: str, attr: str) -> float:
+    """Mean of a supplier attribute over supply flows bought by the firms of ``key``."""
+    flows = model.supply_flows
+    if flows is None or flows.size == 0:
+        return 0.0
+    buyer_country = flows.buyer_country
+    sel = slice(None) if key == "JOINT" else buyer_country == (0 if key == "AZ" else 1)
+    w = flows.value[sel]
+    if w.sum() <= 0:
+        return 0.0
+    return float(np.average(getattr(flows, attr)[sel], weights=w))
+
+
+def _sum(col: str) -> Callable[[ClusterModel, np.ndarray, str], float]:
+    def compute(model: ClusterModel, mask: np.ndarray, key: str) -> float:
+        return float(model.firms.col(col)[mask].sum())
+
+    compute.__name__ = f"sum_{col}"
+    return compute
+
+
+def _support_share(model, mask, key):
+    recent = model.firms.col("supported_until")[mask] >= model.steps
+    return _safe_div(recent.sum(), mask.sum())
+
+
+def _labour_productivity(model, mask, key):
+    f = model.firms
+    return 1000.0 * _safe_div(f.col("value_added")[mask].sum(), f.col("employees")[mask].sum())
+
+
+def _productivity_growth(model, mask, key):
+    va, emp = _hist(model, key, "value_added"), _hist(model, key, "employment")
+    if len(va) < 8:
+        return 0.0
+    now = _safe_div(sum(va[-4:]), sum(emp[-4:]))
+    before = _safe_div(sum(va[-8:-4]), sum(emp[-8:-4]))
+    return 100.0 * (now / before - 1.0) if before > 0 else 0.0
+
+
+def _investment_growth(model, mask, key):
+    return _yoy(_hist(model, key, "investment"))
+
+
+def _fdi_share(model, mask, key):
+    f = model.firms
+    return _safe_div(f.col("fdi")[mask].sum(), f.col("investment")[mask].sum())
+
+
+def _equipment_generation(model, mask, key):
+    f = model.firms
+    k = f.col("capital")[mask]
+    return float(np.average(f.col("tech")[mask], weights=k)) if k.sum() > 0 else 0.0
+
+
+def _equipment_age(model, mask, key):
+    f = model.firms
+    k = f.col("capital")[mask]
+    return float(np.average(f.col("equip_age")[mask], weights=k)) / 4.0 if k.sum() > 0 else 0.0
+
+
+def _sector_output(sector: int):
+    def compute(model, mask, key):
+        f = model.firms
+        return float(f.col("sales_total")[mask & (f.col("sector") == sector)].sum())
+
+    return compute
+
+
+def _sector_exports(sector: int):
+    def compute(model, mask, key):
+        f = model.firms
+        sel = mask & (f.col("sector") == sector)
+        return float(f.col("sales_partner")[sel].sum() + f.col("sales_third")[sel].sum())
+
+    return compute
+
+
+def _tech_exports(model, mask, key):
+    f = model.firms
+    return float(f.col("sales_partner")[mask].sum() + f.col("sales_third")[mask].sum())
+
+
+def _export_share(model, mask, key):
+    f = model.firms
+    return _safe_div(_tech_exports(model, mask, key), f.col("sales_total")[mask].sum())
+
+
+def _time_to_market(model, mask, key):
+    """Mean quarters from project start to launch, over launches in the last 8 quarters."""
+    launches = model.launch_log[key]
+    recent = [d for step, d in launches if step > model.steps - 8]
+    return float(np.mean(recent)) if recent else float("nan")
+
+
+def _products_launched(model, mask, key):
+    return float(sum(1 for step, _ in model.launch_log[key] if step == model.steps))
+
+
+def _supplier_delivery(model, mask, key):
+    return _flow_weighted(model, key, "delivery")
+
+
+def _input_quality(model, mask, key):
+    return _flow_weighted(model, key, "quality")
+
+
+def _supplier_competitiveness(model, mask, key):
+    f = model.firms
+    return _safe_div(f.col("inputs_domestic")[mask].sum(), f.col("inputs_total")[mask].sum())
+
+
+def _sme_count(model, mask, key):
+    return float((mask & model.firms.is_sme()).sum())
+
+
+def _sme_employment_share(model, mask, key):
+    f = model.firms
+    emp = f.col("employees")
+    return _safe_div(emp[mask & f.is_sme()].sum(), emp[mask].sum())
+
+
+def _rd_intensity(model, mask, key):
+    f = model.firms
+    return 100.0 * _safe_div(f.col("rd_spend")[mask].sum(), f.col("sales_total")[mask].sum())
+
+
+def _gov(attr: str):
+    def compute(model, mask, key):
+        govs = model.governments.values() if key == "JOINT" else [model.governments[key]]
+        return float(sum(getattr(g, attr) for g in govs))
+
+    return compute
+
+
+def _net(attr: str):
+    def compute(model, mask, key):
+        return float(model.network_stats[key][attr])
+
+    return compute
+
+
+def _count_events(kind: str):
+    def compute(model, mask, key):
+        return float(model.events[key][kind])
+
+    return compute
+
+
+_I = Indicator
+INDICATORS: dict[str, Indicator] = {
+    i.name: i
+    for i in [
+        # 1. share of enterprises receiving budget-funded organisational support
+        _I("support_share", "Firms receiving support", "share", "higher", 1, _support_share),
+        # 2. labour productivity and its growth rate
+        _I("productivity_growth", "Labour productivity growth", "% y/y", "higher", 2,
+           _productivity_growth),
+        _I("labour_productivity", "Labour productivity", "USD k per worker-quarter", "higher", 2,
+           _labour_productivity),
+        # 3. investment, its growth rate, and foreign direct investment
+        _I("investment_growth", "Investment growth", "% y/y", "higher", 3, _investment_growth),
+        _I("investment", "Investment", "USD m/quarter", "higher", 3, _sum("investment")),
+        _I("fdi", "Foreign direct investment", "USD m/quarter", "higher", 3, _sum("fdi")),
+        _I("fdi_share", "FDI share of investment", "share", "info", 3, _fdi_share),
+        # 4. novelty of technological equipment
+        _I("equipment_generation", "Equipment technology generation", "generation (3-6)",
+           "higher", 4, _equipment_generation),
+        _I("equipment_age", "Equipment age", "years", "lower", 4, _equipment_age),
+        # 5. volume and structure of tech products produced and sold
+        _I("tech_output", "Tech products sold", "USD m/quarter", "higher", 5, _sum("sales_total")),
+        *[
+            _I(f"output_{s}", f"Sales: {label}", "USD m/quarter", "info", 5, _sector_output(k))
+            for k, (s, label) in enumerate(SECTORS.items())
+        ],
+        # 6. volume and structure of tech exports
+        _I("tech_exports", "Tech exports", "USD m/quarter", "higher", 6, _tech_exports),
+        _I("exports_partner", "Exports to partner country", "USD m/quarter", "higher", 6,
+           _sum("sales_partner")),
+        _I("exports_third", "Exports to third countries", "USD m/quarter", "higher", 6,
+           _sum("sales_third")),
+        _I("export_share", "Export share of sales", "share", "higher", 6, _export_share),
+        *[
+            _I(f"exports_{s}", f"Exports: {label}", "USD m/quarter", "info", 6, _sector_exports(k))
+            for k, (s, label) in enumerate(SECTORS.items())
+        ],
+        # 7. time to master new technological products
+        _I("time_to_market", "Time to master new products", "quarters", "lower", 7,
+           _time_to_market),
+        _I("products_launched", "New products launched", "per quarter", "higher", 7,
+           _products_launched),
+        # 8. suppliers' competitiveness and delivery discipline
+        _I("supplier_competitiveness", "Inputs from domestic cluster suppliers", "share",
+           "higher", 8, _supplier_competitiveness),
+        _I("supplier_delivery", "Supplier delivery discipline", "index 0-1", "higher", 8,
+           _supplier_delivery),
+        # 9. quality and technological level of supplied materials
+        _I("input_quality", "Quality of supplied inputs", "index 0-1", "higher", 9,
+           _input_quality),
+        # the economy
+        _I("employment", "Employment", "workers", "info", 0, _sum("employees")),
+        _I("firms", "Firms", "count", "info", 0, lambda m, mask, k: float(mask.sum())),
+        _I("smes", "SMEs", "count", "info", 0, _sme_count),
+        _I("sme_employment_share", "SME share of employment", "share", "info", 0,
+           _sme_employment_share),
+        _I("rd_intensity", "R&D spending / sales", "%", "higher", 0, _rd_intensity),
+        _I("entries", "Firm entries", "per quarter", "info", 0, _count_events("entries")),
+        _I("exits", "Firm exits", "per quarter", "info", 0, _count_events("exits")),
+        # the budget
+        _I("budget_spent", "Policy spending", "USD m/quarter", "info", 0,
+           _gov("spent_this_step")),
+        _I("tax_collected", "Taxes collected", "USD m/quarter", "info", 0,
+           _gov("collected_this_step")),
+        _I("tax_foregone", "Taxes foregone to tax breaks", "USD m/quarter", "info", 0,
+           _gov("foregone_this_step")),
+        _I("fiscal_balance", "Cumulative taxes minus policy spending", "USD m", "info", 0,
+           _gov("balance")),
+        # the cooperation network
+        _I("ties", "Cooperation ties", "count", "info", 0, _net("ties")),
+        _I("network_density", "Network density", "share", "info", 0, _net("density")),
+        _I("cross_border_share", "Cross-border share of ties", "share", "higher", 0,
+           _net("cross_border_share")),
+        _I("horizontal_vertical_ratio", "Horizontal / vertical ties", "ratio", "higher", 0,
+           _net("horizontal_vertical_ratio")),
+        _I("clustering", "Clustering coefficient", "index 0-1", "info", 0, _net("clustering")),
+        _I("largest_component_share", "Largest component share", "share", "info", 0,
+           _net("largest_component_share")),
+    ]
+}
+
+#: The headline indicator for each of the report's nine effectiveness indicators.
+KEY_INDICATORS = [
+    "support_share",
+    "productivity_growth",
+    "investment_growth",
+    "equipment_generation",
+    "tech_output",
+    "tech_exports",
+    "time_to_market",
+    "supplier_delivery",
+    "input_quality",
+]
+
+#: Quantities stored per step so growth rates can be computed (kept in ``model.history``).
+HISTORY_KEYS = ("value_added", "employment", "investment")
+
+
+def country_masks(model: ClusterModel) -> dict[str, np.ndarray]:
+    """Boolean firm masks for ``AZ``, ``BY`` and ``JOINT``."""
+    country = model.firms.col("country")
+    return {"AZ": country == 0, "BY": country == 1, "JOINT": np.ones(country.shape, dtype=bool)}
+
+
+def compute_all(model: ClusterModel) -> dict[str, np.ndarray]:
+    """All indicators for each country key, in the order of ``INDICATORS``."""
+    masks = country_masks(model)
+    return {
+        key: np.array([ind.compute(model, mask, key) for ind in INDICATORS.values()], dtype=float)
+        for key, mask in masks.items()
+    }

@@ -1,0 +1,164 @@
+"""Investment with equipment vintages and FDI; R&D, innovation, product projects, spillovers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents.firm import PIPELINE
+from sim.economy import settle, wage_per_worker
+from sim.network import KNOWLEDGE_WEIGHT, EdgeArrays
+from sim.params import ABSORPTIVE_SCALE, FDI_DEAL
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+#: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
+RD_LEARNING = 2.0
+
+
+def install_equipment(model: ClusterModel) -> None:
+    """Equipment ordered earlier arrives; capital depreciates; vintages update tech and age."""
+    f, p = model.firms, model.params
+    arrive_k, arrive_tk = f["pipe_k"][:, 0].copy(), f["pipe_tk"][:, 0].copy()
+    for name in ("pipe_k", "pipe_tk"):
+        pipe = f[name]
+        pipe[:, :-1] = pipe[:, 1:]
+        pipe[:, -1] = 0.0
+    kept = f["capital"] * (1.0 - p["depreciation"])
+    new = kept + arrive_k
+    safe = np.maximum(new, 1e-12)
+    f["tech"] = np.where(new > 0, (f["tech"] * kept + arrive_tk) / safe, f["tech"])
+    f["equip_age"] = np.where(new > 0, (f["equip_age"] + 1.0) * kept / safe, 0.0)
+    f["capital"] = new
+
+
+def allocate_fdi(model: ClusterModel) -> None:
+    """Foreign investors fund projects, preferring park residents and tax-relieved firms."""
+    f, p, rng = model.firms, model.params, model.rng
+    appeal = 1.0 + p["fdi_park_attraction"] * (f["park"] >= 0) \
+        + p["fdi_tax_attraction"] * f["relief_profit"]
+    weight = appeal * np.sqrt(f["employees"]) * np.maximum(f["tech"] - 2.5, 0.1)
+    for c in (0, 1):
+        mine = np.flatnonzero(f["country"] == c)
+        if mine.size == 0:
+            continue
+        volume = model.fdi_base[c] * appeal[mine].mean() / model.fdi_appeal0[c]
+        deals = int(rng.poisson(volume / FDI_DEAL))
+        if deals:
+            w = weight[mine] / weight[mine].sum()
+            winners = rng.choice(mine, size=deals, p=w)
+            np.add.at(f["fdi"], winners, FDI_DEAL)
+
+
+def investment_phase(model: ClusterModel) -> None:
+    """Order equipment at the firm's reachable technology, financed by own funds, credit,
+    grants and FDI; pay import VAT on equipment; orders arrive after a lag."""
+    f, p = model.firms, model.params
+    c = f["country"]
+    install_equipment(model)
+    allocate_fdi(model)
+    growth = 1.0 + 4.0 * model.demand_growth[c]
+    planned = f["demand"] * growth / (f["productivity"] * p["target_utilisation"])
+    target = 1.1 * p["capital_per_worker"] * planned
+    pending = f["pipe_k"].sum(axis=1)
+    want = (np.maximum(target - f["capital"] - pending, 0.0) + p["depreciation"] * f["capital"]
+            + p["reinvest_share"] * np.maximum(f["net_income"], 0.0))
+    leverage = np.where(f["state_owned"], 2.0 * p["max_leverage"], p["max_leverage"])
+    headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
+    own = np.maximum(f["cash"] - 0.25 * wage_per_worker(model) * f["employees"], 0.0)
+    earmarked = f["grant"] + f["fdi"]
+    invest = np.maximum(np.minimum(want, own + headroom + earmarked), earmarked)
+    vat_due = model.import_vat[c] * invest
+    vat = vat_due * (1.0 - f["relief_import_vat"])
+    settle(model, earmarked - invest - vat)
+    f["investment"] = invest
+    f["tax_paid"] += vat
+    for k, gov in enumerate(model.governments.values()):
+        mine = c == k
+        gov.collect(float(vat[mine].sum()), float((vat_due - vat)[mine].sum()))
+    new_tech = new_equipment_tech(model, f["tech"], f["absorptive"])
+    lag = model.investment_lag[c] * (0.6 + 0.8 * model.admin_barrier[c]) \
+        * (1.0 - 0.4 * model.park_services())
+    slot = np.clip(np.rint(lag).astype(int), 1, PIPELINE) - 1
+    rows = np.arange(f.n)
+    f["pipe_k"][rows, slot] += invest
+    f["pipe_tk"][rows, slot] += invest * new_tech
+
+
+def new_equipment_tech(model: ClusterModel, tech: np.ndarray,
+                       absorptive: np.ndarray) -> np.ndarray:
+    """Technology generation of the equipment a firm can buy and use: it closes part of its
+    gap to the world frontier, more the higher its absorptive capacity."""
+    gap = np.maximum(model.frontier - tech, 0.0)
+    return tech + model.params["technology_access"] * absorptive * gap
+
+
+def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
+    """Knowledge a firm can absorb this quarter (firms x fields): the strength-weighted mean
+    lead of its partners over it, field by field (zero where it is ahead)."""
+    f = model.firms
+    k = np.vstack([f["kfield"], *(u.kfield[None, :] for u in model.universities)]) \
+        if model.universities else f["kfield"]
+    n_nodes, fields = edges.n_nodes, k.shape[1]
+    w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
+    lead_v = np.maximum(k[edges.v] - k[edges.u], 0.0) * w[:, None]
+    lead_u = np.maximum(k[edges.u] - k[edges.v], 0.0) * w[:, None]
+    gain = np.zeros((n_nodes, fields))
+    for field in range(fields):
+        gain[:, field] = np.bincount(edges.u, weights=lead_v[:, field], minlength=n_nodes)
+        gain[:, field] += np.bincount(edges.v, weights=lead_u[:, field], minlength=n_nodes)
+    total_w = np.bincount(edges.u, weights=w, minlength=n_nodes) \
+        + np.bincount(edges.v, weights=w, minlength=n_nodes)
+    gain /= np.maximum(total_w, 1.0)[:, None]
+    return gain[: f.n]
+
+
+def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
+    """R&D builds knowledge; ties spill it over; innovations raise process efficiency or
+    start and speed product projects; finished projects raise quality."""
+    f, p, rng = model.firms, model.params, model.rng
+    n = f.n
+    rows = np.arange(n)
+    ratio = f["rd_spend"] / np.maximum(wage_per_worker(model) * f["employees"], 1e-12)
+    kf = f["kfield"]
+    kf[rows, f["sector"]] += RD_LEARNING * ratio
+    gain = spillovers(model, edges)
+    kf += p["spillover_rate"] * f["absorptive"][:, None] * gain
+    kf *= 1.0 - p["knowledge_decay"]
+    for uni in model.universities:
+        uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) + 0.02 * uni.research
+    f["knowledge"] = kf.sum(axis=1)
+    f["absorptive"] = 1.0 - np.exp(-f["knowledge"] / ABSORPTIVE_SCALE * (0.5 + f["skill"]))
+    # partners with complementary knowledge raise the chance of a successful idea
+    hazard = (p["base_innovation"] + p["rd_effect"] * ratio * (0.5 + f["absorptive"])
+              + 0.02 * np.minimum(gain.sum(axis=1), 2.0))
+    f["innovated"] = rng.random(n) < 1.0 - np.exp(-hazard)
+    process = f["innovated"] & (rng.random(n) < 0.5)
+    f["process"] = np.where(process, f["process"] * (1.0 + p["process_gain"]), f["process"])
+    product = f["innovated"] & ~process
+    idle = f["project_start"] < 0
+    f["project_start"] = np.where(product & idle, model.steps, f["project_start"])
+    boost = np.where(product & ~idle, 0.25, 0.0)
+    _advance_projects(model, boost)
+
+
+def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
+    """Product projects progress with knowledge, park services and low barriers; a finished
+    project launches a product (quality up) and records its time to market."""
+    f, p = model.firms, model.params
+    c = f["country"]
+    busy = f["project_start"] >= 0
+    speed = (1.0 / p["project_duration"]) * (0.5 + f["absorptive"]) \
+        * (1.0 + 0.5 * model.park_services()) * (1.3 - 0.6 * model.admin_barrier[c])
+    f["project_progress"] = np.where(busy, f["project_progress"] + speed + boost, 0.0)
+    done = np.flatnonzero(busy & (f["project_progress"] >= 1.0))
+    if done.size == 0:
+        return
+    f["quality"][done] += p["product_quality_gain"] * (1.0 - f["quality"][done])
+    durations = (model.steps - f["project_start"][done] + 1).tolist()
+    for country, duration in zip(c[done].tolist(), durations, strict=True):
+        model.record_launch(country, duration)
+    f["project_start"][done] = -1
+    f["project_progress"][done] = 0.0

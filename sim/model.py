@@ -1,0 +1,300 @@
+"""ClusterModel: the joint Azerbaijan-Belarus cluster economy, one step per quarter.
+
+Each step runs fixed phases::
+
+    1. policies       park regimes and admissions, then every active policy's apply()
+    2. labour         hiring toward planned output; the labour pool's skill
+    3. production     sales on home, partner and third markets; inputs along supply ties
+    4. finance        profit, taxes (with reliefs) booked on the governments, cash and debt
+    5. investment     equipment vintages, FDI, grants, import VAT, investment lags
+    6. innovation     R&D, spillovers along ties, process and product innovation
+    7. network        tie decay and partner search on the cooperation graph
+    8. entry & exit   SMEs and spin-offs enter, loss-making private firms exit
+    9. indicators     every indicator per country, from the firm columns
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from sim import economy, innovation, network, population
+from sim.agents import FirmTable, Government, Park, University
+from sim.agents.park import admit_residents, park_regimes
+from sim.countries import COUNTRIES
+from sim.economy import HOME_AZ, HOME_BY, THIRD, SupplyFlows
+from sim.indicators import COUNTRY_KEYS, HISTORY_KEYS, INDICATORS, compute_all
+from sim.policies import Policy
+from sim.scenario import Scenario, default_scenario
+from sim.sectors import N_SECTORS
+
+
+class ClusterModel(mesa.Model):
+    """Agent-based model of joint industrial clusters in Azerbaijan and Belarus.
+
+    Args:
+        scenario: a validated :class:`~sim.scenario.Scenario` (default: the baseline).
+        seed: seed of the model's random generators; one scenario and seed give one run.
+        policies: policy objects to use instead of the scenario's (e.g. from the browser view).
+    """
+
+    def __init__(self, scenario: Scenario | None = None, seed: int = 0,
+                 policies: list[Policy] | None = None) -> None:
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.spec = scenario or default_scenario()
+        self.params: dict[str, Any] = self.spec.model
+        self.scale_n = self.params["firm_scale"]
+        self._country_arrays()
+        self.graph = nx.Graph()
+        self.firms = FirmTable()
+        self.firm_agents: dict[int, mesa.Agent] = {}
+        self.governments: dict[str, Government] = population.build_governments(self)
+        self.universities: list[University] = population.build_universities(self)
+        self.university_by_id = {u.unique_id: u for u in self.universities}
+        self.graph.add_nodes_from((u.unique_id, {"kind": "university",
+                                                 "country": u.country_index})
+                                  for u in self.universities)
+        self.parks: list[Park] = []
+        population.build_parks(self)
+        for code in COUNTRIES:
+            n = int(round(self.spec.countries[code]["model_firms"] * self.scale_n))
+            population.add_firms(self, population.initial_firm_values(self, code, n))
+        self._initial_ties()
+        self.wage0 = self.wage.copy()
+        self.productivity0 = np.array([
+            np.average(self.firms["productivity"][self.firms["country"] == k],
+                       weights=self.firms["employees"][self.firms["country"] == k])
+            if (self.firms["country"] == k).any() else 1.0 for k in (0, 1)])
+        # levers that policies move (neutral values = no policy)
+        self.coordination_bonus = 0.0
+        self.matching_bonus = 0.0
+        self.entry_bonus = np.ones(2)
+        self.policies: list[Policy] = (policies if policies is not None
+                                       else self.spec.make_policies())
+        self._calibrate_markets()
+        self._fdi_baseline()
+        self.history = {key: {name: [] for name in HISTORY_KEYS} for key in COUNTRY_KEYS}
+        self.launch_log: dict[str, list[tuple[int, int]]] = {k: [] for k in COUNTRY_KEYS}
+        self.events = {k: defaultdict(int) for k in COUNTRY_KEYS}
+        self.rows: list[np.ndarray] = []  # indicator values per step: (3, n_indicators)
+        for policy in self.policies:
+            policy.initialize(self)
+        self._collect()
+
+    # ----------------------------------------------------------------- set-up
+    def _country_arrays(self) -> None:
+        c = [self.spec.countries[code] for code in COUNTRIES]
+
+        def arr(key: str, scale: float = 1.0) -> np.ndarray:
+            return np.array([x[key] * scale for x in c], dtype=float)
+
+        self.wage = arr("wage_per_quarter_usd_k", 1e-3)
+        self.base_productivity = arr("labour_productivity_usd_k", 1e-3)
+        self.tech_reference = arr("initial_tech_generation")
+        self.pool_skill = arr("labour_pool_skill")
+        self.skill_reference = self.pool_skill.copy()
+        self.profit_tax, self.vat = arr("profit_tax"), arr("vat")
+        self.property_tax, self.import_vat = arr("property_tax"), arr("import_vat_on_equipment")
+        self.admin_barrier = arr("admin_barrier")
+        self.investment_lag = arr("investment_lag_quarters")
+        self.trade_cost = np.column_stack([np.zeros(2), arr("trade_cost_partner"),
+                                           arr("trade_cost_third")])
+        self.demand_growth = arr("home_demand_growth")
+        self.frontier = self.frontier0 = float(self.params["frontier_start"])
+
+    def _initial_ties(self) -> None:
+        """Sparse, mostly vertical ties: some firms buy from a supplier in their country,
+        preferring large ones; a few horizontal ties; state incumbents train at universities."""
+        f, rng = self.firms, self.rng
+        from sim.sectors import SUPPLIES
+
+        ids, sector, country = f.ids, f["sector"], f["country"]
+        size = np.sqrt(f["employees"])
+        for i in np.flatnonzero(rng.random(f.n) < 0.3).tolist():
+            ok = (country == country[i]) & SUPPLIES[sector, sector[i]]
+            ok[i] = False
+            pool = np.flatnonzero(ok)
+            if pool.size:
+                j = int(rng.choice(pool, p=size[pool] / size[pool].sum()))
+                network.add_tie(self, int(ids[i]), int(ids[j]), "supply",
+                                supplier=int(ids[j]))
+        for i in np.flatnonzero(rng.random(f.n) < 0.03).tolist():
+            j = int(rng.integers(f.n))
+            if j != i and country[j] == country[i]:
+                network.add_tie(self, int(ids[i]), int(ids[j]), "rnd")
+        for i in np.flatnonzero(f["state_owned"]).tolist():
+            unis = [u for u in self.universities if u.country_index == country[i]]
+            if unis:
+                uni = unis[int(rng.integers(len(unis)))]
+                network.add_tie(self, int(ids[i]), uni.unique_id, "education")
+
+    def _calibrate_markets(self) -> None:
+        """Start every market in balance: firms sell at their target utilisation, exporters
+        send a share abroad, and imports hold the rest of each home market (so domestic firms
+        start at ``home_share0``) and of third markets (cluster firms at ``third_share0``)."""
+        f, p = self.firms, self.params
+        self.ulc_reference = 1.0
+        ulc = economy.wage_per_worker(self) / f["productivity"]
+        self.ulc_reference = float(np.average(ulc, weights=f["employees"])) if f.n else 1.0
+        economy.set_prices(self)
+        value = f["capacity"] * p["target_utilisation"] * f["price"]
+        share = p["export_share0"]
+        f["base_partner"] = np.where(f["exp_partner"], share * value, 0.0)
+        f["base_third"] = np.where(f["exp_third"], share * value, 0.0)
+        f["base_home"] = value - f["base_partner"] - f["base_third"]
+        base = economy.customer_base(self)
+        self.demand = np.zeros((3, N_SECTORS))
+        self.import_base = np.zeros((3, N_SECTORS))
+        for m in (HOME_AZ, HOME_BY, THIRD):
+            own = f["country"] == m if m != THIRD else np.ones(f.n, dtype=bool)
+            target = p["home_share0"] if m != THIRD else p["third_share0"]
+            sold = np.bincount(f["sector"], weights=base[:, m], minlength=N_SECTORS)
+            domestic = np.bincount(f["sector"][own], weights=base[own, m], minlength=N_SECTORS)
+            imports = domestic * (1.0 - target) / target - (sold - domestic)
+            self.import_base[m] = np.maximum(imports, 0.05 * sold)
+            self.demand[m] = sold + self.import_base[m]
+        # Preferences by origin (home bias, trade costs already paid) are set so that each
+        # group of sellers starts in balance; changes in competitiveness then move shares.
+        z = economy.competitiveness(self)
+        self.origin_bias = np.zeros((3, N_SECTORS, 2))
+        for m in range(3):
+            for c in (0, 1):
+                sel = (f["country"] == c) & (base[:, m] > 0)
+                zw = np.bincount(f["sector"][sel], weights=base[sel, m] * z[sel, m],
+                                 minlength=N_SECTORS)
+                total = np.bincount(f["sector"][sel], weights=base[sel, m], minlength=N_SECTORS)
+                self.origin_bias[m, :, c] = -zw / np.maximum(total, 1e-12)
+        self.supply_flows = economy.production_phase(self, network.edge_arrays(self))
+
+    def _fdi_baseline(self) -> None:
+        """FDI into tech per quarter at the model's scale, and investors' starting appeal."""
+        f, p = self.firms, self.params
+        self.fdi_base = np.zeros(2)
+        self.fdi_appeal0 = np.ones(2)
+        for k, code in enumerate(COUNTRIES):
+            c = self.spec.countries[code]
+            sample = (c["model_firms"] * self.scale_n) / max(c["real_tech_firms"], 1.0)
+            self.fdi_base[k] = (c["gdp_usd_bn"] * 1000 / 4 * c["fdi_share_gdp"]
+                                * c["fdi_to_tech_share"] * min(sample, 1.0))
+            mine = f["country"] == k
+            appeal = 1.0 + p["fdi_park_attraction"] * (f["park"][mine] >= 0)
+            self.fdi_appeal0[k] = float(appeal.mean()) if mine.any() else 1.0
+
+    # ----------------------------------------------------------------- helpers
+    def import_competitiveness(self) -> np.ndarray:
+        """Log-competitiveness of imports by market and sector: it follows the frontier."""
+        return np.full((3, N_SECTORS), economy.TECH_WEIGHT * (self.frontier - self.frontier0))
+
+    def graduate_skill(self, country: int) -> float:
+        """Mean skill of the graduates a country's universities send to the labour pool."""
+        unis = [u.graduate_skill for u in self.universities if u.country_index == country]
+        return float(np.mean(unis)) if unis else float(self.pool_skill[country])
+
+    def park_services(self) -> np.ndarray:
+        """Services level (0-1) of each firm's park, 0 for non-residents."""
+        services = np.array([park.services for park in self.parks] + [0.0])
+        return services[self.firms["park"]]  # park -1 picks the trailing 0
+
+    def strongest_university(self, country: str) -> int:
+        """Id of the university with the largest research capacity in a country, or -1."""
+        unis = [u for u in self.universities if u.country == country]
+        return max(unis, key=lambda u: u.research).unique_id if unis else -1
+
+    def cooperation_degree(self) -> np.ndarray:
+        """Cooperation ties of each firm (residency excluded) at the end of last quarter."""
+        e, n = self.edges, self.firms.n
+        firm_u, firm_v = e.u[e.u < n], e.v[e.v < n]
+        return np.bincount(firm_u, minlength=n) + np.bincount(firm_v, minlength=n)
+
+    def record_launch(self, country: int, duration: int) -> None:
+        """Log a product launch and its time to market (quarters)."""
+        entry = (self.steps, int(duration))
+        self.launch_log[COUNTRIES[country]].append(entry)
+        self.launch_log["JOINT"].append(entry)
+
+    # ----------------------------------------------------------------- the step
+    def step(self) -> None:
+        """Advance one quarter through the phases."""
+        self._begin_quarter()
+        self._policy_phase()
+        economy.labour_phase(self)
+        edges = self.edges  # ties as they stood at the end of last quarter
+        self.supply_flows = economy.production_phase(self, edges)
+        economy.finance_phase(self)
+        economy.export_entry(self)
+        innovation.investment_phase(self)
+        innovation.innovation_phase(self, edges)
+        self._network_phase(edges, self.supply_flows)
+        self._entry_exit_phase()
+        self._advance_world()
+        self._collect()
+
+    def _begin_quarter(self) -> None:
+        for gov in self.governments.values():
+            gov.start_quarter()
+        f = self.firms
+        for name in ("grant", "fdi", "investment", "tax_paid"):
+            f[name] = 0.0
+        for key in COUNTRY_KEYS:
+            self.events[key].clear()
+
+    def _policy_phase(self) -> None:
+        admit_residents(self)
+        park_regimes(self)
+        for policy in self.policies:
+            if policy.is_active(self.steps):
+                policy.apply(self)
+
+    def _network_phase(self, edges: network.EdgeArrays, flows: SupplyFlows) -> None:
+        used = network.used_ties(self, edges, flows.value)
+        network.decay_ties(self, used)
+        network.partner_search(self)
+        network.university_search(self)
+
+    def _entry_exit_phase(self) -> None:
+        exits = population.exit_phase(self)
+        entries = population.entry_phase(self)
+        for code in COUNTRIES:
+            self.events[code]["exits"] = exits[code]
+            self.events[code]["entries"] = entries[code]
+            self.events["JOINT"]["exits"] += exits[code]
+            self.events["JOINT"]["entries"] += entries[code]
+
+    def _advance_world(self) -> None:
+        self.frontier += self.params["frontier_growth"]
+        self.demand[HOME_AZ] *= 1.0 + self.demand_growth[0]
+        self.demand[HOME_BY] *= 1.0 + self.demand_growth[1]
+        self.demand[THIRD] *= 1.0 + self.demand_growth.mean()
+
+    def _collect(self) -> None:
+        """Store the growth history and every indicator for this step."""
+        self.edges = network.edge_arrays(self)
+        self.network_stats = network.network_stats(self, self.edges)
+        masks = {"AZ": self.firms["country"] == 0, "BY": self.firms["country"] == 1,
+                 "JOINT": np.ones(self.firms.n, dtype=bool)}
+        for key, mask in masks.items():
+            hist = self.history[key]
+            hist["value_added"].append(float(self.firms["value_added"][mask].sum()))
+            hist["employment"].append(float(self.firms["employees"][mask].sum()))
+            hist["investment"].append(float(self.firms["investment"][mask].sum()))
+        values = compute_all(self)
+        self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
+
+    def finish(self) -> None:
+        """Call every policy's finalize() once the run is over."""
+        for policy in self.policies:
+            policy.finalize(self)
+
+    # ----------------------------------------------------------------- output
+    def indicator_array(self) -> np.ndarray:
+        """Indicators of every step so far: array (steps + 1, 3 countries, n indicators)."""
+        return np.stack(self.rows)
+
+    def indicator_names(self) -> list[str]:
+        """Names matching the last axis of :meth:`indicator_array`."""
+        return list(INDICATORS)

@@ -1,0 +1,241 @@
+"""Typed parameter declarations and the model's behavioural defaults.
+
+One declaration serves three users: the scenario loader validates against it, experiments sample
+within its bounds, and the browser view builds sliders from it. Defaults live here, one line each,
+with unit and source. Behavioural parameters have no direct data: they are assumed (and are the
+free parameters a calibration fits).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+#: Fixed modelling assumptions (not exposed as scenario parameters).
+#: FDI deal size, USD m (assumed).
+FDI_DEAL = 0.5
+#: Knowledge scale of absorptive capacity: 1 - exp(-knowledge / scale * (0.5 + skill)) (assumed).
+ABSORPTIVE_SCALE = 3.0
+#: Quality and delivery discipline of imported inputs (assumed; long logistics chains).
+IMPORT_QUALITY, IMPORT_DELIVERY = 0.55, 0.75
+#: Starting markup over unit cost (assumed).
+MARKUP0 = 0.2
+
+
+class ParamError(ValueError):
+    """A parameter value is of the wrong type or outside its allowed range."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed parameter with bounds.
+
+    Attributes:
+        name: key in scenario files.
+        default: value used when a scenario does not set it.
+        unit: unit of the value.
+        doc: one line on its meaning.
+        low: smallest allowed value (numbers only).
+        high: largest allowed value (numbers only).
+        choices: allowed values (strings only).
+        source: where the default comes from ("assumed" when no data exists).
+    """
+
+    name: str
+    default: Any
+    unit: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    source: str = "assumed"
+
+    @property
+    def kind(self) -> type:
+        """The Python type of the value (bool, int, float or str)."""
+        return type(self.default)
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.kind is bool:
+            return "true or false"
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is str:
+            return "a string"
+        kind = "an integer" if self.kind is int else "a number"
+        return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}]" + (
+            f" ({self.unit})" if self.unit else ""
+        )
+
+    def validate(self, value: Any, key: str | None = None) -> Any:
+        """Return ``value`` converted to this parameter's type, or raise ParamError."""
+        key = key or self.name
+        bad = f"{value!r} is not allowed; expected {self.allowed()}"
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ParamError(key, bad)
+            return value
+        if self.kind is str:
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                raise ParamError(key, bad)
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParamError(key, bad)
+        if self.kind is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ParamError(key, bad)
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ParamError(key, bad)
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ParamError(key, bad)
+        return value
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "any"
+    return f"{x:g}"
+
+
+P = Param
+#: Behavioural parameters of the model (scenario section ``[model]``).
+MODEL_PARAMS: dict[str, Param] = {
+    p.name: p
+    for p in [
+        P("steps", 40, "quarters", "default horizon of a run", 1, 2000),
+        P("firm_scale", 1.0, "x", "multiplies each country's model_firms, park capacity and "
+          "universities", 0.0, 200.0),
+        # technology
+        P("frontier_start", 5.5, "generation", "world technology frontier at step 0", 4.0, 6.0),
+        P("frontier_growth", 0.01, "generation/quarter", "advance of the world frontier",
+          0.0, 0.05),
+        P("tech_productivity", 0.35, "log-points/generation", "productivity gain per "
+          "technology generation of installed equipment", 0.0, 1.0),
+        P("technology_access", 0.5, "share", "share of its gap to the frontier that a firm "
+          "with full absorptive capacity closes when it buys new equipment", 0.0, 1.0),
+        # markets
+        P("selectivity", 0.3, "/quarter", "speed of market selection: share growth per unit of "
+          "log-competitiveness above imports (replicator, as in Keynes+Schumpeter models)",
+          0.0, 5.0),
+        P("price_elasticity", 2.0, "", "weight of log price in competitiveness (quality "
+          "has weight 1)", 0.0, 10.0),
+        P("home_share0", 0.5, "share", "domestic firms' initial share of their home market",
+          0.05, 0.95),
+        P("third_share0", 0.05, "share", "initial share of cluster firms in the third-country "
+          "markets they serve", 0.001, 0.9),
+        P("export_share0", 0.2, "share", "share of an exporter's sales in each export market "
+          "at the start", 0.0, 0.45),
+        P("target_utilisation", 0.85, "share", "capacity utilisation firms plan for", 0.3, 1.0),
+        P("export_entry_rate", 0.03, "/quarter", "chance a competitive non-exporter starts "
+          "exporting to a market", 0.0, 1.0),
+        P("export_entry_cost", 0.5, "quarters of wage bill", "sunk cost of entering an export "
+          "market", 0.0, 10.0),
+        # production and finance
+        P("input_share", 0.5, "share of sales", "material inputs per unit of sales", 0.0, 0.9),
+        P("supplier_input_share", 0.5, "share", "share of inputs a buyer can source from its "
+          "supply ties (the rest is imported)", 0.0, 1.0),
+        P("capital_per_worker", 0.025, "USD m/worker", "equipment per worker", 0.001, 1.0),
+        P("depreciation", 0.025, "/quarter", "equipment depreciation", 0.0, 0.2),
+        P("interest_rate", 0.025, "/quarter", "interest on debt", 0.0, 0.2),
+        P("max_leverage", 0.6, "x capital", "debt ceiling of private firms (state-owned: "
+          "twice as high)", 0.0, 10.0),
+        P("reinvest_share", 0.3, "share", "share of after-tax profit reinvested in new "
+          "equipment beyond replacement and expansion (cash-flow sensitivity)", 0.0, 1.0),
+        P("hire_speed", 0.25, "/quarter", "share of the gap to desired employment closed per "
+          "quarter", 0.01, 1.0),
+        P("wage_indexation", 0.8, "elasticity", "response of wages to the country's average "
+          "labour productivity (wages follow productivity, so unit labour costs stay put)",
+          0.0, 1.5),
+        P("wage_skill_premium", 0.5, "", "wage premium per unit of skill above the pool",
+          0.0, 3.0),
+        P("skill_adjust", 0.03, "/quarter", "speed at which the labour pool's skill moves "
+          "toward the graduates' skill", 0.0, 1.0),
+        # R&D, innovation and knowledge
+        P("rd_effect", 3.0, "", "innovation hazard per unit of R&D/wage-bill ratio", 0.0, 100.0),
+        P("base_innovation", 0.01, "/quarter", "innovation chance with no R&D", 0.0, 0.5),
+        P("process_gain", 0.03, "share", "productivity gain of a process innovation", 0.0, 0.5),
+        P("project_duration", 10.0, "quarters", "mean quarters to master a new product at "
+          "average knowledge", 1.0, 40.0),
+        P("product_quality_gain", 0.05, "share", "quality gain from a new product", 0.0, 1.0),
+        P("spillover_rate", 0.05, "/quarter", "share of a partner's knowledge lead absorbed "
+          "per quarter at full absorptive capacity", 0.0, 1.0),
+        P("knowledge_decay", 0.02, "/quarter", "obsolescence of knowledge", 0.0, 0.2),
+        # network
+        P("search_rate", 0.04, "/quarter", "chance a firm searches for a partner", 0.0, 1.0),
+        P("search_candidates", 4, "firms", "candidates a searching firm considers", 1, 50),
+        P("tie_threshold", 0.45, "score", "least partner score for a tie to form", 0.0, 1.0),
+        P("tie_decay", 0.04, "/quarter", "loss of strength of an unused tie", 0.0, 1.0),
+        P("tie_min_strength", 0.15, "strength", "ties weaker than this dissolve", 0.0, 1.0),
+        P("max_ties", 8, "ties", "most ties a firm maintains", 1, 100),
+        P("cross_border_proximity", 0.35, "score", "proximity of a partner in the other "
+          "country (same park = 1, same country = 0.7)", 0.0, 1.0),
+        P("state_horizontal_aversion", 0.5, "share", "how much less state-owned firms value "
+          "horizontal ties (rigid hierarchy in the report)", 0.0, 1.0),
+        # entry and exit
+        P("entry_rate", 0.006, "/quarter per firm", "SME entries per existing firm at "
+          "average competition and no barriers", 0.0, 0.2),
+        P("spinoff_rate", 0.03, "/quarter", "spin-offs per university (x3 with a technopark)",
+          0.0, 1.0),
+        P("exit_loss_quarters", 8, "quarters", "consecutive loss quarters before a private "
+          "firm exits", 1, 40),
+        # investors
+        P("fdi_park_attraction", 3.0, "x", "weight of park residence in investors' choice",
+          0.0, 20.0),
+        P("fdi_tax_attraction", 2.0, "x", "weight of a profit-tax relief in investors' "
+          "choice", 0.0, 20.0),
+    ]
+}
+
+#: Bounds for country values a scenario may override (scenario section ``[countries.XX]``).
+#: The defaults and their sources are in ``sim/data/countries.toml``.
+COUNTRY_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "population_m": (0.0, 1000.0, "million"),
+    "gdp_usd_bn": (0.0, 10000.0, "USD bn"),
+    "profit_tax": (0.0, 1.0, "share"),
+    "vat": (0.0, 1.0, "share"),
+    "property_tax": (0.0, 0.2, "share/year"),
+    "import_vat_on_equipment": (0.0, 1.0, "share"),
+    "rd_share_gdp": (0.0, 0.1, "share"),
+    "fdi_share_gdp": (0.0, 0.5, "share"),
+    "fdi_to_tech_share": (0.0, 1.0, "share"),
+    "high_tech_export_share": (0.0, 1.0, "share"),
+    "sme_share_value_added": (0.0, 1.0, "share"),
+    "sme_share_employment": (0.0, 1.0, "share"),
+    "real_tech_firms": (0.0, 1e6, "firms"),
+    "model_firms": (0.0, 200000.0, "firms"),
+    "wage_per_quarter_usd_k": (0.01, 100.0, "USD k"),
+    "labour_productivity_usd_k": (0.1, 1000.0, "USD k/worker-quarter"),
+    "initial_tech_generation": (3.0, 6.0, "generation"),
+    "state_owned_share_employment": (0.0, 1.0, "share"),
+    "rd_intensity_private": (0.0, 0.5, "share of sales"),
+    "rd_intensity_state": (0.0, 0.5, "share of sales"),
+    "universities": (0.0, 1000.0, "count"),
+    "graduate_skill": (0.0, 1.0, "index"),
+    "labour_pool_skill": (0.0, 1.0, "index"),
+    "admin_barrier": (0.0, 1.0, "index"),
+    "investment_lag_quarters": (1.0, 8.0, "quarters"),
+    "trade_cost_partner": (0.0, 3.0, "share"),
+    "trade_cost_third": (0.0, 3.0, "share"),
+    "home_demand_growth": (-0.1, 0.1, "/quarter"),
+}
+
+
+def country_param(name: str) -> Param:
+    """The Param declaration for a country value (integers stay integers)."""
+    low, high, unit = COUNTRY_BOUNDS[name]
+    integer = name in {"model_firms", "real_tech_firms", "universities",
+                       "investment_lag_quarters"}
+    default = 0 if integer else 0.0
+    return Param(name, default, unit, f"country value {name}", low, high)

@@ -1,0 +1,75 @@
+"""Technopark creation at a university or research institute (report: "a favourable
+environment", technoparks with strict requirements on residents' innovative activity)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.agents.park import Park
+from sim.params import Param
+from sim.policies.base import Policy
+from sim.population import add_park
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+class Technopark(Policy):
+    """At its start quarter the government builds a technopark hosted by its strongest
+    university without one. The operator admits firms with R&D activity (and spin-offs) to
+    its slots; residents get the tax regime below, operator services (faster investment and
+    product projects, easier partner search), and a tie to the host university, whose
+    spin-off rate triples. The government pays the set-up cost once and the operating cost
+    every active quarter."""
+
+    name = "technopark"
+    label = "Technopark creation"
+    report_section = "Favourable environment: technoparks at universities and research institutes"
+    params = (
+        Param("capacity", 20, "firms", "resident slots (scaled by model.firm_scale)", 1, 10000),
+        Param("setup_cost", 10.0, "USD m", "construction and equipment, paid at start",
+              0.0, 10000.0),
+        Param("operating_cost", 0.5, "USD m/quarter", "operator services", 0.0, 1000.0),
+        Param("services", 0.8, "index 0-1", "strength of operator services", 0.0, 1.0),
+        Param("min_rd_intensity", 0.01, "share of sales", "entry rule on residents' R&D",
+              0.0, 0.5),
+        Param("profit_relief", 1.0, "share", "residents' profit-tax relief (AZ High "
+              "Technologies Park and BY Hi-Tech Park: full exemption)", 0.0, 1.0),
+        Param("property_relief", 1.0, "share", "residents' property-tax relief", 0.0, 1.0),
+        Param("import_vat_relief", 1.0, "share", "residents' import-VAT relief on equipment",
+              0.0, 1.0),
+        Param("vat_relief", 0.0, "share", "residents' VAT relief (BY Hi-Tech Park: 1)",
+              0.0, 1.0),
+        Param("relief_years", 10, "years", "how long a resident keeps the reliefs "
+              "(AZ parks: 10 years)", 0, 100),
+    )
+
+    def initialize(self, model: ClusterModel) -> None:
+        """No park exists until the start quarter."""
+        self.parks: dict[str, Park] = {}
+
+    def apply(self, model: ClusterModel) -> None:
+        """Build the park on the first active quarter, then pay for its services."""
+        for code in self.countries():
+            gov = model.governments[code]
+            if code not in self.parks:
+                park = self._build(model, code)
+                if park is None:
+                    continue
+                gov.spend(self["setup_cost"], self.name)
+            gov.spend(self["operating_cost"], self.name)
+
+    def _build(self, model: ClusterModel, code: str) -> Park | None:
+        hosts = [u for u in model.universities if u.country == code and u.technopark < 0]
+        if not hosts:
+            return None
+        host = max(hosts, key=lambda u: u.research)
+        reliefs = {k: self[k] for k in ("profit_relief", "vat_relief", "property_relief",
+                                        "import_vat_relief")}
+        park = Park(model, f"New technopark ({code})", code, "technopark", "any",
+                    capacity=max(int(round(self["capacity"] * model.scale_n)), 1),
+                    reliefs=reliefs, relief_quarters=4 * self["relief_years"],
+                    services=self["services"], host=host.unique_id,
+                    min_rd_intensity=self["min_rd_intensity"])
+        self.parks[code] = add_park(model, park)
+        return park

@@ -1,0 +1,217 @@
+"""Scenario files: loading, validation against the typed declarations, and defaults.
+
+A scenario is a TOML file::
+
+    name = "Tax break for park residents"
+    description = "..."
+
+    [model]                 # overrides of sim.params.MODEL_PARAMS
+    steps = 40
+
+    [countries.AZ]          # overrides of sim/data/countries.toml
+    admin_barrier = 0.5
+
+    [[policies]]            # instruments from sim.policies.REGISTRY
+    type = "tax_break"
+    country = "AZ"
+    profit_relief = 1.0
+
+Any problem raises :class:`ScenarioError` with one message naming the file, the key and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.countries import COUNTRIES, country_values
+from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, ParamError, country_param
+from sim.policies import REGISTRY, Policy
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+TOP_LEVEL_KEYS = ("name", "description", "model", "countries", "policies")
+
+
+class ScenarioError(ValueError):
+    """A scenario file or value is invalid. The message names file, key and allowed values."""
+
+    def __init__(self, source: str, key: str, message: str):
+        super().__init__(f"{source}: {key}: {message}" if key else f"{source}: {message}")
+        self.source = source
+        self.key = key
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: model parameters, country values and policy specifications.
+
+    Attributes:
+        name: short title.
+        description: what the scenario represents.
+        model: every model parameter, defaults applied.
+        countries: every country value per country code, defaults applied.
+        policies: list of (policy type, parameter values with defaults applied).
+        source: file path or "<defaults>" / "<dict>".
+        sha256: hash of the file bytes (empty when not from a file).
+    """
+
+    name: str = "baseline"
+    description: str = ""
+    model: dict[str, Any] = field(default_factory=dict)
+    countries: dict[str, dict[str, float]] = field(default_factory=dict)
+    policies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    source: str = "<defaults>"
+    sha256: str = ""
+
+    def make_policies(self) -> list[Policy]:
+        """Fresh policy objects for one model run."""
+        return [REGISTRY[kind](**values) for kind, values in self.policies]
+
+    def with_model(self, **overrides: Any) -> Scenario:
+        """A copy with some model parameters replaced (validated)."""
+        model = dict(self.model)
+        for key, value in overrides.items():
+            if key not in MODEL_PARAMS:
+                raise ScenarioError(self.source, f"model.{key}", _unknown(key, MODEL_PARAMS))
+            try:
+                model[key] = MODEL_PARAMS[key].validate(value, f"model.{key}")
+            except ParamError as err:
+                raise ScenarioError(self.source, err.key, err.message) from None
+        return Scenario(self.name, self.description, model, self.countries, self.policies,
+                        self.source, self.sha256)
+
+    def resolved(self) -> dict[str, Any]:
+        """Everything that defines a run, for provenance files."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "sha256": self.sha256,
+            "model": self.model,
+            "countries": self.countries,
+            "policies": [{"type": k, **v} for k, v in self.policies],
+        }
+
+
+def _unknown(key: str, allowed: Any) -> str:
+    return f"unknown key '{key}'; allowed: {', '.join(sorted(allowed))}"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Raises:
+        ScenarioError: the file is missing, is not TOML, or holds an invalid key or value.
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "no such file"
+        raise ScenarioError(source, "", f"{what}; give a scenario .toml file "
+                            f"(bundled ones are in {SCENARIO_DIR})")
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ScenarioError(source, "", f"not UTF-8 text ({err.reason} at byte {err.start})") \
+            from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(source, "", f"not valid TOML: {err}") from None
+    scenario = scenario_from_dict(data, source=source, default_name=path.stem)
+    scenario.sha256 = hashlib.sha256(raw).hexdigest()
+    return scenario
+
+
+def scenario_from_dict(
+    data: dict[str, Any], source: str = "<dict>", default_name: str = "scenario"
+) -> Scenario:
+    """Validate a scenario given as a dict (the parsed TOML) and apply defaults."""
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(source, key, _unknown(key, TOP_LEVEL_KEYS))
+    name = _string(data, "name", source, default_name)
+    description = _string(data, "description", source, "")
+    model = _model_section(_table(data, "model", source), source)
+    countries = _countries_section(_table(data, "countries", source), source)
+    policies = _policies_section(data.get("policies", []), source)
+    return Scenario(name, description, model, countries, policies, source)
+
+
+def default_scenario() -> Scenario:
+    """The baseline with every default and no policies."""
+    return scenario_from_dict({}, source="<defaults>", default_name="baseline")
+
+
+def bundled_scenarios() -> list[Path]:
+    """The scenario files shipped with the project, baseline first."""
+    files = sorted(SCENARIO_DIR.glob("*.toml"))
+    return sorted(files, key=lambda p: (p.stem != "baseline", p.stem))
+
+
+def _string(data: dict[str, Any], key: str, source: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ScenarioError(source, key, f"{value!r} is not allowed; expected a string")
+    return value
+
+
+def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ScenarioError(source, key, f"expected a table ([{key}]), got {value!r}")
+    return value
+
+
+def _model_section(table: dict[str, Any], source: str) -> dict[str, Any]:
+    values = {k: p.default for k, p in MODEL_PARAMS.items()}
+    for key, value in table.items():
+        if key not in MODEL_PARAMS:
+            raise ScenarioError(source, f"model.{key}", _unknown(key, MODEL_PARAMS))
+        try:
+            values[key] = MODEL_PARAMS[key].validate(value, f"model.{key}")
+        except ParamError as err:
+            raise ScenarioError(source, err.key, err.message) from None
+    return values
+
+
+def _countries_section(table: dict[str, Any], source: str) -> dict[str, dict[str, float]]:
+    result = {code: country_values(code) for code in COUNTRIES}
+    for code, overrides in table.items():
+        if code not in COUNTRIES:
+            raise ScenarioError(source, f"countries.{code}", _unknown(code, COUNTRIES))
+        if not isinstance(overrides, dict):
+            raise ScenarioError(source, f"countries.{code}", "expected a table of values")
+        for key, value in overrides.items():
+            where = f"countries.{code}.{key}"
+            if key not in COUNTRY_BOUNDS:
+                raise ScenarioError(source, where, _unknown(key, COUNTRY_BOUNDS))
+            try:
+                result[code][key] = country_param(key).validate(value, where)
+            except ParamError as err:
+                raise ScenarioError(source, err.key, err.message) from None
+    return result
+
+
+def _policies_section(entries: Any, source: str) -> list[tuple[str, dict[str, Any]]]:
+    if not isinstance(entries, list):
+        raise ScenarioError(source, "policies", "expected a list of [[policies]] tables")
+    policies = []
+    for i, entry in enumerate(entries):
+        where = f"policies[{i}]"
+        if not isinstance(entry, dict):
+            raise ScenarioError(source, where, "expected a [[policies]] table")
+        entry = dict(entry)
+        kind = entry.pop("type", None)
+        if kind not in REGISTRY:
+            raise ScenarioError(source, f"{where}.type",
+                                f"{kind!r} is not a policy; allowed: {', '.join(sorted(REGISTRY))}")
+        try:
+            policy = REGISTRY[kind](**entry)
+        except ParamError as err:
+            raise ScenarioError(source, f"{where}.{err.key}", err.message) from None
+        policies.append((kind, policy.values))
+    return policies
