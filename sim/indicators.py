@@ -81,7 +81,7 @@ def _sum(col: str) -> Callable[[ClusterModel, np.ndarray, str], float]:
 
 
 def _support_share(model, mask, key):
-    recent = model.firms.col("supported_until")[mask] >= model.steps
+    recent = model.firms.col("supported_until")[mask] >= model.quarter
     return _safe_div(recent.sum(), mask.sum())
 
 
@@ -150,12 +150,12 @@ def _export_share(model, mask, key):
 def _time_to_market(model, mask, key):
     """Mean quarters from project start to launch, over launches in the last 8 quarters."""
     launches = model.launch_log[key]
-    recent = [d for step, d in launches if step > model.steps - 8]
+    recent = [d for step, d in launches if step > model.quarter - 8]
     return float(np.mean(recent)) if recent else float("nan")
 
 
 def _products_launched(model, mask, key):
-    return float(sum(1 for step, _ in model.launch_log[key] if step == model.steps))
+    return float(sum(1 for step, _ in model.launch_log[key] if step == model.quarter))
 
 
 def _supplier_delivery(model, mask, key):

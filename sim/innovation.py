@@ -52,6 +52,15 @@ def allocate_fdi(model: ClusterModel) -> None:
             np.add.at(f["fdi"], winners, FDI_DEAL)
 
 
+def investment_lag(model: ClusterModel) -> np.ndarray:
+    """Quarters until ordered equipment works: longer with administrative barriers, shorter
+    with park services."""
+    c = model.firms["country"]
+    lag = model.investment_lag[c] * (0.6 + 0.8 * model.admin_barrier[c]) \
+        * (1.0 - 0.4 * model.park_services())
+    return np.clip(np.rint(lag).astype(int), 1, PIPELINE)
+
+
 def investment_phase(model: ClusterModel) -> None:
     """Order equipment at the firm's reachable technology, financed by own funds, credit,
     grants and FDI; pay import VAT on equipment; orders arrive after a lag."""
@@ -59,12 +68,16 @@ def investment_phase(model: ClusterModel) -> None:
     c = f["country"]
     install_equipment(model)
     allocate_fdi(model)
+    lag = investment_lag(model)
     growth = 1.0 + 4.0 * model.demand_growth[c]
     planned = f["demand"] * growth / (f["productivity"] * p["target_utilisation"])
-    target = 1.1 * p["capital_per_worker"] * planned
-    pending = f["pipe_k"].sum(axis=1)
-    want = (np.maximum(target - f["capital"] - pending, 0.0) + p["depreciation"] * f["capital"]
-            + p["reinvest_share"] * np.maximum(f["net_income"], 0.0))
+    target = p["capital_per_worker"] * planned
+    # orders under way beyond steady replacement count toward the target; the gap is
+    # closed over a year
+    replacement = p["depreciation"] * f["capital"]
+    expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
+    gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
+    want = 0.25 * gap + replacement + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
     leverage = np.where(f["state_owned"], 2.0 * p["max_leverage"], p["max_leverage"])
     headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
     own = np.maximum(f["cash"] - 0.25 * wage_per_worker(model) * f["employees"], 0.0)
@@ -79,9 +92,7 @@ def investment_phase(model: ClusterModel) -> None:
         mine = c == k
         gov.collect(float(vat[mine].sum()), float((vat_due - vat)[mine].sum()))
     new_tech = new_equipment_tech(model, f["tech"], f["absorptive"])
-    lag = model.investment_lag[c] * (0.6 + 0.8 * model.admin_barrier[c]) \
-        * (1.0 - 0.4 * model.park_services())
-    slot = np.clip(np.rint(lag).astype(int), 1, PIPELINE) - 1
+    slot = lag - 1
     rows = np.arange(f.n)
     f["pipe_k"][rows, slot] += invest
     f["pipe_tk"][rows, slot] += invest * new_tech
@@ -138,8 +149,9 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     process = f["innovated"] & (rng.random(n) < 0.5)
     f["process"] = np.where(process, f["process"] * (1.0 + p["process_gain"]), f["process"])
     product = f["innovated"] & ~process
-    idle = f["project_start"] < 0
-    f["project_start"] = np.where(product & idle, model.steps, f["project_start"])
+    idle = ~f["in_project"]
+    f["project_start"] = np.where(product & idle, model.quarter, f["project_start"])
+    f["in_project"] = f["in_project"] | product
     boost = np.where(product & ~idle, 0.25, 0.0)
     _advance_projects(model, boost)
 
@@ -149,7 +161,7 @@ def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     project launches a product (quality up) and records its time to market."""
     f, p = model.firms, model.params
     c = f["country"]
-    busy = f["project_start"] >= 0
+    busy = f["in_project"]
     speed = (1.0 / p["project_duration"]) * (0.5 + f["absorptive"]) \
         * (1.0 + 0.5 * model.park_services()) * (1.3 - 0.6 * model.admin_barrier[c])
     f["project_progress"] = np.where(busy, f["project_progress"] + speed + boost, 0.0)
@@ -157,8 +169,8 @@ def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     if done.size == 0:
         return
     f["quality"][done] += p["product_quality_gain"] * (1.0 - f["quality"][done])
-    durations = (model.steps - f["project_start"][done] + 1).tolist()
+    durations = (model.quarter - f["project_start"][done] + 1).tolist()
     for country, duration in zip(c[done].tolist(), durations, strict=True):
         model.record_launch(country, duration)
-    f["project_start"][done] = -1
+    f["in_project"][done] = False
     f["project_progress"][done] = 0.0

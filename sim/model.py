@@ -27,7 +27,7 @@ from sim.agents import FirmTable, Government, Park, University
 from sim.agents.park import admit_residents, park_regimes
 from sim.countries import COUNTRIES
 from sim.economy import HOME_AZ, HOME_BY, THIRD, SupplyFlows
-from sim.indicators import COUNTRY_KEYS, HISTORY_KEYS, INDICATORS, compute_all
+from sim.indicators import COUNTRY_KEYS, HISTORY_KEYS, INDICATORS, compute_all, country_masks
 from sim.policies import Policy
 from sim.scenario import Scenario, default_scenario
 from sim.sectors import N_SECTORS
@@ -82,6 +82,7 @@ class ClusterModel(mesa.Model):
         self.launch_log: dict[str, list[tuple[int, int]]] = {k: [] for k in COUNTRY_KEYS}
         self.events = {k: defaultdict(int) for k in COUNTRY_KEYS}
         self.rows: list[np.ndarray] = []  # indicator values per step: (3, n_indicators)
+        self._warm_up(int(self.params["warmup"]))
         for policy in self.policies:
             policy.initialize(self)
         self._collect()
@@ -205,6 +206,11 @@ class ClusterModel(mesa.Model):
         unis = [u for u in self.universities if u.country == country]
         return max(unis, key=lambda u: u.research).unique_id if unis else -1
 
+    @property
+    def quarter(self) -> int:
+        """Current quarter of the run: 0 is the start, warm-up quarters are negative."""
+        return self.steps - int(self.params["warmup"])
+
     def cooperation_degree(self) -> np.ndarray:
         """Cooperation ties of each firm (residency excluded) at the end of last quarter."""
         e, n = self.edges, self.firms.n
@@ -213,7 +219,7 @@ class ClusterModel(mesa.Model):
 
     def record_launch(self, country: int, duration: int) -> None:
         """Log a product launch and its time to market (quarters)."""
-        entry = (self.steps, int(duration))
+        entry = (self.quarter, int(duration))
         self.launch_log[COUNTRIES[country]].append(entry)
         self.launch_log["JOINT"].append(entry)
 
@@ -246,8 +252,10 @@ class ClusterModel(mesa.Model):
     def _policy_phase(self) -> None:
         admit_residents(self)
         park_regimes(self)
+        if self.warming_up:
+            return
         for policy in self.policies:
-            if policy.is_active(self.steps):
+            if policy.is_active(self.quarter):
                 policy.apply(self)
 
     def _network_phase(self, edges: network.EdgeArrays, flows: SupplyFlows) -> None:
@@ -271,17 +279,34 @@ class ClusterModel(mesa.Model):
         self.demand[HOME_BY] *= 1.0 + self.demand_growth[1]
         self.demand[THIRD] *= 1.0 + self.demand_growth.mean()
 
+    def _warm_up(self, quarters: int) -> None:
+        """Run some quarters without policies and without recording them, so the run starts
+        from a settled economy (investment, projects, ties under way), then restart the clock
+        and the fiscal accounts at quarter 0. The history of those quarters stays, so growth
+        rates and times to market are defined from the first quarter."""
+        self.warming_up = True
+        self.edges = network.edge_arrays(self)
+        for _ in range(quarters):
+            self.step()
+        self.warming_up = False
+        for gov in self.governments.values():
+            gov.reset_accounts()
+
+    def _record_history(self) -> None:
+        f = self.firms
+        for key, mask in country_masks(self).items():
+            hist = self.history[key]
+            hist["value_added"].append(float(f["value_added"][mask].sum()))
+            hist["employment"].append(float(f["employees"][mask].sum()))
+            hist["investment"].append(float(f["investment"][mask].sum()))
+
     def _collect(self) -> None:
         """Store the growth history and every indicator for this step."""
         self.edges = network.edge_arrays(self)
         self.network_stats = network.network_stats(self, self.edges)
-        masks = {"AZ": self.firms["country"] == 0, "BY": self.firms["country"] == 1,
-                 "JOINT": np.ones(self.firms.n, dtype=bool)}
-        for key, mask in masks.items():
-            hist = self.history[key]
-            hist["value_added"].append(float(self.firms["value_added"][mask].sum()))
-            hist["employment"].append(float(self.firms["employees"][mask].sum()))
-            hist["investment"].append(float(self.firms["investment"][mask].sum()))
+        self._record_history()
+        if self.warming_up:
+            return
         values = compute_all(self)
         self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
 

@@ -100,7 +100,7 @@ def add_tie(model: ClusterModel, a: int, b: int, kind: str, supplier: int | None
     """Add (or refresh) a tie between agents ``a`` and ``b``."""
     g = model.graph
     cross = g.nodes[a]["country"] != g.nodes[b]["country"]
-    g.add_edge(a, b, kind=kind, strength=strength, born=model.steps, cross=cross,
+    g.add_edge(a, b, kind=kind, strength=strength, born=model.quarter, cross=cross,
                supplier=supplier)
 
 

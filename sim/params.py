@@ -115,6 +115,8 @@ MODEL_PARAMS: dict[str, Param] = {
     p.name: p
     for p in [
         P("steps", 40, "quarters", "default horizon of a run", 1, 2000),
+        P("warmup", 8, "quarters", "quarters run without policies before quarter 0, so the run "
+          "starts from a settled economy", 0, 40),
         P("firm_scale", 1.0, "x", "multiplies each country's model_firms, park capacity and "
           "universities", 0.0, 200.0),
         # technology

@@ -100,10 +100,18 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
     values = _common_values(model, code, n, employees, sector, tech, mgmt, rd)
     values.update(
         state_owned=owned,
-        born=-rng.integers(4, 120, n),
+        born=model.quarter - rng.integers(4, 120, n),
         equip_age=np.where(owned, STATE_EQUIP_AGE, PRIVATE_EQUIP_AGE) * rng.uniform(0.7, 1.3, n),
         debt=0.3 * values["capital"],
     )
+    # Product projects already under way (steady state), so early launch times are typical.
+    busy = (rd > 0) & (rng.random(n) < 0.3)
+    progress = rng.random(n)
+    values["in_project"] = busy
+    values["project_start"] = np.where(
+        busy, model.quarter - np.rint(progress * model.params["project_duration"]).astype(int),
+        model.quarter)
+    values["project_progress"] = np.where(busy, progress, 0.0)
     # Large firms already export: to the partner country and to third markets.
     big = employees >= np.quantile(employees, 0.9)
     values["exp_partner"] = big & (rng.random(n) < 0.5)
@@ -128,7 +136,7 @@ def entrant_values(model: ClusterModel, code: str, n: int, spinoff: bool,
     values = _common_values(model, code, n, employees, sector, tech, mgmt, rd)
     if spinoff:
         values["kfield"][np.arange(n), sector] *= 2.0
-    values.update(born=np.full(n, model.steps), spinoff=np.full(n, spinoff),
+    values.update(born=np.full(n, model.quarter), spinoff=np.full(n, spinoff),
                   equip_age=np.zeros(n))
     return values
 
@@ -164,7 +172,7 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
         demand=prod * employees * p["target_utilisation"], markup=np.full(n, MARKUP0),
         base_home=prod * employees * p["target_utilisation"],
         price=np.ones(n), pipe_k=pipe, pipe_tk=pipe * tech[:, None],
-        cash=0.25 * prod * employees, project_start=np.full(n, -1), park=np.full(n, -1),
+        cash=0.25 * prod * employees, park=np.full(n, -1),
         park_since=np.full(n, -1), supported_until=np.full(n, -1),
     )
 

@@ -38,7 +38,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cash": ("f8", "cash, USD m (>= 0)"),
     "debt": ("f8", "debt, USD m (>= 0)"),
     "rd_intensity": ("f8", "planned R&D spending / sales"),
-    "project_start": ("i4", "quarter the current product project started, -1 if none"),
+    "in_project": ("?", "has a product project under way"),
+    "project_start": ("i4", "quarter the current product project started (may be negative: "
+                      "before the run)"),
     "project_progress": ("f8", "progress of the current product project, 0-1"),
     "exp_partner": ("?", "serves the partner country's market"),
     "exp_third": ("?", "serves third-country markets"),

@@ -33,6 +33,10 @@ class Government(mesa.Agent):
         self.country = country
         self.tax = tax
         self.admin_barrier = admin_barrier
+        self.reset_accounts()
+
+    def reset_accounts(self) -> None:
+        """Start the fiscal accounts from zero (at quarter 0)."""
         self.balance = 0.0
         self.spent_total = 0.0
         self.collected_total = 0.0

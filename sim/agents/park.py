@@ -83,11 +83,11 @@ def park_regimes(model: ClusterModel) -> None:
         mine = resident[f["park"][resident] == park.index]
         if mine.size == 0:
             continue
-        within = model.steps - f["park_since"][mine] < park.relief_quarters
+        within = model.quarter - f["park_since"][mine] < park.relief_quarters
         for relief in RELIEFS:
             column = "relief_" + relief.removesuffix("_relief")
             f[column][mine] = np.where(within, park.reliefs[relief], 0.0)
-        f["supported_until"][mine] = model.steps
+        f["supported_until"][mine] = model.quarter
 
 
 def admit_residents(model: ClusterModel) -> int:
@@ -114,7 +114,7 @@ def admit_residents(model: ClusterModel) -> int:
             continue
         chosen = applicants[np.argsort(-merit[applicants], kind="stable")[:slots]]
         f["park"][chosen] = park.index
-        f["park_since"][chosen] = model.steps
+        f["park_since"][chosen] = model.quarter
         for row in chosen.tolist():
             firm_id = int(f.ids[row])
             add_tie(model, firm_id, park.unique_id, "residency", strength=1.0)

@@ -49,7 +49,7 @@ class SmeSubsidy(Policy):
                 continue
             winners, grants = self._select(model, eligible)
             f["grant"][winners] += grants
-            f["supported_until"][winners] = model.steps + 3
+            f["supported_until"][winners] = model.quarter + 3
             # what weak implementation loses is spent all the same
             lost = 1.0 - self["implementation"]
             spent = self["budget"] if lost >= 1.0 else min(self["budget"],

@@ -1,0 +1,235 @@
+"""Command line: ``clustersim run | compare | list``.
+
+Bad input (a missing or malformed scenario file, an unknown key, a value out of range, a bad
+argument) ends with one message naming the file, key and allowed values, and exit code 2.
+Results are written to a temporary folder beside the output folder and moved into place only
+when complete, so an interrupted run never leaves a result that looks finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim import __version__
+from sim.params import MODEL_PARAMS
+from sim.policies import COMMON_PARAMS, REGISTRY
+from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A command-line argument is invalid (reported with exit code 2)."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of whole numbers") from None
+    if not seeds or any(s < 0 for s in seeds):
+        raise argparse.ArgumentTypeError(f"{text!r}: seeds must be whole numbers >= 0")
+    return seeds
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``clustersim`` command."""
+    parser = argparse.ArgumentParser(
+        prog="clustersim",
+        description="Agent-based model of joint Azerbaijan-Belarus industrial clusters.")
+    parser.add_argument("--version", action="version", version=f"clustersim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--seeds", type=_positive_int, default=10,
+                       help="number of seeds, 0..N-1 (default 10)")
+        p.add_argument("--seed-list", type=_seed_list, metavar="S1,S2,...",
+                       help="explicit seeds (overrides --seeds)")
+        p.add_argument("--steps", type=_positive_int, help="quarters to run (default: the "
+                       "scenario's model.steps)")
+        p.add_argument("--out", type=Path, help="output folder (default: runs/<name>-<time>)")
+        p.add_argument("--force", action="store_true",
+                       help="replace the output folder if it exists")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    run = sub.add_parser("run", help="run one scenario over several seeds")
+    run.add_argument("scenario", type=Path, help="scenario .toml file")
+    add_run_options(run)
+
+    compare = sub.add_parser("compare", help="compare scenarios with the first one "
+                             "(default: every bundled scenario against the baseline)")
+    compare.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
+                         "first is the reference")
+    compare.add_argument("--all", action="store_true",
+                         help="compare every bundled scenario against the baseline")
+    add_run_options(compare)
+
+    sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``clustersim`` command. Returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            print(list_text())
+            return 0
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_compare(args)
+    except (ScenarioError, UsageError) as err:
+        print(f"clustersim: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("clustersim: interrupted; no output was written", file=sys.stderr)
+        return 130
+
+
+def _seeds(args: argparse.Namespace) -> list[int]:
+    return args.seed_list if args.seed_list else list(range(args.seeds))
+
+
+def _check_out(out: Path | None, name: str, force: bool) -> Path:
+    if out is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{name}-{stamp}"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise UsageError(f"--out {out}: folder exists and is not empty; use --force to "
+                         "replace it")
+    return out
+
+
+def _write_atomically(out: Path, force: bool, write: Callable[[Path], Any]) -> Any:
+    """Call ``write(tmp)`` on a fresh temporary folder, then move it to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result = write(tmp)
+        if out.exists() and force:
+            shutil.rmtree(out)
+        elif out.exists():
+            out.rmdir()  # empty folder (checked before the run)
+        tmp.rename(out)
+        return result
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def provenance(scenarios: list[Scenario], seeds: list[int], steps: int | None,
+               seconds: float) -> dict[str, Any]:
+    """Everything needed to reproduce a result."""
+    import mesa
+    import numpy
+
+    return {
+        "package": "clustersim",
+        "version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["clustersim", *sys.argv[1:]]),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "seeds": seeds,
+        "steps": steps if steps is not None else [s.model["steps"] for s in scenarios],
+        "wall_seconds": round(seconds, 2),
+        "scenarios": [s.resolved() for s in scenarios],
+    }
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``clustersim run``: one scenario, several seeds, a report folder."""
+    from sim.report import write_run_report
+    from sim.run import run_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = _check_out(args.out, scenario.name, args.force)
+    seeds = _seeds(args)
+    start = time.perf_counter()
+    table = run_scenario(scenario, seeds=seeds, steps=args.steps, progress=not args.quiet)
+    prov = provenance([scenario], seeds, args.steps, time.perf_counter() - start)
+    _write_atomically(out, args.force,
+                      lambda tmp: write_run_report(table, tmp, prov, progress=not args.quiet))
+    print(f"wrote {out}/ (summary.md, indicators.csv/.parquet, plots/, provenance.json)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``clustersim compare``: scenarios against the first, at the horizon."""
+    from sim.report import write_compare_report
+    from sim.run import run_scenario
+
+    paths = list(args.scenarios)
+    if args.all or not paths:
+        paths = bundled_scenarios() if not paths else paths + [
+            p for p in bundled_scenarios() if p not in paths]
+    scenarios = [load_scenario(p) for p in paths]  # validate every file before running
+    if len(scenarios) < 2:
+        raise UsageError("compare needs at least two scenarios (the first is the reference)")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise UsageError(f"scenario names must differ to be compared: {', '.join(names)}")
+    out = _check_out(args.out, "compare", args.force)
+    seeds = _seeds(args)
+    start = time.perf_counter()
+    tables = []
+    for i, scenario in enumerate(scenarios, 1):
+        if not args.quiet:
+            print(f"[{i}/{len(scenarios)}] {scenario.name}", file=sys.stderr)
+        tables.append(run_scenario(scenario, seeds=seeds, steps=args.steps,
+                                   progress=not args.quiet))
+    prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
+    _write_atomically(out, args.force, lambda tmp: write_compare_report(tables, tmp, prov))
+    print(f"wrote {out}/ (compare.md, compare.csv, compare.png, indicators.parquet, "
+          "provenance.json)")
+    return 0
+
+
+def list_text() -> str:
+    """Bundled scenarios, registered policies and model parameters, as text."""
+    lines = ["Bundled scenarios (scenarios/):"]
+    for path in bundled_scenarios():
+        try:
+            s = load_scenario(path)
+            summary = " ".join(s.description.split())
+            lines.append(f"  {path.name:28s} {summary[:90]}")
+        except ScenarioError as err:
+            lines.append(f"  {path.name:28s} INVALID: {err}")
+    lines += ["", "Policies ([[policies]] type = ...), common parameters: "
+              + ", ".join(f"{p.name} ({p.allowed()})" for p in COMMON_PARAMS)]
+    for name, cls in sorted(REGISTRY.items()):
+        lines.append(f"  {name}: {cls.label}")
+        for p in cls.params:
+            lines.append(f"      {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+    lines += ["", "Model parameters ([model]):"]
+    for p in MODEL_PARAMS.values():
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
