@@ -26,7 +26,7 @@ HOME_AZ, HOME_BY, THIRD = 0, 1, 2
 TECH_WEIGHT = 0.15
 #: Markup ceiling and the markup's response to utilisation (assumed; Keynes+Schumpeter
 #: models let markups follow market shares in the same way).
-MAX_MARKUP, MARKUP_SPEED = 0.5, 0.1
+MAX_MARKUP, MARKUP_SPEED, MARKUP_SHARE = 0.5, 0.1, 0.2
 #: Sales a new exporter starts with abroad, as a share of its home sales (assumed).
 FOOTHOLD = 0.05
 
@@ -187,6 +187,8 @@ def production_phase(model: ClusterModel, edges: EdgeArrays) -> SupplyFlows:
     f["demand"] = volume
     scale = np.minimum(1.0, f["capacity"] / np.maximum(volume, 1e-12))
     sales *= scale[:, None]
+    before = f["base_home"] + f["base_partner"] + f["base_third"]
+    growth = np.divide(sales.sum(axis=1), before, out=np.ones(f.n), where=before > 0) - 1.0
     update_customer_base(model, sales)
     home = np.where(f["country"] == 0, HOME_AZ, HOME_BY)
     rows = np.arange(f.n)
@@ -196,17 +198,20 @@ def production_phase(model: ClusterModel, edges: EdgeArrays) -> SupplyFlows:
     flows = _supply_flows(model, edges, volume * scale)
     f["sales_total"] = f["sales_home"] + f["sales_partner"] + f["sales_third"]
     f["value_added"] = f["sales_total"] - f["inputs_total"]
-    _adjust_markups(model)
+    _adjust_markups(model, growth - model.demand_growth.mean())
     return flows
 
 
-def _adjust_markups(model: ClusterModel) -> None:
-    """Firms short of customers cut their markup, firms at full capacity raise it."""
+def _adjust_markups(model: ClusterModel, share_growth: np.ndarray) -> None:
+    """Firms short of customers cut their markup, firms at full capacity raise it; firms
+    gaining market share raise it and firms losing share cut it (as in Keynes+Schumpeter
+    models), which keeps a lasting edge from compounding into monopoly."""
     f, p = model.firms, model.params
     produced = f["sales_total"] / f["price"]
     utilisation = produced / np.maximum(f["capacity"], 1e-12)
-    f["markup"] = np.clip(f["markup"] + MARKUP_SPEED * (utilisation - p["target_utilisation"]),
-                          0.0, MAX_MARKUP)
+    change = MARKUP_SPEED * (utilisation - p["target_utilisation"]) \
+        + MARKUP_SHARE * np.clip(share_growth, -0.2, 0.2)
+    f["markup"] = np.clip(f["markup"] + change, 0.0, MAX_MARKUP)
 
 
 def _supply_flows(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> SupplyFlows:

@@ -14,6 +14,8 @@ from sim.params import ABSORPTIVE_SCALE, FDI_DEAL
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Share of excess equipment sold off per quarter (assumed).
+DISINVEST_SPEED = 0.1
 #: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
 RD_LEARNING = 2.0
 
@@ -78,6 +80,11 @@ def investment_phase(model: ClusterModel) -> None:
     expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
     gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
     want = 0.25 * gap + replacement + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
+    # equipment far beyond what planned output needs is sold off, at half its book value
+    excess = np.maximum(f["capital"] - 1.5 * target, 0.0)
+    sold = DISINVEST_SPEED * excess
+    f["capital"] = f["capital"] - sold
+    want = np.where(excess > 0, 0.0, want)
     leverage = np.where(f["state_owned"], 2.0 * p["max_leverage"], p["max_leverage"])
     headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
     own = np.maximum(f["cash"] - 0.25 * wage_per_worker(model) * f["employees"], 0.0)
@@ -85,7 +92,7 @@ def investment_phase(model: ClusterModel) -> None:
     invest = np.maximum(np.minimum(want, own + headroom + earmarked), earmarked)
     vat_due = model.import_vat[c] * invest
     vat = vat_due * (1.0 - f["relief_import_vat"])
-    settle(model, earmarked - invest - vat)
+    settle(model, earmarked - invest - vat + 0.5 * sold)
     f["investment"] = invest
     f["tax_paid"] += vat
     for k, gov in enumerate(model.governments.values()):

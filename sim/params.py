@@ -125,7 +125,7 @@ MODEL_PARAMS: dict[str, Param] = {
           0.0, 0.05),
         P("tech_productivity", 0.35, "log-points/generation", "productivity gain per "
           "technology generation of installed equipment", 0.0, 1.0),
-        P("technology_access", 0.5, "share", "share of its gap to the frontier that a firm "
+        P("technology_access", 0.3, "share", "share of its gap to the frontier that a firm "
           "with full absorptive capacity closes when it buys new equipment", 0.0, 1.0),
         # markets
         P("selectivity", 0.3, "/quarter", "speed of market selection: share growth per unit of "
@@ -186,7 +186,7 @@ MODEL_PARAMS: dict[str, Param] = {
         P("state_horizontal_aversion", 0.5, "share", "how much less state-owned firms value "
           "horizontal ties (rigid hierarchy in the report)", 0.0, 1.0),
         # entry and exit
-        P("entry_rate", 0.006, "/quarter per firm", "SME entries per existing firm at "
+        P("entry_rate", 0.004, "/quarter per firm", "SME entries per existing firm at "
           "average competition and no barriers", 0.0, 0.2),
         P("spinoff_rate", 0.03, "/quarter", "spin-offs per university (x3 with a technopark)",
           0.0, 1.0),
