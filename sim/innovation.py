@@ -14,8 +14,10 @@ from sim.params import ABSORPTIVE_SCALE, FDI_DEAL
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Share of excess equipment sold off per quarter (assumed).
-DISINVEST_SPEED = 0.1
+#: Equipment above this multiple of the planned need is excess; the share of the excess sold
+#: off per quarter; how much older (generations) the sold vintages are than the average
+#: (assumed).
+EXCESS_CAPITAL, DISINVEST_SPEED, OLD_VINTAGE_GAP = 1.3, 0.1, 0.3
 #: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
 RD_LEARNING = 2.0
 
@@ -63,6 +65,21 @@ def investment_lag(model: ClusterModel) -> np.ndarray:
     return np.clip(np.rint(lag).astype(int), 1, PIPELINE)
 
 
+def _sell_excess(model: ClusterModel, target: np.ndarray) -> None:
+    """Equipment well beyond what planned output needs is sold off, oldest first, at half its
+    book value; selling old vintages raises the average technology and lowers the age."""
+    f = model.firms
+    excess = np.maximum(f["capital"] - EXCESS_CAPITAL * target, 0.0)
+    sold = DISINVEST_SPEED * excess
+    left = np.maximum(f["capital"] - sold, 1e-12)
+    f["tech"] = np.where(sold > 0, (f["tech"] * f["capital"]
+                                    - (f["tech"] - OLD_VINTAGE_GAP) * sold) / left, f["tech"])
+    f["equip_age"] = np.where(sold > 0, f["equip_age"] * (f["capital"] - 1.5 * sold) / left,
+                              f["equip_age"])
+    f["capital"] = f["capital"] - sold
+    settle(model, 0.5 * sold)
+
+
 def investment_phase(model: ClusterModel) -> None:
     """Order equipment at the firm's reachable technology, financed by own funds, credit,
     grants and FDI; pay import VAT on equipment; orders arrive after a lag."""
@@ -80,11 +97,7 @@ def investment_phase(model: ClusterModel) -> None:
     expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
     gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
     want = 0.25 * gap + replacement + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
-    # equipment far beyond what planned output needs is sold off, at half its book value
-    excess = np.maximum(f["capital"] - 1.5 * target, 0.0)
-    sold = DISINVEST_SPEED * excess
-    f["capital"] = f["capital"] - sold
-    want = np.where(excess > 0, 0.0, want)
+    _sell_excess(model, target)
     leverage = np.where(f["state_owned"], 2.0 * p["max_leverage"], p["max_leverage"])
     headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
     own = np.maximum(f["cash"] - 0.25 * wage_per_worker(model) * f["employees"], 0.0)
@@ -92,7 +105,7 @@ def investment_phase(model: ClusterModel) -> None:
     invest = np.maximum(np.minimum(want, own + headroom + earmarked), earmarked)
     vat_due = model.import_vat[c] * invest
     vat = vat_due * (1.0 - f["relief_import_vat"])
-    settle(model, earmarked - invest - vat + 0.5 * sold)
+    settle(model, earmarked - invest - vat)
     f["investment"] = invest
     f["tax_paid"] += vat
     for k, gov in enumerate(model.governments.values()):
