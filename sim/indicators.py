@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 Direction = Literal["higher", "lower", "info"]
 COUNTRY_KEYS = ("AZ", "BY", "JOINT")
+#: Quarters over which the time to market is averaged.
+LAUNCH_WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -147,15 +149,21 @@ def _export_share(model, mask, key):
     return _safe_div(_tech_exports(model, mask, key), f.col("sales_total")[mask].sum())
 
 
+def _launches(model: ClusterModel, key: str) -> list[list[int]]:
+    """[count, sum of durations] per quarter over the last ``LAUNCH_WINDOW`` quarters."""
+    q = model.quarter
+    return [v for k, v in model.launches[key].items() if k > q - LAUNCH_WINDOW]
+
+
 def _time_to_market(model, mask, key):
     """Mean quarters from project start to launch, over launches in the last 8 quarters."""
-    launches = model.launch_log[key]
-    recent = [d for step, d in launches if step > model.quarter - 8]
-    return float(np.mean(recent)) if recent else float("nan")
+    recent = _launches(model, key)
+    count = sum(c for c, _ in recent)
+    return sum(d for _, d in recent) / count if count else float("nan")
 
 
 def _products_launched(model, mask, key):
-    return float(sum(1 for step, _ in model.launch_log[key] if step == model.quarter))
+    return float(model.launches[key].get(model.quarter, (0, 0))[0])
 
 
 def _supplier_delivery(model, mask, key):

@@ -27,10 +27,17 @@ from sim.agents import FirmTable, Government, Park, University
 from sim.agents.park import admit_residents, park_regimes
 from sim.countries import COUNTRIES
 from sim.economy import HOME_AZ, HOME_BY, THIRD, SupplyFlows
-from sim.indicators import COUNTRY_KEYS, HISTORY_KEYS, INDICATORS, compute_all, country_masks
+from sim.indicators import (
+    COUNTRY_KEYS,
+    HISTORY_KEYS,
+    INDICATORS,
+    LAUNCH_WINDOW,
+    compute_all,
+    country_masks,
+)
 from sim.policies import Policy
 from sim.scenario import Scenario, default_scenario
-from sim.sectors import N_SECTORS
+from sim.sectors import N_SECTORS, SUPPLIES
 
 
 class ClusterModel(mesa.Model):
@@ -79,7 +86,8 @@ class ClusterModel(mesa.Model):
         self._calibrate_markets()
         self._fdi_baseline()
         self.history = {key: {name: [] for name in HISTORY_KEYS} for key in COUNTRY_KEYS}
-        self.launch_log: dict[str, list[tuple[int, int]]] = {k: [] for k in COUNTRY_KEYS}
+        # product launches of the last 8 quarters: quarter -> [count, sum of durations]
+        self.launches: dict[str, dict[int, list[int]]] = {k: {} for k in COUNTRY_KEYS}
         self.events = {k: defaultdict(int) for k in COUNTRY_KEYS}
         self.rows: list[np.ndarray] = []  # indicator values per step: (3, n_indicators)
         self._warm_up(int(self.params["warmup"]))
@@ -112,18 +120,20 @@ class ClusterModel(mesa.Model):
         """Sparse, mostly vertical ties: some firms buy from a supplier in their country,
         preferring large ones; a few horizontal ties; state incumbents train at universities."""
         f, rng = self.firms, self.rng
-        from sim.sectors import SUPPLIES
-
         ids, sector, country = f.ids, f["sector"], f["country"]
         size = np.sqrt(f["employees"])
-        for i in np.flatnonzero(rng.random(f.n) < 0.3).tolist():
-            ok = (country == country[i]) & SUPPLIES[sector, sector[i]]
-            ok[i] = False
-            pool = np.flatnonzero(ok)
-            if pool.size:
-                j = int(rng.choice(pool, p=size[pool] / size[pool].sum()))
-                network.add_tie(self, int(ids[i]), int(ids[j]), "supply",
-                                supplier=int(ids[j]))
+        buyers = np.flatnonzero(rng.random(f.n) < 0.3)
+        for c in (0, 1):
+            for s in range(N_SECTORS):
+                mine = buyers[(country[buyers] == c) & (sector[buyers] == s)]
+                pool = np.flatnonzero((country == c) & SUPPLIES[sector, s])
+                if mine.size == 0 or pool.size == 0:
+                    continue
+                picks = rng.choice(pool, size=mine.size, p=size[pool] / size[pool].sum())
+                for i, j in zip(mine.tolist(), picks.tolist(), strict=True):
+                    if i != j:
+                        network.add_tie(self, int(ids[i]), int(ids[j]), "supply",
+                                        supplier=int(ids[j]))
         for i in np.flatnonzero(rng.random(f.n) < 0.03).tolist():
             j = int(rng.integers(f.n))
             if j != i and country[j] == country[i]:
@@ -219,9 +229,14 @@ class ClusterModel(mesa.Model):
 
     def record_launch(self, country: int, duration: int) -> None:
         """Log a product launch and its time to market (quarters)."""
-        entry = (self.quarter, int(duration))
-        self.launch_log[COUNTRIES[country]].append(entry)
-        self.launch_log["JOINT"].append(entry)
+        q = self.quarter
+        for key in (COUNTRIES[country], "JOINT"):
+            log = self.launches[key]
+            entry = log.setdefault(q, [0, 0])
+            entry[0] += 1
+            entry[1] += int(duration)
+            for old in [k for k in log if k <= q - LAUNCH_WINDOW]:
+                del log[old]
 
     # ----------------------------------------------------------------- the step
     def step(self) -> None:
