@@ -105,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("clustersim: interrupted; no output was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a program that stopped reading (| head)
+        sys.stderr.close()
+        return 0
 
 
 def _seeds(args: argparse.Namespace) -> list[int]:

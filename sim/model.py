@@ -25,7 +25,7 @@ import numpy as np
 from sim import economy, innovation, network, population
 from sim.agents import FirmTable, Government, Park, University
 from sim.agents.park import admit_residents, park_regimes
-from sim.countries import COUNTRIES
+from sim.countries import COUNTRIES, country_values
 from sim.economy import HOME_AZ, HOME_BY, THIRD, SupplyFlows
 from sim.indicators import (
     COUNTRY_KEYS,
@@ -169,9 +169,10 @@ class ClusterModel(mesa.Model):
             imports = domestic * (1.0 - target) / target - (sold - domestic)
             self.import_base[m] = np.maximum(imports, 0.05 * sold)
             self.demand[m] = sold + self.import_base[m]
-        # Preferences by origin (home bias, trade costs already paid) are set so that each
-        # group of sellers starts in balance; changes in competitiveness then move shares.
-        z = economy.competitiveness(self)
+        # Preferences by origin (home bias) are set so that each group of sellers would start
+        # in balance at the bundled data's trade costs and VAT; a scenario that sets other
+        # trade costs or VAT, and later changes of competitiveness, then move shares.
+        z = self._reference_competitiveness()
         self.origin_bias = np.zeros((3, N_SECTORS, 2))
         for m in range(3):
             for c in (0, 1):
@@ -181,6 +182,18 @@ class ClusterModel(mesa.Model):
                 total = np.bincount(f["sector"][sel], weights=base[sel, m], minlength=N_SECTORS)
                 self.origin_bias[m, :, c] = -zw / np.maximum(total, 1e-12)
         self.supply_flows = economy.production_phase(self, network.edge_arrays(self))
+
+    def _reference_competitiveness(self) -> np.ndarray:
+        """Firms' competitiveness with the trade costs and VAT of the bundled country data."""
+        scenario = self.trade_cost, self.vat
+        ref = [country_values(code) for code in COUNTRIES]
+        self.trade_cost = np.array([[0.0, r["trade_cost_partner"], r["trade_cost_third"]]
+                                    for r in ref])
+        self.vat = np.array([r["vat"] for r in ref])
+        try:
+            return economy.competitiveness(self)
+        finally:
+            self.trade_cost, self.vat = scenario
 
     def _fdi_baseline(self) -> None:
         """FDI into tech per quarter at the model's scale, and investors' starting appeal."""

@@ -124,7 +124,7 @@ def entrant_values(model: ClusterModel, code: str, n: int, spinoff: bool,
     """Columns for new SMEs or spin-offs in one country."""
     c = model.spec.countries[code]
     rng = model.rng
-    employees = rng.lognormal(np.log(12.0), 0.6, n)
+    employees = np.maximum(rng.lognormal(np.log(12.0), 0.6, n), 2.0)
     if sector is None:
         sector = rng.choice(N_SECTORS, size=n, p=_shares(c["sector_shares"]))
     # entrants start with new equipment; spin-offs bring more know-how

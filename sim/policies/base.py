@@ -56,7 +56,8 @@ class Policy:
         }
         if self.values["end"] < self.values["start"]:
             raise ParamError("end", f"{self.values['end']} is before start "
-                             f"{self.values['start']}")
+                             f"{self.values['start']}; expected an integer in "
+                             f"[{self.values['start']}, 2000] (quarter)")
 
     @classmethod
     def declared(cls) -> dict[str, Param]:

@@ -1,0 +1,147 @@
+"""Shared helpers for the model tests: small scenarios, cached runs, indicator look-ups.
+
+Runs are expensive compared with assertions, so :func:`run_spec` caches finished models for
+the whole session, keyed by the scenario dict, seed and horizon. A cached model is shared:
+tests must only read it (indicators, firm columns, graph), never step or modify it. Tests
+that need to step a model themselves call :func:`fresh_model`.
+
+Helpers are plain functions (``from conftest import run_spec``) so parametrised tables of
+mechanisms and policies can use them at collection time.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim import ClusterModel
+from sim.indicators import COUNTRY_KEYS
+from sim.scenario import Scenario, load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = ROOT / "scenarios"
+BUNDLED = ("baseline", "sme_subsidy", "tax_break", "technopark")
+#: Population scale of the mechanism and policy tests (about 450 firms instead of 1,500).
+SMALL = 0.3
+#: Seeds of paired policy-vs-control comparisons: the same seeds on both sides.
+SEEDS = (1, 2, 3)
+
+
+def spec(model: dict[str, Any] | None = None, countries: dict[str, Any] | None = None,
+         policies: list[dict[str, Any]] | None = None, scale: float = SMALL,
+         name: str = "test") -> dict[str, Any]:
+    """A scenario dict (as parsed from TOML) at a small population scale."""
+    d: dict[str, Any] = {"name": name, "model": {"firm_scale": scale, **(model or {})}}
+    if countries:
+        d["countries"] = countries
+    if policies:
+        d["policies"] = policies
+    return d
+
+
+def both(**values: Any) -> dict[str, dict[str, Any]]:
+    """The same country values for AZ and BY (a ``countries`` section)."""
+    return {"AZ": dict(values), "BY": dict(values)}
+
+
+def bundled_spec(stem: str, scale: float = SMALL) -> dict[str, Any]:
+    """A bundled scenario file as a dict, with ``firm_scale`` set."""
+    import tomllib
+
+    data = tomllib.loads((SCENARIO_DIR / f"{stem}.toml").read_text())
+    data.setdefault("model", {})["firm_scale"] = scale
+    return data
+
+
+def scenario(d: dict[str, Any]) -> Scenario:
+    """Validate a scenario dict (a deep copy, so the caller's dict is untouched)."""
+    return scenario_from_dict(copy.deepcopy(d), source="<test>")
+
+
+def bundled(stem: str, scale: float | None = None) -> Scenario:
+    """A bundled scenario loaded from its file, optionally at another population scale."""
+    s = load_scenario(SCENARIO_DIR / f"{stem}.toml")
+    return s if scale is None else s.with_model(firm_scale=scale)
+
+
+def fresh_model(d: dict[str, Any] | Scenario, seed: int) -> ClusterModel:
+    """A new, unstepped model (not cached; the caller may step and modify it)."""
+    return ClusterModel(d if isinstance(d, Scenario) else scenario(d), seed=seed)
+
+
+@functools.cache
+def _cached(key: str, seed: int, steps: int) -> ClusterModel:
+    model = fresh_model(json.loads(key), seed)
+    for _ in range(steps):
+        model.step()
+    return model
+
+
+def run_spec(d: dict[str, Any], seed: int, steps: int) -> ClusterModel:
+    """A model of scenario dict ``d`` run ``steps`` quarters (cached for the session: read
+    only)."""
+    return _cached(json.dumps(d, sort_keys=True), seed, steps)
+
+
+def series(model: ClusterModel, name: str, country: str = "JOINT") -> np.ndarray:
+    """One indicator over the recorded quarters 0..t of a model."""
+    arr = model.indicator_array()
+    return arr[:, COUNTRY_KEYS.index(country), model.indicator_names().index(name)]
+
+
+def indicator(model: ClusterModel, name: str, country: str = "JOINT",
+              agg: str = "last") -> float:
+    """An indicator at the horizon (``last``), summed (``sum``) or averaged (``mean``) over
+    quarters 1..t (quarter 0 is the state before any policy acted)."""
+    v = series(model, name, country)
+    if agg == "last":
+        return float(v[-1])
+    if agg == "sum":
+        return float(np.nansum(v[1:]))
+    if agg == "mean":
+        return float(np.nanmean(v[1:]))
+    raise ValueError(agg)
+
+
+Metric = Callable[[ClusterModel], float]
+
+
+def paired(control: dict[str, Any], treated: dict[str, Any], metric: Metric, steps: int,
+           seeds: Sequence[int] = SEEDS) -> list[tuple[int, float, float]]:
+    """``(seed, control value, treated value)`` for each seed, same seeds on both sides."""
+    return [(s, metric(run_spec(control, s, steps)), metric(run_spec(treated, s, steps)))
+            for s in seeds]
+
+
+def rel(b: float, a: float) -> float:
+    """Relative change from ``b`` to ``a`` (NaN when ``b`` is 0)."""
+    return a / b - 1.0 if b else math.nan
+
+
+def describe(rows: list[tuple[int, float, float]]) -> str:
+    """Paired results as text for assertion messages."""
+    return "; ".join(f"seed {s}: {b:.6g} -> {a:.6g} ({100 * rel(b, a):+.1f}%)"
+                     for s, b, a in rows)
+
+
+def assert_rel_between(rows: list[tuple[int, float, float]], lo: float, hi: float,
+                       what: str) -> None:
+    """Every seed's paired relative change lies in ``[lo, hi]``."""
+    changes = [rel(b, a) for _, b, a in rows]
+    ok = all(math.isfinite(c) and lo <= c <= hi for c in changes)
+    assert ok, (f"{what}: expected a change between {100 * lo:+.0f}% and {100 * hi:+.0f}% "
+                f"for every seed, got {describe(rows)}")
+
+
+@pytest.fixture(scope="session")
+def scenario_dir() -> Path:
+    """The folder of the bundled scenario files."""
+    return SCENARIO_DIR
