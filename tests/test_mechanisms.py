@@ -1,8 +1,7 @@
 """Mechanisms: one input changed through scenario values, against a control run with the same
 seeds, checking the direction AND the rough size of the response.
 
-Bounds come from measurements over seeds 1-8 at ``firm_scale = 0.3`` (noted beside each case,
-for the model as of commit 127a548);
+Bounds come from measurements over seeds 1-8 at ``firm_scale = 0.3`` (noted beside each case);
 they are wide enough for other seeds and tight enough that a broken or reversed mechanism
 fails. Every seed's paired change must lie inside the bounds.
 """

@@ -2,8 +2,7 @@
 the support, and the direction and rough size of the effects.
 
 The bundled policy scenarios are read from ``scenarios/*.toml`` and run at ``firm_scale = 0.3``
-for 16 quarters; bounds come from measurements over seeds 1-8 (noted beside each check; model
-as of commit 127a548).
+for 16 quarters; bounds come from measurements over seeds 1-8 (noted beside each check).
 """
 
 from __future__ import annotations
