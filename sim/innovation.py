@@ -10,6 +10,7 @@ from sim.agents.firm import PIPELINE
 from sim.economy import settle, wage_per_worker
 from sim.network import KNOWLEDGE_WEIGHT, EdgeArrays
 from sim.params import ABSORPTIVE_SCALE, FDI_DEAL
+from sim.sectors import N_SECTORS
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -174,6 +175,22 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     f["in_project"] = f["in_project"] | product
     boost = np.where(product & ~idle, 0.25, 0.0)
     _advance_projects(model, boost)
+    _imitate(model)
+
+
+def _imitate(model: ClusterModel) -> None:
+    """Laggards imitate: product quality and process efficiency move toward their sector's
+    average in their country, faster with absorptive capacity (Nelson-Winter imitation)."""
+    f, p = model.firms, model.params
+    group = f["country"].astype(int) * N_SECTORS + f["sector"]
+    weight = np.maximum(f["sales_total"], 1e-12)
+    count = np.bincount(group, weights=weight, minlength=2 * N_SECTORS)
+    rate = p["imitation_rate"] * f["absorptive"]
+    for column in ("quality", "process"):
+        mean = np.bincount(group, weights=weight * f[column], minlength=2 * N_SECTORS) \
+            / np.maximum(count, 1e-12)
+        gap = np.maximum(mean[group] - f[column], 0.0)
+        f[column] = f[column] + rate * gap
 
 
 def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:

@@ -211,8 +211,11 @@ class ClusterModel(mesa.Model):
 
     # ----------------------------------------------------------------- helpers
     def import_competitiveness(self) -> np.ndarray:
-        """Log-competitiveness of imports by market and sector: it follows the frontier."""
-        return np.full((3, N_SECTORS), economy.TECH_WEIGHT * (self.frontier - self.frontier0))
+        """Log-competitiveness of imports by market and sector: foreign products follow the
+        technology frontier and improve in quality at the world's pace."""
+        z = economy.TECH_WEIGHT * (self.frontier - self.frontier0) \
+            + self.params["foreign_quality_growth"] * self.steps
+        return np.full((3, N_SECTORS), z)
 
     def graduate_skill(self, country: int) -> float:
         """Mean skill of the graduates a country's universities send to the labour pool."""
@@ -293,13 +296,12 @@ class ClusterModel(mesa.Model):
         network.university_search(self)
 
     def _entry_exit_phase(self) -> None:
-        exits = population.exit_phase(self)
-        entries = population.entry_phase(self)
-        for code in COUNTRIES:
-            self.events[code]["exits"] = exits[code]
-            self.events[code]["entries"] = entries[code]
-            self.events["JOINT"]["exits"] += exits[code]
-            self.events["JOINT"]["entries"] += entries[code]
+        for kind, phase in (("exits", population.exit_phase),
+                            ("entries", population.entry_phase)):
+            counts = phase(self)
+            for code in COUNTRIES:
+                self.events[code][kind] = counts[code]
+            self.events["JOINT"][kind] = sum(counts.values())
 
     def _advance_world(self) -> None:
         self.frontier += self.params["frontier_growth"]

@@ -133,6 +133,8 @@ MODEL_PARAMS: dict[str, Param] = {
           0.0, 5.0),
         P("price_elasticity", 2.0, "", "weight of log price in competitiveness (quality "
           "has weight 1)", 0.0, 10.0),
+        P("foreign_quality_growth", 0.003, "/quarter", "improvement of imported products' "
+          "quality (in units of the quality index)", 0.0, 0.05),
         P("home_share0", 0.5, "share", "domestic firms' initial share of their home market",
           0.05, 0.95),
         P("third_share0", 0.05, "share", "initial share of cluster firms in the third-country "
@@ -171,6 +173,9 @@ MODEL_PARAMS: dict[str, Param] = {
         P("project_duration", 10.0, "quarters", "mean quarters to master a new product at "
           "average knowledge", 1.0, 40.0),
         P("product_quality_gain", 0.05, "share", "quality gain from a new product", 0.0, 1.0),
+        P("imitation_rate", 0.03, "/quarter", "share of its gap to the sector average in "
+          "quality and process efficiency a laggard closes per quarter at full absorptive "
+          "capacity", 0.0, 1.0),
         P("spillover_rate", 0.05, "/quarter", "share of a partner's knowledge lead absorbed "
           "per quarter at full absorptive capacity", 0.0, 1.0),
         P("knowledge_decay", 0.02, "/quarter", "obsolescence of knowledge", 0.0, 0.2),
@@ -188,6 +193,8 @@ MODEL_PARAMS: dict[str, Param] = {
         # entry and exit
         P("entry_rate", 0.004, "/quarter per firm", "SME entries per existing firm at "
           "average competition and no barriers", 0.0, 0.2),
+        P("replacement_entry", 0.5, "per exit", "entrants attracted by the room exits leave "
+          "(at average barriers)", 0.0, 2.0),
         P("spinoff_rate", 0.03, "/quarter", "spin-offs per university (x3 with a technopark)",
           0.0, 1.0),
         P("exit_loss_quarters", 8, "quarters", "consecutive loss quarters before a private "

@@ -240,7 +240,9 @@ def entry_phase(model: ClusterModel) -> dict[str, int]:
         avg_margin = float(margin[sel].mean()) if sel.any() else 0.0
         competition = float(np.clip(1.0 + 5.0 * avg_margin, 0.2, 2.0))
         barrier = 1.3 - model.admin_barrier[k]
-        rates.append(p["entry_rate"] * mine.sum() * competition * barrier * model.entry_bonus[k])
+        room = p["replacement_entry"] * model.events[COUNTRIES[k]]["exits"]
+        rates.append((p["entry_rate"] * mine.sum() * competition + room) * barrier
+                      * model.entry_bonus[k])
     counts = {}
     for k, code in enumerate(COUNTRIES):
         rate = rates[k]
