@@ -183,7 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``clustersim compare``: scenarios against the first, at the horizon."""
-    from sim.report import write_compare_report
+    from sim.comparison import write_compare_report
     from sim.run import run_scenario
 
     paths = list(args.scenarios)

@@ -259,7 +259,7 @@ INDICATORS: dict[str, Indicator] = {
         _I("products_launched", "New products launched", "per quarter", "higher", 7,
            _products_launched),
         # 8. suppliers' competitiveness and delivery discipline
-        _I("supplier_competitiveness", "Inputs from domestic cluster suppliers", "share",
+        _I("supplier_competitiveness", "Inputs from cluster suppliers (both countries)", "share",
            "higher", 8, _supplier_competitiveness),
         _I("supplier_delivery", "Supplier delivery discipline", "index 0-1", "higher", 8,
            _supplier_delivery),

@@ -15,6 +15,8 @@ from sim.sectors import N_SECTORS
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Elasticity of a country's FDI volume to investors' mean appeal of its firms (assumed).
+FDI_APPEAL_ELASTICITY = 0.5
 #: Equipment above this multiple of the planned need is excess; the share of the excess sold
 #: off per quarter; how much older (generations) the sold vintages are than the average
 #: (assumed).
@@ -39,18 +41,28 @@ def install_equipment(model: ClusterModel) -> None:
     f["capital"] = new
 
 
-def allocate_fdi(model: ClusterModel) -> None:
-    """Foreign investors fund projects, preferring park residents and tax-relieved firms."""
-    f, p, rng = model.firms, model.params, model.rng
-    appeal = 1.0 + p["fdi_park_attraction"] * (f["park"] >= 0) \
+def fdi_appeal(model: ClusterModel) -> np.ndarray:
+    """How much foreign investors like each firm: park residence and profit-tax relief."""
+    f, p = model.firms, model.params
+    return 1.0 + p["fdi_park_attraction"] * (f["park"] >= 0) \
         + p["fdi_tax_attraction"] * f["relief_profit"]
+
+
+def allocate_fdi(model: ClusterModel) -> None:
+    """Foreign investors fund projects, preferring park residents and tax-relieved firms.
+    A country's FDI volume starts at its data value and grows with its mean appeal (with an
+    elasticity below one: parks and tax breaks attract some new investment and redirect the
+    rest)."""
+    f, rng = model.firms, model.rng
+    appeal = fdi_appeal(model)
     weight = appeal * np.sqrt(f["employees"]) * np.maximum(f["tech"] - 2.5, 0.1)
     for c in (0, 1):
         mine = np.flatnonzero(f["country"] == c)
         if mine.size == 0:
             continue
-        volume = model.fdi_base[c] * appeal[mine].mean() / model.fdi_appeal0[c]
-        deals = int(rng.poisson(volume / FDI_DEAL))
+        pull = 1.0 if model.warming_up else \
+            (appeal[mine].mean() / model.fdi_appeal0[c]) ** FDI_APPEAL_ELASTICITY
+        deals = int(rng.poisson(model.fdi_base[c] * pull / FDI_DEAL))
         if deals:
             w = weight[mine] / weight[mine].sum()
             winners = rng.choice(mine, size=deals, p=w)
@@ -97,7 +109,9 @@ def investment_phase(model: ClusterModel) -> None:
     replacement = p["depreciation"] * f["capital"]
     expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
     gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
-    want = 0.25 * gap + replacement + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
+    # subsidised projects and foreign investors' projects come on top of the firm's own plans
+    want = (0.25 * gap + replacement + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
+            + f["funded_project"] + f["fdi"])
     _sell_excess(model, target)
     leverage = np.where(f["state_owned"], 2.0 * p["max_leverage"], p["max_leverage"])
     headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)

@@ -73,6 +73,8 @@ class ClusterModel(mesa.Model):
             population.add_firms(self, population.initial_firm_values(self, code, n))
         self._initial_ties()
         self.wage0 = self.wage.copy()
+        self.firms["productivity"] = economy.productivity(self)
+        self.firms["capacity"] = self.firms["productivity"] * self.firms["employees"]
         self.productivity0 = np.array([
             np.average(self.firms["productivity"][self.firms["country"] == k],
                        weights=self.firms["employees"][self.firms["country"] == k])
@@ -90,10 +92,11 @@ class ClusterModel(mesa.Model):
         self.launches: dict[str, dict[int, list[int]]] = {k: {} for k in COUNTRY_KEYS}
         self.events = {k: defaultdict(int) for k in COUNTRY_KEYS}
         self.rows: list[np.ndarray] = []  # indicator values per step: (3, n_indicators)
-        self._warm_up(int(self.params["warmup"]))
+        quarters_run = int(self.params["warmup"])
+        self._warm_up(quarters_run)
         for policy in self.policies:
             policy.initialize(self)
-        self._collect()
+        self._collect(record_history=quarters_run == 0)
 
     # ----------------------------------------------------------------- set-up
     def _country_arrays(self) -> None:
@@ -131,12 +134,13 @@ class ClusterModel(mesa.Model):
                     continue
                 picks = rng.choice(pool, size=mine.size, p=size[pool] / size[pool].sum())
                 for i, j in zip(mine.tolist(), picks.tolist(), strict=True):
-                    if i != j:
+                    if i != j and not self.graph.has_edge(int(ids[i]), int(ids[j])):
                         network.add_tie(self, int(ids[i]), int(ids[j]), "supply",
                                         supplier=int(ids[j]))
         for i in np.flatnonzero(rng.random(f.n) < 0.03).tolist():
             j = int(rng.integers(f.n))
-            if j != i and country[j] == country[i]:
+            if j != i and country[j] == country[i] \
+                    and not self.graph.has_edge(int(ids[i]), int(ids[j])):
                 network.add_tie(self, int(ids[i]), int(ids[j]), "rnd")
         for i in np.flatnonzero(f["state_owned"]).tolist():
             unis = [u for u in self.universities if u.country_index == country[i]]
@@ -196,8 +200,7 @@ class ClusterModel(mesa.Model):
             self.trade_cost, self.vat = scenario
 
     def _fdi_baseline(self) -> None:
-        """FDI into tech per quarter at the model's scale, and investors' starting appeal."""
-        f, p = self.firms, self.params
+        """FDI into tech per quarter at the model's scale (from the country data)."""
         self.fdi_base = np.zeros(2)
         self.fdi_appeal0 = np.ones(2)
         for k, code in enumerate(COUNTRIES):
@@ -205,9 +208,14 @@ class ClusterModel(mesa.Model):
             sample = (c["model_firms"] * self.scale_n) / max(c["real_tech_firms"], 1.0)
             self.fdi_base[k] = (c["gdp_usd_bn"] * 1000 / 4 * c["fdi_share_gdp"]
                                 * c["fdi_to_tech_share"] * min(sample, 1.0))
-            mine = f["country"] == k
-            appeal = 1.0 + p["fdi_park_attraction"] * (f["park"][mine] >= 0)
-            self.fdi_appeal0[k] = float(appeal.mean()) if mine.any() else 1.0
+
+    def _fdi_reference(self) -> None:
+        """Investors' mean appeal of each country's firms at the start of the run, so FDI
+        starts at its data value whatever parks already hold."""
+        appeal = innovation.fdi_appeal(self)
+        country = self.firms["country"]
+        self.fdi_appeal0 = np.array([appeal[country == k].mean() if (country == k).any()
+                                     else 1.0 for k in (0, 1)])
 
     # ----------------------------------------------------------------- helpers
     def import_competitiveness(self) -> np.ndarray:
@@ -275,7 +283,7 @@ class ClusterModel(mesa.Model):
         for gov in self.governments.values():
             gov.start_quarter()
         f = self.firms
-        for name in ("grant", "fdi", "investment", "tax_paid"):
+        for name in ("grant", "funded_project", "fdi", "investment", "tax_paid"):
             f[name] = 0.0
         for key in COUNTRY_KEYS:
             self.events[key].clear()
@@ -286,8 +294,7 @@ class ClusterModel(mesa.Model):
         if self.warming_up:
             return
         for policy in self.policies:
-            if policy.is_active(self.quarter):
-                policy.apply(self)
+            policy.step(self)
 
     def _network_phase(self, edges: network.EdgeArrays, flows: SupplyFlows) -> None:
         used = network.used_ties(self, edges, flows.value)
@@ -321,6 +328,7 @@ class ClusterModel(mesa.Model):
         self.warming_up = False
         for gov in self.governments.values():
             gov.reset_accounts()
+        self._fdi_reference()
 
     def _record_history(self) -> None:
         f = self.firms
@@ -330,11 +338,12 @@ class ClusterModel(mesa.Model):
             hist["employment"].append(float(f["employees"][mask].sum()))
             hist["investment"].append(float(f["investment"][mask].sum()))
 
-    def _collect(self) -> None:
+    def _collect(self, record_history: bool = True) -> None:
         """Store the growth history and every indicator for this step."""
         self.edges = network.edge_arrays(self)
         self.network_stats = network.network_stats(self, self.edges)
-        self._record_history()
+        if record_history:
+            self._record_history()
         if self.warming_up:
             return
         values = compute_all(self)

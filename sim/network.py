@@ -27,6 +27,8 @@ SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(5)
 HORIZONTAL = (RND, EXPORT, EDUCATION)
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
+#: R&D intensity at which a firm counts as fully research-active in partner choice (assumed).
+RD_ACTIVE = 0.02
 #: Proximity of partners: same park, same country (cross-border is a model parameter).
 SAME_PARK, SAME_COUNTRY = 1.0, 0.7
 
@@ -126,12 +128,11 @@ def decay_ties(model: ClusterModel, used: set[tuple[int, int]]) -> int:
 def used_ties(model: ClusterModel, edges: EdgeArrays, flows: np.ndarray) -> set[tuple[int, int]]:
     """Ties used this quarter: supply ties that carried goods, knowledge ties of innovators."""
     ids = np.r_[model.firms.ids, [u.unique_id for u in model.universities]].astype(np.int64)
-    n = model.firms.n
     innov = np.r_[model.firms["innovated"], np.ones(len(model.universities), dtype=bool)]
     supply = edges.kind == SUPPLY
     used = np.zeros(len(edges.u), dtype=bool)
     used[np.flatnonzero(supply)] = flows > 0
-    knowledge = ~supply & (edges.u < n) & innov[edges.u] & innov[edges.v]
+    knowledge = ~supply & innov[edges.u] & innov[edges.v]
     used |= knowledge
     return set(zip(ids[edges.u[used]].tolist(), ids[edges.v[used]].tolist(), strict=True))
 
@@ -192,35 +193,45 @@ def _attractiveness(model: ClusterModel) -> np.ndarray:
 
 def _choose_partner(model: ClusterModel, i: int, cand: np.ndarray, unit: np.ndarray,
                     attract: np.ndarray, degree: np.ndarray, supply_bonus: float) -> int:
+    """Score each candidate for each kind of tie and form the best one above the threshold.
+
+    Supply (vertical): where one sector supplies the other; the partner's appeal counts.
+    R&D (horizontal): complementary knowledge, but only between firms that do R&D.
+    Export consortium (horizontal): two exporters to third markets in the same sector.
+    All scale with proximity; state-owned firms value horizontal ties less.
+    """
     f, p = model.firms, model.params
     si, sc = int(f["sector"][i]), f["sector"][cand]
-    vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
-    complement = 1.0 - unit[cand] @ unit[i]
     same_country = f["country"][cand] == f["country"][i]
     same_park = (f["park"][cand] == f["park"][i]) & (f["park"][i] >= 0)
     proximity = np.where(same_park, SAME_PARK,
                          np.where(same_country, SAME_COUNTRY, p["cross_border_proximity"]))
     proximity = np.minimum(proximity + model.coordination_bonus * ~same_country, 1.0)
-    score = (0.3 + 0.7 * np.where(vertical, attract[cand], complement)) * (0.4 + 0.6 * proximity)
+    near = 0.4 + 0.6 * proximity
+    vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
+    supply = np.where(vertical, (0.3 + 0.7 * attract[cand]) * (1.0 + supply_bonus), 0.0)
+    research = np.minimum(f["rd_intensity"] / RD_ACTIVE, 1.0)
+    complement = 1.0 - unit[cand] @ unit[i]
+    rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[i])
+    consortium = np.where((sc == si) & f["exp_third"][cand] & f["exp_third"][i],
+                          0.3 + 0.7 * attract[cand], 0.0)
     if f["state_owned"][i]:
-        score = np.where(vertical, score, score * (1.0 - p["state_horizontal_aversion"]))
-    score = np.where(vertical, score * (1.0 + supply_bonus), score)
-    score[degree[cand] >= p["max_ties"]] = 0.0
-    best = int(np.argmax(score))
-    if score[best] < p["tie_threshold"]:
+        rnd = rnd * (1.0 - p["state_horizontal_aversion"])
+        consortium = consortium * (1.0 - p["state_horizontal_aversion"])
+    kinds = np.vstack([supply, rnd, consortium]) * near  # rows: SUPPLY, RND, EXPORT
+    kinds[:, degree[cand] >= p["max_ties"]] = 0.0
+    kind, best = np.unravel_index(int(np.argmax(kinds)), kinds.shape)
+    if kinds[kind, best] < p["tie_threshold"]:
         return 0
     j = int(cand[best])
     a, b = int(f.ids[i]), int(f.ids[j])
     if model.graph.has_edge(a, b):
         return 0
-    sj = int(sc[best])
-    if vertical[best]:
-        supplier = b if SUPPLIES[sj, si] else a
+    if kind == SUPPLY:
+        supplier = b if SUPPLIES[int(sc[best]), si] else a
         add_tie(model, a, b, "supply", supplier=supplier)
-    elif f["exp_third"][i] and f["exp_third"][j] and si == sj:
-        add_tie(model, a, b, "export_consortium")
     else:
-        add_tie(model, a, b, "rnd")
+        add_tie(model, a, b, KINDS[kind])
     degree[i] += 1
     degree[j] += 1
     return 1

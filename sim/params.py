@@ -115,10 +115,10 @@ MODEL_PARAMS: dict[str, Param] = {
     p.name: p
     for p in [
         P("steps", 40, "quarters", "default horizon of a run", 1, 2000),
-        P("warmup", 8, "quarters", "quarters run without policies before quarter 0, so the run "
+        P("warmup", 12, "quarters", "quarters run without policies before quarter 0, so the run "
           "starts from a settled economy", 0, 40),
         P("firm_scale", 1.0, "x", "multiplies each country's model_firms, park capacity and "
-          "universities", 0.0, 200.0),
+          "universities", 0.01, 200.0),
         # technology
         P("frontier_start", 5.5, "generation", "world technology frontier at step 0", 4.0, 6.0),
         P("frontier_growth", 0.01, "generation/quarter", "advance of the world frontier",

@@ -113,7 +113,7 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
         model.quarter)
     values["project_progress"] = np.where(busy, progress, 0.0)
     # Large firms already export: to the partner country and to third markets.
-    big = employees >= np.quantile(employees, 0.9)
+    big = employees >= np.quantile(employees, 0.9) if n else np.zeros(0, dtype=bool)
     values["exp_partner"] = big & (rng.random(n) < 0.5)
     values["exp_third"] = big & (rng.random(n) < 0.5)
     return values

@@ -100,12 +100,15 @@ def series(model: ClusterModel, name: str, country: str = "JOINT") -> np.ndarray
 def indicator(model: ClusterModel, name: str, country: str = "JOINT",
               agg: str = "last") -> float:
     """An indicator at the horizon (``last``), summed (``sum``) or averaged (``mean``) over
-    quarters 1..t (quarter 0 is the state before any policy acted)."""
+    quarters 1..t (quarter 0 is the state before any policy acted), or summed over the second
+    half of the run (``sum_late``, once start-up transients have passed)."""
     v = series(model, name, country)
     if agg == "last":
         return float(v[-1])
     if agg == "sum":
         return float(np.nansum(v[1:]))
+    if agg == "sum_late":
+        return float(np.nansum(v[len(v) // 2 + 1:]))
     if agg == "mean":
         return float(np.nanmean(v[1:]))
     raise ValueError(agg)

@@ -203,17 +203,19 @@ def test_sme_subsidy_raises_support_share():
 
 
 def test_sme_subsidy_raises_sme_investment():
-    """SMEs (at the start of each quarter) invest more: measured +20..+31%. Total investment
-    rises by 68-100% of the grants paid (some crowding out of own funds)."""
+    """SMEs (at the start of each quarter) invest more: measured +35..+61% on seeds 1-5.
+    Funded projects (grant plus the firm's co-funding, twice the grant at grant_share 0.5)
+    come on top of the firm's own plans, so total investment rises by 1.4-2.0 times the grants
+    paid (less than 2: some co-funding displaces own plans through cash)."""
     rows, add = [], []
     for seed in SEEDS:
         b_s, b_all, _ = investment_of(BASE, seed, T, lambda m: m.firms.is_sme())
         a_s, a_all, grants = investment_of(SME_SUBSIDY, seed, T, lambda m: m.firms.is_sme())
         rows.append((seed, b_s, a_s))
         add.append((seed, (a_all - b_all) / grants))
-    assert_rel_between(rows, 0.08, 0.6, "sme_subsidy: SME investment")
+    assert_rel_between(rows, 0.15, 0.9, "sme_subsidy: SME investment")
     for seed, ratio in add:
-        assert 0.25 <= ratio <= 1.5, f"seed {seed}: extra investment / grants = {ratio:.3f}"
+        assert 1.0 <= ratio <= 2.3, f"seed {seed}: extra investment / grants = {ratio:.3f}"
 
 
 def winners_knowledge(noise: float, seed: int, steps: int = 8) -> tuple[float, float]:
@@ -348,3 +350,45 @@ def test_disabled_policy_changes_nothing(kind):
     model = run_spec(d, 1, 8)
     ref = run_spec(spec(scale=0.2), 1, 8)
     assert np.array_equal(model.indicator_array(), ref.indicator_array(), equal_nan=True)
+
+
+def test_sme_subsidy_without_money_supports_nobody():
+    """A competition with no money to give (max_grant = 0) funds no one: no spending and no
+    firm counted as supported beyond the baseline."""
+    d = spec(policies=[{"type": "sme_subsidy", "max_grant": 0.0}])
+    for seed in SEEDS:
+        m = run_spec(d, seed, 8)
+        b = run_spec(BASE, seed, 8)
+        assert sum(g.spent_total for g in m.governments.values()) == 0.0
+        assert indicator(m, "support_share", agg="mean") == indicator(b, "support_share",
+                                                                      agg="mean")
+
+
+def test_technopark_closes_after_its_end():
+    """With end = 4 the new parks lose their residents and cost nothing from quarter 5 on."""
+    d = spec(policies=[{"type": "technopark", "start": 1, "end": 4}])
+    m = fresh_model(d, 1)
+    policy = m.policies[0]
+    spent_by_q4 = None
+    for q in range(1, 13):
+        m.step()
+        if q == 4:
+            spent_by_q4 = {c: g.spent_total for c, g in m.governments.items()}
+            assert any(park.residents() > 0 for park in policy.parks.values())
+    assert {c: g.spent_total for c, g in m.governments.items()} == spent_by_q4
+    for park in policy.parks.values():
+        assert park.residents() == 0 and park.capacity == 0
+
+
+def test_fdi_starts_at_its_data_value_and_follows_appeal():
+    """Baseline FDI over the first 8 quarters is close to the country data's value (the
+    volume is Poisson around it); a tax break for cluster members, which makes most firms
+    more attractive to investors, raises it (elasticity 0.5 to mean appeal: measured
+    +27..+83% over 16 quarters on seeds 1-5)."""
+    for seed in SEEDS:
+        b = run_spec(BASE, seed, T)
+        expected = 8 * float(b.fdi_base.sum())
+        observed = float(series(b, "fdi")[1:9].sum())
+        assert 0.6 * expected <= observed <= 1.4 * expected, (seed, expected, observed)
+    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T)
+    assert_rel_between(rows, 0.1, 1.3, "tax_break: FDI")

@@ -54,6 +54,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "relief_property": ("f8", "share of property tax forgiven this quarter"),
     "relief_import_vat": ("f8", "share of import VAT on equipment forgiven this quarter"),
     "grant": ("f8", "grant received this quarter for investment, USD m"),
+    "funded_project": ("f8", "cost of the grant-funded project (grant plus co-funding), USD m"),
     "fdi": ("f8", "foreign direct investment received this quarter, USD m"),
     "investment": ("f8", "investment spending this quarter, USD m"),
     "sales_home": ("f8", "sales on the home market, USD m"),

@@ -34,17 +34,15 @@ class Government(mesa.Agent):
         self.tax = tax
         self.admin_barrier = admin_barrier
         self.reset_accounts()
+        self.start_quarter()
 
     def reset_accounts(self) -> None:
-        """Start the fiscal accounts from zero (at quarter 0)."""
+        """Start the cumulative fiscal accounts from zero (at quarter 0)."""
         self.balance = 0.0
         self.spent_total = 0.0
         self.collected_total = 0.0
         self.foregone_total = 0.0
         self.spent_by_policy: dict[str, float] = defaultdict(float)
-        self.spent_this_step = 0.0
-        self.collected_this_step = 0.0
-        self.foregone_this_step = 0.0
 
     @property
     def country_index(self) -> int:

@@ -122,3 +122,16 @@ def admit_residents(model: ClusterModel) -> int:
                 add_tie(model, firm_id, park.host, "education")
         admitted += len(chosen)
     return admitted
+
+
+def close_park(model: ClusterModel, park: Park) -> None:
+    """Close a park: no more slots; residents leave (residency ties go) and, from the next
+    quarter, lose its reliefs and services."""
+    f = model.firms
+    park.capacity = 0
+    park.services = 0.0
+    leaving = np.flatnonzero(f["park"] == park.index)
+    f["park"][leaving] = -1
+    model.graph.remove_edges_from((int(fid), park.unique_id) for fid in f.ids[leaving])
+    if park.host >= 0:
+        model.university_by_id[park.host].technopark = -1

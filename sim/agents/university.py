@@ -16,7 +16,7 @@ class University(mesa.Agent):
 
     Attributes:
         country: ``AZ`` or ``BY``.
-        research: research capacity index (grows with joint projects and R&D funding).
+        research: research capacity index (from national R&D effort).
         kfield: knowledge stock by field (one field per sector).
         graduate_skill: skill index of the graduates it sends to the labour pool.
         max_ties: how many firms it can cooperate with at once.

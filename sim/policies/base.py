@@ -2,8 +2,9 @@
 
 A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple of typed
 ``params``; defining the class registers it, so a scenario file can name it. The model calls
-``initialize`` once, ``apply`` every quarter inside the policy's active window (at the first
-phase of the step, before firms act) and ``finalize`` after the last step.
+``initialize`` once, ``step`` every quarter at the first phase (before firms act), which runs
+``apply`` inside the policy's active window and ``after_end`` once it has closed, and
+``finalize`` after the last step.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ REGISTRY: dict[str, type[Policy]] = {}
 #: Parameters every policy has.
 COMMON_PARAMS: tuple[Param, ...] = (
     Param("country", "both", "", "which government runs it", choices=("AZ", "BY", "both")),
-    Param("start", 0, "quarter", "first quarter the policy acts", 0, 2000),
+    Param("start", 1, "quarter", "first quarter the policy acts (1 = from the first quarter "
+          "of the run; quarter 0 is the starting state)", 1, 2000),
     Param("end", 2000, "quarter", "last quarter the policy acts (inclusive)", 0, 2000),
     Param("enabled", True, "", "switch the policy on or off"),
 )
@@ -85,12 +87,23 @@ class Policy:
         v = self.values
         return v["enabled"] and v["start"] <= step <= v["end"]
 
+    def step(self, model: ClusterModel) -> None:
+        """Called by the model every quarter: ``apply`` inside the active window,
+        ``after_end`` once the window has passed."""
+        if self.is_active(model.quarter):
+            self.apply(model)
+        elif model.quarter > self.values["end"]:
+            self.after_end(model)
+
     def initialize(self, model: ClusterModel) -> None:
         """Set up once before the first step (default: nothing)."""
 
     def apply(self, model: ClusterModel) -> None:
         """Act in one quarter of the active window."""
         raise NotImplementedError
+
+    def after_end(self, model: ClusterModel) -> None:
+        """Act in a quarter after the window has closed (default: nothing)."""
 
     def finalize(self, model: ClusterModel) -> None:
         """Clean up after the last step (default: nothing)."""

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 class SmeSubsidy(Policy):
     """Each quarter SMEs apply with an investment project; a competition ranks them and the
-    best are co-funded until the budget is spent. Grants must be invested (new equipment at
-    the firm's reachable technology). Ranking noise models mistargeting."""
+    best are co-funded until the budget is spent. The funded project (grant plus co-funding)
+    is invested on top of the firm's own plans, in new equipment at its reachable technology.
+    Ranking noise models mistargeting."""
 
     name = "sme_subsidy"
     label = "Competitive SME project subsidies"
@@ -49,6 +50,8 @@ class SmeSubsidy(Policy):
                 continue
             winners, grants = self._select(model, eligible)
             f["grant"][winners] += grants
+            # the funded project is the grant plus the firm's co-funding, on top of its plans
+            f["funded_project"][winners] += grants / max(self["grant_share"], 1e-9)
             f["supported_until"][winners] = model.quarter + 3
             # what weak implementation loses is spent all the same
             lost = 1.0 - self["implementation"]
@@ -63,10 +66,12 @@ class SmeSubsidy(Policy):
             merit = f["knowledge"][eligible] * (1.0 + 50.0 * f["rd_intensity"][eligible])
         else:
             merit = f["productivity"][eligible]
-        merit = merit * np.exp(self["selection_noise"] * rng.standard_normal(eligible.size))
+        if self["selection_noise"] > 0:  # no draw without noise: runs stay comparable
+            merit = merit * np.exp(self["selection_noise"]
+                                   * rng.standard_normal(eligible.size))
         order = eligible[np.argsort(-merit, kind="stable")]
         asked = np.minimum(self["grant_share"] * self["project_size"] * f["capital"][order],
                            self["max_grant"])
         available = self["budget"] * self["implementation"]
-        funded = np.cumsum(asked) <= available
+        funded = (np.cumsum(asked) <= available) & (asked > 0)
         return order[funded], asked[funded]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.agents.park import Park
+from sim.agents.park import Park, close_park
 from sim.params import Param
 from sim.policies.base import Policy
 from sim.population import add_park
@@ -20,7 +20,7 @@ class Technopark(Policy):
     its slots; residents get the tax regime below, operator services (faster investment and
     product projects, easier partner search), and a tie to the host university, whose
     spin-off rate triples. The government pays the set-up cost once and the operating cost
-    every active quarter."""
+    every active quarter; after the end quarter the park closes."""
 
     name = "technopark"
     label = "Technopark creation"
@@ -58,6 +58,13 @@ class Technopark(Policy):
                     continue
                 gov.spend(self["setup_cost"], self.name)
             gov.spend(self["operating_cost"], self.name)
+
+    def after_end(self, model: ClusterModel) -> None:
+        """Once the policy ends the government stops paying and the park closes: residents
+        leave and lose its reliefs and services."""
+        for park in self.parks.values():
+            if park.capacity:
+                close_park(model, park)
 
     def _build(self, model: ClusterModel, code: str) -> Park | None:
         hosts = [u for u in model.universities if u.country == code and u.technopark < 0]

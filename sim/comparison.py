@@ -1,0 +1,387 @@
+"""Scenario comparisons: paired differences from a reference run, with fiscal costs.
+
+Each scenario is a tidy indicators table (see :data:`sim.report.TABLE_COLUMNS`) over the same
+seeds and horizon as the reference; every scenario is compared with the reference seed by seed
+at the last step. Bands are medians with a 90% band (5th and 95th percentiles) across seeds.
+The result is the :func:`compare` table and a report of it (``compare.csv``, ``compare.md``,
+``compare.png``), written by :func:`write_compare_report`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.report import (
+    COUNTRY_NAMES,
+    PNG_OPTIONS,
+    _check_columns,
+    _label,
+    _md_table,
+    _nanbands,
+    _ordered,
+    _seeds_text,
+    _wide,
+    _write_json,
+    _write_table,
+    fmt,
+    fmt_band,
+)
+
+#: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them).
+COMPARE_INDICATORS = [*KEY_INDICATORS, "employment"]
+#: Indicators whose cost per unit of gain is shown in the fiscal section of ``compare.md``.
+COST_PER_GAIN_INDICATORS = ["tech_exports", "labour_productivity"]
+#: Gross fiscal costs smaller than this (USD m, i.e. one dollar) count as zero.
+COST_TOL = 1e-6
+COMPARE_COLUMNS = [
+    "scenario", "country", "indicator", "reference", "diff_median", "diff_lo", "diff_hi",
+    "gross_fiscal_cost", "gross_fiscal_cost_lo", "gross_fiscal_cost_hi",
+    "net_fiscal_cost", "net_fiscal_cost_lo", "net_fiscal_cost_hi",
+    "cost_effectiveness", "direction", "significant",
+]  # fmt: skip
+SIGNIFICANT_MARK, GOOD_MARK, BAD_MARK = "*", "✓", "✗"
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison
+
+
+def _direction(indicator: str) -> str:
+    ind = INDICATORS.get(indicator)
+    return ind.direction if ind else "info"
+
+
+def _scenario_name(table: pd.DataFrame) -> str:
+    _check_columns(table)
+    names = pd.unique(table["scenario"])
+    if len(names) != 1:
+        raise ValueError(f"each table must hold exactly one scenario, got {list(names)}")
+    return str(names[0])
+
+
+def _check_comparable(tables: Sequence[pd.DataFrame]) -> tuple[list[str], list[int], int]:
+    """Scenario names, shared seeds and shared horizon; ValueError if they are not shared."""
+    if not tables:
+        raise ValueError("compare needs at least one table (the reference)")
+    names = [_scenario_name(t) for t in tables]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must be distinct, got {names}")
+    ref_seeds = sorted(int(s) for s in tables[0]["seed"].unique())
+    horizon = int(tables[0]["step"].max())
+    for name, t in zip(names, tables, strict=True):
+        seeds = sorted(int(s) for s in t["seed"].unique())
+        if seeds != ref_seeds:
+            raise ValueError(
+                f"seeds differ: scenario {name!r} has {seeds}, reference {names[0]!r} has "
+                f"{ref_seeds}; paired differences need the same seeds in every scenario"
+            )
+        ends = t.groupby("seed")["step"].max()
+        if (ends != horizon).any():
+            bad = {int(s): int(e) for s, e in ends[ends != horizon].items()}
+            raise ValueError(
+                f"horizons differ: reference {names[0]!r} ends at step {horizon}, scenario "
+                f"{name!r} ends at {bad} (seed: last step)"
+            )
+    return names, ref_seeds, horizon
+
+
+def _horizon_values(table: pd.DataFrame, horizon: int, seeds: list[int]) -> pd.DataFrame:
+    """Values at the horizon: index ``(country, indicator)``, one column per seed."""
+    at = table[table["step"] == horizon]
+    return _wide(at, ["country", "indicator"], ["seed"]).reindex(columns=seeds)
+
+
+def fiscal_per_seed(table: pd.DataFrame, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cumulative fiscal outlays and net fiscal position of each run, per country and seed.
+
+    Args:
+        table: tidy indicators table of one scenario.
+        seeds: the seeds (columns of the result).
+
+    Returns:
+        ``(gross, net)``, each indexed by country with one column per seed: ``gross`` is the sum
+        over steps 1..T of ``budget_spent + tax_foregone``; ``net`` is ``-fiscal_balance`` at the
+        horizon T (policy spending minus taxes collected). NaN where the indicators are absent.
+    """
+    countries = _ordered(table["country"].unique(), COUNTRY_KEYS)
+    flows = table[(table["step"] >= 1) & table["indicator"].isin(["budget_spent", "tax_foregone"])]
+    gross = flows.groupby(["country", "seed"])["value"].sum(min_count=1).unstack("seed")
+    gross = gross.reindex(index=countries, columns=seeds)
+    horizon = int(table["step"].max())
+    at = table[(table["step"] == horizon) & (table["indicator"] == "fiscal_balance")]
+    net = -_wide(at, ["country"], ["seed"]).reindex(index=countries, columns=seeds)
+    return gross, net
+
+
+def _cost_effectiveness(diff: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """``diff / cost`` where ``|cost| > COST_TOL``, NaN elsewhere."""
+    ok = np.isfinite(cost) & (np.abs(cost) > COST_TOL)
+    return np.where(ok, diff / np.where(ok, cost, 1.0), np.nan)
+
+
+def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple) -> pd.DataFrame:
+    """Rows of :func:`compare` for one scenario against the reference (horizon value frames)."""
+    scen = scen.reindex(index=ref.index, columns=ref.columns)
+    diff_med, diff_lo, diff_hi = _nanbands((scen - ref).to_numpy(dtype=float), axis=1)
+    out = pd.DataFrame(
+        {"reference": _nanbands(ref.to_numpy(dtype=float), axis=1)[0],
+         "diff_median": diff_med, "diff_lo": diff_lo, "diff_hi": diff_hi},
+        index=ref.index,
+    ).reset_index()
+    for kind, per_seed in zip(("gross", "net"), fiscal, strict=True):
+        med, lo, hi = _nanbands(per_seed.to_numpy(dtype=float), axis=1)
+        stats = pd.DataFrame({f"{kind}_fiscal_cost": med, f"{kind}_fiscal_cost_lo": lo,
+                              f"{kind}_fiscal_cost_hi": hi}, index=per_seed.index)
+        out = out.join(stats, on="country")
+    out["cost_effectiveness"] = _cost_effectiveness(out["diff_median"].to_numpy(),
+                                                    out["gross_fiscal_cost"].to_numpy())
+    out["direction"] = out["indicator"].map(_direction)
+    out["significant"] = (out["diff_lo"] > 0) | (out["diff_hi"] < 0)
+    return out
+
+
+def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Paired differences of every scenario from the reference (the first table) at the horizon.
+
+    For each later scenario, country and indicator the per-seed difference (scenario minus
+    reference, same seed, at the last step T) is summarised by its median and 90% band across
+    seeds. Fiscal costs are per scenario and country, also paired by seed:
+    ``gross_fiscal_cost`` is the extra cumulative ``budget_spent + tax_foregone`` over steps
+    1..T; ``net_fiscal_cost`` is the extra ``-fiscal_balance`` at T (spending minus taxes, so
+    induced tax revenue offsets it). ``cost_effectiveness`` is ``diff_median /
+    gross_fiscal_cost`` in indicator units per USD m (NaN when the cost is within
+    :data:`COST_TOL` of zero; negative when the scenario is cheaper than the reference).
+
+    Args:
+        tables: one tidy indicators table per scenario, reference first; each holds exactly one
+            scenario, and all share the same seeds and the same last step.
+
+    Returns:
+        Tidy DataFrame with columns :data:`COMPARE_COLUMNS`, ordered by scenario (as given),
+        country (JOINT, AZ, BY) and indicator (as declared); empty if only the reference is
+        given. ``significant`` is True when the 90% band of the difference excludes zero.
+
+    Raises:
+        ValueError: if a table is malformed, holds several scenarios, scenario names repeat, or
+            seeds or horizons differ between tables.
+    """
+    names, seeds, horizon = _check_comparable(tables)
+    ref = _horizon_values(tables[0], horizon, seeds)
+    order = pd.MultiIndex.from_tuples(
+        [(c, i) for c in _ordered(ref.index.get_level_values(0), ("JOINT", "AZ", "BY"))
+         for i in _ordered(ref.loc[c].index, list(INDICATORS))],
+        names=ref.index.names,
+    )
+    ref = ref.reindex(order)
+    ref_gross, ref_net = fiscal_per_seed(tables[0], seeds)
+    parts = []
+    for name, table in zip(names[1:], tables[1:], strict=True):
+        gross, net = fiscal_per_seed(table, seeds)
+        fiscal = (gross.reindex(ref_gross.index) - ref_gross, net.reindex(ref_net.index) - ref_net)
+        part = _compare_one(ref, _horizon_values(table, horizon, seeds), fiscal)
+        part.insert(0, "scenario", name)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COMPARE_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[COMPARE_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison report
+
+_ARROWS = {"higher": "↑", "lower": "↓", "info": ""}
+
+
+def _marks(median: float, lo: float, hi: float, direction: str) -> str:
+    """``*`` when the band excludes zero, plus ✓/✗ when that change is good/bad."""
+    if not (lo > 0 or hi < 0):
+        return ""
+    if direction == "info":
+        return SIGNIFICANT_MARK
+    good = (median > 0) == (direction == "higher")
+    return SIGNIFICANT_MARK + " " + (GOOD_MARK if good else BAD_MARK)
+
+
+def _diff_cell(median: float, lo: float, hi: float, direction: str) -> str:
+    return f"{fmt_band(median, lo, hi, signed=True)}{_marks(median, lo, hi, direction)}"
+
+
+def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fiscal: dict) -> list:
+    """Markdown lines of one country's table: indicators x scenarios, fiscal rows last."""
+    sub = cmp[cmp["country"] == country].set_index(["indicator", "scenario"])
+    header = ["Indicator", "Unit", "Better", f"{names[0]} (level)", *names[1:]]
+    rows = []
+    for ind in [i for i in COMPARE_INDICATORS if i in sub.index.get_level_values(0)]:
+        label, unit = _label(ind)
+        r = sub.loc[ind]
+        row = [label, unit, _ARROWS[_direction(ind)], fmt(r["reference"].iloc[0])]
+        rows.append(row + [_diff_cell(*r.loc[s, ["diff_median", "diff_lo", "diff_hi"]],
+                                      _direction(ind)) for s in names[1:]])
+    first = sub.xs(sub.index.get_level_values(0)[0], level="indicator")
+    for kind, label in (("gross", "Gross fiscal cost"), ("net", "Net fiscal cost")):
+        cols = [f"{kind}_fiscal_cost", f"{kind}_fiscal_cost_lo", f"{kind}_fiscal_cost_hi"]
+        row = [label, "USD m", "", fmt(ref_fiscal[kind].get(country, math.nan))]
+        rows.append(row + [_diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
+    title = f"## {country}: {COUNTRY_NAMES.get(country, country)}"
+    return [title, "", *_md_table(header, rows), ""]
+
+
+def _cost_per_gain(r: pd.Series) -> str:
+    """USD m of gross cost per unit of gain (``n/a`` without a gain or without a cost)."""
+    gain = r["diff_median"] if r["direction"] != "lower" else -r["diff_median"]
+    if not (gain > 0 and abs(r["gross_fiscal_cost"]) > COST_TOL):
+        return "n/a"
+    return fmt(r["gross_fiscal_cost"] / abs(r["diff_median"]))
+
+
+def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
+    """Markdown lines: fiscal costs and cost per unit of gain, per scenario and country."""
+    gains = [i for i in COST_PER_GAIN_INDICATORS if i in set(cmp["indicator"])]
+    header = ["Scenario", "Country", "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
+    for ind in gains:
+        label, unit = _label(ind)
+        header += [f"{label}: gain per USD m ({unit})", f"USD m per unit of {label.lower()}"]
+    rows = []
+    for (scenario, country), sub in cmp.groupby(["scenario", "country"], sort=False):
+        first = sub.iloc[0]
+        row = [scenario, country,
+               _diff_cell(*first[["gross_fiscal_cost", "gross_fiscal_cost_lo",
+                                  "gross_fiscal_cost_hi"]], "info"),
+               _diff_cell(*first[["net_fiscal_cost", "net_fiscal_cost_lo",
+                                  "net_fiscal_cost_hi"]], "info")]
+        for ind in gains:
+            r = sub[sub["indicator"] == ind].iloc[0]
+            row += [fmt(r["cost_effectiveness"], signed=True), _cost_per_gain(r)]
+        rows.append(row)
+    return ["## Fiscal cost and cost per unit of gain", "", *_md_table(header, rows), ""]
+
+
+def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
+    """Text of ``compare.md`` from :func:`compare` output and the tables it was computed from.
+
+    Args:
+        cmp: output of ``compare(tables)``.
+        tables: the run tables, reference first.
+
+    Returns:
+        Markdown text: one section per country (JOINT first) and a fiscal section.
+    """
+    names, seeds, horizon = _check_comparable(tables)
+    gross, net = fiscal_per_seed(tables[0], seeds)
+    ref_fiscal = {kind: {c: _nanbands(v.loc[c].to_numpy(dtype=float))[0] for c in v.index}
+                  for kind, v in (("gross", gross), ("net", net))}
+    lines = [
+        f"# Scenario comparison against `{names[0]}`",
+        "",
+        f"- Reference: `{names[0]}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
+        f"- Seeds: {_seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
+        f"- Horizon: quarter {horizon}",
+        "",
+        f"Cells: change from `{names[0]}` at quarter {horizon}, median over seeds of the paired "
+        "difference [5th, 95th percentile]. The level column is the reference's median. "
+        f"{SIGNIFICANT_MARK} the 90% band excludes zero; {GOOD_MARK} / {BAD_MARK} that change "
+        "is in the desirable / undesirable direction (Better: ↑ higher is better, ↓ lower is "
+        "better, blank: no desirable direction).",
+        "",
+        f"Gross fiscal cost: extra policy spending plus taxes foregone, summed over quarters "
+        f"1–{horizon}. Net fiscal cost: extra (policy spending − taxes collected) accumulated "
+        f"to quarter {horizon}, so tax revenue the policy induces offsets it. Both in USD m; "
+        "the level column gives the reference's own totals.",
+        "",
+    ]
+    if cmp.empty:
+        return "\n".join([*lines, "No scenarios to compare: only the reference was given.", ""])
+    countries = _ordered(cmp["country"].unique(), ("JOINT", "AZ", "BY"))
+    for country in countries:
+        lines += _country_section(cmp, country, names, ref_fiscal)
+    lines += _fiscal_section(cmp)
+    lines += ["Gain per USD m = median change / median gross fiscal cost; USD m per unit = its "
+              "inverse, shown only when the change is a gain and the cost is not zero.", ""]
+    return "\n".join(lines)
+
+
+def _limits_with_zero(values: np.ndarray) -> tuple[float, float]:
+    """X limits that include zero and every finite value, padded by 10% (±1 if all zero)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    lo, hi = min(0.0, finite.min(initial=0.0)), max(0.0, finite.max(initial=0.0))
+    pad = 0.1 * (hi - lo) if hi > lo else 1.0
+    return lo - pad, hi + pad
+
+
+def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
+    """Grid of horizontal bar charts: change per scenario with 90% band, one per key indicator.
+
+    Bars are green (significant gain), red (significant loss) or grey (band includes zero or
+    no desirable direction).
+
+    Args:
+        cmp: output of :func:`compare`.
+        path: PNG file to write.
+        country: country key to show.
+    """
+    sub = cmp[cmp["country"] == country]
+    names = list(pd.unique(sub["scenario"]))
+    fig = Figure(figsize=(12, 1.0 + 3 * (1.6 + 0.3 * len(names))), dpi=100, layout="constrained")
+    axes = fig.subplots(3, 3).ravel()
+    for ax, ind in zip(axes, KEY_INDICATORS, strict=True):
+        r = sub[sub["indicator"] == ind].set_index("scenario").reindex(names)
+        med = r["diff_median"].to_numpy(dtype=float)
+        err = np.nan_to_num(np.vstack([med - r["diff_lo"], r["diff_hi"] - med]).astype(float))
+        marks = [_marks(*row, _direction(ind)) for row in
+                 r[["diff_median", "diff_lo", "diff_hi"]].to_numpy(dtype=float)]
+        colours = ["#2e8b57" if GOOD_MARK in m else "#c4362b" if BAD_MARK in m else "0.6"
+                   for m in marks]
+        y = np.arange(len(names))
+        ax.barh(y, np.nan_to_num(med), xerr=err, color=colours, capsize=3, height=0.6)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_xlim(*_limits_with_zero(r[["diff_lo", "diff_median", "diff_hi"]].to_numpy()))
+        ax.set_yticks(y, names, fontsize=8)
+        ax.invert_yaxis()
+        label, unit = _label(ind)
+        ax.set_title(f"{label} {_ARROWS[_direction(ind)]}", fontsize=9)
+        ax.set_xlabel(f"change, {unit}", fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: change from the "
+                 "reference at the horizon (median, 90% band across seeds)\n"
+                 "green: significant gain, red: significant loss, grey: band includes zero "
+                 "or no desirable direction", fontsize=10)
+    fig.savefig(path, pil_kwargs=PNG_OPTIONS)
+
+
+def write_compare_report(
+    tables: list[pd.DataFrame], out_dir: Path, provenance: dict
+) -> pd.DataFrame:
+    """Compare scenarios with the reference (first table) and write the comparison report.
+
+    Files: ``compare.csv`` (the :func:`compare` table), ``compare.md``, ``compare.png`` (JOINT
+    changes of the key indicators), ``indicators.parquet`` (all run tables concatenated) and
+    ``provenance.json``.
+
+    Args:
+        tables: one tidy indicators table per scenario, reference first (see :func:`compare`).
+        out_dir: output directory (created if needed).
+        provenance: JSON-serialisable description of the comparison.
+
+    Returns:
+        The :func:`compare` table.
+
+    Raises:
+        ValueError: as :func:`compare`, before anything is written.
+    """
+    cmp = compare(tables)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmp.to_csv(out_dir / "compare.csv", index=False)
+    (out_dir / "compare.md").write_text(compare_markdown(cmp, tables))
+    plot_compare(cmp, out_dir / "compare.png")
+    _write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
+    _write_json(provenance, out_dir / "provenance.json")
+    return cmp
