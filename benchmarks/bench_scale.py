@@ -9,7 +9,7 @@ What it times (wall clock, ``time.perf_counter``), each repeat with a different 
 the median of the repeats:
 
 * for each size N: ``ClusterModel(default_scenario().with_model(firm_scale=N/1500), seed=s)``
-  (construction, which includes the 8-quarter warm-up) and ``--steps`` calls of ``model.step()``
+  (construction, which includes the warm-up quarters) and ``--steps`` calls of ``model.step()``
   separately. Cost per firm-step = run time / (steps x mean firm count, sampled after each step);
 * the default scenario as users run it: ``load_scenario("scenarios/baseline.toml")``, build, then
   its own ``model.steps`` quarters and ``model.finish()`` (what ``sim.run_model`` does);
@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{median(boltz, 'construct_s') + b_run:>8.2f} {b_us:>13.1f} {1.0:>12.1f}")
     print()
     print("firms = at quarter 0 (after warm-up); mean = mean over the run, sampled after each "
-          "step; construct includes the 8-quarter warm-up; baseline.toml run includes finish().")
+          "step; construct includes the warm-up quarters (model.warmup); baseline.toml run "
+          "includes finish().")
     print("BoltzmannWealth timed as shipped: its step() also calls datacollector.collect() "
           "(model + agent reporters).")
     print()

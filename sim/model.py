@@ -2,7 +2,7 @@
 
 Each step runs fixed phases::
 
-    1. policies       park regimes and admissions, then every active policy's apply()
+    1. policies       park admissions and regimes, then every policy (apply() when active)
     2. labour         hiring toward planned output; the labour pool's skill
     3. production     sales on home, partner and third markets; inputs along supply ties
     4. finance        profit, taxes (with reliefs) booked on the governments, cash and debt
@@ -72,13 +72,7 @@ class ClusterModel(mesa.Model):
             n = int(round(self.spec.countries[code]["model_firms"] * self.scale_n))
             population.add_firms(self, population.initial_firm_values(self, code, n))
         self._initial_ties()
-        self.wage0 = self.wage.copy()
-        self.firms["productivity"] = economy.productivity(self)
-        self.firms["capacity"] = self.firms["productivity"] * self.firms["employees"]
-        self.productivity0 = np.array([
-            np.average(self.firms["productivity"][self.firms["country"] == k],
-                       weights=self.firms["employees"][self.firms["country"] == k])
-            if (self.firms["country"] == k).any() else 1.0 for k in (0, 1)])
+        self._wage_reference()
         # levers that policies move (neutral values = no policy)
         self.coordination_bonus = 0.0
         self.matching_bonus = 0.0
@@ -118,6 +112,18 @@ class ClusterModel(mesa.Model):
                                            arr("trade_cost_third")])
         self.demand_growth = arr("home_demand_growth")
         self.frontier = self.frontier0 = float(self.params["frontier_start"])
+
+    def _wage_reference(self) -> None:
+        """Full productivity of the starting firms and each country's average, to which wages
+        are indexed from then on."""
+        f = self.firms
+        f["productivity"] = economy.productivity(self)
+        f["capacity"] = f["productivity"] * f["employees"]
+        self.wage0 = self.wage.copy()
+        country = f["country"]
+        self.productivity0 = np.array([
+            np.average(f["productivity"][country == k], weights=f["employees"][country == k])
+            if (country == k).any() else 1.0 for k in (0, 1)])
 
     def _initial_ties(self) -> None:
         """Sparse, mostly vertical ties: some firms buy from a supplier in their country,

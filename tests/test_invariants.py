@@ -105,6 +105,16 @@ def check_graph_and_agents(model) -> None:
             assert {g.nodes[a]["kind"], g.nodes[b]["kind"]} == {"firm", "park"}
 
 
+def step_checked(model) -> None:
+    """One quarter, then every invariant."""
+    before = {code: gov.balance for code, gov in model.governments.items()}
+    model.step()
+    check_fiscal(model, before)
+    check_firms(model)
+    check_graph_and_agents(model)
+    check_indicators(model)
+
+
 @pytest.mark.parametrize("stem", BUNDLED)
 def test_invariants_every_step(stem):
     model = fresh_model(bundled(stem, scale=0.2), seed=11)
@@ -112,12 +122,7 @@ def test_invariants_every_step(stem):
     check_graph_and_agents(model)
     check_indicators(model)
     for _ in range(STEPS):
-        before = {code: gov.balance for code, gov in model.governments.items()}
-        model.step()
-        check_fiscal(model, before)
-        check_firms(model)
-        check_graph_and_agents(model)
-        check_indicators(model)
+        step_checked(model)
     # the economy is still alive after the run
     assert model.firms.n > 50
 
@@ -132,12 +137,7 @@ def test_invariants_under_extreme_parameters():
              scale=0.15)
     model = fresh_model(d, seed=5)
     for _ in range(10):
-        before = {code: gov.balance for code, gov in model.governments.items()}
-        model.step()
-        check_fiscal(model, before)
-        check_firms(model)
-        check_graph_and_agents(model)
-        check_indicators(model)
+        step_checked(model)
 
 
 def test_time_to_market_is_nan_exactly_without_launches_in_the_window():
