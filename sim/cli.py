@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.params import MODEL_PARAMS
+from sim.countries import country_values
+from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, country_param
 from sim.policies import COMMON_PARAMS, REGISTRY
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
 
@@ -108,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a program that stopped reading (| head)
         sys.stderr.close()
         return 0
+    except OSError as err:  # e.g. the output folder cannot be written
+        print(f"clustersim: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return 1
 
 
 def _seeds(args: argparse.Namespace) -> list[int]:
@@ -118,8 +122,9 @@ def _check_out(out: Path | None, name: str, force: bool) -> Path:
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{name}-{stamp}"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder")
+    for folder in (out, *out.parents):
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"--out {out}: {folder} exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not force:
         raise UsageError(f"--out {out}: folder exists and is not empty; use --force to "
                          "replace it")
@@ -231,6 +236,12 @@ def list_text() -> str:
     lines += ["", "Model parameters ([model]):"]
     for p in MODEL_PARAMS.values():
         lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+    lines += ["", "Country values ([countries.AZ] / [countries.BY]; sources in "
+              "sim/data/countries.toml):"]
+    az, by = country_values("AZ"), country_values("BY")
+    for name in COUNTRY_BOUNDS:
+        lines.append(f"  {name:30s} AZ {az[name]!s:8s} BY {by[name]!s:8s} "
+                     f"{country_param(name).allowed()}")
     return "\n".join(lines)
 
 

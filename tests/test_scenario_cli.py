@@ -241,6 +241,33 @@ def test_compare_needs_two_scenarios(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
+def test_out_below_a_file_exits_2(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    out = blocker / "results"
+    code = main(["run", str(SCENARIO_DIR / "baseline.toml"), "--seeds", "1", "--steps", "1",
+                 "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert_one_line_error(err, out, ["not a folder"])
+    assert blocker.read_text() == "not a folder"
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    """A failure to write (disk full, permissions) ends with one line and exit code 1."""
+    import sim.cli
+
+    def fail(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
+
+    monkeypatch.setattr(sim.cli.tempfile, "mkdtemp", fail)
+    code = main(["run", str(SCENARIO_DIR / "baseline.toml"), "--seeds", "1", "--steps", "1",
+                 "--out", str(tmp_path / "x"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Permission denied" in err and "Traceback" not in err
+
+
 def test_list_shows_scenarios_and_policies(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
@@ -254,6 +281,8 @@ def test_list_shows_scenarios_and_policies(capsys):
             assert p.name in out
     assert "INVALID" not in out
     assert "frontier_growth" in out
+    for name in COUNTRY_BOUNDS:
+        assert name in out
 
 
 def test_version_flag(capsys):
