@@ -21,17 +21,17 @@ from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
 from sim.report import (
     COUNTRY_NAMES,
     PNG_OPTIONS,
-    _check_columns,
-    _label,
-    _md_table,
-    _nanbands,
-    _ordered,
-    _seeds_text,
-    _wide,
-    _write_json,
-    _write_table,
+    check_columns,
     fmt,
     fmt_band,
+    label_of,
+    md_table,
+    nan_bands,
+    ordered_names,
+    seeds_text,
+    wide_table,
+    write_json,
+    write_table,
 )
 
 #: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them).
@@ -59,7 +59,7 @@ def _direction(indicator: str) -> str:
 
 
 def _scenario_name(table: pd.DataFrame) -> str:
-    _check_columns(table)
+    check_columns(table)
     names = pd.unique(table["scenario"])
     if len(names) != 1:
         raise ValueError(f"each table must hold exactly one scenario, got {list(names)}")
@@ -95,7 +95,7 @@ def _check_comparable(tables: Sequence[pd.DataFrame]) -> tuple[list[str], list[i
 def _horizon_values(table: pd.DataFrame, horizon: int, seeds: list[int]) -> pd.DataFrame:
     """Values at the horizon: index ``(country, indicator)``, one column per seed."""
     at = table[table["step"] == horizon]
-    return _wide(at, ["country", "indicator"], ["seed"]).reindex(columns=seeds)
+    return wide_table(at, ["country", "indicator"], ["seed"]).reindex(columns=seeds)
 
 
 def fiscal_per_seed(table: pd.DataFrame, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,13 +110,13 @@ def fiscal_per_seed(table: pd.DataFrame, seeds: list[int]) -> tuple[pd.DataFrame
         over steps 1..T of ``budget_spent + tax_foregone``; ``net`` is ``-fiscal_balance`` at the
         horizon T (policy spending minus taxes collected). NaN where the indicators are absent.
     """
-    countries = _ordered(table["country"].unique(), COUNTRY_KEYS)
+    countries = ordered_names(table["country"].unique(), COUNTRY_KEYS)
     flows = table[(table["step"] >= 1) & table["indicator"].isin(["budget_spent", "tax_foregone"])]
     gross = flows.groupby(["country", "seed"])["value"].sum(min_count=1).unstack("seed")
     gross = gross.reindex(index=countries, columns=seeds)
     horizon = int(table["step"].max())
     at = table[(table["step"] == horizon) & (table["indicator"] == "fiscal_balance")]
-    net = -_wide(at, ["country"], ["seed"]).reindex(index=countries, columns=seeds)
+    net = -wide_table(at, ["country"], ["seed"]).reindex(index=countries, columns=seeds)
     return gross, net
 
 
@@ -129,14 +129,14 @@ def _cost_effectiveness(diff: np.ndarray, cost: np.ndarray) -> np.ndarray:
 def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple) -> pd.DataFrame:
     """Rows of :func:`compare` for one scenario against the reference (horizon value frames)."""
     scen = scen.reindex(index=ref.index, columns=ref.columns)
-    diff_med, diff_lo, diff_hi = _nanbands((scen - ref).to_numpy(dtype=float), axis=1)
+    diff_med, diff_lo, diff_hi = nan_bands((scen - ref).to_numpy(dtype=float), axis=1)
     out = pd.DataFrame(
-        {"reference": _nanbands(ref.to_numpy(dtype=float), axis=1)[0],
+        {"reference": nan_bands(ref.to_numpy(dtype=float), axis=1)[0],
          "diff_median": diff_med, "diff_lo": diff_lo, "diff_hi": diff_hi},
         index=ref.index,
     ).reset_index()
     for kind, per_seed in zip(("gross", "net"), fiscal, strict=True):
-        med, lo, hi = _nanbands(per_seed.to_numpy(dtype=float), axis=1)
+        med, lo, hi = nan_bands(per_seed.to_numpy(dtype=float), axis=1)
         stats = pd.DataFrame({f"{kind}_fiscal_cost": med, f"{kind}_fiscal_cost_lo": lo,
                               f"{kind}_fiscal_cost_hi": hi}, index=per_seed.index)
         out = out.join(stats, on="country")
@@ -175,8 +175,8 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
     names, seeds, horizon = _check_comparable(tables)
     ref = _horizon_values(tables[0], horizon, seeds)
     order = pd.MultiIndex.from_tuples(
-        [(c, i) for c in _ordered(ref.index.get_level_values(0), ("JOINT", "AZ", "BY"))
-         for i in _ordered(ref.loc[c].index, list(INDICATORS))],
+        [(c, i) for c in ordered_names(ref.index.get_level_values(0), ("JOINT", "AZ", "BY"))
+         for i in ordered_names(ref.loc[c].index, list(INDICATORS))],
         names=ref.index.names,
     )
     ref = ref.reindex(order)
@@ -219,7 +219,7 @@ def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fisc
     header = ["Indicator", "Unit", "Better", f"{names[0]} (level)", *names[1:]]
     rows = []
     for ind in [i for i in COMPARE_INDICATORS if i in sub.index.get_level_values(0)]:
-        label, unit = _label(ind)
+        label, unit = label_of(ind)
         r = sub.loc[ind]
         row = [label, unit, _ARROWS[_direction(ind)], fmt(r["reference"].iloc[0])]
         rows.append(row + [_diff_cell(*r.loc[s, ["diff_median", "diff_lo", "diff_hi"]],
@@ -230,7 +230,7 @@ def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fisc
         row = [label, "USD m", "", fmt(ref_fiscal[kind].get(country, math.nan))]
         rows.append(row + [_diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
     title = f"## {country}: {COUNTRY_NAMES.get(country, country)}"
-    return [title, "", *_md_table(header, rows), ""]
+    return [title, "", *md_table(header, rows), ""]
 
 
 def _cost_per_gain(r: pd.Series) -> str:
@@ -246,7 +246,7 @@ def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
     gains = [i for i in COST_PER_GAIN_INDICATORS if i in set(cmp["indicator"])]
     header = ["Scenario", "Country", "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
     for ind in gains:
-        label, unit = _label(ind)
+        label, unit = label_of(ind)
         header += [f"{label}: gain per USD m ({unit})", f"USD m per unit of {label.lower()}"]
     rows = []
     for (scenario, country), sub in cmp.groupby(["scenario", "country"], sort=False):
@@ -260,7 +260,7 @@ def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
             r = sub[sub["indicator"] == ind].iloc[0]
             row += [fmt(r["cost_effectiveness"], signed=True), _cost_per_gain(r)]
         rows.append(row)
-    return ["## Fiscal cost and cost per unit of gain", "", *_md_table(header, rows), ""]
+    return ["## Fiscal cost and cost per unit of gain", "", *md_table(header, rows), ""]
 
 
 def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
@@ -275,13 +275,13 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
     """
     names, seeds, horizon = _check_comparable(tables)
     gross, net = fiscal_per_seed(tables[0], seeds)
-    ref_fiscal = {kind: {c: _nanbands(v.loc[c].to_numpy(dtype=float))[0] for c in v.index}
+    ref_fiscal = {kind: {c: nan_bands(v.loc[c].to_numpy(dtype=float))[0] for c in v.index}
                   for kind, v in (("gross", gross), ("net", net))}
     lines = [
         f"# Scenario comparison against `{names[0]}`",
         "",
         f"- Reference: `{names[0]}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
-        f"- Seeds: {_seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
+        f"- Seeds: {seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
         f"- Horizon: quarter {horizon}",
         "",
         f"Cells: change from `{names[0]}` at quarter {horizon}, median over seeds of the paired "
@@ -298,7 +298,7 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
     ]
     if cmp.empty:
         return "\n".join([*lines, "No scenarios to compare: only the reference was given.", ""])
-    countries = _ordered(cmp["country"].unique(), ("JOINT", "AZ", "BY"))
+    countries = ordered_names(cmp["country"].unique(), ("JOINT", "AZ", "BY"))
     for country in countries:
         lines += _country_section(cmp, country, names, ref_fiscal)
     lines += _fiscal_section(cmp)
@@ -345,7 +345,7 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
         ax.set_xlim(*_limits_with_zero(r[["diff_lo", "diff_median", "diff_hi"]].to_numpy()))
         ax.set_yticks(y, names, fontsize=8)
         ax.invert_yaxis()
-        label, unit = _label(ind)
+        label, unit = label_of(ind)
         ax.set_title(f"{label} {_ARROWS[_direction(ind)]}", fontsize=9)
         ax.set_xlabel(f"change, {unit}", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
@@ -382,6 +382,6 @@ def write_compare_report(
     cmp.to_csv(out_dir / "compare.csv", index=False)
     (out_dir / "compare.md").write_text(compare_markdown(cmp, tables))
     plot_compare(cmp, out_dir / "compare.png")
-    _write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
-    _write_json(provenance, out_dir / "provenance.json")
+    write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
+    write_json(provenance, out_dir / "provenance.json")
     return cmp

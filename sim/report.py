@@ -42,7 +42,7 @@ PNG_OPTIONS = {"compress_level": 3}  # fast zlib level: plots are written in bul
 # statistics and formatting
 
 
-def _nanbands(values: np.ndarray, axis: int | None = None) -> tuple:
+def nan_bands(values: np.ndarray, axis: int | None = None) -> tuple:
     """5th/50th/95th NaN-percentiles along ``axis``, without all-NaN warnings."""
     arr = np.asarray(values, dtype=float)
     if arr.size == 0:
@@ -66,7 +66,7 @@ def band(values: Iterable[float] | np.ndarray) -> tuple[float, float, float]:
         NaN if there is no finite value.
     """
     arr = values if isinstance(values, np.ndarray) else np.fromiter(values, dtype=float)
-    med, lo, hi = _nanbands(np.asarray(arr, dtype=float).ravel())
+    med, lo, hi = nan_bands(np.asarray(arr, dtype=float).ravel())
     return float(med), float(lo), float(hi)
 
 
@@ -102,36 +102,38 @@ def fmt_band(median: float, lo: float, hi: float, signed: bool = False) -> str:
     return f"{fmt(median, signed)} [{fmt(lo, signed)}, {fmt(hi, signed)}]"
 
 
-def _label(indicator: str) -> tuple[str, str]:
+def label_of(indicator: str) -> tuple[str, str]:
     """Label and unit of an indicator (its name and ``""`` if it is not declared)."""
     ind = INDICATORS.get(indicator)
     return (ind.label, ind.unit) if ind else (indicator, "")
 
 
-def _ordered(present: Iterable[str], order: Sequence[str]) -> list[str]:
+def ordered_names(present: Iterable[str], order: Sequence[str]) -> list[str]:
     """Items of ``present`` in the order of ``order``, unknown ones after them (sorted)."""
     present = set(present)
     return [x for x in order if x in present] + sorted(present - set(order))
 
 
-def _seeds_text(seeds: Sequence[int]) -> str:
+def seeds_text(seeds: Sequence[int]) -> str:
+    """Seeds for a report line: ``10 (0–9)`` for a run of consecutive seeds, else a list."""
     seeds = sorted(int(s) for s in seeds)
     if len(seeds) > 6 and seeds == list(range(seeds[0], seeds[-1] + 1)):
         return f"{len(seeds)} ({seeds[0]}–{seeds[-1]})"
     return f"{len(seeds)} ({', '.join(map(str, seeds))})"
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     """Lines of a Markdown table (first column left-aligned, the others right-aligned)."""
     align = [":--"] + ["--:"] * (len(header) - 1)
     return ["| " + " | ".join(r) + " |" for r in [header, align, *rows]]
 
 
-def _write_json(obj: dict, path: Path) -> None:
+def write_json(obj: dict, path: Path) -> None:
+    """Write ``obj`` as pretty, key-sorted JSON."""
     path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def _write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
+def write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
     """Write ``indicators.parquet`` (and ``indicators.csv``) without the index."""
     table.to_parquet(out_dir / "indicators.parquet", index=False)
     if csv:
@@ -142,13 +144,14 @@ def _write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
 # aggregation
 
 
-def _check_columns(table: pd.DataFrame) -> None:
+def check_columns(table: pd.DataFrame) -> None:
+    """Raise ValueError if ``table`` lacks a column of the tidy indicators table."""
     missing = [c for c in TABLE_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"indicators table lacks columns {missing}; expected {TABLE_COLUMNS}")
 
 
-def _wide(table: pd.DataFrame, index: list[str], columns: list[str]) -> pd.DataFrame:
+def wide_table(table: pd.DataFrame, index: list[str], columns: list[str]) -> pd.DataFrame:
     """Pivot ``value`` to ``index`` x ``columns``, refusing duplicate rows."""
     try:
         return table.set_index([*index, *columns])["value"].unstack(columns).sort_index()
@@ -167,9 +170,9 @@ def step_bands(table: pd.DataFrame) -> pd.DataFrame:
     Returns:
         DataFrame indexed by ``(indicator, country, step)`` with columns ``median, lo, hi``.
     """
-    _check_columns(table)
-    wide = _wide(table, ["indicator", "country", "step"], ["scenario", "seed"])
-    med, lo, hi = _nanbands(wide.to_numpy(dtype=float), axis=1)
+    check_columns(table)
+    wide = wide_table(table, ["indicator", "country", "step"], ["scenario", "seed"])
+    med, lo, hi = nan_bands(wide.to_numpy(dtype=float), axis=1)
     return pd.DataFrame({"median": med, "lo": lo, "hi": hi}, index=wide.index)
 
 
@@ -179,8 +182,8 @@ def step_bands(table: pd.DataFrame) -> pd.DataFrame:
 
 def _plot_panel(ax: Axes, series: dict[str, pd.DataFrame], indicator: str, small: bool) -> None:
     """Median lines and shaded bands of one indicator, one line per country."""
-    label, unit = _label(indicator)
-    for country in _ordered(series, COUNTRY_KEYS):
+    label, unit = label_of(indicator)
+    for country in ordered_names(series, COUNTRY_KEYS):
         b = series[country]
         colour, style, width = COUNTRY_STYLE.get(country, ("0.6", ":", 1.2))
         steps = b.index.get_level_values("step").to_numpy()
@@ -218,7 +221,7 @@ def plot_indicators(bands: pd.DataFrame, plot_dir: Path, progress: bool = False)
     plot_dir = Path(plot_dir)
     plot_dir.mkdir(parents=True, exist_ok=True)
     series = _by_indicator(bands)
-    names = _ordered(series, list(INDICATORS))
+    names = ordered_names(series, list(INDICATORS))
     if progress:
         from tqdm import tqdm
 
@@ -249,7 +252,7 @@ def plot_overview(bands: pd.DataFrame, path: Path) -> None:
         if name in series:
             _plot_panel(ax, series[name], name, small=True)
         else:
-            ax.set_title(_label(name)[0], fontsize=9)
+            ax.set_title(label_of(name)[0], fontsize=9)
             ax.text(0.5, 0.5, "not in table", ha="center", va="center", transform=ax.transAxes)
     handles, labels = next((ax.get_legend_handles_labels() for ax in axes if ax.lines),
                            ([], []))
@@ -281,14 +284,14 @@ def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame) -> str:
         Markdown text.
     """
     horizon = int(table["step"].max())
-    countries = _ordered(table["country"].unique(), COUNTRY_KEYS)
+    countries = ordered_names(table["country"].unique(), COUNTRY_KEYS)
     scenarios = ", ".join(f"`{s}`" for s in pd.unique(table["scenario"]))
     header = ["Indicator", "Unit"]
     for c in countries:
         header += [f"{c} start", f"{c} quarter {horizon}"]
     rows = []
     for name in [n for n in SUMMARY_INDICATORS if n in set(table["indicator"])]:
-        label, unit = _label(name)
+        label, unit = label_of(name)
         row = [label, unit]
         for c in countries:
             start, end = _band_at(bands, name, c, 0), _band_at(bands, name, c, horizon)
@@ -298,7 +301,7 @@ def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame) -> str:
         f"# Run summary: {scenarios}",
         "",
         f"- Scenario(s): {scenarios}",
-        f"- Seeds: {_seeds_text(table['seed'].unique())}",
+        f"- Seeds: {seeds_text(table['seed'].unique())}",
         f"- Horizon: quarter {horizon} (quarter 0 is the initial state)",
         "- Countries: " + ", ".join(f"{c} = {COUNTRY_NAMES.get(c, c)}" for c in countries),
         "",
@@ -306,7 +309,7 @@ def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame) -> str:
         f"Quarter {horizon}: median across seeds [5th, 95th percentile]. "
         "Money flows are per quarter; `n/a` means no value (e.g. no product launched recently).",
         "",
-        *_md_table(header, rows),
+        *md_table(header, rows),
         "",
         "![Key indicators: median across seeds with 5–95% band](plots/overview.png)",
         "",
@@ -333,14 +336,14 @@ def write_run_report(
         provenance: JSON-serialisable description of the run (non-JSON values are str()-ed).
         progress: show a progress bar while plotting.
     """
-    _check_columns(table)
+    check_columns(table)
     if table.empty:
         raise ValueError("indicators table is empty")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_table(table, out_dir)
+    write_table(table, out_dir)
     bands = step_bands(table)
     plot_indicators(bands, out_dir / "plots", progress=progress)
     plot_overview(bands, out_dir / "plots" / "overview.png")
     (out_dir / "summary.md").write_text(summary_markdown(table, bands))
-    _write_json(provenance, out_dir / "provenance.json")
+    write_json(provenance, out_dir / "provenance.json")
