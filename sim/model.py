@@ -47,6 +47,17 @@ class ClusterModel(mesa.Model):
         scenario: a validated :class:`~sim.scenario.Scenario` (default: the baseline).
         seed: seed of the model's random generators; one scenario and seed give one run.
         policies: policy objects to use instead of the scenario's (e.g. from the browser view).
+
+    Attributes:
+        spec: the validated scenario of this run (Mesa's own ``scenario`` attribute is left to
+            Mesa).
+        params: the model parameters, defaults applied.
+        firms: the firm columns (:class:`~sim.agents.firm.FirmTable`); ``firm_agents`` maps
+            ids to the thin Mesa agents.
+        graph: the cooperation graph (networkx), the one source of truth for ties.
+        governments: ``{"AZ": Government, "BY": Government}``.
+        universities, parks: the other agents.
+        quarter: the current quarter (0 = the starting state).
     """
 
     def __init__(self, scenario: Scenario | None = None, seed: int = 0,
