@@ -4,7 +4,7 @@ labour & skills -> production & sales on three markets -> finance & taxes. Marke
 two home markets and third countries; a firm always sells at home and may export to the partner
 country and to third markets. Market shares follow replicator dynamics on quality,
 technology and price (trade costs and VAT raise the price), against imports whose
-competitiveness follows the world technology frontier.
+competitiveness follows the world technology frontier and world quality growth.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 HOME_AZ, HOME_BY, THIRD = 0, 1, 2
 #: Weight of technology generation in market competitiveness, relative to quality (assumed).
 TECH_WEIGHT = 0.15
-#: Markup ceiling and the markup's response to utilisation (assumed; Keynes+Schumpeter
-#: models let markups follow market shares in the same way).
+#: Markup ceiling and the markup's response to utilisation and to market-share growth
+#: (assumed; Keynes+Schumpeter models let markups follow market shares in the same way).
 MAX_MARKUP, MARKUP_SPEED, MARKUP_SHARE = 0.5, 0.1, 0.2
 #: Sales a new exporter starts with abroad, as a share of its home sales (assumed).
 FOOTHOLD = 0.05

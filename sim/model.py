@@ -202,6 +202,7 @@ class ClusterModel(mesa.Model):
                                  minlength=N_SECTORS)
                 total = np.bincount(f["sector"][sel], weights=base[sel, m], minlength=N_SECTORS)
                 self.origin_bias[m, :, c] = -zw / np.maximum(total, 1e-12)
+        # one production pass fills sales, inputs and demand, which the first quarter plans on
         self.supply_flows = economy.production_phase(self, network.edge_arrays(self))
 
     def _reference_competitiveness(self) -> np.ndarray:
