@@ -254,8 +254,9 @@ class ClusterModel(mesa.Model):
         return services[self.firms["park"]]  # park -1 picks the trailing 0
 
     def strongest_university(self, country: str) -> int:
-        """Id of the university with the largest research capacity in a country, or -1."""
-        unis = [u for u in self.universities if u.country == country]
+        """Id of the university with the largest research capacity in a country among those
+        not yet hosting a technopark, or -1 if there is none."""
+        unis = [u for u in self.universities if u.country == country and u.technopark < 0]
         return max(unis, key=lambda u: u.research).unique_id if unis else -1
 
     @property

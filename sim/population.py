@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.agents import Firm, Government, Park, University
 from sim.agents.firm import PIPELINE
+from sim.agents.park import RELIEFS
 from sim.countries import COUNTRIES, baseline_parks
 from sim.innovation import new_equipment_tech
 from sim.params import ABSORPTIVE_SCALE, IMPORT_DELIVERY, IMPORT_QUALITY, MARKUP0
@@ -56,8 +57,7 @@ def build_universities(model: ClusterModel) -> list[University]:
 def build_parks(model: ClusterModel) -> None:
     """The parks that exist at the start (see sim/data/countries.toml)."""
     for spec in baseline_parks():
-        reliefs = {k: spec[k] for k in ("profit_relief", "vat_relief", "property_relief",
-                                        "import_vat_relief")}
+        reliefs = {k: spec[k] for k in RELIEFS}
         host = -1
         if spec["kind"] == "technopark":
             host = model.strongest_university(spec["country"])

@@ -13,7 +13,14 @@ from sim.sectors import SECTORS
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-RELIEFS = ("profit_relief", "vat_relief", "property_relief", "import_vat_relief")
+#: Tax reliefs a park or policy grants (parameter name) -> the firm column they set.
+RELIEF_COLUMNS = {
+    "profit_relief": "relief_profit",
+    "vat_relief": "relief_vat",
+    "property_relief": "relief_property",
+    "import_vat_relief": "relief_import_vat",
+}
+RELIEFS = tuple(RELIEF_COLUMNS)
 
 
 class Park(mesa.Agent):
@@ -75,8 +82,8 @@ def park_regimes(model: ClusterModel) -> None:
     count as budget-funded organisational support."""
     f = model.firms
     resident = np.flatnonzero(f["park"] >= 0)
-    for name in ("relief_profit", "relief_vat", "relief_property", "relief_import_vat"):
-        f[name] = 0.0
+    for column in RELIEF_COLUMNS.values():
+        f[column] = 0.0
     if resident.size == 0:
         return
     for park in model.parks:
@@ -84,8 +91,7 @@ def park_regimes(model: ClusterModel) -> None:
         if mine.size == 0:
             continue
         within = model.quarter - f["park_since"][mine] < park.relief_quarters
-        for relief in RELIEFS:
-            column = "relief_" + relief.removesuffix("_relief")
+        for relief, column in RELIEF_COLUMNS.items():
             f[column][mine] = np.where(within, park.reliefs[relief], 0.0)
         f["supported_until"][mine] = model.quarter
 

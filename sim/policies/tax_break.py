@@ -7,18 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.park import RELIEF_COLUMNS
 from sim.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-RELIEF_COLUMNS = {
-    "profit_relief": "relief_profit",
-    "vat_relief": "relief_vat",
-    "property_relief": "relief_property",
-    "import_vat_relief": "relief_import_vat",
-}
 
 
 class TaxBreak(Policy):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.agents.park import Park, close_park
+from sim.agents.park import RELIEFS, Park, close_park
 from sim.params import Param
 from sim.policies.base import Policy
 from sim.population import add_park
@@ -67,16 +67,14 @@ class Technopark(Policy):
                 close_park(model, park)
 
     def _build(self, model: ClusterModel, code: str) -> Park | None:
-        hosts = [u for u in model.universities if u.country == code and u.technopark < 0]
-        if not hosts:
+        host = model.strongest_university(code)
+        if host < 0:
             return None
-        host = max(hosts, key=lambda u: u.research)
-        reliefs = {k: self[k] for k in ("profit_relief", "vat_relief", "property_relief",
-                                        "import_vat_relief")}
+        reliefs = {k: self[k] for k in RELIEFS}
         park = Park(model, f"New technopark ({code})", code, "technopark", "any",
                     capacity=max(int(round(self["capacity"] * model.scale_n)), 1),
                     reliefs=reliefs, relief_quarters=4 * self["relief_years"],
-                    services=self["services"], host=host.unique_id,
+                    services=self["services"], host=host,
                     min_rd_intensity=self["min_rd_intensity"])
         self.parks[code] = add_park(model, park)
         return park
