@@ -310,8 +310,10 @@ KEY_INDICATORS = [
     "input_quality",
 ]
 
-#: Quantities stored per step so growth rates can be computed (kept in ``model.history``).
-HISTORY_KEYS = ("value_added", "employment", "investment")
+#: Quantities stored per step so growth rates can be computed (``model.history``):
+#: history name -> firm column summed over the country's firms.
+HISTORY_COLUMNS = {"value_added": "value_added", "employment": "employees",
+                   "investment": "investment"}
 
 
 def country_masks(model: ClusterModel) -> dict[str, np.ndarray]:
@@ -320,9 +322,8 @@ def country_masks(model: ClusterModel) -> dict[str, np.ndarray]:
     return {"AZ": country == 0, "BY": country == 1, "JOINT": np.ones(country.shape, dtype=bool)}
 
 
-def compute_all(model: ClusterModel) -> dict[str, np.ndarray]:
-    """All indicators for each country key, in the order of ``INDICATORS``."""
-    masks = country_masks(model)
+def compute_all(model: ClusterModel, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """All indicators for each country key of ``masks``, in the order of ``INDICATORS``."""
     return {
         key: np.array([ind.compute(model, mask, key) for ind in INDICATORS.values()], dtype=float)
         for key, mask in masks.items()

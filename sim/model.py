@@ -29,7 +29,7 @@ from sim.countries import COUNTRIES, country_values
 from sim.economy import HOME_AZ, HOME_BY, THIRD, SupplyFlows
 from sim.indicators import (
     COUNTRY_KEYS,
-    HISTORY_KEYS,
+    HISTORY_COLUMNS,
     INDICATORS,
     LAUNCH_WINDOW,
     compute_all,
@@ -92,7 +92,7 @@ class ClusterModel(mesa.Model):
                                        else self.spec.make_policies())
         self._calibrate_markets()
         self._fdi_baseline()
-        self.history = {key: {name: [] for name in HISTORY_KEYS} for key in COUNTRY_KEYS}
+        self.history = {key: {name: [] for name in HISTORY_COLUMNS} for key in COUNTRY_KEYS}
         # product launches of the last 8 quarters: quarter -> [count, sum of durations]
         self.launches: dict[str, dict[int, list[int]]] = {k: {} for k in COUNTRY_KEYS}
         self.events = {k: defaultdict(int) for k in COUNTRY_KEYS}
@@ -349,23 +349,21 @@ class ClusterModel(mesa.Model):
             gov.reset_accounts()
         self._fdi_reference()
 
-    def _record_history(self) -> None:
-        f = self.firms
-        for key, mask in country_masks(self).items():
-            hist = self.history[key]
-            hist["value_added"].append(float(f["value_added"][mask].sum()))
-            hist["employment"].append(float(f["employees"][mask].sum()))
-            hist["investment"].append(float(f["investment"][mask].sum()))
+    def _record_history(self, masks: dict[str, np.ndarray]) -> None:
+        for key, mask in masks.items():
+            for name, column in HISTORY_COLUMNS.items():
+                self.history[key][name].append(float(self.firms[column][mask].sum()))
 
     def _collect(self, record_history: bool = True) -> None:
         """Store the growth history and every indicator for this step."""
         self.edges = network.edge_arrays(self)
         self.network_stats = network.network_stats(self, self.edges)
+        masks = country_masks(self)
         if record_history:
-            self._record_history()
+            self._record_history(masks)
         if self.warming_up:
             return
-        values = compute_all(self)
+        values = compute_all(self, masks)
         self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
 
     def finish(self) -> None:
