@@ -130,18 +130,16 @@ def _sector_output(sector: int):
     return compute
 
 
-def _sector_exports(sector: int):
-    def compute(model, mask, key):
-        f = model.firms
-        sel = mask & (f.col("sector") == sector)
-        return float(f.col("sales_partner")[sel].sum() + f.col("sales_third")[sel].sum())
-
-    return compute
-
-
 def _tech_exports(model, mask, key):
     f = model.firms
     return float(f.col("sales_partner")[mask].sum() + f.col("sales_third")[mask].sum())
+
+
+def _sector_exports(sector: int):
+    def compute(model, mask, key):
+        return _tech_exports(model, mask & (model.firms.col("sector") == sector), key)
+
+    return compute
 
 
 def _export_share(model, mask, key):
