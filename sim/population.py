@@ -30,13 +30,8 @@ STATE_EQUIP_AGE, PRIVATE_EQUIP_AGE = 48.0, 24.0
 
 
 def build_governments(model: ClusterModel) -> dict[str, Government]:
-    """One government per country with the country's tax rates."""
-    govs = {}
-    for code in COUNTRIES:
-        c = model.spec.countries[code]
-        tax = {k: c[k] for k in ("profit_tax", "vat", "property_tax", "import_vat_on_equipment")}
-        govs[code] = Government(model, code, tax, c["admin_barrier"])
-    return govs
+    """One government per country (its rates and barriers are the model's country arrays)."""
+    return {code: Government(model, code) for code in COUNTRIES}
 
 
 def build_universities(model: ClusterModel) -> list[University]:

@@ -15,24 +15,21 @@ class Government(mesa.Agent):
     """Government of ``AZ`` or ``BY``.
 
     It collects taxes, pays for its policies and books every cost, so that in every quarter
-    ``balance`` changes by exactly ``collected_this_step - spent_this_step``.
+    ``balance`` changes by exactly ``collected_this_step - spent_this_step``. Its tax rates
+    and administrative barriers are the model's country arrays (``model.profit_tax``,
+    ``model.vat``, ``model.admin_barrier``, ...), which the phases read.
 
     Attributes:
         country: ``AZ`` or ``BY``.
-        tax: tax rates (profit_tax, vat, property_tax, import_vat_on_equipment).
-        admin_barrier: index 0-1 of administrative barriers.
         balance: cumulative taxes collected minus policy spending, USD m.
         spent_by_policy: cumulative spending per policy name, USD m.
     """
 
     model: ClusterModel
 
-    def __init__(self, model: ClusterModel, country: str, tax: dict[str, float],
-                 admin_barrier: float) -> None:
+    def __init__(self, model: ClusterModel, country: str) -> None:
         super().__init__(model)
         self.country = country
-        self.tax = tax
-        self.admin_barrier = admin_barrier
         self.reset_accounts()
         self.start_quarter()
 
