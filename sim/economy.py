@@ -277,9 +277,15 @@ def finance_phase(model: ClusterModel) -> None:
     cash_flow = profit + depreciation - profit_tax
     settle(model, cash_flow)
     f["loss_quarters"] = np.where(profit < 0, f["loss_quarters"] + 1, 0)
+    book_taxes(model, f["tax_paid"], foregone)
+
+
+def book_taxes(model: ClusterModel, taxes: np.ndarray, foregone: np.ndarray) -> None:
+    """Book firms' taxes and the taxes their reliefs forgave on their own government."""
+    country = model.firms["country"]
     for k, gov in enumerate(model.governments.values()):
-        mine = c == k
-        gov.collect(float(f["tax_paid"][mine].sum()), float(foregone[mine].sum()))
+        mine = country == k
+        gov.collect(float(taxes[mine].sum()), float(foregone[mine].sum()))
 
 
 def settle(model: ClusterModel, cash_flow: np.ndarray) -> None:

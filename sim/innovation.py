@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.firm import PIPELINE
-from sim.economy import settle, wage_per_worker
+from sim.economy import book_taxes, settle, wage_per_worker
 from sim.network import KNOWLEDGE_WEIGHT, EdgeArrays
 from sim.params import ABSORPTIVE_SCALE, FDI_DEAL
 from sim.sectors import N_SECTORS
@@ -123,9 +123,7 @@ def investment_phase(model: ClusterModel) -> None:
     settle(model, earmarked - invest - vat)
     f["investment"] = invest
     f["tax_paid"] += vat
-    for k, gov in enumerate(model.governments.values()):
-        mine = c == k
-        gov.collect(float(vat[mine].sum()), float((vat_due - vat)[mine].sum()))
+    book_taxes(model, vat, vat_due - vat)
     new_tech = new_equipment_tech(model, f["tech"], f["absorptive"])
     slot = lag - 1
     rows = np.arange(f.n)
