@@ -29,6 +29,10 @@ TECH_WEIGHT = 0.15
 MAX_MARKUP, MARKUP_SPEED, MARKUP_SHARE = 0.5, 0.1, 0.2
 #: Sales a new exporter starts with abroad, as a share of its home sales (assumed).
 FOOTHOLD = 0.05
+#: Weight of a firm's brand abroad (0-1) in its competitiveness on export markets: a fully
+#: established brand is worth as much as a 10% lower price (assumed); and the share of the
+#: brand that fades each quarter without new marketing (assumed).
+BRAND_WEIGHT, BRAND_DECAY = 0.2, 0.05
 
 
 @dataclass
@@ -126,8 +130,9 @@ def competitiveness(model: ClusterModel) -> np.ndarray:
     home = np.where(c == 0, HOME_AZ, HOME_BY)
     rows = np.arange(f.n)
     z[rows, home] = appeal - eta * np.log(home_price)
-    z[rows, 1 - home] = appeal - eta * np.log(f["price"] * (1.0 + model.trade_cost[c, 1]))
-    z[:, THIRD] = appeal - eta * np.log(f["price"] * (1.0 + model.trade_cost[c, 2]))
+    abroad = appeal + BRAND_WEIGHT * f["brand"]
+    z[rows, 1 - home] = abroad - eta * np.log(f["price"] * (1.0 + model.trade_cost[c, 1]))
+    z[:, THIRD] = abroad - eta * np.log(f["price"] * (1.0 + model.trade_cost[c, 2]))
     bias = getattr(model, "origin_bias", None)
     if bias is not None:
         z += bias[:, f["sector"], c].T
@@ -258,13 +263,14 @@ def finance_phase(model: ClusterModel) -> None:
     f, p = model.firms, model.params
     c = f["country"]
     wages = wage_per_worker(model) * f["employees"]
-    f["rd_spend"] = f["rd_intensity"] * f["sales_total"]
+    # own R&D plans plus co-funded joint projects; the grant covers part of the latter
+    f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"]
     interest = p["interest_rate"] * f["debt"]
     depreciation = p["depreciation"] * f["capital"]
     property_due = model.property_tax[c] / 4.0 * f["capital"]
     property_tax = property_due * (1.0 - f["relief_property"])
-    profit = (f["sales_total"] - f["inputs_total"] - wages - f["rd_spend"] - interest
-              - depreciation - property_tax)
+    profit = (f["sales_total"] - f["inputs_total"] - wages - (f["rd_spend"] - f["rd_grant"])
+              - interest - depreciation - property_tax)
     profit_due = model.profit_tax[c] * np.maximum(profit, 0.0)
     profit_tax = profit_due * (1.0 - f["relief_profit"])
     vat_due = model.vat[c] * np.maximum(f["sales_home"] - f["inputs_total"], 0.0)
@@ -304,6 +310,7 @@ def export_entry(model: ClusterModel) -> None:
     """Profitable firms start exporting with a chance that rises with absorptive capacity;
     entering a market costs a sunk share of the wage bill."""
     f, p, rng = model.firms, model.params, model.rng
+    f["brand"] *= 1.0 - BRAND_DECAY
     able = (f["profit"] > 0) & (rng.random(f.n) < p["export_entry_rate"] * f["absorptive"])
     cost = p["export_entry_cost"] * wage_per_worker(model) * f["employees"]
     partner = able & ~f["exp_partner"] & (rng.random(f.n) < 0.5)

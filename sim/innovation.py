@@ -169,7 +169,8 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     kf = f["kfield"]
     kf[rows, f["sector"]] += RD_LEARNING * ratio
     gain = spillovers(model, edges)
-    kf += p["spillover_rate"] * f["absorptive"][:, None] * gain
+    flow = p["spillover_rate"] * (1.0 + model.levers.information[f["country"]])
+    kf += (flow * f["absorptive"])[:, None] * gain
     kf *= 1.0 - p["knowledge_decay"]
     for uni in model.universities:
         uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) + 0.02 * uni.research

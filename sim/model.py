@@ -35,6 +35,7 @@ from sim.indicators import (
     compute_all,
     country_masks,
 )
+from sim.levers import Levers
 from sim.policies import Policy
 from sim.scenario import Scenario, default_scenario
 from sim.sectors import N_SECTORS, SUPPLIES
@@ -84,10 +85,8 @@ class ClusterModel(mesa.Model):
             population.add_firms(self, population.initial_firm_values(self, code, n))
         self._initial_ties()
         self._wage_reference()
-        # levers that policies move (neutral values = no policy)
-        self.coordination_bonus = 0.0
-        self.matching_bonus = 0.0
-        self.entry_bonus = np.ones(2)
+        self.risks: dict[str, Any] = self.spec.risks
+        self.levers = Levers()  # moved by policies each quarter; neutral = no policy
         self.policies: list[Policy] = (policies if policies is not None
                                        else self.spec.make_policies())
         self._calibrate_markets()
@@ -299,10 +298,12 @@ class ClusterModel(mesa.Model):
         self._collect()
 
     def _begin_quarter(self) -> None:
+        self.levers.reset()
         for gov in self.governments.values():
             gov.start_quarter()
         f = self.firms
-        for name in ("grant", "funded_project", "fdi", "investment", "tax_paid"):
+        for name in ("grant", "funded_project", "rd_grant", "rd_project", "fdi", "investment",
+                     "tax_paid"):
             f[name] = 0.0
         for key in COUNTRY_KEYS:
             self.events[key].clear()

@@ -143,34 +143,33 @@ def partner_search(model: ClusterModel) -> int:
     The score of a candidate is complementarity of knowledge x proximity x attractiveness;
     the best candidate above the threshold becomes a partner. Whether the tie is vertical
     (supply) or horizontal (R&D, export consortium) follows the sectors' supply relations.
-    A coordination body (``model.coordination_bonus``) raises the share of cross-border
-    candidates and their proximity; a subcontracting exchange (``model.matching_bonus``) raises
-    search and the value of supply matches.
+    The levers of the searcher's country (``model.levers``): ``coordination`` (a coordination
+    body) raises the share of cross-border candidates and their proximity; ``matching`` (a
+    subcontracting exchange) raises search and the value of supply matches.
     """
     f, p, rng = model.firms, model.params, model.rng
-    supply_bonus = model.matching_bonus
+    levers = model.levers
     n = f.n
     if n < 2:
         return 0
     degree = np.fromiter((model.graph.degree(i) for i in f.ids.tolist()), dtype=float, count=n)
-    rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + supply_bonus)
+    rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + levers.matching[f["country"]])
     searchers = np.flatnonzero((rng.random(n) < rate) & (degree < p["max_ties"]))
     if searchers.size == 0:
         return 0
     k = p["search_candidates"]
-    cross_share = min(0.15 + model.coordination_bonus, 0.9)
     by_country = [np.flatnonzero(f["country"] == c) for c in (0, 1)]
     attract = _attractiveness(model)
     unit = f["kfield"] / np.maximum(np.linalg.norm(f["kfield"], axis=1, keepdims=True), 1e-9)
     formed = 0
     for i in searchers.tolist():
         ci = int(f["country"][i])
-        other = rng.random(k) < cross_share
+        other = rng.random(k) < min(0.15 + levers.coordination[ci], 0.9)
         cand = _sample_candidates(rng, by_country, ci, other)
         cand = cand[(cand != i)]
         if cand.size == 0:
             continue
-        formed += _choose_partner(model, i, cand, unit, attract, degree, supply_bonus)
+        formed += _choose_partner(model, i, cand, unit, attract, degree)
     return formed
 
 
@@ -192,7 +191,7 @@ def _attractiveness(model: ClusterModel) -> np.ndarray:
 
 
 def _choose_partner(model: ClusterModel, i: int, cand: np.ndarray, unit: np.ndarray,
-                    attract: np.ndarray, degree: np.ndarray, supply_bonus: float) -> int:
+                    attract: np.ndarray, degree: np.ndarray) -> int:
     """Score each candidate for each kind of tie and form the best one above the threshold.
 
     Supply (vertical): where one sector supplies the other; the partner's appeal counts.
@@ -201,12 +200,14 @@ def _choose_partner(model: ClusterModel, i: int, cand: np.ndarray, unit: np.ndar
     All scale with proximity; state-owned firms value horizontal ties less.
     """
     f, p = model.firms, model.params
+    ci = int(f["country"][i])
+    supply_bonus = model.levers.matching[ci]
     si, sc = int(f["sector"][i]), f["sector"][cand]
     same_country = f["country"][cand] == f["country"][i]
     same_park = (f["park"][cand] == f["park"][i]) & (f["park"][i] >= 0)
     proximity = np.where(same_park, SAME_PARK,
                          np.where(same_country, SAME_COUNTRY, p["cross_border_proximity"]))
-    proximity = np.minimum(proximity + model.coordination_bonus * ~same_country, 1.0)
+    proximity = np.minimum(proximity + model.levers.coordination[ci] * ~same_country, 1.0)
     near = 0.4 + 0.6 * proximity
     vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
     supply = np.where(vertical, (0.3 + 0.7 * attract[cand]) * (1.0 + supply_bonus), 0.0)
@@ -246,10 +247,10 @@ def university_search(model: ClusterModel) -> int:
     active = f["rd_intensity"] > 0.005
     searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
     formed = 0
-    cross_share = min(0.1 + model.coordination_bonus, 0.9)
+    coordination = model.levers.coordination
     for i in searchers.tolist():
         ci = int(f["country"][i])
-        want = 1 - ci if rng.random() < cross_share else ci
+        want = 1 - ci if rng.random() < min(0.1 + coordination[ci], 0.9) else ci
         pool = [u for u in unis if u.country_index == want]
         if not pool:
             continue
@@ -258,7 +259,7 @@ def university_search(model: ClusterModel) -> int:
         if model.graph.degree(b) >= uni.max_ties or model.graph.has_edge(a, b):
             continue
         proximity = SAME_COUNTRY if want == ci else p["cross_border_proximity"]
-        proximity = min(proximity + model.coordination_bonus * (want != ci), 1.0)
+        proximity = min(proximity + coordination[ci] * (want != ci), 1.0)
         score = (0.3 + 0.7 * f["absorptive"][i]) * (0.4 + 0.6 * proximity)
         if score >= p["tie_threshold"]:
             add_tie(model, a, b, "rnd" if f["rd_intensity"][i] > 0.02 else "education")

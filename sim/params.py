@@ -207,6 +207,25 @@ MODEL_PARAMS: dict[str, Param] = {
     ]
 }
 
+#: Risks of ineffective cluster policy (scenario section ``[risks]``): the report's four risks as
+#: uncertainties every budgeted instrument is exposed to. Defaults are the risk-free case.
+RISK_PARAMS: dict[str, Param] = {
+    p.name: p
+    for p in [
+        P("mistargeting", 0.0, "log-sd", "noise in the competitive selection of recipients "
+          "(wrong choice of funding priorities): log-normal noise on each applicant's merit; "
+          "0 = the best applicants win, 3 = close to a random draw", 0.0, 5.0),
+        P("coordination", 1.0, "share", "coordination of the two governments' activities: "
+          "1 = joint instruments work across the border as designed, 0 = each government "
+          "acts alone and joint instruments lose their cross-border effect", 0.0, 1.0),
+        P("implementation", 1.0, "share", "local implementation quality (participation of "
+          "executive and local authorities): share of each allocated budget that reaches its "
+          "target; the rest is spent without effect", 0.0, 1.0),
+        P("monitoring", 1.0, "share", "monitoring effectiveness: how well adaptive "
+          "monitoring reads the indicators (1 = exactly, 0 = noise only)", 0.0, 1.0),
+    ]
+}
+
 #: Bounds for country values a scenario may override (scenario section ``[countries.XX]``).
 #: The defaults and their sources are in ``sim/data/countries.toml``.
 COUNTRY_BOUNDS: dict[str, tuple[float, float, str]] = {

@@ -237,14 +237,14 @@ def entry_phase(model: ClusterModel) -> dict[str, int]:
         barrier = 1.3 - model.admin_barrier[k]
         room = p["replacement_entry"] * model.events[COUNTRIES[k]]["exits"]
         rates.append((p["entry_rate"] * mine.sum() * competition + room) * barrier
-                      * model.entry_bonus[k])
+                      * model.levers.entry[k])
     counts = {}
     for k, code in enumerate(COUNTRIES):
         rate = rates[k]
         smes = int(rng.poisson(rate))
         add_firms(model, entrant_values(model, code, smes, spinoff=False))
         unis = [u for u in model.universities if u.country == code]
-        spins = [u.spinoffs(p["spinoff_rate"]) for u in unis]
+        spins = [u.spinoffs(p["spinoff_rate"] * model.levers.spinoff[k]) for u in unis]
         sectors = np.repeat([int(np.argmax(u.kfield)) for u in unis], spins).astype(np.int8)
         add_firms(model, entrant_values(model, code, len(sectors), spinoff=True,
                                         sector=sectors))

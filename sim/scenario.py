@@ -5,11 +5,16 @@ A scenario is a TOML file::
     name = "Tax break for park residents"
     description = "..."
 
+    extends = "other.toml"  # optional: start from another scenario file
+
     [model]                 # overrides of sim.params.MODEL_PARAMS
     steps = 40
 
     [countries.AZ]          # overrides of sim/data/countries.toml
     admin_barrier = 0.5
+
+    [risks]                 # overrides of sim.params.RISK_PARAMS
+    mistargeting = 1.0
 
     [[policies]]            # instruments from sim.policies.REGISTRY
     type = "tax_break"
@@ -29,11 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.countries import COUNTRIES, country_values
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, ParamError, country_param
+from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, ParamError, country_param
 from sim.policies import REGISTRY, Policy
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_LEVEL_KEYS = ("name", "description", "model", "countries", "policies")
+TOP_LEVEL_KEYS = ("name", "description", "model", "risks", "countries", "policies")
 
 
 class ScenarioError(ValueError):
@@ -54,6 +59,8 @@ class Scenario:
         description: what the scenario represents.
         model: every model parameter, defaults applied.
         countries: every country value per country code, defaults applied.
+        risks: the four risks of ineffective policy (``sim.params.RISK_PARAMS``), defaults
+            applied.
         policies: list of (policy type, parameter values with defaults applied).
         source: file path or "<defaults>" / "<dict>".
         sha256: hash of the file bytes (empty when not from a file).
@@ -66,6 +73,8 @@ class Scenario:
     policies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     source: str = "<defaults>"
     sha256: str = ""
+    risks: dict[str, Any] = field(default_factory=lambda: {k: p.default
+                                                           for k, p in RISK_PARAMS.items()})
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one model run."""
@@ -82,7 +91,14 @@ class Scenario:
             except ParamError as err:
                 raise ScenarioError(self.source, err.key, err.message) from None
         return Scenario(self.name, self.description, model, self.countries, self.policies,
-                        self.source, self.sha256)
+                        self.source, self.sha256, self.risks)
+
+    def with_risks(self, **overrides: Any) -> Scenario:
+        """A copy with some risk parameters replaced (validated)."""
+        checked = _section(overrides, RISK_PARAMS, "risks", self.source)
+        risks = {**self.risks, **{k: checked[k] for k in overrides}}
+        return Scenario(self.name, self.description, self.model, self.countries, self.policies,
+                        self.source, self.sha256, risks)
 
     def resolved(self) -> dict[str, Any]:
         """Everything that defines a run, for provenance files."""
@@ -92,6 +108,7 @@ class Scenario:
             "source": self.source,
             "sha256": self.sha256,
             "model": self.model,
+            "risks": self.risks,
             "countries": self.countries,
             "policies": [{"type": k, **v} for k, v in self.policies],
         }
@@ -104,10 +121,37 @@ def _unknown(key: str, allowed: Any) -> str:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file.
 
+    A file may start from another with ``extends = "other.toml"`` (a path relative to the
+    file): its ``[model]``, ``[risks]`` and ``[countries.XX]`` values are laid over the other
+    file's, and its ``[[policies]]``, if it has any, replace the other's.
+
     Raises:
         ScenarioError: the file is missing, is not TOML, or holds an invalid key or value.
     """
     path = Path(path)
+    source = str(path)
+    data, raw = _read_toml(path)
+    seen = [path.resolve()]
+    while "extends" in data:
+        parent = data.pop("extends")
+        if not isinstance(parent, str) or not parent:
+            raise ScenarioError(source, "extends", f"{parent!r} is not allowed; expected the "
+                                "path of another scenario file, relative to this one")
+        parent_path = (seen[-1].parent / parent).resolve()
+        if parent_path in seen:
+            raise ScenarioError(source, "extends", f"{parent!r} leads back to "
+                                f"{parent_path.name}: scenario files extend each other in a "
+                                "circle")
+        seen.append(parent_path)
+        base, more = _read_toml(parent_path)
+        raw += more
+        data = _overlay(base, data)
+    scenario = scenario_from_dict(data, source=source, default_name=path.stem)
+    scenario.sha256 = hashlib.sha256(raw).hexdigest()
+    return scenario
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     source = str(path)
     if not path.is_file():
         what = "is a directory" if path.is_dir() else "no such file"
@@ -115,15 +159,30 @@ def load_scenario(path: str | Path) -> Scenario:
                             f"(bundled ones are in {SCENARIO_DIR})")
     raw = path.read_bytes()
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), raw
     except UnicodeDecodeError as err:
         raise ScenarioError(source, "", f"not UTF-8 text ({err.reason} at byte {err.start})") \
             from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(source, "", f"not valid TOML: {err}") from None
-    scenario = scenario_from_dict(data, source=source, default_name=path.stem)
-    scenario.sha256 = hashlib.sha256(raw).hexdigest()
-    return scenario
+
+
+def _overlay(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` laid over ``base``: tables merged key by key (countries per country),
+    everything else (name, description, policies, extends) taken from the child if it has it."""
+    merged = dict(base)
+    merged.pop("name", None)  # a file's name is its own (its file name by default)
+    for key, value in child.items():
+        old = merged.get(key)
+        if key in ("model", "risks") and isinstance(value, dict) and isinstance(old, dict):
+            merged[key] = {**old, **value}
+        elif key == "countries" and isinstance(value, dict) and isinstance(old, dict):
+            merged[key] = {c: ({**old[c], **v} if isinstance(old.get(c), dict)
+                               and isinstance(v, dict) else v) for c, v in value.items()}
+            merged[key] = {**old, **merged[key]}
+        else:
+            merged[key] = value
+    return merged
 
 
 def scenario_from_dict(
@@ -131,14 +190,18 @@ def scenario_from_dict(
 ) -> Scenario:
     """Validate a scenario given as a dict (the parsed TOML) and apply defaults."""
     for key in data:
+        if key == "extends":
+            raise ScenarioError(source, key, "only scenario files can extend another file "
+                                "(load them with load_scenario)")
         if key not in TOP_LEVEL_KEYS:
-            raise ScenarioError(source, key, _unknown(key, TOP_LEVEL_KEYS))
+            raise ScenarioError(source, key, _unknown(key, (*TOP_LEVEL_KEYS, "extends")))
     name = _string(data, "name", source, default_name)
     description = _string(data, "description", source, "")
-    model = _model_section(_table(data, "model", source), source)
+    model = _section(_table(data, "model", source), MODEL_PARAMS, "model", source)
+    risks = _section(_table(data, "risks", source), RISK_PARAMS, "risks", source)
     countries = _countries_section(_table(data, "countries", source), source)
     policies = _policies_section(data.get("policies", []), source)
-    return Scenario(name, description, model, countries, policies, source)
+    return Scenario(name, description, model, countries, policies, source, risks=risks)
 
 
 def default_scenario() -> Scenario:
@@ -166,13 +229,16 @@ def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
     return value
 
 
-def _model_section(table: dict[str, Any], source: str) -> dict[str, Any]:
-    values = {k: p.default for k, p in MODEL_PARAMS.items()}
+def _section(table: dict[str, Any], declared: dict[str, Param], name: str,
+             source: str) -> dict[str, Any]:
+    """Values of a section of declared parameters (``[model]``, ``[risks]``), defaults
+    applied."""
+    values = {k: p.default for k, p in declared.items()}
     for key, value in table.items():
-        if key not in MODEL_PARAMS:
-            raise ScenarioError(source, f"model.{key}", _unknown(key, MODEL_PARAMS))
+        if key not in declared:
+            raise ScenarioError(source, f"{name}.{key}", _unknown(key, declared))
         try:
-            values[key] = MODEL_PARAMS[key].validate(value, f"model.{key}")
+            values[key] = declared[key].validate(value, f"{name}.{key}")
         except ParamError as err:
             raise ScenarioError(source, err.key, err.message) from None
     return values

@@ -37,11 +37,13 @@ SEEDS = (1, 2, 3)
 
 def spec(model: dict[str, Any] | None = None, countries: dict[str, Any] | None = None,
          policies: list[dict[str, Any]] | None = None, scale: float = SMALL,
-         name: str = "test") -> dict[str, Any]:
+         name: str = "test", risks: dict[str, Any] | None = None) -> dict[str, Any]:
     """A scenario dict (as parsed from TOML) at a small population scale."""
     d: dict[str, Any] = {"name": name, "model": {"firm_scale": scale, **(model or {})}}
     if countries:
         d["countries"] = countries
+    if risks:
+        d["risks"] = risks
     if policies:
         d["policies"] = policies
     return d

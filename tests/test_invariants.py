@@ -131,7 +131,8 @@ def test_invariants_under_extreme_parameters():
     """Stress: fast entry and exit, strong decay and search, all three policies at once."""
     d = spec(model={"entry_rate": 0.05, "exit_loss_quarters": 1, "tie_decay": 0.5,
                     "search_rate": 0.5, "spillover_rate": 0.5},
-             policies=[{"type": "sme_subsidy", "selection_noise": 5.0},
+             risks={"mistargeting": 5.0, "implementation": 0.3, "coordination": 0.0},
+             policies=[{"type": "sme_subsidy"},
                        {"type": "tax_break", "target": "all", "vat_relief": 1.0},
                        {"type": "technopark", "country": "BY"}],
              scale=0.15)

@@ -164,7 +164,8 @@ def test_sme_subsidy_spends_its_budget_each_quarter():
 
 def test_sme_subsidy_grants_reach_firms_per_implementation_rule():
     """With implementation 0.5 half the money reaches firms and the budget is still spent."""
-    d = spec(policies=[{"type": "sme_subsidy", "implementation": 0.5, "budget": 1.0}], scale=0.2)
+    d = spec(policies=[{"type": "sme_subsidy", "budget": 1.0}], scale=0.2,
+             risks={"implementation": 0.5})
     model = fresh_model(d, seed=2)
     for _ in range(8):
         model.step()
@@ -220,7 +221,7 @@ def test_sme_subsidy_raises_sme_investment():
 
 def winners_knowledge(noise: float, seed: int, steps: int = 8) -> tuple[float, float]:
     """Mean knowledge of grant recipients and of all SMEs, averaged over quarters."""
-    d = spec(policies=[{"type": "sme_subsidy", "selection_noise": noise}])
+    d = spec(policies=[{"type": "sme_subsidy"}], risks={"mistargeting": noise})
     model = fresh_model(d, seed)
     won, smes = [], []
     for _ in range(steps):
@@ -233,7 +234,7 @@ def winners_knowledge(noise: float, seed: int, steps: int = 8) -> tuple[float, f
 
 def test_sme_subsidy_selection_noise_mistargets():
     """Without noise the competition funds innovative SMEs (winners' knowledge 52-77% above
-    the SME mean); with selection_noise 3 the winners are close to a random draw (measured
+    the SME mean); with mistargeting 3 the winners are close to a random draw (measured
     -30..-41% knowledge versus noise-free winners)."""
     rows = []
     for seed in SEEDS:

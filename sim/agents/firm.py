@@ -55,6 +55,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "relief_import_vat": ("f8", "share of import VAT on equipment forgiven this quarter"),
     "grant": ("f8", "grant received this quarter for investment, USD m"),
     "funded_project": ("f8", "cost of the grant-funded project (grant plus co-funding), USD m"),
+    "rd_grant": ("f8", "R&D grant received this quarter (joint project co-funding), USD m"),
+    "rd_project": ("f8", "R&D spending on co-funded joint projects this quarter (grant plus "
+                   "the firm's share), on top of its own R&D plans, USD m"),
+    "brand": ("f8", "reputation of the firm's products abroad from marketing, fairs and "
+              "branding, 0-1"),
     "fdi": ("f8", "foreign direct investment received this quarter, USD m"),
     "investment": ("f8", "investment spending this quarter, USD m"),
     "sales_home": ("f8", "sales on the home market, USD m"),

@@ -41,6 +41,9 @@ class Policy:
     label: ClassVar[str] = ""
     report_section: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
+    #: Adaptive monitoring may move budget to and from this instrument (it has a ``budget``
+    #: and identifiable recipients whose results can be measured).
+    monitored: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -60,6 +63,11 @@ class Policy:
             raise ParamError("end", f"{self.values['end']} is before start "
                              f"{self.values['start']}; expected an integer in "
                              f"[{self.values['start']}, 2000] (quarter)")
+        #: Budget multiplier set by adaptive monitoring (1 = the declared budget).
+        self.weight = 1.0
+        #: Firms reached and money spent since adaptive monitoring last looked.
+        self.recipients: set[int] = set()
+        self.spent = 0.0
 
     @classmethod
     def declared(cls) -> dict[str, Param]:
@@ -81,6 +89,54 @@ class Policy:
         """Boolean mask over firms located in this policy's countries."""
         codes = [0 if c == "AZ" else 1 for c in self.countries()]
         return np.isin(model.firms.col("country"), codes)
+
+    # ------------------------------------------------------------ helpers for instruments
+    def budget(self) -> float:
+        """This quarter's budget of each paying government (USD m): the declared ``budget``
+        times the weight adaptive monitoring gives the instrument."""
+        return self["budget"] * self.weight
+
+    def pay(self, model: ClusterModel, code: str, amount: float) -> None:
+        """Book spending on a paying government."""
+        if amount > 0:
+            model.governments[code].spend(amount, self.name)
+            self.spent += amount
+
+    def pay_delivered(self, model: ClusterModel, code: str, delivered: float,
+                      budget: float) -> None:
+        """Book the spending behind ``delivered`` USD m that reached the target: with weak
+        local implementation only a share of what is spent arrives, so the government spends
+        ``delivered / implementation``, at most the budget (all of it if nothing arrives)."""
+        reach = model.risks["implementation"]
+        self.pay(model, code, budget if reach <= 0 else min(budget, delivered / reach))
+
+    @staticmethod
+    def available(model: ClusterModel, budget: float) -> float:
+        """The part of ``budget`` that reaches its target (local implementation quality)."""
+        return budget * model.risks["implementation"]
+
+    @staticmethod
+    def ranked(model: ClusterModel, rows: np.ndarray, merit: np.ndarray) -> np.ndarray:
+        """Applicants ``rows`` ordered best first by ``merit`` as a competition sees it: with
+        the mistargeting risk each merit is seen through log-normal noise."""
+        noise = model.risks["mistargeting"]
+        if noise > 0 and rows.size:  # no draw without noise: runs stay comparable
+            merit = merit * np.exp(noise * model.rng.standard_normal(rows.size))
+        return rows[np.argsort(-merit, kind="stable")]
+
+    def cross_border(self, model: ClusterModel) -> float:
+        """Strength (0-1) of this instrument's cross-border effect: the coordination level of
+        the two governments, halved when only one of them runs the instrument."""
+        both = self.values["country"] == "both"
+        return model.risks["coordination"] * (1.0 if both else 0.5)
+
+    def support(self, model: ClusterModel, rows: np.ndarray, quarters: int = 4) -> None:
+        """Count firms as receiving budget-funded support for ``quarters`` quarters (the
+        report's first indicator) and remember them as this instrument's recipients."""
+        f = model.firms
+        until = model.quarter + quarters - 1
+        f["supported_until"][rows] = np.maximum(f["supported_until"][rows], until)
+        self.recipients.update(f.ids[rows].tolist())
 
     def is_active(self, step: int) -> bool:
         """Whether the policy acts in quarter ``step``."""

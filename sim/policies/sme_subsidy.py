@@ -18,11 +18,13 @@ class SmeSubsidy(Policy):
     """Each quarter SMEs apply with an investment project; a competition ranks them and the
     best are co-funded until the budget is spent. The funded project (grant plus co-funding)
     is invested on top of the firm's own plans, in new equipment at its reachable technology.
-    Ranking noise models mistargeting."""
+    The scenario's risks apply: mistargeting blurs the ranking, weak implementation loses
+    part of the budget."""
 
     name = "sme_subsidy"
     label = "Competitive SME project subsidies"
     report_section = "Implementation: competitive subsidies to SMEs (state support programmes)"
+    monitored = True
     params = (
         Param("budget", 2.0, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
@@ -34,44 +36,33 @@ class SmeSubsidy(Policy):
         Param("target", "innovative", "", "who wins the competition: innovative SMEs "
               "(knowledge, R&D) or the most productive SMEs",
               choices=("innovative", "productive")),
-        Param("selection_noise", 0.0, "log-sd", "noise in the ranking of applicants "
-              "(mistargeting risk)", 0.0, 5.0),
-        Param("implementation", 1.0, "share", "share of the budget that reaches firms "
-              "(the rest is lost to weak local implementation)", 0.0, 1.0),
     )
 
     def apply(self, model: ClusterModel) -> None:
         """Run this quarter's competition in each paying country."""
         f = model.firms
+        budget = self.budget()
         for code in self.countries():
             gov = model.governments[code]
             eligible = np.flatnonzero(f.is_sme() & (f["country"] == gov.country_index))
-            if eligible.size == 0 or self["budget"] <= 0:
+            if eligible.size == 0 or budget <= 0:
                 continue
-            winners, grants = self._select(model, eligible)
+            winners, grants = self._select(model, eligible, budget)
             f["grant"][winners] += grants
             # the funded project is the grant plus the firm's co-funding, on top of its plans
             f["funded_project"][winners] += grants / max(self["grant_share"], 1e-9)
-            f["supported_until"][winners] = model.quarter + 3
-            # what weak implementation loses is spent all the same
-            lost = 1.0 - self["implementation"]
-            spent = self["budget"] if lost >= 1.0 else min(self["budget"],
-                                                           grants.sum() / (1.0 - lost))
-            gov.spend(spent, self.name)
+            self.support(model, winners)
+            self.pay_delivered(model, code, float(grants.sum()), budget)
 
-    def _select(self, model: ClusterModel, eligible: np.ndarray
+    def _select(self, model: ClusterModel, eligible: np.ndarray, budget: float
                 ) -> tuple[np.ndarray, np.ndarray]:
-        f, rng = model.firms, model.rng
+        f = model.firms
         if self["target"] == "innovative":
             merit = f["knowledge"][eligible] * (1.0 + 50.0 * f["rd_intensity"][eligible])
         else:
             merit = f["productivity"][eligible]
-        if self["selection_noise"] > 0:  # no draw without noise: runs stay comparable
-            merit = merit * np.exp(self["selection_noise"]
-                                   * rng.standard_normal(eligible.size))
-        order = eligible[np.argsort(-merit, kind="stable")]
+        order = self.ranked(model, eligible, merit)
         asked = np.minimum(self["grant_share"] * self["project_size"] * f["capital"][order],
                            self["max_grant"])
-        available = self["budget"] * self["implementation"]
-        funded = (np.cumsum(asked) <= available) & (asked > 0)
+        funded = (np.cumsum(asked) <= self.available(model, budget)) & (asked > 0)
         return order[funded], asked[funded]

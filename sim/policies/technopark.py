@@ -14,7 +14,48 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 
-class Technopark(Policy):
+class ParkPolicy(Policy):
+    """Shared life cycle of a park built by a government: built at the start quarter, paid
+    for while active (set-up cost once, operating cost every quarter), closed after the end
+    quarter. With weak local implementation the operator delivers only part of its services.
+    Subclasses say how the park is built (:meth:`_build`)."""
+
+    def initialize(self, model: ClusterModel) -> None:
+        """No park exists until the start quarter."""
+        self.parks: dict[str, Park] = {}
+
+    def apply(self, model: ClusterModel) -> None:
+        """Build the park on the first active quarter, then pay for its services."""
+        for code in self.countries():
+            if code not in self.parks:
+                park = self._build(model, code)
+                if park is None:
+                    continue
+                self.pay(model, code, self["setup_cost"])
+            self.pay(model, code, self["operating_cost"])
+            self._operate(model, self.parks[code])
+
+    def after_end(self, model: ClusterModel) -> None:
+        """Once the policy ends the government stops paying and the park closes: residents
+        leave and lose its reliefs and services."""
+        for park in self.parks.values():
+            if park.capacity:
+                close_park(model, park)
+
+    def _operate(self, model: ClusterModel, park: Park) -> None:
+        """Act through the park in an active quarter (default: nothing beyond the park)."""
+
+    def _capacity(self, model: ClusterModel) -> int:
+        return max(int(round(self["capacity"] * model.scale_n)), 1)
+
+    def _services(self, model: ClusterModel) -> float:
+        return self["services"] * model.risks["implementation"]
+
+    def _build(self, model: ClusterModel, code: str) -> Park | None:
+        raise NotImplementedError
+
+
+class Technopark(ParkPolicy):
     """At its start quarter the government builds a technopark hosted by its strongest
     university without one. The operator admits firms with R&D activity (and spin-offs) to
     its slots; residents get the tax regime below, operator services (faster investment and
@@ -44,37 +85,14 @@ class Technopark(Policy):
               "(AZ parks: 10 years)", 0, 100),
     )
 
-    def initialize(self, model: ClusterModel) -> None:
-        """No park exists until the start quarter."""
-        self.parks: dict[str, Park] = {}
-
-    def apply(self, model: ClusterModel) -> None:
-        """Build the park on the first active quarter, then pay for its services."""
-        for code in self.countries():
-            gov = model.governments[code]
-            if code not in self.parks:
-                park = self._build(model, code)
-                if park is None:
-                    continue
-                gov.spend(self["setup_cost"], self.name)
-            gov.spend(self["operating_cost"], self.name)
-
-    def after_end(self, model: ClusterModel) -> None:
-        """Once the policy ends the government stops paying and the park closes: residents
-        leave and lose its reliefs and services."""
-        for park in self.parks.values():
-            if park.capacity:
-                close_park(model, park)
-
     def _build(self, model: ClusterModel, code: str) -> Park | None:
         host = model.strongest_university(code)
         if host < 0:
             return None
         reliefs = {k: self[k] for k in RELIEFS}
         park = Park(model, f"New technopark ({code})", code, "technopark", "any",
-                    capacity=max(int(round(self["capacity"] * model.scale_n)), 1),
-                    reliefs=reliefs, relief_quarters=4 * self["relief_years"],
-                    services=self["services"], host=host,
-                    min_rd_intensity=self["min_rd_intensity"])
+                    capacity=self._capacity(model), reliefs=reliefs,
+                    relief_quarters=4 * self["relief_years"], services=self._services(model),
+                    host=host, min_rd_intensity=self["min_rd_intensity"])
         self.parks[code] = add_park(model, park)
         return park

@@ -1,0 +1,121 @@
+"""Adaptive monitoring (report: implementation, "a monitoring mechanism" with a database of
+practice and precise effectiveness criteria; risks: ineffective monitoring)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import Param
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+class AdaptiveMonitoring(Policy):
+    """Every ``review`` quarters a monitoring unit measures, for each programme with a budget
+    and identifiable recipients (SME subsidies, R&D co-funding, export promotion,
+    certification, training, the venture fund), how its recipients' value added grew since
+    the last review compared with the other firms of their countries, times the recipients'
+    value added, per USD m the programme spent: the extra output a dollar bought. It then
+    moves budget toward the programmes with the best measured return (budget weights are
+    multiplied by ``exp(speed x z)``, z the standardised return, and rescaled so the total
+    budget stays the same). With ineffective monitoring (the scenario's ``monitoring`` risk)
+    the measured returns are partly noise. Structural investments (parks, infrastructure,
+    barrier reduction, coordination body, exchange) keep their budgets. Without this policy
+    the allocation is fixed."""
+
+    name = "adaptive_monitoring"
+    label = "Adaptive monitoring and budget reallocation"
+    report_section = ("Implementation: a monitoring mechanism with a database of practice; "
+                      "flexible, result-oriented financing")
+    params = (
+        Param("review", 4, "quarters", "quarters between reviews", 1, 40),
+        Param("speed", 0.5, "", "how strongly a review moves budget (log-weight per "
+              "standard deviation of measured return)", 0.0, 5.0),
+        Param("min_weight", 0.25, "x", "least budget of a programme relative to its declared "
+              "budget", 0.0, 1.0),
+        Param("max_weight", 3.0, "x", "most budget of a programme relative to its declared "
+              "budget", 1.0, 20.0),
+        Param("operating_cost", 0.05, "USD m/quarter", "cost of the monitoring unit and its "
+              "database, to each paying government", 0.0, 1000.0),
+    )
+
+    def initialize(self, model: ClusterModel) -> None:
+        """Take the first snapshot of firms' value added."""
+        self.last_review = model.quarter
+        self._snapshot(model)
+        #: (quarter, {policy label: weight}, {policy label: measured return}) per review
+        self.log: list[tuple[int, dict[str, float], dict[str, float]]] = []
+
+    def apply(self, model: ClusterModel) -> None:
+        """Pay for the unit; review when due."""
+        for code in self.countries():
+            self.pay(model, code, self["operating_cost"])
+        if model.quarter - self.last_review >= self["review"]:
+            self.review(model)
+
+    def programmes(self, model: ClusterModel) -> list[Policy]:
+        """The monitored programmes of this run."""
+        return [p for p in model.policies if p.monitored and p is not self]
+
+    def measured_return(self, model: ClusterModel, policy: Policy) -> float:
+        """Extra value added per quarter (USD m) of the programme's recipients since the last
+        review, relative to the other firms' growth, per USD m it spent."""
+        f = model.firms
+        ids, before = self.ids, self.value_added
+        now = dict(zip(f.ids.tolist(), f["value_added"].tolist(), strict=True))
+        survived = np.array([i in now for i in ids.tolist()], dtype=bool)
+        then = before[survived]
+        later = np.array([now[i] for i in ids[survived].tolist()])
+        reached = np.isin(ids[survived], np.fromiter(policy.recipients, dtype=np.int64,
+                                                     count=len(policy.recipients)))
+        others = ~reached
+        for p in self.programmes(model):
+            others &= ~np.isin(ids[survived], np.fromiter(p.recipients, dtype=np.int64,
+                                                          count=len(p.recipients)))
+        if not reached.any() or not others.any() or policy.spent <= 0:
+            return 0.0
+        growth_reached = later[reached].sum() / max(then[reached].sum(), 1e-12)
+        growth_others = later[others].sum() / max(then[others].sum(), 1e-12)
+        extra = (growth_reached - growth_others) * then[reached].sum()
+        return float(extra / policy.spent)
+
+    def review(self, model: ClusterModel) -> None:
+        """Measure each programme's return and move budget toward the best."""
+        progs = self.programmes(model)
+        if len(progs) >= 2:
+            returns = np.array([self.measured_return(model, p) for p in progs])
+            spread = returns.std()
+            z = (returns - returns.mean()) / spread if spread > 0 else np.zeros(len(progs))
+            quality = model.risks["monitoring"]
+            seen = quality * z + np.sqrt(1.0 - quality ** 2) \
+                * model.rng.standard_normal(len(progs))
+            budgets = np.array([p["budget"] for p in progs])
+            old = np.array([p.weight for p in progs])
+            new = np.clip(old * np.exp(self["speed"] * seen), self["min_weight"],
+                          self["max_weight"])
+            total = (budgets * new).sum()
+            if total > 0:
+                new = np.clip(new * (budgets * old).sum() / total, self["min_weight"],
+                              self["max_weight"])
+            for p, w in zip(progs, new, strict=True):
+                p.weight = float(w)
+            self.log.append((model.quarter,
+                             {p.label: float(w) for p, w in zip(progs, new, strict=True)},
+                             {p.label: float(r) for p, r in zip(progs, returns, strict=True)}))
+        for p in progs:
+            p.recipients.clear()
+            p.spent = 0.0
+        self.last_review = model.quarter
+        self._snapshot(model)
+
+    def after_end(self, model: ClusterModel) -> None:
+        """Allocation stays where the last review left it."""
+
+    def _snapshot(self, model: ClusterModel) -> None:
+        f = model.firms
+        self.ids = f.ids.copy()
+        self.value_added = f["value_added"].copy()

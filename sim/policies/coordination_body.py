@@ -1,0 +1,47 @@
+"""A joint cluster coordination body (report: support for joint clusters, a specialised
+cluster-development organisation, strategic planning, motivation for cooperation)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.params import Param
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+class CoordinationBody(Policy):
+    """A cluster-development organisation of the two governments brings participants
+    together: firms of the paying countries meet more cross-border partners and judge them
+    as closer (``cross_border``, scaled by the governments' coordination and halved if only
+    one government runs it), search for partners more often and value supply matches more
+    (``matching``), and knowledge flows faster along existing ties (``information``). Costs
+    ``operating_cost`` a quarter to each paying government; the effects stop when it closes."""
+
+    name = "coordination_body"
+    label = "Joint cluster coordination body"
+    report_section = ("Support for joint clusters: a specialised cluster-development "
+                      "organisation (joint coordination body)")
+    params = (
+        Param("operating_cost", 0.3, "USD m/quarter", "cost to each paying government",
+              0.0, 1000.0),
+        Param("cross_border", 0.25, "score", "added to the share of cross-border candidates "
+              "in partner search and to their proximity", 0.0, 1.0),
+        Param("matching", 0.3, "share", "rise of the partner-search rate and of the value of "
+              "supply matches", 0.0, 5.0),
+        Param("information", 0.3, "share", "rise of the rate at which knowledge flows along "
+              "ties", 0.0, 5.0),
+    )
+
+    def apply(self, model: ClusterModel) -> None:
+        """Set the levers of the paying countries and pay for the body."""
+        reach = model.risks["implementation"]
+        levers = model.levers
+        for code in self.countries():
+            k = 0 if code == "AZ" else 1
+            levers.coordination[k] += self["cross_border"] * self.cross_border(model) * reach
+            levers.matching[k] += self["matching"] * reach
+            levers.information[k] += self["information"] * reach
+            self.pay(model, code, self["operating_cost"])

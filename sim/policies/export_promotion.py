@@ -1,0 +1,149 @@
+"""Export promotion (report: project support, "export and marketing": part of SMEs' costs of
+space at foreign fairs and of marketing tech products abroad, branding, and export consortia
+with joint market research, advertising and brands)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.economy import FOOTHOLD, THIRD, competitiveness, settle
+from sim.network import add_tie
+from sim.params import Param
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+class ExportPromotion(Policy):
+    """Each quarter firms apply for support of a year's export campaign (fair space, marketing
+    abroad, brand design); a competition on their competitiveness abroad picks the winners
+    until the budget is spent, each firm at most once a year. The grant covers ``cost_share``
+    of the campaign, the firm pays the rest. A campaign raises the firm's brand abroad (export
+    competitiveness, fading without new marketing), takes a non-exporter into a new export
+    market, and brings new foreign orders. Winners of the same sector form export consortia:
+    members are tied, share market research and promotion (their own cost falls by
+    ``consortium_saving``) and a joint brand. With both governments running the programme,
+    consortia can join firms of both countries (as far as the governments coordinate)."""
+
+    name = "export_promotion"
+    label = "Export promotion, branding and export consortia"
+    report_section = ("Project support: export and marketing (foreign fairs, marketing, "
+                      "branding, export consortia)")
+    monitored = True
+    params = (
+        Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
+              0.0, 1000.0),
+        Param("cost_share", 0.5, "share", "share of a campaign's cost the grant covers",
+              0.01, 1.0),
+        Param("campaign_cost", 0.05, "USD m", "cost of one firm's export campaign for a year "
+              "(fair space, marketing, brand design)", 0.001, 100.0),
+        Param("brand_gain", 0.3, "share", "share of the gap to a fully established brand "
+              "abroad that a campaign closes", 0.0, 1.0),
+        Param("orders", 0.5, "USD/quarter per USD", "new foreign orders a campaign brings, "
+              "per quarter, per dollar of campaign", 0.0, 10.0),
+        Param("markets", "both", "", "where campaigns go: third countries, the partner "
+              "country, or both (the market a firm does not serve yet first)",
+              choices=("third", "partner", "both")),
+        Param("target", "smes", "", "who may apply: SMEs or every firm",
+              choices=("smes", "all")),
+        Param("consortium_size", 5, "firms", "most firms in an export consortium "
+              "(below 2: no consortia)", 0, 50),
+        Param("consortium_saving", 0.3, "share", "share of a member's campaign cost saved by "
+              "joint market research and promotion", 0.0, 1.0),
+    )
+
+    def initialize(self, model: ClusterModel) -> None:
+        """No campaigns yet: firm id -> quarter of its last supported campaign."""
+        self.last_campaign: dict[int, int] = {}
+
+    def apply(self, model: ClusterModel) -> None:
+        """Run this quarter's competition, then the campaigns and consortia of the winners."""
+        f = model.firms
+        budget = self.budget()
+        grant = self["cost_share"] * self["campaign_cost"]
+        z = competitiveness(model)[:, THIRD]
+        winners = []
+        for code in self.countries():
+            k = 0 if code == "AZ" else 1
+            eligible = np.flatnonzero(self._eligible(model, k))
+            count = min(int(self.available(model, budget) // grant), eligible.size)
+            won = self.ranked(model, eligible, np.exp(z[eligible]))[:count]
+            winners.append(won)
+            self.pay_delivered(model, code, grant * len(won), budget)
+        rows = np.concatenate(winners) if winners else np.zeros(0, dtype=np.int64)
+        if rows.size == 0:
+            return
+        self.last_campaign.update((int(i), model.quarter) for i in f.ids[rows])
+        members = self._consortia(model, rows)
+        self._campaign(model, rows, members, grant)
+        self.support(model, rows)
+
+    def _eligible(self, model: ClusterModel, country: int) -> np.ndarray:
+        f = model.firms
+        ok = (f["country"] == country) & (f["sales_total"] > 0)
+        if self["target"] == "smes":
+            ok &= f.is_sme()
+        if self.last_campaign:
+            recent = np.array([i for i, q in self.last_campaign.items()
+                               if model.quarter - q < 4], dtype=np.int64)
+            ok &= ~np.isin(f.ids, recent)
+        return ok
+
+    def _campaign(self, model: ClusterModel, rows: np.ndarray, members: np.ndarray,
+                  grant: float) -> None:
+        """Brand, market entry and new orders for the winners; they pay their share."""
+        f = model.firms
+        cost = self["campaign_cost"]
+        f["brand"][rows] += self["brand_gain"] * (1.0 - f["brand"][rows])
+        orders = self["orders"] * cost
+        markets = self["markets"]
+        to_partner = np.zeros(rows.size, dtype=bool)
+        if markets == "partner":
+            to_partner[:] = True
+        elif markets == "both":  # the market the firm does not serve yet; third if it has both
+            to_partner = f["exp_third"][rows] & ~f["exp_partner"][rows]
+        for column, flag, chosen in (("base_partner", "exp_partner", rows[to_partner]),
+                                     ("base_third", "exp_third", rows[~to_partner])):
+            new = ~f[flag][chosen]
+            f[column][chosen] = np.where(new, FOOTHOLD * f["base_home"][chosen],
+                                         f[column][chosen]) + orders
+            f[flag][chosen] = True
+        share = np.where(np.isin(rows, members), 1.0 - self["consortium_saving"], 1.0)
+        own = np.maximum(cost * share - grant, 0.0)
+        flow = np.zeros(f.n)
+        flow[rows] = -own
+        settle(model, flow)
+
+    def _consortia(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
+        """Group winners of a sector into consortia (ties to the strongest member, a joint
+        brand); cross-border groups as far as the governments coordinate. Returns the rows of
+        consortium members."""
+        size = self["consortium_size"]
+        if size < 2:
+            return np.zeros(0, dtype=np.int64)
+        f, rng = model.firms, model.rng
+        cross = self.values["country"] == "both"
+        joins = rng.random(rows.size) < (self.cross_border(model) if cross else 0.0)
+        groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for r, j in zip(rows.tolist(), joins.tolist(), strict=True):
+            key = (int(f["sector"][r]), -1 if j else int(f["country"][r]))
+            groups[key].append(r)
+        members = []
+        for group in groups.values():
+            for start in range(0, len(group), size):
+                chunk = group[start:start + size]
+                if len(chunk) < 2:
+                    continue
+                lead = chunk[0]  # the best-ranked member
+                for r in chunk[1:]:
+                    a, b = int(f.ids[lead]), int(f.ids[r])
+                    if not model.graph.has_edge(a, b):
+                        add_tie(model, a, b, "export_consortium", strength=0.8)
+                idx = np.array(chunk)
+                f["brand"][idx] = f["brand"][idx].max()  # a joint brand
+                members += chunk
+        return np.array(members, dtype=np.int64)

@@ -1,0 +1,166 @@
+"""Co-funding of joint R&D projects of firms and universities (report: project support, "R&D
+cooperation": joint research and pilot work by 5-10 enterprises and organisations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.network import add_tie
+from sim.params import Param
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+#: Strength a funded project keeps its ties at (they cannot fade while the work goes on).
+PROJECT_TIE_STRENGTH = 0.8
+#: Least R&D intensity of an applicant that is not a spin-off (assumed: some R&D of its own).
+MIN_APPLICANT_RD = 0.002
+
+
+@dataclass
+class Project:
+    """A funded joint project: its member firms (ids), its university and its last quarter."""
+
+    firms: list[int]
+    university: int
+    until: int
+
+
+class RndCofunding(Policy):
+    """Governments co-fund joint R&D projects of 5-10 members: one university or research
+    institute and firms chosen by competition (knowledge and R&D effort). While a project
+    runs, each member firm spends ``member_rd`` a quarter on it on top of its own R&D plans;
+    the grant covers ``grant_share`` of that, the firm the rest. Members are tied to the
+    university and to each other (R&D ties kept strong while the project runs), so knowledge
+    flows among them. New projects start whenever the budget has room; when both governments
+    run the programme, a share of projects is joint, with members from both countries (less
+    with poor cross-border coordination)."""
+
+    name = "rnd_cofunding"
+    label = "Co-funding of joint R&D projects"
+    report_section = ("Project support: R&D cooperation, joint research and pilot work of "
+                      "5-10 enterprises and organisations")
+    monitored = True
+    params = (
+        Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
+              0.0, 1000.0),
+        Param("grant_share", 0.5, "share", "share of a member's project R&D the grant covers",
+              0.01, 1.0),
+        Param("member_rd", 0.01, "USD m/quarter", "R&D spending of each member firm on the "
+              "project", 0.0001, 100.0),
+        Param("min_members", 5, "members", "smallest project (firms plus the university)",
+              2, 50),
+        Param("max_members", 10, "members", "largest project (firms plus the university)",
+              2, 50),
+        Param("duration", 8, "quarters", "length of a project", 1, 80),
+        Param("joint_share", 0.3, "share", "share of projects with members from both "
+              "countries when both governments run the programme", 0.0, 1.0),
+    )
+
+    def initialize(self, model: ClusterModel) -> None:
+        """No projects yet."""
+        self.projects: list[Project] = []
+
+    def apply(self, model: ClusterModel) -> None:
+        """Drop finished projects and exited members, start new projects where the budget has
+        room, then pay this quarter's grants and keep the project ties strong."""
+        f = model.firms
+        q = model.quarter
+        alive = set(f.ids.tolist())
+        self.projects = [Project([i for i in p.firms if i in alive], p.university, p.until)
+                         for p in self.projects if p.until >= q]
+        self.projects = [p for p in self.projects if p.firms]
+        budget = self.budget()
+        grant = self["grant_share"] * self["member_rd"]
+        for code in self.countries():
+            self._launch(model, code, budget, grant)
+        members = [i for p in self.projects for i in p.firms]
+        rows = np.array([f.row_of(i) for i in members], dtype=np.int64)
+        paid = {code: 0.0 for code in self.countries()}
+        if rows.size:
+            np.add.at(f["rd_grant"], rows, grant)
+            np.add.at(f["rd_project"], rows, self["member_rd"])
+            self.support(model, rows, quarters=1)
+            for k, code in enumerate(("AZ", "BY")):
+                if code in paid:
+                    paid[code] = grant * float((f["country"][rows] == k).sum())
+            self._keep_ties(model)
+        for code, amount in paid.items():
+            self.pay_delivered(model, code, amount, budget)
+
+    def after_end(self, model: ClusterModel) -> None:
+        """Projects stop when the programme ends."""
+        self.projects = []
+
+    # ------------------------------------------------------------------ internals
+    def _members_of(self, model: ClusterModel, country: int) -> int:
+        f = model.firms
+        return sum(int(f["country"][f.row_of(i)] == country)
+                   for p in self.projects for i in p.firms)
+
+    def _launch(self, model: ClusterModel, code: str, budget: float, grant: float) -> None:
+        """Start projects led by ``code`` while its budget has room for their members; a
+        joint project also needs room in the partner government's budget."""
+        f, rng = model.firms, model.rng
+        k = 0 if code == "AZ" else 1
+        available = self.available(model, budget)
+        room = available - grant * self._members_of(model, k)
+        joint_ok = self.values["country"] == "both"
+        partner_room = available - grant * self._members_of(model, 1 - k) if joint_ok else 0.0
+        busy = {i for p in self.projects for i in p.firms}
+        ranked = {c: self._applicants(model, c, busy).tolist() for c in (0, 1)}
+        pool = [u for u in model.universities if u.country_index == k]
+        low = self["min_members"]
+        high = max(self["max_members"], low)
+        while pool:
+            size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
+            joint = joint_ok and rng.random() < self["joint_share"] * self.cross_border(model)
+            n_partner = min(size // 2 if joint else 0, int(partner_room // grant),
+                            len(ranked[1 - k]))
+            n_own = min(size - n_partner, int(room // grant), len(ranked[k]))
+            if n_own < 1 or n_own + n_partner < 2:
+                break
+            own, ranked[k] = ranked[k][:n_own], ranked[k][n_own:]
+            partner, ranked[1 - k] = ranked[1 - k][:n_partner], ranked[1 - k][n_partner:]
+            firms = [int(f.ids[r]) for r in own + partner]
+            weights = np.array([u.research for u in pool]) + 1e-9
+            uni = pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
+            self.projects.append(Project(firms, uni.unique_id,
+                                         model.quarter + self["duration"] - 1))
+            self._tie(model, firms, uni.unique_id)
+            room -= grant * n_own
+            partner_room -= grant * n_partner
+
+    def _applicants(self, model: ClusterModel, country: int, busy: set[int]) -> np.ndarray:
+        """Eligible firms of a country (some R&D, or a spin-off, not in a project), ranked."""
+        f = model.firms
+        free = ~np.isin(f.ids, np.fromiter(busy, dtype=np.int64, count=len(busy)))
+        ok = (f["country"] == country) & free & (
+            (f["rd_intensity"] >= MIN_APPLICANT_RD) | f["spinoff"])
+        rows = np.flatnonzero(ok)
+        merit = f["knowledge"][rows] * (1.0 + 50.0 * f["rd_intensity"][rows])
+        return self.ranked(model, rows, merit)
+
+    def _tie(self, model: ClusterModel, firms: list[int], university: int) -> None:
+        """Members work with the university and with each other (a ring of R&D ties)."""
+        g = model.graph
+        pairs = [(i, university) for i in firms]
+        if len(firms) > 1:
+            pairs += list(zip(firms, firms[1:] + firms[:1], strict=True))
+        for a, b in pairs:
+            if a != b and not g.has_edge(a, b):
+                add_tie(model, a, b, "rnd", strength=PROJECT_TIE_STRENGTH)
+
+    def _keep_ties(self, model: ClusterModel) -> None:
+        g = model.graph
+        for p in self.projects:
+            ring = list(zip(p.firms, p.firms[1:] + p.firms[:1], strict=True)) \
+                if len(p.firms) > 1 else []
+            for a, b in [(i, p.university) for i in p.firms] + ring:
+                if a != b and g.has_edge(a, b):
+                    d = g.edges[a, b]
+                    d["strength"] = max(d["strength"], PROJECT_TIE_STRENGTH)

@@ -1,0 +1,70 @@
+"""A state venture fund (report: project support, "venture funds and private investors for new
+innovative firms", business incubators and spin-offs)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import Param
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+class VentureFund(Policy):
+    """A fund takes equity stakes in young innovative firms (spin-offs and firms with R&D,
+    at most ``max_age`` quarters old), chosen by a competition on knowledge and R&D, each
+    firm once. Half of a deal buys new equipment (a funded project), half is cash for the
+    firm's R&D, whose intensity rises to at least ``rd_target`` under the investors. The
+    prospect of equity makes universities spin off more firms (``spinoff_boost``) while the
+    fund invests. Returns on the stakes are not modelled: the fiscal cost is the money put
+    in."""
+
+    name = "venture_fund"
+    label = "Venture fund for new innovative firms"
+    report_section = ("Project support: venture funds and private investors for new "
+                      "innovative firms, incubators")
+    monitored = True
+    params = (
+        Param("budget", 0.5, "USD m/quarter", "investment of each paying government",
+              0.0, 1000.0),
+        Param("deal_size", 0.1, "USD m", "equity per funded firm", 0.001, 100.0),
+        Param("max_age", 16, "quarters", "oldest firm the fund invests in", 1, 400),
+        Param("rd_target", 0.03, "share of sales", "least R&D intensity of a funded firm",
+              0.0, 0.5),
+        Param("spinoff_boost", 0.5, "share", "rise of universities' spin-off rate while the "
+              "fund invests", 0.0, 10.0),
+    )
+
+    def initialize(self, model: ClusterModel) -> None:
+        """No stakes yet."""
+        self.portfolio: set[int] = set()
+
+    def apply(self, model: ClusterModel) -> None:
+        """Invest this quarter's budget in the best young innovative firms."""
+        f = model.firms
+        budget = self.budget()
+        deal = self["deal_size"]
+        held = np.fromiter(self.portfolio, dtype=np.int64, count=len(self.portfolio))
+        young = (model.quarter - f["born"] <= self["max_age"]) & ~np.isin(f.ids, held)
+        innovative = f["spinoff"] | (f["rd_intensity"] > 0.005)
+        for code in self.countries():
+            k = 0 if code == "AZ" else 1
+            model.levers.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
+            rows = np.flatnonzero(young & innovative & (f["country"] == k))
+            count = min(int(self.available(model, budget) // deal), rows.size)
+            if count == 0:
+                continue
+            merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
+                * (1.0 + 50.0 * f["rd_intensity"][rows])
+            won = self.ranked(model, rows, merit)[:count]
+            f["grant"][won] += deal / 2
+            f["funded_project"][won] += deal / 2
+            f["cash"][won] += deal / 2
+            f["rd_intensity"][won] = np.maximum(f["rd_intensity"][won], self["rd_target"])
+            self.portfolio.update(f.ids[won].tolist())
+            self.support(model, won)
+            self.pay_delivered(model, code, deal * len(won), budget)

@@ -1,0 +1,119 @@
+"""Vocational and continuing education tied to cluster firms (report: "a favourable
+environment", training programmes for the clusters' personnel with internships and joint
+programmes of firms and universities)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import Param
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+#: Share of eligible firms that apply for seats in a quarter (assumed).
+APPLY_RATE = 0.25
+
+
+class VocationalEducation(Policy):
+    """The government pays for courses for the workers of cluster firms (firms with a
+    cooperation tie or in a park; or every firm). Seats go to applicant firms (a quarter of
+    the eligible firms apply each quarter) in proportion to their workforce; a course takes
+    ``lag`` quarters, after which the trained workers' skill rises, and with it the firm's
+    productivity and absorptive capacity (knowledge is absorbed faster by skilled staff).
+    Joint programmes with universities also raise the skill of new graduates step by step,
+    which lifts the whole labour pool over time; after the programme ends graduates' skill
+    returns as slowly to where it was."""
+
+    name = "vocational_education"
+    label = "Vocational and continuing education for cluster firms"
+    report_section = ("Favourable environment: vocational and continuing education tied to "
+                      "cluster firms")
+    monitored = True
+    params = (
+        Param("budget", 0.5, "USD m/quarter", "training budget of each paying government",
+              0.0, 1000.0),
+        Param("cost_per_trainee", 1.0, "USD k", "cost of one worker's course", 0.01, 1000.0),
+        Param("skill_gain", 0.15, "share", "share of a trained worker's gap to full skill the "
+              "course closes", 0.0, 1.0),
+        Param("lag", 4, "quarters", "length of a course (effect after it ends)", 1, 20),
+        Param("max_share", 0.2, "share", "most of a firm's workers trained per quarter",
+              0.0, 1.0),
+        Param("target", "cluster_members", "", "whose workers are trained: cluster firms "
+              "(a cooperation tie or a park) or every firm",
+              choices=("cluster_members", "all")),
+        Param("graduate_gain", 0.01, "/year", "rise of graduates' skill from joint "
+              "programmes with universities", 0.0, 0.2),
+        Param("graduate_cap", 0.1, "index", "largest total rise of graduates' skill",
+              0.0, 1.0),
+    )
+
+    def initialize(self, model: ClusterModel) -> None:
+        """No courses under way; remember graduates' skill without the programme."""
+        self.courses: list[tuple[int, np.ndarray, np.ndarray]] = []  # (due, ids, trainees)
+        self.base_skill = {u.unique_id: u.graduate_skill for u in model.universities}
+
+    def step(self, model: ClusterModel) -> None:
+        """Courses started earlier finish whether or not the programme is still active."""
+        super().step(model)
+        self._finish_courses(model)
+
+    def apply(self, model: ClusterModel) -> None:
+        """Buy this quarter's seats and raise graduates' skill."""
+        f = model.firms
+        budget = self.budget()
+        seat = self["cost_per_trainee"] / 1000.0
+        for code in self.countries():
+            k = 0 if code == "AZ" else 1
+            eligible = self._eligible(model, k) & (model.rng.random(f.n) < APPLY_RATE)
+            rows = np.flatnonzero(eligible)
+            if rows.size == 0 or budget <= 0:
+                continue
+            seats = self.available(model, budget) / seat
+            weight = f["employees"][rows]
+            noise = model.risks["mistargeting"]
+            if noise > 0:  # mistargeting: seats go to the wrong firms
+                weight = weight * np.exp(noise * model.rng.standard_normal(rows.size))
+            trainees = np.minimum(seats * weight / weight.sum(),
+                                  self["max_share"] * f["employees"][rows])
+            used = trainees > 1e-9
+            rows, trainees = rows[used], trainees[used]
+            self.courses.append((model.quarter + self["lag"], f.ids[rows].copy(), trainees))
+            self.support(model, rows, quarters=1)
+            self.pay_delivered(model, code, float(trainees.sum()) * seat, budget)
+            self._graduates(model, code, +1.0)
+
+    def after_end(self, model: ClusterModel) -> None:
+        """Without joint programmes graduates' skill slides back."""
+        for code in self.countries():
+            self._graduates(model, code, -1.0)
+
+    def _eligible(self, model: ClusterModel, country: int) -> np.ndarray:
+        f = model.firms
+        ok = f["country"] == country
+        if self["target"] == "cluster_members":
+            ok &= (model.cooperation_degree() > 0) | (f["park"] >= 0)
+        return ok
+
+    def _graduates(self, model: ClusterModel, code: str, sign: float) -> None:
+        change = sign * self["graduate_gain"] / 4.0 * model.risks["implementation"]
+        for uni in model.universities:
+            if uni.country == code and uni.unique_id in self.base_skill:
+                base = self.base_skill[uni.unique_id]
+                uni.graduate_skill = float(np.clip(uni.graduate_skill + change, base,
+                                                   min(base + self["graduate_cap"], 1.0)))
+
+    def _finish_courses(self, model: ClusterModel) -> None:
+        f = model.firms
+        due = [c for c in self.courses if c[0] <= model.quarter]
+        self.courses = [c for c in self.courses if c[0] > model.quarter]
+        for _, ids, trainees in due:
+            alive = np.isin(ids, f.ids)
+            rows = np.array([f.row_of(int(i)) for i in ids[alive]], dtype=np.int64)
+            if rows.size == 0:
+                continue
+            share = np.minimum(trainees[alive] / f["employees"][rows], 1.0)
+            f["skill"][rows] += self["skill_gain"] * share * (1.0 - f["skill"][rows])
