@@ -7,7 +7,7 @@ table = run_scenario(load_scenario("scenarios/baseline.toml"), seeds=range(5))
 from importlib.metadata import PackageNotFoundError, version
 
 from sim.model import ClusterModel
-from sim.run import run_model, run_scenario
+from sim.run import run_many, run_model, run_scenario
 from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
 try:
@@ -16,4 +16,4 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = ["ClusterModel", "Scenario", "ScenarioError", "default_scenario", "load_scenario",
-           "run_model", "run_scenario", "__version__"]
+           "run_many", "run_model", "run_scenario", "__version__"]

@@ -1,9 +1,10 @@
-"""Command line: ``clustersim run | compare | list``.
+"""Command line: ``clustersim run | compare | scorecard | list``.
 
 Bad input (a missing or malformed scenario file, an unknown key, a value out of range, a bad
 argument) ends with one message naming the file, key and allowed values, and exit code 2.
 Results are written to a temporary folder beside the output folder and moved into place only
-when complete, so an interrupted run never leaves a result that looks finished.
+when complete, so an interrupted run never leaves a result that looks finished. ``compare`` and
+``scorecard`` spread their runs over local worker processes (``--workers``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.countries import country_values
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, country_param
+from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, country_param
 from sim.policies import COMMON_PARAMS, REGISTRY
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_USAGE = 2
 
@@ -78,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario .toml file")
     add_run_options(run)
 
+    def add_workers(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="worker processes running the seeds and scenarios in parallel "
+                       "(default: the number of CPUs; 1 runs everything in this process)")
+
     compare = sub.add_parser("compare", help="compare scenarios with the first one "
                              "(default: every bundled scenario against the baseline)")
     compare.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
@@ -85,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--all", action="store_true",
                          help="compare every bundled scenario against the baseline")
     add_run_options(compare)
+    add_workers(compare)
+
+    scorecard = sub.add_parser(
+        "scorecard", help="policy scorecard: each scenario's effect on the nine indicators, its "
+        "fiscal cost and cost per unit of gain (default: every bundled scenario against the "
+        "baseline)")
+    scorecard.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
+                           "first is the reference (default: every bundled scenario)")
+    add_run_options(scorecard)
+    add_workers(scorecard)
 
     sub.add_parser("list", help="bundled scenarios and policies with their parameters")
     return parser
@@ -99,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "scorecard":
+            return cmd_scorecard(args)
         return cmd_compare(args)
     except (ScenarioError, UsageError) as err:
         print(f"clustersim: error: {err}", file=sys.stderr)
@@ -186,33 +207,64 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_set(paths: list[Path], command: str) -> list[Scenario]:
+    """Load and validate every scenario file before running any; the first is the reference."""
+    scenarios = [load_scenario(p) for p in paths]
+    if len(scenarios) < 2:
+        raise UsageError(f"{command} needs at least two scenarios (the first is the reference)")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise UsageError(f"scenario names must differ to be compared: {', '.join(names)}")
+    return scenarios
+
+
+def _run_set(scenarios: list[Scenario], seeds: list[int],
+             args: argparse.Namespace) -> list[pd.DataFrame]:
+    """Every scenario over every seed on ``--workers`` processes: one table per scenario."""
+    from sim.run import available_cpus, run_many
+
+    workers = args.workers or available_cpus()
+    runs = len(scenarios) * len(seeds)
+    if not args.quiet:
+        print(f"running {len(scenarios)} scenarios x {len(seeds)} seeds = {runs} runs on "
+              f"{min(workers, runs)} process{'es' if min(workers, runs) > 1 else ''}",
+              file=sys.stderr)
+    return run_many(scenarios, seeds, steps=args.steps, workers=workers,
+                    progress=not args.quiet)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """``clustersim compare``: scenarios against the first, at the horizon."""
     from sim.comparison import write_compare_report
-    from sim.run import run_scenario
 
     paths = list(args.scenarios)
     if args.all or not paths:
         paths = bundled_scenarios() if not paths else paths + [
             p for p in bundled_scenarios() if p not in paths]
-    scenarios = [load_scenario(p) for p in paths]  # validate every file before running
-    if len(scenarios) < 2:
-        raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise UsageError(f"scenario names must differ to be compared: {', '.join(names)}")
+    scenarios = _load_set(paths, "compare")
     out = _check_out(args.out, "compare", args.force)
     seeds = _seeds(args)
     start = time.perf_counter()
-    tables = []
-    for i, scenario in enumerate(scenarios, 1):
-        if not args.quiet:
-            print(f"[{i}/{len(scenarios)}] {scenario.name}", file=sys.stderr)
-        tables.append(run_scenario(scenario, seeds=seeds, steps=args.steps,
-                                   progress=not args.quiet))
+    tables = _run_set(scenarios, seeds, args)
     prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
     _write_atomically(out, args.force, lambda tmp: write_compare_report(tables, tmp, prov))
     print(f"wrote {out}/ (compare.md, compare.csv, compare.png, indicators.parquet, "
+          "provenance.json)")
+    return 0
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    """``clustersim scorecard``: every scenario's effects, costs and risks against the first."""
+    from sim.scorecard import write_scorecard_report
+
+    scenarios = _load_set(list(args.scenarios) or bundled_scenarios(), "scorecard")
+    out = _check_out(args.out, "scorecard", args.force)
+    seeds = _seeds(args)
+    start = time.perf_counter()
+    tables = _run_set(scenarios, seeds, args)
+    prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
+    _write_atomically(out, args.force, lambda tmp: write_scorecard_report(tables, tmp, prov))
+    print(f"wrote {out}/ (scorecard.md, scorecard.csv, scorecard.png, indicators.parquet, "
           "provenance.json)")
     return 0
 
@@ -233,6 +285,9 @@ def list_text() -> str:
         lines.append(f"  {name}: {cls.label}")
         for p in cls.params:
             lines.append(f"      {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+    lines += ["", "Risks of ineffective policy ([risks]):"]
+    for p in RISK_PARAMS.values():
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
     lines += ["", "Model parameters ([model]):"]
     for p in MODEL_PARAMS.values():
         lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")

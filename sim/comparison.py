@@ -53,7 +53,8 @@ SIGNIFICANT_MARK, GOOD_MARK, BAD_MARK = "*", "✓", "✗"
 # comparison
 
 
-def _direction(indicator: str) -> str:
+def direction_of(indicator: str) -> str:
+    """Desirable direction of an indicator: ``higher``, ``lower`` or ``info``."""
     ind = INDICATORS.get(indicator)
     return ind.direction if ind else "info"
 
@@ -66,7 +67,7 @@ def _scenario_name(table: pd.DataFrame) -> str:
     return str(names[0])
 
 
-def _check_comparable(tables: Sequence[pd.DataFrame]) -> tuple[list[str], list[int], int]:
+def check_comparable(tables: Sequence[pd.DataFrame]) -> tuple[list[str], list[int], int]:
     """Scenario names, shared seeds and shared horizon; ValueError if they are not shared."""
     if not tables:
         raise ValueError("compare needs at least one table (the reference)")
@@ -142,7 +143,7 @@ def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple) -> pd.Dat
         out = out.join(stats, on="country")
     out["cost_effectiveness"] = _cost_effectiveness(out["diff_median"].to_numpy(),
                                                     out["gross_fiscal_cost"].to_numpy())
-    out["direction"] = out["indicator"].map(_direction)
+    out["direction"] = out["indicator"].map(direction_of)
     out["significant"] = (out["diff_lo"] > 0) | (out["diff_hi"] < 0)
     return out
 
@@ -172,7 +173,7 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
         ValueError: if a table is malformed, holds several scenarios, scenario names repeat, or
             seeds or horizons differ between tables.
     """
-    names, seeds, horizon = _check_comparable(tables)
+    names, seeds, horizon = check_comparable(tables)
     ref = _horizon_values(tables[0], horizon, seeds)
     order = pd.MultiIndex.from_tuples(
         [(c, i) for c in ordered_names(ref.index.get_level_values(0), ("JOINT", "AZ", "BY"))
@@ -196,10 +197,10 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # comparison report
 
-_ARROWS = {"higher": "↑", "lower": "↓", "info": ""}
+ARROWS = {"higher": "↑", "lower": "↓", "info": ""}
 
 
-def _marks(median: float, lo: float, hi: float, direction: str) -> str:
+def change_marks(median: float, lo: float, hi: float, direction: str) -> str:
     """``*`` when the band excludes zero, plus ✓/✗ when that change is good/bad."""
     if not (lo > 0 or hi < 0):
         return ""
@@ -209,8 +210,9 @@ def _marks(median: float, lo: float, hi: float, direction: str) -> str:
     return SIGNIFICANT_MARK + " " + (GOOD_MARK if good else BAD_MARK)
 
 
-def _diff_cell(median: float, lo: float, hi: float, direction: str) -> str:
-    return f"{fmt_band(median, lo, hi, signed=True)}{_marks(median, lo, hi, direction)}"
+def diff_cell(median: float, lo: float, hi: float, direction: str) -> str:
+    """A change with its band and marks, for a markdown cell."""
+    return f"{fmt_band(median, lo, hi, signed=True)}{change_marks(median, lo, hi, direction)}"
 
 
 def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fiscal: dict) -> list:
@@ -221,14 +223,14 @@ def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fisc
     for ind in [i for i in COMPARE_INDICATORS if i in sub.index.get_level_values(0)]:
         label, unit = label_of(ind)
         r = sub.loc[ind]
-        row = [label, unit, _ARROWS[_direction(ind)], fmt(r["reference"].iloc[0])]
-        rows.append(row + [_diff_cell(*r.loc[s, ["diff_median", "diff_lo", "diff_hi"]],
-                                      _direction(ind)) for s in names[1:]])
+        row = [label, unit, ARROWS[direction_of(ind)], fmt(r["reference"].iloc[0])]
+        rows.append(row + [diff_cell(*r.loc[s, ["diff_median", "diff_lo", "diff_hi"]],
+                                      direction_of(ind)) for s in names[1:]])
     first = sub.xs(sub.index.get_level_values(0)[0], level="indicator")
     for kind, label in (("gross", "Gross fiscal cost"), ("net", "Net fiscal cost")):
         cols = [f"{kind}_fiscal_cost", f"{kind}_fiscal_cost_lo", f"{kind}_fiscal_cost_hi"]
         row = [label, "USD m", "", fmt(ref_fiscal[kind].get(country, math.nan))]
-        rows.append(row + [_diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
+        rows.append(row + [diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
     title = f"## {country}: {COUNTRY_NAMES.get(country, country)}"
     return [title, "", *md_table(header, rows), ""]
 
@@ -252,9 +254,9 @@ def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
     for (scenario, country), sub in cmp.groupby(["scenario", "country"], sort=False):
         first = sub.iloc[0]
         row = [scenario, country,
-               _diff_cell(*first[["gross_fiscal_cost", "gross_fiscal_cost_lo",
+               diff_cell(*first[["gross_fiscal_cost", "gross_fiscal_cost_lo",
                                   "gross_fiscal_cost_hi"]], "info"),
-               _diff_cell(*first[["net_fiscal_cost", "net_fiscal_cost_lo",
+               diff_cell(*first[["net_fiscal_cost", "net_fiscal_cost_lo",
                                   "net_fiscal_cost_hi"]], "info")]
         for ind in gains:
             r = sub[sub["indicator"] == ind].iloc[0]
@@ -273,7 +275,7 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
     Returns:
         Markdown text: one section per country (JOINT first) and a fiscal section.
     """
-    names, seeds, horizon = _check_comparable(tables)
+    names, seeds, horizon = check_comparable(tables)
     gross, net = fiscal_per_seed(tables[0], seeds)
     ref_fiscal = {kind: {c: nan_bands(v.loc[c].to_numpy(dtype=float))[0] for c in v.index}
                   for kind, v in (("gross", gross), ("net", net))}
@@ -307,7 +309,7 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
-def _limits_with_zero(values: np.ndarray) -> tuple[float, float]:
+def limits_with_zero(values: np.ndarray) -> tuple[float, float]:
     """X limits that include zero and every finite value, padded by 10% (±1 if all zero)."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
@@ -335,18 +337,18 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
         r = sub[sub["indicator"] == ind].set_index("scenario").reindex(names)
         med = r["diff_median"].to_numpy(dtype=float)
         err = np.nan_to_num(np.vstack([med - r["diff_lo"], r["diff_hi"] - med]).astype(float))
-        marks = [_marks(*row, _direction(ind)) for row in
+        marks = [change_marks(*row, direction_of(ind)) for row in
                  r[["diff_median", "diff_lo", "diff_hi"]].to_numpy(dtype=float)]
         colours = ["#2e8b57" if GOOD_MARK in m else "#c4362b" if BAD_MARK in m else "0.6"
                    for m in marks]
         y = np.arange(len(names))
         ax.barh(y, np.nan_to_num(med), xerr=err, color=colours, capsize=3, height=0.6)
         ax.axvline(0.0, color="black", linewidth=0.8)
-        ax.set_xlim(*_limits_with_zero(r[["diff_lo", "diff_median", "diff_hi"]].to_numpy()))
+        ax.set_xlim(*limits_with_zero(r[["diff_lo", "diff_median", "diff_hi"]].to_numpy()))
         ax.set_yticks(y, names, fontsize=8)
         ax.invert_yaxis()
         label, unit = label_of(ind)
-        ax.set_title(f"{label} {_ARROWS[_direction(ind)]}", fontsize=9)
+        ax.set_title(f"{label} {ARROWS[direction_of(ind)]}", fontsize=9)
         ax.set_xlabel(f"change, {unit}", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
     fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: change from the "

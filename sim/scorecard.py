@@ -1,0 +1,523 @@
+"""Policy scorecard: every scenario's effect on the nine indicators, its fiscal cost, and what
+its risks cost.
+
+Each scenario is compared with the reference (the first table) seed by seed, as in
+:func:`sim.comparison.compare`: the change is the per-seed difference scenario minus reference,
+summarised by its median and 90% band (5th and 95th percentiles) across seeds. The indicators
+are the nine :data:`~sim.indicators.KEY_INDICATORS`, taken at the last quarter T, except the two
+growth rates (:data:`GROWTH_INDICATORS`, % y/y): a growth rate at one quarter is noisy, and a
+lasting gain in level shows up as growth only while it builds up, so the scorecard uses their
+mean over quarters 1..T (the average annual growth over the run) for both sides.
+
+A scenario named ``<base>_<suffix>`` whose ``<base>`` is another scenario of the set (not the
+reference) is a variant of that scenario, e.g. ``full_package_mistargeted`` of
+``full_package``; ``az_alone`` and ``by_alone`` are variants of ``joint`` when all three are
+present. Each variant is also compared with its base (:func:`risk_pairs`), which tells what
+mistargeting or poor coordination loses.
+
+:func:`scorecard` returns a tidy table with one row per (scenario, versus, country, indicator)
+and the columns :data:`SCORECARD_COLUMNS`:
+
+- ``scenario``: the scenario assessed.
+- ``versus``: the scenario it is compared with: the reference, or the base of a variant.
+- ``comparison``: ``"reference"`` (versus the reference) or ``"risk"`` (a variant versus its
+  base).
+- ``country``: ``JOINT`` (both countries), ``AZ`` or ``BY``.
+- ``indicator``, ``unit``, ``direction``: one of the nine key indicators, its unit, and
+  whether ``higher`` or ``lower`` is better.
+- ``aggregate``: ``"horizon"`` (the value at quarter T) or ``"mean over quarters 1..T"`` (the
+  growth rates).
+- ``versus_level``: median across seeds of the ``versus`` scenario's aggregated value.
+- ``diff_median``, ``diff_lo``, ``diff_hi``: the paired change (scenario minus versus), median
+  and 90% band across seeds, in the indicator's unit.
+- ``significant``: the band excludes zero.
+- ``effect``: ``"good"`` or ``"bad"`` for a significant change in the desirable or undesirable
+  direction, ``""`` otherwise.
+- ``gross_fiscal_cost``, ``gross_fiscal_cost_lo``, ``gross_fiscal_cost_hi``: extra policy
+  spending plus taxes foregone over quarters 1..T, paired by seed (USD m; the same on every
+  indicator row of a scenario and country).
+- ``net_fiscal_cost``, ``net_fiscal_cost_lo``, ``net_fiscal_cost_hi``: extra (policy spending
+  minus taxes collected) accumulated to quarter T, so the taxes a policy brings in offset it.
+- ``cost_per_gain``: ``gross_fiscal_cost / |diff_median|``, USD m of gross cost per unit of
+  the indicator, where ``effect`` is ``"good"`` (0 when the gross cost is zero); NaN otherwise.
+- ``pays_for_itself``: the whole 90% band of the net fiscal cost is at or below zero: the extra
+  taxes the scenario brings in cover its spending (also True for a scenario that costs nothing
+  more; ``scorecard.md`` shows ``no cost`` then).
+
+:func:`write_scorecard_report` writes ``scorecard.csv`` (that table), ``scorecard.md``,
+``scorecard.png``, ``indicators.parquet`` and ``provenance.json``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from sim.comparison import (
+    ARROWS,
+    BAD_MARK,
+    COST_TOL,
+    GOOD_MARK,
+    SIGNIFICANT_MARK,
+    change_marks,
+    check_comparable,
+    compare,
+    diff_cell,
+    direction_of,
+    limits_with_zero,
+)
+from sim.indicators import KEY_INDICATORS
+from sim.report import (
+    COUNTRY_NAMES,
+    PNG_OPTIONS,
+    check_columns,
+    fmt,
+    label_of,
+    md_table,
+    ordered_names,
+    seeds_text,
+    write_json,
+    write_table,
+)
+
+#: Key indicators that are growth rates: the scorecard uses their mean over quarters 1..T.
+GROWTH_INDICATORS = ["productivity_growth", "investment_growth"]
+#: Indicators the fiscal costs are computed from.
+FISCAL_INDICATORS = ["budget_spent", "tax_foregone", "fiscal_balance"]
+AGGREGATE_HORIZON = "horizon"
+AGGREGATE_MEAN = "mean over quarters 1..T"
+#: Variants compared with a base not given by their name: ``{variant: base}``, used when the
+#: base and every variant listed for it are present.
+GROUP_BASES = {"az_alone": "joint", "by_alone": "joint"}
+COUNTRY_ORDER = ("JOINT", "AZ", "BY")
+SCORECARD_COLUMNS = [
+    "scenario", "versus", "comparison", "country", "indicator", "unit", "direction",
+    "aggregate", "versus_level", "diff_median", "diff_lo", "diff_hi", "significant", "effect",
+    "gross_fiscal_cost", "gross_fiscal_cost_lo", "gross_fiscal_cost_hi",
+    "net_fiscal_cost", "net_fiscal_cost_lo", "net_fiscal_cost_hi",
+    "cost_per_gain", "pays_for_itself",
+]  # fmt: skip
+_DIFF = ["diff_median", "diff_lo", "diff_hi"]
+_GROSS = ["gross_fiscal_cost", "gross_fiscal_cost_lo", "gross_fiscal_cost_hi"]
+_NET = ["net_fiscal_cost", "net_fiscal_cost_lo", "net_fiscal_cost_hi"]
+
+
+# ---------------------------------------------------------------------------------------------
+# scorecard
+
+
+def aggregate_growth(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``table`` the scorecard needs, growth rates averaged over the run.
+
+    Args:
+        table: tidy indicators table of one scenario.
+
+    Returns:
+        The rows of the key and fiscal indicators; for :data:`GROWTH_INDICATORS` the value at
+        the last step T of each seed is replaced by the seed's mean over steps 1..T (NaN values
+        ignored; NaN if there is none), so a comparison at the horizon compares the means.
+    """
+    check_columns(table)
+    out = table[table["indicator"].isin([*KEY_INDICATORS, *FISCAL_INDICATORS])].copy()
+    keys = ["seed", "country", "indicator"]
+    growth = out[out["indicator"].isin(GROWTH_INDICATORS)]
+    if growth.empty:
+        return out
+    ends = growth.groupby("seed")["step"].transform("max")
+    means = growth[growth["step"] >= 1].groupby(keys)["value"].mean()
+    last = growth.index[growth["step"] == ends]
+    index = pd.MultiIndex.from_frame(out.loc[last, keys])
+    out.loc[last, "value"] = means.reindex(index).to_numpy(dtype=float)
+    return out
+
+
+def risk_pairs(names: Sequence[str], reference: str) -> list[tuple[str, str]]:
+    """``(variant, base)`` pairs among scenario names, in the order of ``names``.
+
+    A name ``<base>_<suffix>`` is a variant of ``<base>`` when ``<base>`` is another name in the
+    set and not the reference (the longest such base wins, so ``a_b_c`` is a variant of ``a_b``
+    rather than of ``a``). :data:`GROUP_BASES` adds ``az_alone`` and ``by_alone`` as variants of
+    ``joint`` when all three are present.
+
+    Args:
+        names: scenario names.
+        reference: the reference scenario's name (never a base, never a variant).
+
+    Returns:
+        List of ``(variant, base)``.
+    """
+    present = set(names)
+    groups: dict[str, list[str]] = {}
+    for variant, base in GROUP_BASES.items():
+        groups.setdefault(base, []).append(variant)
+    extra = {variant: base for base, variants in groups.items()
+             if base in present and base != reference and present.issuperset(variants)
+             for variant in variants}
+    pairs = []
+    for name in names:
+        if name == reference:
+            continue
+        parts = name.split("_")
+        bases = ["_".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+        base = next((b for b in bases if b in present and b != reference), extra.get(name))
+        if base is not None and base != name:
+            pairs.append((name, base))
+    return pairs
+
+
+def _effect(diff: pd.DataFrame) -> pd.Series:
+    """``good`` / ``bad`` for significant changes in the desirable / undesirable direction."""
+    higher = diff["direction"] == "higher"
+    lower = diff["direction"] == "lower"
+    up, down = diff["diff_lo"] > 0, diff["diff_hi"] < 0
+    good = (higher & up) | (lower & down)
+    bad = (higher & down) | (lower & up)
+    return pd.Series(np.select([good, bad], ["good", "bad"], ""), index=diff.index)
+
+
+def _from_compare(cmp: pd.DataFrame, kind: str, versus: str) -> pd.DataFrame:
+    """Scorecard rows from :func:`compare` output on :func:`aggregate_growth` tables."""
+    cmp = cmp[cmp["indicator"].isin(KEY_INDICATORS)].copy()
+    cmp["versus"] = versus
+    cmp["comparison"] = kind
+    cmp["unit"] = cmp["indicator"].map(lambda i: label_of(i)[1])
+    cmp["aggregate"] = np.where(cmp["indicator"].isin(GROWTH_INDICATORS), AGGREGATE_MEAN,
+                                AGGREGATE_HORIZON)
+    cmp = cmp.rename(columns={"reference": "versus_level"})
+    cmp["effect"] = _effect(cmp)
+    gross = cmp["gross_fiscal_cost"].to_numpy(dtype=float)
+    gross = np.where(np.abs(gross) <= COST_TOL, 0.0, gross)
+    gain = np.abs(cmp["diff_median"].to_numpy(dtype=float))
+    ok = (cmp["effect"] == "good").to_numpy() & np.isfinite(gross) & (gain > 0)
+    cmp["cost_per_gain"] = np.where(ok, gross / np.where(ok, gain, 1.0), np.nan)
+    cmp["pays_for_itself"] = (cmp["net_fiscal_cost_hi"] <= COST_TOL).astype(bool)
+    return cmp
+
+
+def _order(card: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Rows ordered by comparison, scenario (as given), country and indicator."""
+    keys = pd.DataFrame({
+        "comparison": card["comparison"] != "reference",
+        "scenario": card["scenario"].map({n: i for i, n in enumerate(names)}),
+        "versus": card["versus"].map({n: i for i, n in enumerate(names)}),
+        "country": card["country"].map(lambda c: COUNTRY_ORDER.index(c)
+                                       if c in COUNTRY_ORDER else len(COUNTRY_ORDER)),
+        "indicator": card["indicator"].map(KEY_INDICATORS.index),
+    })
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return card.loc[order].reset_index(drop=True)
+
+
+def scorecard(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The scorecard of every scenario against the reference (the first table), and of every
+    variant against its base (see :func:`risk_pairs`).
+
+    Args:
+        tables: one tidy indicators table per scenario, reference first; each holds exactly one
+            scenario, and all share the same seeds and the same last step.
+
+    Returns:
+        Tidy DataFrame with columns :data:`SCORECARD_COLUMNS` (described in the module
+        docstring): the comparisons with the reference first (scenarios as given, countries
+        JOINT, AZ, BY, the nine key indicators in order), then the variants; empty if only the
+        reference is given.
+
+    Raises:
+        ValueError: if a table is malformed, holds several scenarios, scenario names repeat, or
+            seeds or horizons differ between tables.
+    """
+    names, _, _ = check_comparable(tables)
+    derived = {name: aggregate_growth(t) for name, t in zip(names, tables, strict=True)}
+    parts = []
+    if len(names) > 1:
+        cmp = compare([derived[n] for n in names])
+        parts.append(_from_compare(cmp, "reference", names[0]))
+    for variant, base in risk_pairs(names, names[0]):
+        cmp = compare([derived[base], derived[variant]])
+        parts.append(_from_compare(cmp, "risk", base))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SCORECARD_COLUMNS})
+    return _order(pd.concat(parts, ignore_index=True), names)[SCORECARD_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# scorecard report
+
+
+def _header(indicator: str, horizon: int, units: bool = True) -> str:
+    """Column title: label, better direction and unit (and the averaging of growth rates)."""
+    label, unit = label_of(indicator)
+    if not units:
+        return f"{label} {ARROWS[direction_of(indicator)]}"
+    if indicator in GROWTH_INDICATORS:
+        unit = f"{unit}, mean of quarters 1–{horizon}"
+    return f"{label} {ARROWS[direction_of(indicator)]} ({unit})"
+
+
+def _pays_text(r: pd.Series) -> str:
+    """``yes`` / ``no``, or ``no cost`` when the scenario costs nothing more either way."""
+    costs = r[[*_GROSS, *_NET]].to_numpy(dtype=float)
+    if np.isfinite(costs).all() and (np.abs(costs) <= COST_TOL).all():
+        return "no cost"
+    return "yes" if r["pays_for_itself"] else "no"
+
+
+def _compact_cell(r: pd.Series) -> str:
+    """Median change and marks, without the band."""
+    marks = change_marks(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"])
+    return fmt(r["diff_median"], signed=True) + marks
+
+
+def _band_cell(r: pd.Series) -> str:
+    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"])
+
+
+def _fiscal_cell(r: pd.Series, cols: list[str]) -> str:
+    return diff_cell(*r[cols].to_numpy(dtype=float), "info")
+
+
+def _scenario_rows(sub: pd.DataFrame) -> list[tuple[tuple, pd.DataFrame]]:
+    """``((scenario, versus, country), rows indexed by indicator)`` in the table's order."""
+    return [(key, rows.set_index("indicator").reindex(KEY_INDICATORS))
+            for key, rows in sub.groupby(["scenario", "versus", "country"], sort=False)]
+
+
+def _summary_table(card: pd.DataFrame, horizon: int) -> list[str]:
+    """Compact JOINT table: medians of the nine changes, fiscal costs, pays for itself."""
+    sub = card[(card["comparison"] == "reference") & (card["country"] == "JOINT")]
+    header = ["Scenario", *[_header(i, horizon, units=False) for i in KEY_INDICATORS],
+              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)", "Pays for itself"]
+    rows = []
+    for (scenario, _, _), r in _scenario_rows(sub):
+        first = r.iloc[0]
+        rows.append([f"`{scenario}`", *[_compact_cell(r.loc[i]) for i in KEY_INDICATORS],
+                     fmt(first["gross_fiscal_cost"], signed=True),
+                     fmt(first["net_fiscal_cost"], signed=True), _pays_text(first)])
+    return md_table(header, rows)
+
+
+def _country_section(card: pd.DataFrame, country: str, horizon: int) -> list[str]:
+    """Changes with bands and cost per unit of gain for one country."""
+    sub = card[(card["comparison"] == "reference") & (card["country"] == country)]
+    header = ["Scenario", *[_header(i, horizon) for i in KEY_INDICATORS],
+              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)", "Pays for itself"]
+    rows, costs = [], []
+    for (scenario, _, _), r in _scenario_rows(sub):
+        first = r.iloc[0]
+        rows.append([f"`{scenario}`", *[_band_cell(r.loc[i]) for i in KEY_INDICATORS],
+                     _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET), _pays_text(first)])
+        costs.append([f"`{scenario}`", *[fmt(r.loc[i, "cost_per_gain"])
+                                         for i in KEY_INDICATORS]])
+    cost_header = ["Scenario", *[f"{label_of(i)[0]} (USD m per {label_of(i)[1]})"
+                                 for i in KEY_INDICATORS]]
+    return [
+        f"## {country}: {COUNTRY_NAMES.get(country, country)}", "",
+        *md_table(header, rows), "",
+        f"### {country}: cost per unit of gain", "",
+        "USD m of gross fiscal cost per unit of the indicator's gain (median gross cost / "
+        "median change), only for significant gains; `n/a` otherwise.", "",
+        *md_table(cost_header, costs), "",
+    ]
+
+
+def _risk_section(card: pd.DataFrame, horizon: int) -> list[str]:
+    """Each variant against its base, every country."""
+    lines = ["## What the risks cost", ""]
+    sub = card[card["comparison"] == "risk"]
+    if sub.empty:
+        return [*lines, "No scenario in this set is a variant of another (named "
+                "`<base>_<suffix>`, e.g. `full_package_mistargeted` of `full_package`, or "
+                "`az_alone` / `by_alone` with `joint`), so there is no risk to price.", ""]
+    lines += [
+        "Each variant against the scenario it varies (not against the reference), paired seed "
+        "by seed, with the same cells as above: a change marked ✗ is what the variant's risk "
+        "(mistargeting, poor coordination, one country acting alone) loses; the fiscal columns "
+        "are how much more (+) or less (−) it costs than its base.", "",
+    ]
+    header = ["Variant", "Versus", "Country", *[_header(i, horizon) for i in KEY_INDICATORS],
+              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
+    rows = []
+    for (variant, base, country), r in _scenario_rows(sub):
+        first = r.iloc[0]
+        rows.append([f"`{variant}`", f"`{base}`", country,
+                     *[_band_cell(r.loc[i]) for i in KEY_INDICATORS],
+                     _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET)])
+    return [*lines, *md_table(header, rows), ""]
+
+
+def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
+    """Text of ``scorecard.md`` from :func:`scorecard` output and the tables it came from.
+
+    Args:
+        card: output of ``scorecard(tables)``.
+        tables: the run tables, reference first.
+
+    Returns:
+        Markdown text: how to read it, a compact table for both countries, a detailed section
+        per country (JOINT, AZ, BY) and the cost of the risks.
+    """
+    names, seeds, horizon = check_comparable(tables)
+    ref = names[0]
+    growth = " and ".join(label_of(i)[0].lower() for i in GROWTH_INDICATORS)
+    lines = [
+        f"# Policy scorecard against `{ref}`",
+        "",
+        f"- Reference: `{ref}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
+        f"- Seeds: {seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
+        f"- Horizon: quarter {horizon}",
+        "",
+        f"**How to read it.** Each cell is a scenario's change from `{ref}` in one of the "
+        "report's nine effectiveness indicators: the median over seeds of the paired difference "
+        f"(same seed, scenario minus reference) at quarter {horizon}; the detailed tables add "
+        f"the 90% band [5th, 95th percentile]. {SIGNIFICANT_MARK} the band excludes zero; "
+        f"{GOOD_MARK} / {BAD_MARK} the change is in the desirable / undesirable direction "
+        "(↑ higher is better, ↓ lower is better); a number without a mark cannot be told from "
+        f"zero. The growth rates ({growth}, % y/y) are averaged over quarters 1–{horizon} "
+        "for scenario and reference alike (the change in average annual growth over the run): "
+        "a growth rate at one quarter is noisy, and a lasting gain in level shows up as growth "
+        "only while it builds up. Gross fiscal cost: extra policy spending plus taxes foregone "
+        f"over quarters 1–{horizon}; net fiscal cost: extra (policy spending − taxes collected) "
+        f"to quarter {horizon}, so the taxes a policy brings in offset it; both in USD m, paired "
+        "with the reference. *Pays for itself*: the whole 90% band of the net cost is at or "
+        "below zero. Cost per unit of gain: gross cost / median gain, for significant gains "
+        "only. The data, with every band, are in `scorecard.csv`.",
+        "",
+        "Units: " + "; ".join(f"{label_of(i)[0].lower()}: {label_of(i)[1]}"
+                              for i in KEY_INDICATORS) + ".",
+        "",
+    ]
+    if card.empty:
+        return "\n".join([*lines, "No scenarios to assess: only the reference was given.", ""])
+    lines += ["## Both countries at a glance (JOINT)", "", *_summary_table(card, horizon), "",
+              "![Scorecard: changes in the nine indicators and fiscal costs](scorecard.png)", ""]
+    present = card.loc[card["comparison"] == "reference", "country"].unique()
+    for country in ordered_names(present, COUNTRY_ORDER):
+        lines += _country_section(card, country, horizon)
+    lines += _risk_section(card, horizon)
+    return "\n".join(lines)
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
+    """Heatmap of the nine changes per scenario, with a side panel of fiscal costs.
+
+    Cells are coloured by the median change in the desirable direction divided by the largest
+    absolute median of its column (green: gain, red: loss); cells whose 90% band includes zero
+    are grey and hatched. Each cell shows the median change. The side panel shows the median
+    gross and net fiscal cost of each scenario with their 90% bands.
+
+    Args:
+        card: output of :func:`scorecard` (only its comparisons with the reference are drawn).
+        path: PNG file to write.
+        country: country key to show.
+    """
+    sub = card[(card["comparison"] == "reference") & (card["country"] == country)]
+    names = list(pd.unique(sub["scenario"]))
+    n = max(len(names), 1)
+    fig = Figure(figsize=(17, 2.6 + 0.42 * n), dpi=100, layout="constrained")
+    heat_ax, cost_ax = fig.subplots(1, 2, width_ratios=[4.2, 1.3], sharey=True)
+    if not names:
+        heat_ax.text(0.5, 0.5, "no scenarios to assess", ha="center", va="center",
+                     transform=heat_ax.transAxes)
+        fig.savefig(path, pil_kwargs=PNG_OPTIONS)
+        return
+    wide = {c: sub.pivot(index="scenario", columns="indicator", values=c)
+            .reindex(index=names, columns=KEY_INDICATORS) for c in [*_DIFF, "significant"]}
+    med = wide["diff_median"].to_numpy(dtype=float)
+    sign = np.array([-1.0 if direction_of(i) == "lower" else 1.0 for i in KEY_INDICATORS])
+    scale = np.nanmax(np.where(np.isfinite(med), np.abs(med), 0.0), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(scale > 0, sign * med / np.where(scale > 0, scale, 1.0), 0.0)
+    significant = wide["significant"].fillna(False).to_numpy(dtype=bool) & np.isfinite(med)
+    cmap = colormaps["RdYlGn"].with_extremes(bad="0.88")
+    heat_ax.imshow(np.where(significant, score, np.nan), cmap=cmap, vmin=-1.0, vmax=1.0,
+                   aspect="auto", interpolation="nearest")
+    for r, c in zip(*np.nonzero(~significant), strict=True):
+        heat_ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///",
+                                    edgecolor="0.7", linewidth=0))
+    for r in range(len(names)):
+        for c in range(len(KEY_INDICATORS)):
+            strong = significant[r, c] and abs(score[r, c]) > 0.7
+            heat_ax.text(c, r, fmt(med[r, c], signed=True), ha="center", va="center",
+                         fontsize=8, color="white" if strong else "black"
+                         if significant[r, c] else "0.35")
+    heat_ax.set_xticks(range(len(KEY_INDICATORS)),
+                       [_wrap(f"{label_of(i)[0]} {ARROWS[direction_of(i)]}")
+                        + ("\n(mean q1–T)" if i in GROWTH_INDICATORS else "")
+                        for i in KEY_INDICATORS], fontsize=8)
+    heat_ax.xaxis.tick_top()
+    heat_ax.set_yticks(range(len(names)), names, fontsize=9)
+    heat_ax.set_xticks(np.arange(len(KEY_INDICATORS) + 1) - 0.5, minor=True)
+    heat_ax.set_yticks(np.arange(len(names) + 1) - 0.5, minor=True)
+    heat_ax.grid(which="minor", color="white", linewidth=1.5)
+    heat_ax.tick_params(which="minor", length=0)
+    heat_ax.set_xlabel("median change from the reference (colour: change in the better "
+                       "direction / largest in its column; grey, hatched: 90% band includes "
+                       "zero)", fontsize=8)
+
+    first = sub.drop_duplicates("scenario").set_index("scenario").reindex(names)
+    y = np.arange(len(names))
+    for offset, cols, colour, label in ((-0.2, _GROSS, "#5b6f8a", "gross"),
+                                        (0.2, _NET, "#b9c6d6", "net")):
+        m, lo, hi = (first[c].to_numpy(dtype=float) for c in cols)
+        colours = colour
+        if cols is _NET:
+            colours = ["#2e8b57" if p else colour for p in first["pays_for_itself"]]
+        err = np.nan_to_num(np.vstack([m - lo, hi - m]))
+        cost_ax.barh(y + offset, np.nan_to_num(m), height=0.38, xerr=np.abs(err),
+                     color=colours, capsize=2, label=label, error_kw={"linewidth": 0.8})
+    cost_ax.axvline(0.0, color="black", linewidth=0.8)
+    values = first[[*_GROSS, *_NET]].to_numpy(dtype=float)
+    cost_ax.set_xlim(*limits_with_zero(values))
+    cost_ax.tick_params(axis="y", left=False)
+    cost_ax.tick_params(axis="x", labelsize=8)
+    cost_ax.set_xlabel("fiscal cost, USD m (median, 90% band)", fontsize=8)
+    cost_ax.set_title("Gross (dark) and net (light; green:\npays for itself) fiscal cost",
+                      fontsize=9)
+    cost_ax.grid(axis="x", alpha=0.3, linewidth=0.5)
+    heat_ax.set_ylim(len(names) - 0.5, -0.5)
+    fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: scorecard against the "
+                 "reference", fontsize=11)
+    fig.savefig(path, pil_kwargs=PNG_OPTIONS)
+
+
+def write_scorecard_report(
+    tables: list[pd.DataFrame], out_dir: Path, provenance: dict
+) -> pd.DataFrame:
+    """Assess the scenarios against the reference (first table) and write the scorecard.
+
+    Files: ``scorecard.csv`` (the :func:`scorecard` table), ``scorecard.md``,
+    ``scorecard.png`` (both countries), ``indicators.parquet`` (all run tables concatenated)
+    and ``provenance.json``.
+
+    Args:
+        tables: one tidy indicators table per scenario, reference first (see :func:`scorecard`).
+        out_dir: output directory (created if needed).
+        provenance: JSON-serialisable description of the runs.
+
+    Returns:
+        The :func:`scorecard` table.
+
+    Raises:
+        ValueError: as :func:`scorecard`, before anything is written.
+    """
+    card = scorecard(tables)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    card.to_csv(out_dir / "scorecard.csv", index=False)
+    (out_dir / "scorecard.md").write_text(scorecard_markdown(card, tables))
+    plot_scorecard(card, out_dir / "scorecard.png")
+    write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
+    write_json(provenance, out_dir / "provenance.json")
+    return card
+
