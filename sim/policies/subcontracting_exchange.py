@@ -63,15 +63,23 @@ class SubcontractingExchange(Policy):
         free = spare / np.maximum(f["capacity"], 1e-12)
         degree = model.cooperation_degree()
         cross = self["cross_border_share"] * self.cross_border(model)
+        open_rows = np.flatnonzero(free > 0.05)
+        # suppliers on offer by (country, buyer's sector): once per quarter, not per buyer
+        offers = {}
+        for c in (0, 1):
+            mine = open_rows[f["country"][open_rows] == c]
+            for s in range(SUPPLIES.shape[0]):
+                pool = mine[SUPPLIES[f["sector"][mine], s]]
+                offers[c, s] = pool[np.argsort(-(free[pool] * (0.3 + 0.7 * f["delivery"][pool])),
+                                               kind="stable")]
         matched = []
         for i in buyers.tolist():
             want = 1 - country if rng.random() < cross else country
-            pool = np.flatnonzero((f["country"] == want) & SUPPLIES[f["sector"], f["sector"][i]]
-                                  & (free > 0.05) & (degree < p["max_ties"]))
-            pool = pool[pool != i]
-            if pool.size == 0:
+            ranked = offers[want, int(f["sector"][i])]
+            ranked = ranked[(ranked != i) & (degree[ranked] < p["max_ties"])]
+            if ranked.size == 0:
                 continue
-            j = int(pool[np.argmax(free[pool] * (0.3 + 0.7 * f["delivery"][pool]))])
+            j = int(ranked[0])
             a, b = int(f.ids[i]), int(f.ids[j])
             score = 0.4 + 0.6 * f["delivery"][j]
             if score >= p["tie_threshold"] and not model.graph.has_edge(a, b):
