@@ -18,14 +18,14 @@ class AdaptiveMonitoring(Policy):
     """Every ``review`` quarters a monitoring unit measures, for each programme with a budget
     and identifiable recipients (SME subsidies, R&D co-funding, export promotion,
     certification, training, the venture fund), how its recipients' value added grew since
-    the last review compared with the other firms of their countries, times the recipients'
-    value added, per USD m the programme spent: the extra output a dollar bought. It then
-    moves budget toward the programmes with the best measured return (budget weights are
-    multiplied by ``exp(speed x z)``, z the standardised return, and rescaled so the total
-    budget stays the same). With ineffective monitoring (the scenario's ``monitoring`` risk)
-    the measured returns are partly noise. Structural investments (parks, infrastructure,
-    barrier reduction, coordination body, exchange) keep their budgets. Without this policy
-    the allocation is fixed."""
+    the last review compared with the firms no monitored programme reached, times the
+    recipients' value added, per USD m the programme spent: the extra output a dollar bought.
+    It then moves budget toward the programmes with the best measured return (budget weights
+    are multiplied by ``exp(speed x z)``, z the standardised return, and rescaled so the total
+    budget stays the same as far as the weight limits allow). With ineffective monitoring (the
+    scenario's ``monitoring`` risk) the measured returns are partly noise. Structural
+    investments (parks, infrastructure, barrier reduction, coordination body, exchange) keep
+    their budgets. Without this policy the allocation is fixed."""
 
     name = "adaptive_monitoring"
     label = "Adaptive monitoring and budget reallocation"

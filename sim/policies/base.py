@@ -25,7 +25,7 @@ COMMON_PARAMS: tuple[Param, ...] = (
     Param("country", "both", "", "which government runs it", choices=("AZ", "BY", "both")),
     Param("start", 1, "quarter", "first quarter the policy acts (1 = from the first quarter "
           "of the run; quarter 0 is the starting state)", 1, 2000),
-    Param("end", 2000, "quarter", "last quarter the policy acts (inclusive)", 0, 2000),
+    Param("end", 2000, "quarter", "last quarter the policy acts (inclusive)", 1, 2000),
     Param("enabled", True, "", "switch the policy on or off"),
 )
 

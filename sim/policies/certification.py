@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 class Certification(Policy):
     """Firms apply for co-funded consulting that ends in an ISO 9000 quality-management
-    certificate; a competition picks them until the budget is spent (suppliers to cluster
-    buyers first, then by room for improvement), each firm once. The grant covers
-    ``cost_share`` of the project, the firm the rest. A certified firm's management quality,
-    delivery discipline and product quality each close part of their gap to the best
-    practice: its productivity rises, and its buyers get more reliable, better inputs."""
+    certificate; a competition picks them until the budget is spent, each firm once, by room
+    for improvement in management and delivery (doubled for firms that supply cluster
+    buyers, unless every firm is treated alike; with ``target = "smes"`` only SMEs may
+    apply). The grant covers ``cost_share`` of the project, the firm the rest. A certified
+    firm's management quality, delivery discipline and product quality each close part of
+    their gap to the best practice: its productivity rises, and its buyers get more reliable,
+    better inputs."""
 
     name = "certification"
     label = "Quality certification (ISO 9000) and management consulting"
@@ -42,8 +44,8 @@ class Certification(Policy):
               "closed", 0.0, 1.0),
         Param("quality_gain", 0.1, "share", "share of the gap to top product quality closed",
               0.0, 1.0),
-        Param("target", "suppliers", "", "who is preferred: suppliers to cluster buyers, SMEs, "
-              "or every firm alike", choices=("suppliers", "smes", "all")),
+        Param("target", "suppliers", "", "who wins: suppliers to cluster buyers count double, "
+              "only SMEs may apply, or every firm alike", choices=("suppliers", "smes", "all")),
     )
 
     def initialize(self, model: ClusterModel) -> None:

@@ -21,7 +21,7 @@ class Infrastructure(Policy):
     returns (``1 - exp(-stock / scale)`` of the largest possible cut): cross-border costs
     between the two countries most (from both countries' stocks, as far as the governments
     coordinate the corridor), costs to third markets less (own stock), and it raises the
-    delivery discipline of the country's suppliers (better logistics)."""
+    delivery discipline of every firm of the country (better logistics)."""
 
     name = "infrastructure"
     label = "Engineering and transport infrastructure"

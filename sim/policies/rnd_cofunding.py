@@ -52,10 +52,10 @@ class RndCofunding(Policy):
               0.01, 1.0),
         Param("member_rd", 0.01, "USD m/quarter", "R&D spending of each member firm on the "
               "project", 0.0001, 100.0),
-        Param("min_members", 5, "members", "smallest project (firms plus the university)",
-              2, 50),
+        Param("min_members", 5, "members", "smallest project (firms plus the university; at "
+              "least two firms)", 3, 50),
         Param("max_members", 10, "members", "largest project (firms plus the university)",
-              2, 50),
+              3, 50),
         Param("duration", 8, "quarters", "length of a project", 1, 80),
         Param("joint_share", 0.3, "share", "share of projects with members from both "
               "countries when both governments run the programme", 0.0, 1.0),

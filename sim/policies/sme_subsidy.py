@@ -29,7 +29,7 @@ class SmeSubsidy(Policy):
         Param("budget", 2.0, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
         Param("grant_share", 0.5, "share", "share of a project's cost the grant covers",
-              0.0, 1.0),
+              0.01, 1.0),
         Param("project_size", 0.5, "x capital", "size of an applicant's project relative to "
               "its equipment", 0.01, 5.0),
         Param("max_grant", 0.3, "USD m", "largest grant to one firm in a quarter", 0.0, 100.0),
