@@ -47,6 +47,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (1-65535)")
+    return value
+
+
 def _seed_list(text: str) -> list[int]:
     try:
         seeds = [int(s) for s in text.split(",") if s.strip()]
@@ -106,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_workers(scorecard)
 
     sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+
+    viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
+    viz.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only)")
+    viz.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     return parser
 
 
@@ -116,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             print(list_text())
             return 0
+        if args.command == "viz":
+            return cmd_viz(args)
         if args.command == "run":
             return cmd_run(args)
         if args.command == "scorecard":
@@ -267,6 +284,13 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     print(f"wrote {out}/ (scorecard.md, scorecard.csv, scorecard.png, indicators.parquet, "
           "provenance.json)")
     return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """``clustersim viz``: serve the browser view until interrupted."""
+    from sim.viz.server import serve
+
+    return serve(args.host, args.port)
 
 
 def list_text() -> str:
