@@ -132,19 +132,24 @@ def load_scenario(path: str | Path) -> Scenario:
     source = str(path)
     data, raw = _read_toml(path)
     seen = [path.resolve()]
-    while "extends" in data:
-        parent = data.pop("extends")
-        if not isinstance(parent, str) or not parent:
-            raise ScenarioError(source, "extends", f"{parent!r} is not allowed; expected the "
+    current, extends = path, data.pop("extends", None)
+    while extends is not None:
+        where = str(current)
+        if not isinstance(extends, str) or not extends:
+            raise ScenarioError(where, "extends", f"{extends!r} is not allowed; expected the "
                                 "path of another scenario file, relative to this one")
-        parent_path = (seen[-1].parent / parent).resolve()
+        parent_path = (seen[-1].parent / extends).resolve()
         if parent_path in seen:
-            raise ScenarioError(source, "extends", f"{parent!r} leads back to "
+            raise ScenarioError(where, "extends", f"{extends!r} leads back to "
                                 f"{parent_path.name}: scenario files extend each other in a "
                                 "circle")
+        if not parent_path.is_file():
+            raise ScenarioError(where, "extends", f"{extends!r}: no such file "
+                                f"({parent_path})")
         seen.append(parent_path)
         base, more = _read_toml(parent_path)
         raw += more
+        current, extends = parent_path, base.pop("extends", None)
         data = _overlay(base, data)
     scenario = scenario_from_dict(data, source=source, default_name=path.stem)
     scenario.sha256 = hashlib.sha256(raw).hexdigest()

@@ -13,6 +13,9 @@ from sim.policies.base import Policy
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Fewest firms outside every monitored programme for them to be the comparison group.
+MIN_COMPARISON = 10
+
 
 class AdaptiveMonitoring(Policy):
     """Every ``review`` quarters a monitoring unit measures, for each programme with a budget
@@ -22,10 +25,10 @@ class AdaptiveMonitoring(Policy):
     recipients' value added, per USD m the programme spent: the extra output a dollar bought.
     It then moves budget toward the programmes with the best measured return (budget weights
     are multiplied by ``exp(speed x z)``, z the standardised return, and rescaled so the total
-    budget stays the same as far as the weight limits allow). With ineffective monitoring (the
-    scenario's ``monitoring`` risk) the measured returns are partly noise. Structural
-    investments (parks, infrastructure, barrier reduction, coordination body, exchange) keep
-    their budgets. Without this policy the allocation is fixed."""
+    budget stays the declared one as far as the weight limits allow). With ineffective
+    monitoring (the scenario's ``monitoring`` risk) the measured returns are partly noise.
+    Structural investments (parks, infrastructure, barrier reduction, coordination body,
+    exchange) keep their budgets. Without this policy the allocation is fixed."""
 
     name = "adaptive_monitoring"
     label = "Adaptive monitoring and budget reallocation"
@@ -53,7 +56,7 @@ class AdaptiveMonitoring(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Pay for the unit; review when due."""
         for code in self.countries():
-            self.pay(model, code, self["operating_cost"])
+            self.pay(model, code, self.money(model, "operating_cost"))
         if model.quarter - self.last_review >= self["review"]:
             self.review(model)
 
@@ -63,19 +66,27 @@ class AdaptiveMonitoring(Policy):
 
     def measured_return(self, model: ClusterModel, policy: Policy) -> float:
         """Extra value added per quarter (USD m) of the programme's recipients since the last
-        review, relative to the other firms' growth, per USD m it spent."""
+        review, relative to the growth of the firms no monitored programme reached (or, when
+        the programmes together reached nearly every firm, of the firms this one did not
+        reach), per USD m it spent."""
         f = model.firms
         ids, before = self.ids, self.value_added
         now = dict(zip(f.ids.tolist(), f["value_added"].tolist(), strict=True))
         survived = np.array([i in now for i in ids.tolist()], dtype=bool)
+        kept = ids[survived]
         then = before[survived]
-        later = np.array([now[i] for i in ids[survived].tolist()])
-        reached = np.isin(ids[survived], np.fromiter(policy.recipients, dtype=np.int64,
-                                                     count=len(policy.recipients)))
+        later = np.array([now[i] for i in kept.tolist()])
+
+        def reached_by(p: Policy) -> np.ndarray:
+            return np.isin(kept, np.fromiter(p.recipients, dtype=np.int64,
+                                             count=len(p.recipients)))
+
+        reached = reached_by(policy)
         others = ~reached
         for p in self.programmes(model):
-            others &= ~np.isin(ids[survived], np.fromiter(p.recipients, dtype=np.int64,
-                                                          count=len(p.recipients)))
+            others &= ~reached_by(p)
+        if others.sum() < MIN_COMPARISON:
+            others = ~reached
         if not reached.any() or not others.any() or policy.spent <= 0:
             return 0.0
         growth_reached = later[reached].sum() / max(then[reached].sum(), 1e-12)
@@ -95,12 +106,7 @@ class AdaptiveMonitoring(Policy):
                 * model.rng.standard_normal(len(progs))
             budgets = np.array([p["budget"] for p in progs])
             old = np.array([p.weight for p in progs])
-            new = np.clip(old * np.exp(self["speed"] * seen), self["min_weight"],
-                          self["max_weight"])
-            total = (budgets * new).sum()
-            if total > 0:
-                new = np.clip(new * (budgets * old).sum() / total, self["min_weight"],
-                              self["max_weight"])
+            new = self.rebalance(budgets, old * np.exp(self["speed"] * seen))
             for p, w in zip(progs, new, strict=True):
                 p.weight = float(w)
             self.log.append((model.quarter,
@@ -111,6 +117,23 @@ class AdaptiveMonitoring(Policy):
             p.spent = 0.0
         self.last_review = model.quarter
         self._snapshot(model)
+
+    def rebalance(self, budgets: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Weights within [min_weight, max_weight] whose budgets add up to the declared total
+        (as far as the limits allow): clip, rescale the weights not at a limit, repeat."""
+        lo, hi = self["min_weight"], self["max_weight"]
+        target = budgets.sum()
+        w = np.clip(weights, lo, hi)
+        for _ in range(50):
+            gap = target - (budgets * w).sum()
+            free = ((w > lo) | (gap > 0)) & ((w < hi) | (gap < 0)) & (budgets > 0)
+            if abs(gap) <= 1e-12 * max(target, 1.0) or not free.any():
+                break
+            room = (budgets * w)[free].sum()
+            if room <= 0:
+                break
+            w[free] = np.clip(w[free] * (1.0 + gap / room), lo, hi)
+        return w
 
     def after_end(self, model: ClusterModel) -> None:
         """Allocation stays where the last review left it."""

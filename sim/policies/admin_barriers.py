@@ -43,7 +43,7 @@ class AdminBarriers(Policy):
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             self.progress[k] = min(self.progress[k] + 1.0 / self["phase_in"], 1.0)
-            self.pay(model, code, self["operating_cost"])
+            self.pay(model, code, self.money(model, "operating_cost"))
         self._set(model)
 
     def after_end(self, model: ClusterModel) -> None:

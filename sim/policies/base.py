@@ -91,10 +91,17 @@ class Policy:
         return np.isin(model.firms.col("country"), codes)
 
     # ------------------------------------------------------------ helpers for instruments
-    def budget(self) -> float:
+    def money(self, model: ClusterModel, key: str) -> float:
+        """An aggregate amount of money (a budget or a cost, USD m) at the model's population
+        scale: declared for the default population, it scales with ``model.firm_scale`` like
+        the firms it pays for, so the same policy has the same intensity per firm at any
+        scale."""
+        return self[key] * model.scale_n
+
+    def budget(self, model: ClusterModel) -> float:
         """This quarter's budget of each paying government (USD m): the declared ``budget``
-        times the weight adaptive monitoring gives the instrument."""
-        return self["budget"] * self.weight
+        at the model's scale, times the weight adaptive monitoring gives the instrument."""
+        return self.money(model, "budget") * self.weight
 
     def pay(self, model: ClusterModel, code: str, amount: float) -> None:
         """Book spending on a paying government."""

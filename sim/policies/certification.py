@@ -55,7 +55,7 @@ class Certification(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Run this quarter's competition and the winners' projects."""
         f = model.firms
-        budget = self.budget()
+        budget = self.budget(model)
         grant = self["cost_share"] * self["project_cost"]
         done = np.fromiter(self.certified, dtype=np.int64, count=len(self.certified))
         fresh = ~np.isin(f.ids, done)

@@ -44,4 +44,4 @@ class CoordinationBody(Policy):
             levers.coordination[k] += self["cross_border"] * self.cross_border(model) * reach
             levers.matching[k] += self["matching"] * reach
             levers.information[k] += self["information"] * reach
-            self.pay(model, code, self["operating_cost"])
+            self.pay(model, code, self.money(model, "operating_cost"))

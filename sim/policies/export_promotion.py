@@ -63,7 +63,7 @@ class ExportPromotion(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Run this quarter's competition, then the campaigns and consortia of the winners."""
         f = model.firms
-        budget = self.budget()
+        budget = self.budget(model)
         grant = self["cost_share"] * self["campaign_cost"]
         z = competitiveness(model)[:, THIRD]
         winners = []

@@ -50,7 +50,7 @@ class Infrastructure(Policy):
     def step(self, model: ClusterModel) -> None:
         """Invest while active; the stock (and its effect) outlives the programme."""
         if self.is_active(model.quarter):
-            budget = self.budget()
+            budget = self.budget(model)
             for code in self.countries():
                 k = 0 if code == "AZ" else 1
                 self.stock[k] += self.available(model, budget)
@@ -62,9 +62,9 @@ class Infrastructure(Policy):
         """Investing is done in :meth:`step`."""
 
     def _effects(self, model: ClusterModel) -> None:
-        reach = 1.0 - np.exp(-self.stock / self["scale"])
+        reach = 1.0 - np.exp(-self.stock / self.money(model, "scale"))
         corridor = 1.0 - np.exp(-self.stock.sum() * model.risks["coordination"]
-                                / (2.0 * self["scale"]))
+                                / (2.0 * self.money(model, "scale")))
         model.trade_cost[:, 1] = self.base_trade_cost[:, 1] * (1.0 - self["partner_cut"]
                                                                * corridor)
         model.trade_cost[:, 2] = self.base_trade_cost[:, 2] * (1.0 - self["third_cut"] * reach)

@@ -74,7 +74,7 @@ class RndCofunding(Policy):
         self.projects = [Project([i for i in p.firms if i in alive], p.university, p.until)
                          for p in self.projects if p.until >= q]
         self.projects = [p for p in self.projects if p.firms]
-        budget = self.budget()
+        budget = self.budget(model)
         grant = self["grant_share"] * self["member_rd"]
         for code in self.countries():
             self._launch(model, code, budget, grant)

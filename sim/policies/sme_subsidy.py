@@ -41,7 +41,7 @@ class SmeSubsidy(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Run this quarter's competition in each paying country."""
         f = model.firms
-        budget = self.budget()
+        budget = self.budget(model)
         for code in self.countries():
             gov = model.governments[code]
             eligible = np.flatnonzero(f.is_sme() & (f["country"] == gov.country_index))

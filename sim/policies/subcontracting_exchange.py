@@ -47,7 +47,7 @@ class SubcontractingExchange(Policy):
             model.levers.matching[k] += self["matching"] * reach
             matched = self._propose(model, k, reach)
             self.support(model, matched, quarters=1)
-            self.pay(model, code, self["operating_cost"])
+            self.pay(model, code, self.money(model, "operating_cost"))
 
     def _propose(self, model: ClusterModel, country: int, reach: float) -> np.ndarray:
         """Offer importing buyers a supplier with spare capacity; returns the rows matched."""

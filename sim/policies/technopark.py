@@ -31,8 +31,8 @@ class ParkPolicy(Policy):
                 park = self._build(model, code)
                 if park is None:
                     continue
-                self.pay(model, code, self["setup_cost"])
-            self.pay(model, code, self["operating_cost"])
+                self.pay(model, code, self.money(model, "setup_cost"))
+            self.pay(model, code, self.money(model, "operating_cost"))
             self._operate(model, self.parks[code])
 
     def after_end(self, model: ClusterModel) -> None:

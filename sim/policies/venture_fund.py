@@ -46,7 +46,7 @@ class VentureFund(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Invest this quarter's budget in the best young innovative firms."""
         f = model.firms
-        budget = self.budget()
+        budget = self.budget(model)
         deal = self["deal_size"]
         held = np.fromiter(self.portfolio, dtype=np.int64, count=len(self.portfolio))
         young = (model.quarter - f["born"] <= self["max_age"]) & ~np.isin(f.ids, held)

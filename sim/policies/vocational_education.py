@@ -64,7 +64,7 @@ class VocationalEducation(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Buy this quarter's seats and raise graduates' skill."""
         f = model.firms
-        budget = self.budget()
+        budget = self.budget(model)
         seat = self["cost_per_trainee"] / 1000.0
         for code in self.countries():
             k = 0 if code == "AZ" else 1
