@@ -30,8 +30,7 @@ from sim.report import (
     ordered_names,
     seeds_text,
     wide_table,
-    write_json,
-    write_table,
+    write_assessment,
 )
 
 #: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them).
@@ -379,11 +378,6 @@ def write_compare_report(
         ValueError: as :func:`compare`, before anything is written.
     """
     cmp = compare(tables)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cmp.to_csv(out_dir / "compare.csv", index=False)
-    (out_dir / "compare.md").write_text(compare_markdown(cmp, tables))
-    plot_compare(cmp, out_dir / "compare.png")
-    write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
-    write_json(provenance, out_dir / "provenance.json")
+    write_assessment(out_dir, "compare", cmp, compare_markdown(cmp, tables),
+                     lambda path: plot_compare(cmp, path), tables, provenance)
     return cmp

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +126,21 @@ def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     """Lines of a Markdown table (first column left-aligned, the others right-aligned)."""
     align = [":--"] + ["--:"] * (len(header) - 1)
     return ["| " + " | ".join(r) + " |" for r in [header, align, *rows]]
+
+
+def write_assessment(out_dir: Path, stem: str, result: pd.DataFrame, markdown: str,
+                     plot: Callable[[Path], None], tables: list[pd.DataFrame],
+                     provenance: dict) -> None:
+    """Write the files of an assessment of scenarios against a reference: ``<stem>.csv`` (the
+    result table), ``<stem>.md``, ``<stem>.png`` (drawn by ``plot(path)``),
+    ``indicators.parquet`` (every run table) and ``provenance.json``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out_dir / f"{stem}.csv", index=False)
+    (out_dir / f"{stem}.md").write_text(markdown)
+    plot(out_dir / f"{stem}.png")
+    write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
+    write_json(provenance, out_dir / "provenance.json")
 
 
 def write_json(obj: dict, path: Path) -> None:

@@ -83,8 +83,7 @@ from sim.report import (
     md_table,
     ordered_names,
     seeds_text,
-    write_json,
-    write_table,
+    write_assessment,
 )
 
 #: Key indicators that are growth rates: the scorecard uses their mean over quarters 1..T.
@@ -512,12 +511,7 @@ def write_scorecard_report(
         ValueError: as :func:`scorecard`, before anything is written.
     """
     card = scorecard(tables)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    card.to_csv(out_dir / "scorecard.csv", index=False)
-    (out_dir / "scorecard.md").write_text(scorecard_markdown(card, tables))
-    plot_scorecard(card, out_dir / "scorecard.png")
-    write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
-    write_json(provenance, out_dir / "provenance.json")
+    write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables),
+                     lambda path: plot_scorecard(card, path), tables, provenance)
     return card
 
