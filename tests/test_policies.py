@@ -3,6 +3,9 @@ the support, and the direction and rough size of the effects.
 
 The bundled policy scenarios are read from ``scenarios/*.toml`` and run at ``firm_scale = 0.3``
 for 16 quarters; bounds come from measurements over seeds 1-8 (noted beside each check).
+Budgets and costs are declared for the default population and scale with ``firm_scale``
+(per-firm amounts such as ``max_grant`` do not), so at this scale each government spends 0.3
+of the declared amounts and the support per firm is that of the default population.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import (
     SEEDS,
+    SMALL,
     assert_rel_between,
     bundled_spec,
     describe,
@@ -147,10 +151,13 @@ def test_tax_break_relieves_exactly_the_targeted_firms():
 # ============================================================================ SME subsidy
 def test_sme_subsidy_spends_its_budget_each_quarter():
     """Each paying government spends its budget less at most one unfunded project (the
-    competition stops at the first project that does not fit): (budget - max_grant, budget]."""
+    competition stops at the first project that does not fit): (budget - max_grant, budget].
+    The declared USD 2 m a quarter is for the default population: at firm_scale 0.3 the budget
+    is USD 0.6 m; max_grant, a per-firm amount, stays USD 0.3 m."""
     for seed in SEEDS:
         model = run_spec(SME_SUBSIDY, seed, T)
-        budget, max_grant = 2.0, 0.3
+        budget, max_grant = 2.0 * SMALL, 0.3
+        assert math.isclose(model.policies[0].budget(model), budget, rel_tol=1e-12)
         for code in ("AZ", "BY"):
             spent = series(model, "budget_spent", code)
             assert spent[0] == 0.0
@@ -163,18 +170,22 @@ def test_sme_subsidy_spends_its_budget_each_quarter():
 
 
 def test_sme_subsidy_grants_reach_firms_per_implementation_rule():
-    """With implementation 0.5 half the money reaches firms and the budget is still spent."""
-    d = spec(policies=[{"type": "sme_subsidy", "budget": 1.0}], scale=0.2,
+    """With implementation 0.5 half the money reaches firms and the budget is still spent.
+    The declared USD 5 m a quarter is USD 1 m at firm_scale 0.2: more than two grants of the
+    largest size (USD 0.3 m) fit in what reaches firms, so the lower bound can fail."""
+    d = spec(policies=[{"type": "sme_subsidy", "budget": 5.0}], scale=0.2,
              risks={"implementation": 0.5})
     model = fresh_model(d, seed=2)
+    budget = model.policies[0].budget(model)
+    assert math.isclose(budget, 5.0 * 0.2, rel_tol=1e-12)
     for _ in range(8):
         model.step()
         f = model.firms
         for code in ("AZ", "BY"):
             gov = model.governments[code]
             grants = float(f["grant"][f["country"] == gov.country_index].sum())
-            assert gov.spent_this_step <= 1.0 + 1e-12
-            assert gov.spent_this_step > 1.0 - 0.3 / 0.5
+            assert gov.spent_this_step <= budget + 1e-12
+            assert gov.spent_this_step > budget - 0.3 / 0.5
             # winners that exit in the same quarter take their grant with them
             assert grants <= 0.5 * gov.spent_this_step + 1e-9
             assert grants >= 0.5 * gov.spent_this_step - 0.3
@@ -198,23 +209,23 @@ def test_sme_subsidy_only_funds_smes_of_the_paying_country():
 
 
 def test_sme_subsidy_raises_support_share():
-    # measured +116..+156%
+    # measured +25..+38%
     rows = paired(BASE, SME_SUBSIDY, ind("support_share", "mean"), T)
-    assert_rel_between(rows, 0.4, 3.0, "sme_subsidy: support share")
+    assert_rel_between(rows, 0.1, 0.8, "sme_subsidy: support share")
 
 
 def test_sme_subsidy_raises_sme_investment():
-    """SMEs (at the start of each quarter) invest more: measured +35..+61% on seeds 1-5.
-    Funded projects (grant plus the firm's co-funding, twice the grant at grant_share 0.5)
-    come on top of the firm's own plans, so total investment rises by 1.4-2.0 times the grants
-    paid (less than 2: some co-funding displaces own plans through cash)."""
+    """SMEs (at the start of each quarter) invest more: measured +11..+19%. Funded projects
+    (grant plus the firm's co-funding, twice the grant at grant_share 0.5) come on top of the
+    firm's own plans, so total investment rises by 1.3-2.0 times the grants paid (measured;
+    less than 2: some co-funding displaces own plans through cash)."""
     rows, add = [], []
     for seed in SEEDS:
         b_s, b_all, _ = investment_of(BASE, seed, T, lambda m: m.firms.is_sme())
         a_s, a_all, grants = investment_of(SME_SUBSIDY, seed, T, lambda m: m.firms.is_sme())
         rows.append((seed, b_s, a_s))
         add.append((seed, (a_all - b_all) / grants))
-    assert_rel_between(rows, 0.15, 0.9, "sme_subsidy: SME investment")
+    assert_rel_between(rows, 0.04, 0.4, "sme_subsidy: SME investment")
     for seed, ratio in add:
         assert 1.0 <= ratio <= 2.3, f"seed {seed}: extra investment / grants = {ratio:.3f}"
 
@@ -233,16 +244,16 @@ def winners_knowledge(noise: float, seed: int, steps: int = 8) -> tuple[float, f
 
 
 def test_sme_subsidy_selection_noise_mistargets():
-    """Without noise the competition funds innovative SMEs (winners' knowledge 52-77% above
+    """Without noise the competition funds innovative SMEs (winners' knowledge 77-176% above
     the SME mean); with mistargeting 3 the winners are close to a random draw (measured
-    -30..-41% knowledge versus noise-free winners)."""
+    -39..-63% knowledge versus noise-free winners)."""
     rows = []
     for seed in SEEDS:
         clean, sme_mean = winners_knowledge(0.0, seed)
         noisy, _ = winners_knowledge(3.0, seed)
         assert clean > 1.2 * sme_mean, f"seed {seed}: winners {clean:.3f}, SMEs {sme_mean:.3f}"
         rows.append((seed, clean, noisy))
-    assert_rel_between(rows, -0.6, -0.12, "sme_subsidy: knowledge of winners, noise 0 -> 3")
+    assert_rel_between(rows, -0.85, -0.12, "sme_subsidy: knowledge of winners, noise 0 -> 3")
 
 
 # ============================================================================ technopark
@@ -276,8 +287,14 @@ def test_technopark_raises_support_share():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_technopark_books_its_costs_exactly(seed):
+    """The set-up and operating costs declared in scenarios/technopark.toml (USD 10 m and
+    USD 0.5 m a quarter, start = 1) are for the default population: at firm_scale 0.3 each
+    government pays 0.3 of them."""
     model = run_spec(TECHNOPARK, seed, T)
-    setup, operating = 10.0, 0.5  # scenarios/technopark.toml, start = 1
+    setup, operating = 10.0 * SMALL, 0.5 * SMALL
+    policy = model.policies[0]
+    assert math.isclose(policy.money(model, "setup_cost"), setup, rel_tol=1e-12)
+    assert math.isclose(policy.money(model, "operating_cost"), operating, rel_tol=1e-12)
     for code in ("AZ", "BY"):
         gov = model.governments[code]
         assert math.isclose(gov.spent_by_policy["technopark"], setup + operating * T,
@@ -292,7 +309,8 @@ def test_technopark_only_in_the_country_it_is_given():
     for seed in SEEDS:
         model = run_spec(TECHNOPARK_AZ, seed, T)
         az, by = model.governments["AZ"], model.governments["BY"]
-        assert math.isclose(az.spent_by_policy["technopark"], 10.0 + 0.5 * T, rel_tol=1e-12)
+        assert math.isclose(az.spent_by_policy["technopark"], (10.0 + 0.5 * T) * SMALL,
+                            rel_tol=1e-12)
         assert by.spent_total == 0.0
         assert by.spent_by_policy.get("technopark", 0.0) == 0.0
         assert np.all(series(model, "budget_spent", "BY") == 0.0)

@@ -5,6 +5,10 @@ monitoring move budget on noise. Also: the bundled full-package risk scenarios a
 full package, and the allowed ranges of the risk values.
 
 Bounds come from measurements over seeds 1-8 at ``firm_scale = 0.3`` (noted beside each check).
+Budgets and costs are declared for the default population and scale with ``firm_scale``, but
+grants, deals and projects come in per-firm amounts that do not: at 0.3 some competitions fund
+only one or two winners a quarter, and weak implementation can leave too little for even one.
+Checks that need more winners than that run at a larger ``firm_scale`` and say so.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pytest
 from conftest import (
     SCENARIO_DIR,
     SEEDS,
+    SMALL,
     assert_rel_between,
     bundled,
     bundled_spec,
@@ -44,10 +49,14 @@ def with_risks(stem: str, **risks) -> dict:
     return d
 
 
-def effect(stem: str, metric, seed: int, steps: int = T, **risks) -> float:
-    """The change of ``metric`` against the baseline of the same seed."""
-    d = with_risks(stem, **risks) if risks else bundled_spec(stem)
-    return metric(run_spec(d, seed, steps)) - metric(run_spec(BASE, seed, steps))
+def effect(stem: str, metric, seed: int, steps: int = T, scale: float = SMALL,
+           **risks) -> float:
+    """The change of ``metric`` against the baseline of the same seed (both at ``scale``)."""
+    d = bundled_spec(stem, scale)
+    if risks:
+        d["risks"] = dict(risks)
+    return (metric(run_spec(d, seed, steps))
+            - metric(run_spec(bundled_spec("baseline", scale), seed, steps)))
 
 
 def ind(name, agg="sum", country="JOINT"):
@@ -69,11 +78,12 @@ def new_winners(kind: str, policy, model) -> set[int]:
     return set(policy.portfolio)
 
 
-def winners_percentile(kind: str, noise: float, seed: int, steps: int = 8) -> float:
+def winners_percentile(kind: str, noise: float, seed: int, steps: int = 8,
+                       scale: float = SMALL) -> float:
     """Mean percentile (0 = weakest, 1 = strongest applicant) of the winners' merit among
     the applicants of their competition, as the competition measures merit before its noise.
     The instrument's ``ranked`` is wrapped to record the applicants and their merit."""
-    d = spec(policies=[{"type": kind}], risks={"mistargeting": noise})
+    d = spec(policies=[{"type": kind}], risks={"mistargeting": noise}, scale=scale)
     model = fresh_model(d, seed)
     policy = model.policies[0]
     seen: dict[int, float] = {}
@@ -100,29 +110,33 @@ def winners_percentile(kind: str, noise: float, seed: int, steps: int = 8) -> fl
     return float(np.mean(found))
 
 
-#: kind -> (least mean percentile of noise-free winners, bounds of the change with noise 3)
+#: kind -> (least mean percentile of noise-free winners, bounds of the change with noise 3,
+#: firm_scale of the runs)
 MISTARGETING = {
-    # measured 0.76-0.78 -> -28..-34% (projects take most applicants: 5-10 members each)
-    "rnd_cofunding": (0.65, -0.55, -0.12),
-    # measured 0.94-0.95 -> -41..-46%
-    "export_promotion": (0.85, -0.7, -0.2),
-    # measured 0.95-0.96 -> -36..-43%
-    "certification": (0.85, -0.7, -0.2),
-    # measured 0.78-0.88 -> -26..-48% (few young innovative applicants)
-    "venture_fund": (0.65, -0.75, -0.1),
+    # measured 0.93-0.94 -> -33..-46% (projects take many applicants: 5-10 members each)
+    "rnd_cofunding": (0.65, -0.55, -0.12, SMALL),
+    # measured 0.989-0.990 -> -44..-52%
+    "export_promotion": (0.85, -0.7, -0.2, SMALL),
+    # measured 0.992 -> -37..-44%
+    "certification": (0.85, -0.7, -0.2, SMALL),
+    # at firm_scale 0.3 the fund makes one deal a quarter in each country (12-16 winners in 8
+    # quarters), so it runs at 0.6 (29-32 winners): measured 0.88-0.98 -> -30..-48%
+    "venture_fund": (0.7, -0.75, -0.12, 0.6),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(MISTARGETING))
 def test_mistargeting_picks_weaker_winners(kind):
     """Without noise the winners are among the strongest applicants on the competition's own
-    merit; with mistargeting 3 they are close to a random draw (mean percentile near 0.5)."""
-    least, lo, hi = MISTARGETING[kind]
+    merit; with mistargeting 3 they are close to a random draw (mean percentile near 0.5:
+    measured 0.47-0.66 for the four instruments)."""
+    least, lo, hi, scale = MISTARGETING[kind]
     rows = []
     for seed in SEEDS:
-        clean, noisy = winners_percentile(kind, 0.0, seed), winners_percentile(kind, 3.0, seed)
+        clean = winners_percentile(kind, 0.0, seed, scale=scale)
+        noisy = winners_percentile(kind, 3.0, seed, scale=scale)
         assert clean >= least, f"seed {seed}: noise-free winners at percentile {clean:.3f}"
-        assert noisy <= 0.65, f"seed {seed}: noisy winners at percentile {noisy:.3f}"
+        assert noisy <= 0.72, f"seed {seed}: noisy winners at percentile {noisy:.3f}"
         rows.append((seed, clean, noisy))
     assert_rel_between(rows, lo, hi, f"{kind}: winners' merit percentile, noise 0 -> 3")
 
@@ -134,27 +148,35 @@ WEAK = 0.4
 def test_weak_implementation_delivers_part_of_rnd_grants():
     """With implementation 0.4 the grants paid to a country's project members are 0.4 of
     what its government spends (less the grants of members that exit in the same quarter:
-    measured ratio 0.87-1.0), and spending stays within the budget."""
+    measured ratio 0.82-1.0; a country has only about 12 members at this scale, so two exits
+    in one quarter already cost 17%), and spending stays within the budget (USD 0.5 m
+    declared, 0.15 m at firm_scale 0.3)."""
     d = spec(policies=[{"type": "rnd_cofunding"}], risks={"implementation": WEAK})
     for seed in SEEDS:
         model = fresh_model(d, seed)
+        budget = model.policies[0].budget(model)
+        assert math.isclose(budget, 0.5 * SMALL, rel_tol=1e-12)
         for q in range(1, 13):
             model.step()
             f = model.firms
             for gov in model.governments.values():
                 paid = float(f["rd_grant"][f["country"] == gov.country_index].sum())
                 spent = gov.spent_this_step
-                assert 0.0 < spent <= 0.5 + 1e-12
-                assert 0.8 * WEAK * spent <= paid <= WEAK * spent + 1e-12, (
+                assert 0.0 < spent <= budget + 1e-12
+                assert 0.65 * WEAK * spent <= paid <= WEAK * spent + 1e-12, (
                     f"seed {seed} quarter {q} {gov.country}: paid {paid}, spent {spent}")
 
 
 def test_weak_implementation_delivers_part_of_other_grants():
     """Export campaigns, certification projects and venture deals reach 0.4 of the spending
-    (counted by winners, exactly); the sum is less than the budget, which is not overspent."""
-    for kind, unit in (("export_promotion", 0.5 * 0.05), ("certification", 0.5 * 0.04),
-                       ("venture_fund", 0.1)):
-        d = spec(policies=[{"type": kind}], risks={"implementation": WEAK})
+    (counted by winners, exactly); the sum is less than the budget, which is not overspent.
+    The venture fund runs at the default population (firm_scale 1): at 0.3 the 0.4 of its
+    USD 0.15 m budget that reaches firms is less than one USD 0.1 m deal, so it funds no
+    one."""
+    for kind, unit, scale in (("export_promotion", 0.5 * 0.05, SMALL),
+                              ("certification", 0.5 * 0.04, SMALL),
+                              ("venture_fund", 0.1, 1.0)):
+        d = spec(policies=[{"type": kind}], risks={"implementation": WEAK}, scale=scale)
         model = fresh_model(d, seed=1)
         policy = model.policies[0]
         for _ in range(8):
@@ -165,7 +187,7 @@ def test_weak_implementation_delivers_part_of_other_grants():
             assert won, f"{kind}: no winner in quarter {model.quarter}"
             assert math.isclose(unit * len(won), WEAK * spent, rel_tol=1e-9), (
                 f"{kind} quarter {model.quarter}: {len(won)} winners, spent {spent}")
-            assert spent <= 2 * policy.budget() + 1e-12
+            assert spent <= 2 * policy.budget(model) + 1e-12
 
 
 def test_weak_implementation_scales_services_and_reforms():
@@ -190,38 +212,48 @@ def test_weak_implementation_scales_services_and_reforms():
     for _ in range(9):
         model.step()
     np.testing.assert_allclose(model.admin_barrier, base_barrier * (1.0 - 0.4 * WEAK))
+    # budgets and costs are declared for the default population: 0.3 of them at this scale
     stock = 0.0
     for _ in range(10):
-        stock = (stock + WEAK * 2.0) * (1.0 - 0.005)
+        stock = (stock + WEAK * 2.0 * SMALL) * (1.0 - 0.005)
     infra = next(p for p in model.policies if p.name == "infrastructure")
     np.testing.assert_allclose(infra.stock, stock, rtol=1e-12)
     for gov in model.governments.values():
-        assert math.isclose(gov.spent_by_policy["infrastructure"], 2.0 * 10, rel_tol=1e-12)
-        assert math.isclose(gov.spent_by_policy["industrial_park"], 30.0 + 0.5 * 10)
-        assert math.isclose(gov.spent_by_policy["coordination_body"], 0.3 * 10)
+        assert math.isclose(gov.spent_by_policy["infrastructure"], 2.0 * 10 * SMALL,
+                            rel_tol=1e-12)
+        assert math.isclose(gov.spent_by_policy["industrial_park"], (30.0 + 0.5 * 10) * SMALL,
+                            rel_tol=1e-12)
+        assert math.isclose(gov.spent_by_policy["coordination_body"], 0.3 * 10 * SMALL,
+                            rel_tol=1e-12)
 
 
-#: stem, metric, bounds of (effect with implementation 0.4) / (effect with implementation 1)
+#: stem, metric, bounds of (effect with implementation 0.4) / (effect with implementation 1),
+#: firm_scale of the runs
 WEAK_EFFECTS = [
-    # measured 0.39-0.41
-    ("rnd_cofunding", "rd_intensity", 0.25, 0.6),
-    # measured 0.50-0.65
-    ("certification", "supplier_delivery", 0.3, 0.85),
-    # measured 0.28-0.59
-    ("export_promotion", "tech_exports", 0.1, 0.85),
-    # measured 0.41-0.66
-    ("venture_fund", "rd_intensity", 0.2, 0.85),
+    # measured 0.33-0.37
+    ("rnd_cofunding", "rd_intensity", 0.2, 0.6, SMALL),
+    # The other three fund whole projects, campaigns or deals: at firm_scale 0.3 weak
+    # implementation leaves room for one certification a quarter in each country (4 with full
+    # implementation), two campaigns (5) and no venture deal (1), so the ratio is set by
+    # rounding to whole winners (measured 0.08-0.27, -0.41..+0.79 and -0.09..+0.19). They run
+    # at the default population (firm_scale 1):
+    # measured 0.11-0.33
+    ("certification", "supplier_delivery", 0.04, 0.7, 1.0),
+    # measured 0.07-0.69
+    ("export_promotion", "tech_exports", 0.02, 0.95, 1.0),
+    # measured 0.36-0.59
+    ("venture_fund", "rd_intensity", 0.15, 0.85, 1.0),
 ]
 
 
-@pytest.mark.parametrize(("stem", "name", "lo", "hi"), WEAK_EFFECTS,
+@pytest.mark.parametrize(("stem", "name", "lo", "hi", "scale"), WEAK_EFFECTS,
                          ids=[c[0] for c in WEAK_EFFECTS])
-def test_weak_implementation_shrinks_effects(stem, name, lo, hi):
+def test_weak_implementation_shrinks_effects(stem, name, lo, hi, scale):
     """The effect against the baseline (summed over 16 quarters) is smaller with
     implementation 0.4 than with 1, and keeps its sign."""
     for seed in SEEDS:
-        full = effect(stem, ind(name), seed)
-        weak = effect(stem, ind(name), seed, implementation=WEAK)
+        full = effect(stem, ind(name), seed, scale=scale)
+        weak = effect(stem, ind(name), seed, scale=scale, implementation=WEAK)
         assert full > 0, f"seed {seed}: {stem} effect on {name} {full}"
         assert lo <= weak / full <= hi, f"seed {seed}: {stem} {name}: {weak:.4g} vs {full:.4g}"
 
@@ -254,12 +286,15 @@ def joint_projects(model) -> int:
 
 
 def test_without_coordination_no_joint_rnd_projects():
-    """Coordination 1: 5-10 of about 30 running projects have members from both countries
-    after 16 quarters (measured); coordination 0: none."""
+    """Coordination 1: 4-8 of 30-34 running projects have members from both countries after
+    16 quarters (measured); coordination 0: none (of 29-37). At firm_scale 0.3 only about 10
+    projects run and 1-6 are joint, so the runs are at the default population (firm_scale
+    1)."""
+    d = bundled_spec("rnd_cofunding", 1.0)
     for seed in SEEDS:
-        full = run_spec(bundled_spec("rnd_cofunding"), seed, T)
-        none = run_spec(with_risks("rnd_cofunding", coordination=0.0), seed, T)
-        assert joint_projects(full) >= 3, f"seed {seed}: {joint_projects(full)} joint projects"
+        full = run_spec(d, seed, T)
+        none = run_spec({**d, "risks": {"coordination": 0.0}}, seed, T)
+        assert joint_projects(full) >= 2, f"seed {seed}: {joint_projects(full)} joint projects"
         assert joint_projects(none) == 0
         assert len(none.policies[0].projects) >= 20
 
@@ -267,14 +302,16 @@ def test_without_coordination_no_joint_rnd_projects():
 @pytest.mark.parametrize("coordination", [0.0, 0.5])
 def test_coordination_scales_the_infrastructure_corridor(coordination):
     """The cut of the cross-border trade cost uses both stocks times coordination (none at
-    0); the cut of third-market costs, from each country's own stock, does not depend on it."""
+    0); the cut of third-market costs, from each country's own stock, does not depend on it.
+    The stock scale (USD 100 m declared) is USD 30 m at firm_scale 0.3."""
     d = with_risks("infrastructure", coordination=coordination)
+    scale = 100.0 * SMALL
     for seed in SEEDS:
         model = run_spec(d, seed, T)
         full = run_spec(bundled_spec("infrastructure"), seed, T)
         base = run_spec(BASE, seed, T)
         stock = model.policies[0].stock
-        corridor = 1.0 - math.exp(-stock.sum() * coordination / 200.0)
+        corridor = 1.0 - math.exp(-stock.sum() * coordination / (2.0 * scale))
         np.testing.assert_allclose(model.trade_cost[:, 1],
                                    base.trade_cost[:, 1] * (1.0 - 0.4 * corridor), rtol=1e-12)
         np.testing.assert_array_equal(model.trade_cost[:, 2], full.trade_cost[:, 2])
@@ -314,7 +351,7 @@ def ranks(x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_effective_monitoring_rewards_the_best_programme(seed):
     """Monitoring 1: the weights follow the measured returns exactly in rank, and the
-    programme with the best return gains weight (measured x1.8-x2.2 on seeds 1-8)."""
+    programme with the best return gains weight (measured x1.7-x2.9 on seeds 1-8)."""
     returns, weights = first_review(1.0, seed)
     assert np.std(returns) > 0
     np.testing.assert_array_equal(ranks(weights), ranks(returns))
@@ -339,8 +376,8 @@ def test_ineffective_monitoring_ignores_the_returns(seed):
 
 def test_ineffective_monitoring_weights_are_uncorrelated_with_returns():
     """The correlation of log-weights with the standardised returns at the first review,
-    pooled over seeds 1-12: 0.98 with monitoring 1 (measured); with monitoring 0 it is only
-    chance (measured -0.33 on seeds 1-12, -0.04 over seeds 1-240)."""
+    pooled over seeds 1-12: 0.99 with monitoring 1 (measured); with monitoring 0 it is only
+    chance (measured +0.12 on seeds 1-12, +0.01 over seeds 1-240)."""
     pooled = {0.0: ([], []), 1.0: ([], [])}
     for seed in range(1, 13):
         for monitoring, (z, w) in pooled.items():
@@ -378,20 +415,20 @@ def test_risk_variant_matches_its_file(stem):
 
 def test_weak_local_implementation_loses_tech_exports():
     """The full package with 40% of each budget reaching its target exports less technology
-    than the full package on every seed (measured -9..-20% over 16 quarters)."""
+    than the full package on every seed (measured -4.0..-17.8% over 16 quarters)."""
     rows = paired(bundled_spec("full_package"),
                   risk_variant("full_package_weak_local_implementation"),
                   ind("tech_exports"), T)
-    assert_rel_between(rows, -0.45, -0.03, "weak local implementation: tech exports")
+    assert_rel_between(rows, -0.45, -0.01, "weak local implementation: tech exports")
 
 
 @pytest.mark.parametrize("stem", ["full_package_mistargeted", "full_package_poor_coordination"])
 def test_mistargeting_and_poor_coordination_do_not_beat_the_full_package(stem):
     """Their loss of tech exports is about as large as the difference between two runs of
     one scenario, so single seeds can beat the full package (measured over 16 quarters:
-    mistargeted -12.2..+4.0%, +4.0% on seed 3; poor coordination -3.8..+4.8%, +0.6% on seed
-    3 and +4.8% on seed 7). Pooled over seeds 1-8 neither beats it (measured -3.9% and
-    -1.7%), and no seed gains more than 10%."""
+    mistargeted -6.3..+0.5%, +0.4% on seed 5 and +0.5% on seed 7; poor coordination
+    -5.5..-0.3%). Pooled over seeds 1-8 neither beats it (measured -1.8% and -2.1%), and no
+    seed gains more than 10%."""
     rows = paired(bundled_spec("full_package"), risk_variant(stem), ind("tech_exports"), T,
                   seeds=range(1, 9))
     full = sum(b for _, b, _ in rows)

@@ -7,7 +7,12 @@ The bundled scenario of each instrument (``scenarios/<name>.toml``) is run at
 adaptive monitoring (``programmes_adaptive.toml``) is compared with the same six programmes at
 fixed budgets (``programmes.toml``). Bounds come from measurements over seeds 1-8 (noted beside
 each check). Where a headline indicator moves by less than seed noise the test checks the
-quantity the mechanism moves directly and says so.
+quantity the mechanism moves directly, or runs longer or at a larger population, and says so.
+
+Budgets, costs and the infrastructure stock scale are declared for the default population and
+scale with ``firm_scale`` (per-firm amounts such as ``deal_size`` or ``member_rd`` do not), so
+at 0.3 each government spends 0.3 of the declared amounts: the support per firm is that of the
+default population.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 import pytest
 from conftest import (
     SEEDS,
+    SMALL,
     assert_rel_between,
     bundled_spec,
     describe,
@@ -70,16 +76,16 @@ def test_registry_holds_the_whole_toolbox():
 # ============================================================================ effects
 def test_rnd_cofunding_raises_rnd_and_launches():
     """Members spend on joint projects and learn from each other: R&D intensity measured
-    +60..+121%, products launched +64..+91%, time to market -15..-18% (quarterly mean),
-    horizontal / vertical ties x4.6..x5.6 (the projects' R&D ties)."""
+    +18..+36%, products launched +14..+33%, time to market -5.4..-7.3% (quarterly mean),
+    horizontal / vertical ties x1.9..x2.3 (the projects' R&D ties)."""
     d = SPECS["rnd_cofunding"]
-    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.25, 2.5,
+    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.07, 0.9,
                        "rnd_cofunding: R&D intensity")
-    assert_rel_between(paired(BASE, d, ind("products_launched", "sum"), T), 0.25, 1.8,
+    assert_rel_between(paired(BASE, d, ind("products_launched", "sum"), T), 0.05, 0.9,
                        "rnd_cofunding: products launched")
-    assert_rel_between(paired(BASE, d, ind("time_to_market", "mean"), T), -0.4, -0.05,
+    assert_rel_between(paired(BASE, d, ind("time_to_market", "mean"), T), -0.2, -0.02,
                        "rnd_cofunding: time to market")
-    assert_rel_between(paired(BASE, d, ind("horizontal_vertical_ratio", "mean"), T), 1.5, 8.0,
+    assert_rel_between(paired(BASE, d, ind("horizontal_vertical_ratio", "mean"), T), 0.4, 3.0,
                        "rnd_cofunding: horizontal / vertical ties")
 
 
@@ -87,11 +93,12 @@ def test_rnd_cofunding_raises_rnd_and_launches():
 def test_rnd_cofunding_projects_tie_members_to_their_university(seed):
     """Every running project has 1-9 firms (5-10 members with the university, fewer once
     members exit) and keeps each member's R&D tie to its university at the project strength
-    (0.8, less one quarter's decay: measured at least 0.768)."""
+    (0.8, less one quarter's decay: measured at least 0.768). Measured 9-12 running projects
+    after 16 quarters."""
     model = run_spec(SPECS["rnd_cofunding"], seed, T)
     policy = model.policies[0]
     alive = set(model.firms.ids.tolist())
-    assert len(policy.projects) >= 10
+    assert len(policy.projects) >= 6
     g = model.graph
     for project in policy.projects:
         assert 1 <= len(project.firms) <= 9
@@ -103,12 +110,13 @@ def test_rnd_cofunding_projects_tie_members_to_their_university(seed):
 
 
 def test_export_promotion_raises_tech_exports():
-    """Campaigns open markets and bring orders: tech exports measured +12..+37% over 16
-    quarters, exports to third countries +15..+46%."""
+    """Campaigns open markets and bring orders: over 24 quarters tech exports measured
+    +5.4..+17.4%, exports to third countries +5.4..+21.5% (over 16 quarters the effect on
+    exports to third countries is as small as +2.5% on some seeds)."""
     d = SPECS["export_promotion"]
-    assert_rel_between(paired(BASE, d, ind("tech_exports", "sum"), T), 0.04, 0.9,
+    assert_rel_between(paired(BASE, d, ind("tech_exports", "sum"), T_LONG), 0.015, 0.6,
                        "export_promotion: tech exports")
-    assert_rel_between(paired(BASE, d, ind("exports_third", "sum"), T), 0.05, 1.2,
+    assert_rel_between(paired(BASE, d, ind("exports_third", "sum"), T_LONG), 0.015, 0.8,
                        "export_promotion: exports to third countries")
 
 
@@ -171,16 +179,22 @@ def infrastructure_stock(quarters: int, budget: float = 2.0, depreciation: float
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_infrastructure_cuts_trade_costs_by_its_formula(seed):
-    """After 24 quarters of USD 2 m a quarter from each government the stock is 45.1 per
-    country; the cross-border trade cost falls by 0.4 (1 - exp(-90.2 / 200)) = 14.5%, the cost
-    to third markets by 0.15 (1 - exp(-45.1 / 100)) = 5.4%."""
+    """Budget and stock scale are declared for the default population (USD 2 m a quarter from
+    each government, scale USD 100 m); at firm_scale 0.3 they are USD 0.6 m and USD 30 m.
+    After 24 quarters the stock is 13.5 per country (45.1 x 0.3), so the cuts are those of the
+    default population: the cross-border trade cost falls by 0.4 (1 - exp(-27.1 / 60)) =
+    14.5%, the cost to third markets by 0.15 (1 - exp(-13.5 / 30)) = 5.4%."""
     model = run_spec(SPECS["infrastructure"], seed, T_LONG)
     base = run_spec(BASE, seed, T_LONG)
     policy = model.policies[0]
-    stock = infrastructure_stock(T_LONG)
+    budget, scale = 2.0 * SMALL, 100.0 * SMALL
+    assert math.isclose(policy.budget(model), budget, rel_tol=1e-12)
+    assert math.isclose(policy.money(model, "scale"), scale, rel_tol=1e-12)
+    stock = infrastructure_stock(T_LONG, budget=budget)
     np.testing.assert_allclose(policy.stock, [stock, stock], rtol=1e-12)
-    partner = 1.0 - 0.4 * (1.0 - math.exp(-2 * stock / 200.0))
-    third = 1.0 - 0.15 * (1.0 - math.exp(-stock / 100.0))
+    assert 13.4 < stock < 13.6
+    partner = 1.0 - 0.4 * (1.0 - math.exp(-2 * stock / (2 * scale)))
+    third = 1.0 - 0.15 * (1.0 - math.exp(-stock / scale))
     np.testing.assert_allclose(model.trade_cost[:, 1], base.trade_cost[:, 1] * partner,
                                rtol=1e-12)
     np.testing.assert_allclose(model.trade_cost[:, 2], base.trade_cost[:, 2] * third,
@@ -200,11 +214,11 @@ def test_infrastructure_raises_partner_exports_and_delivery():
 
 
 def test_vocational_education_raises_skill():
-    """Productivity moves within seed noise (measured +0.1..+0.8% over 16 quarters), so the
-    test checks skill: the firms' mean workforce skill measured +3.0..+6.3%, the labour pool's
+    """Productivity moves within seed noise (measured -0.2..+0.5% over 16 quarters), so the
+    test checks skill: the firms' mean workforce skill measured +1.3..+2.7%, the labour pool's
     +1.8%, and every university's graduates gain graduate_gain / 4 = 0.0025 a quarter."""
     d = SPECS["vocational_education"]
-    assert_rel_between(paired(BASE, d, skill, T), 0.01, 0.15,
+    assert_rel_between(paired(BASE, d, skill, T), 0.004, 0.1,
                        "vocational_education: workforce skill")
     assert_rel_between(paired(BASE, d, lambda m: float(m.pool_skill.mean()), T), 0.005, 0.05,
                        "vocational_education: labour pool skill")
@@ -245,14 +259,14 @@ def test_coordination_body_raises_cross_border_ties():
 
 def test_certification_raises_delivery_and_productivity():
     """Certified firms close gaps in management, delivery and quality: supplier delivery
-    discipline measured +11..+16%, labour productivity +4.1..+6.0%, input quality +3.4..+5.0%
-    (summed over 16 quarters)."""
+    discipline measured +4.5..+7.5%, labour productivity +1.2..+3.3%, input quality
+    +1.2..+2.8% (summed over 16 quarters)."""
     d = SPECS["certification"]
-    assert_rel_between(paired(BASE, d, ind("supplier_delivery", "sum"), T), 0.04, 0.4,
+    assert_rel_between(paired(BASE, d, ind("supplier_delivery", "sum"), T), 0.015, 0.25,
                        "certification: supplier delivery")
-    assert_rel_between(paired(BASE, d, ind("labour_productivity", "sum"), T), 0.015, 0.15,
+    assert_rel_between(paired(BASE, d, ind("labour_productivity", "sum"), T), 0.004, 0.1,
                        "certification: labour productivity")
-    assert_rel_between(paired(BASE, d, ind("input_quality", "sum"), T), 0.01, 0.12,
+    assert_rel_between(paired(BASE, d, ind("input_quality", "sum"), T), 0.004, 0.1,
                        "certification: input quality")
 
 
@@ -268,14 +282,18 @@ def test_subcontracting_exchange_raises_supply_ties_and_cluster_inputs():
 
 
 def test_venture_fund_raises_rnd_of_young_firms():
-    """Time to market moves within seed noise (measured -2.9..-0.2% over 24 quarters), so the
-    test checks R&D intensity (measured +5.9..+7.7% over 16 quarters), launches (+6..+16% over
-    24 quarters), and that every funded firm keeps at least the fund's R&D target."""
+    """The test checks R&D intensity (measured +1.5..+2.9% over 16 quarters), that every
+    funded firm keeps at least the fund's R&D target (20-31 funded firms alive after 16
+    quarters), and launches. At firm_scale 0.3 the fund makes one deal a quarter in each
+    country, and launches and time to market move within seed noise (measured -1.3..+9.0% and
+    -1.4..+0.9% over 24 quarters), so launches are checked at the default population
+    (firm_scale 1, several deals a quarter): measured +1.6..+3.4% over 16 quarters."""
     d = SPECS["venture_fund"]
-    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.02, 0.2,
+    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.005, 0.1,
                        "venture_fund: R&D intensity")
-    assert_rel_between(paired(BASE, d, ind("products_launched", "sum"), T_LONG), 0.015, 0.45,
-                       "venture_fund: products launched")
+    assert_rel_between(paired(bundled_spec("baseline", 1.0), bundled_spec("venture_fund", 1.0),
+                              ind("products_launched", "sum"), T), 0.005, 0.15,
+                       "venture_fund: products launched at firm_scale 1")
     for seed in SEEDS:
         model = run_spec(d, seed, T)
         f = model.firms
@@ -286,10 +304,12 @@ def test_venture_fund_raises_rnd_of_young_firms():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_adaptive_monitoring_moves_weights_and_keeps_the_total(seed):
-    """After four reviews (16 quarters) the weights have moved (measured: at least five of
-    six by more than 5%; the SME subsidy, whose recipients' output responds least per dollar,
-    at the floor of 0.25) and the six programmes' budget is within -5%..+10% of the declared
-    total (measured +0.4..+7.2%: clipping to [0.25, 3] after the rescaling lets it drift)."""
+    """After four reviews (16 quarters) the weights have moved (measured: all six by more
+    than 5%), the first review took budget from the programme with the lowest measured return
+    and gave it to the one with the highest,
+    and the six programmes' budgets add up to the declared total at the run's scale: the
+    limits [0.25, 3] include the declared weight 1, so the total can always be kept (measured
+    exactly, to rounding, with one to three weights at a limit)."""
     model = run_spec(ADAPTIVE, seed, T)
     monitor = model.policies[-1]
     assert monitor.name == "adaptive_monitoring" and len(monitor.log) == T // 4
@@ -298,31 +318,48 @@ def test_adaptive_monitoring_moves_weights_and_keeps_the_total(seed):
     weights = np.array([p.weight for p in progs])
     assert np.all((weights >= 0.25) & (weights <= 3.0))
     assert (np.abs(weights - 1.0) > 0.05).sum() >= 5, weights
-    assert weights[0] == 0.25
+    # the first review moves budget from the programme with the lowest measured return to
+    # the one with the highest
+    _, first_weights, first_returns = monitor.log[0]
+    worst = min(first_returns, key=first_returns.get)
+    best = max(first_returns, key=first_returns.get)
+    assert first_weights[worst] < 1.0 < first_weights[best], (first_weights, first_returns)
+    declared = sum(p.money(model, "budget") for p in progs)
+    assert math.isclose(declared, SMALL * sum(p["budget"] for p in progs), rel_tol=1e-12)
+    total = sum(p.budget(model) for p in progs)
+    assert math.isclose(total, declared, rel_tol=1e-9), f"budget total x{total / declared}"
+    # so is the total after every review, not only the last
     budgets = np.array([p["budget"] for p in progs])
-    ratio = (budgets * weights).sum() / budgets.sum()
-    assert 0.95 <= ratio <= 1.1, f"budget total x{ratio:.3f}"
+    for quarter, logged, _ in monitor.log:
+        w = np.array(list(logged.values()))
+        assert math.isclose((budgets * w).sum(), budgets.sum(), rel_tol=1e-9), (quarter, w)
     # the fixed allocation keeps every weight at 1
     assert all(p.weight == 1.0 for p in run_spec(PROGRAMMES, seed, T).policies)
 
 
 def test_adaptive_monitoring_shifts_outcomes_toward_rnd():
-    """Budget moves from SME investment grants to R&D projects, training and export promotion:
-    against fixed budgets R&D intensity measured +15..+31%, launches +13..+31%, investment
-    -3.7..-6.1%, tech exports +0.8..+12.6% (16 quarters)."""
-    assert_rel_between(paired(PROGRAMMES, ADAPTIVE, ind("rd_intensity", "sum"), T), 0.04, 0.7,
-                       "adaptive monitoring: R&D intensity")
-    assert_rel_between(paired(PROGRAMMES, ADAPTIVE, ind("products_launched", "sum"), T),
-                       0.04, 0.7, "adaptive monitoring: products launched")
-    assert_rel_between(paired(PROGRAMMES, ADAPTIVE, ind("investment", "sum"), T), -0.15, -0.01,
-                       "adaptive monitoring: investment")
-    assert_rel_between(paired(PROGRAMMES, ADAPTIVE, ind("tech_exports", "sum"), T), -0.03, 0.35,
-                       "adaptive monitoring: tech exports")
+    """Budget moves from SME investment grants to R&D projects, training and export promotion.
+    At firm_scale 0.3 over 16 quarters the outcomes move within seed noise (R&D intensity
+    measured -1.0..+18.1%, launches -3.5..+20.2%, investment -2.2..+0.3% against fixed
+    budgets), so the comparison runs at the default population (firm_scale 1) for 24 quarters:
+    R&D intensity measured +10.7..+20.5%, launches +7.1..+21.1%, investment -0.5..-3.3%, tech
+    exports +5.0..+9.2%."""
+    programmes, adaptive = bundled_spec("programmes", 1.0), bundled_spec("programmes_adaptive",
+                                                                          1.0)
+    assert_rel_between(paired(programmes, adaptive, ind("rd_intensity", "sum"), T_LONG),
+                       0.04, 0.5, "adaptive monitoring: R&D intensity")
+    assert_rel_between(paired(programmes, adaptive, ind("products_launched", "sum"), T_LONG),
+                       0.02, 0.5, "adaptive monitoring: products launched")
+    assert_rel_between(paired(programmes, adaptive, ind("investment", "sum"), T_LONG),
+                       -0.1, 0.0, "adaptive monitoring: investment")
+    assert_rel_between(paired(programmes, adaptive, ind("tech_exports", "sum"), T_LONG),
+                       0.01, 0.3, "adaptive monitoring: tech exports")
 
 
 # ============================================================================ bookkeeping
 #: Fixed cost to the paying government per quarter (USD m), from the bundled defaults, and
-#: a one-off cost in the first active quarter.
+#: a one-off cost in the first active quarter, as declared for the default population (a run
+#: at firm_scale s pays s times these).
 FIXED_COSTS = {"admin_barriers": (0.2, 0.0), "coordination_body": (0.3, 0.0),
                "subcontracting_exchange": (0.15, 0.0), "industrial_park": (0.5, 30.0),
                "adaptive_monitoring": (0.05, 0.0), "infrastructure": (2.0, 0.0)}
@@ -341,15 +378,17 @@ def az_only(kind: str) -> dict:
 @pytest.mark.parametrize("kind", NEWER)
 def test_spending_is_booked_on_the_paying_government_only(kind):
     """With ``country = "AZ"``: BY spends nothing; AZ's spending by policy adds up to its
-    ``budget_spent`` series; a budgeted programme never spends more than ``budget()`` (weight
-    included) in a quarter; fixed costs are paid exactly; firms counted as supported rise
-    (instruments without recipients count only park residents)."""
+    ``budget_spent`` series; a budgeted programme never spends more than ``budget(model)``
+    (at the run's scale, weight included) in a quarter; fixed costs are paid exactly, at the
+    run's scale (0.3 of the declared ones); firms counted as supported rise (instruments
+    without recipients count only park residents)."""
     for seed in (1, 2):
         model = fresh_model(az_only(kind), seed)
         names = [p.name for p in model.policies]
         az, by = model.governments["AZ"], model.governments["BY"]
         for q in range(1, BOOK_STEPS + 1):
-            budgets = {p.name: p.budget() for p in model.policies if "budget" in p.values}
+            budgets = {p.name: p.budget(model) for p in model.policies
+                       if "budget" in p.values}
             before = dict(az.spent_by_policy)
             model.step()
             for name in names:
@@ -360,7 +399,8 @@ def test_spending_is_booked_on_the_paying_government_only(kind):
             if kind in FIXED_COSTS:
                 cost, once = FIXED_COSTS[kind]
                 spent = az.spent_by_policy.get(kind, 0.0) - before.get(kind, 0.0)
-                assert math.isclose(spent, cost + (once if q == 1 else 0.0), rel_tol=1e-12)
+                expected = (cost + (once if q == 1 else 0.0)) * SMALL
+                assert math.isclose(spent, expected, rel_tol=1e-12), (seed, q, spent, expected)
             f = model.firms
             supported = f["supported_until"] >= model.quarter
             if kind in NO_RECIPIENTS:
@@ -382,6 +422,100 @@ def test_spending_is_booked_on_the_paying_government_only(kind):
             assert share < 1.2 * ref
         else:
             assert share > 1.1 * ref, f"seed {seed}: support share {ref:.4f} -> {share:.4f}"
+
+
+#: One budgeted competition (whole projects), one budget spent in full and one fixed-cost
+#: instrument (set-up and operating costs), for the population-scale test.
+SCALED = [{"type": "rnd_cofunding"}, {"type": "infrastructure"},
+          {"type": "technopark", "start": 1}]
+SCALE_STEPS = 8
+
+
+def spending_by_quarter(scale: float, seed: int):
+    """The model after SCALE_STEPS quarters of SCALED at ``scale`` and each instrument's
+    spending per quarter and government (rows: quarters 1.., columns: AZ, BY)."""
+    model = fresh_model(spec(policies=SCALED, scale=scale), seed)
+    spent = {p["type"]: [] for p in SCALED}
+    for _ in range(SCALE_STEPS):
+        before = {c: dict(g.spent_by_policy) for c, g in model.governments.items()}
+        budgets = {p.name: p.budget(model) for p in model.policies if "budget" in p.values}
+        model.step()
+        for name, rows in spent.items():
+            rows.append([model.governments[c].spent_by_policy.get(name, 0.0)
+                         - before[c].get(name, 0.0) for c in ("AZ", "BY")])
+            if name in budgets:
+                assert max(rows[-1]) <= budgets[name] + 1e-12, (scale, name, rows[-1])
+    return model, {name: np.array(rows) for name, rows in spent.items()}
+
+
+@pytest.mark.parametrize("seed", (1, 2))
+def test_budgets_and_costs_scale_with_the_population(seed):
+    """The same scenario at firm_scale 0.6 spends twice what it spends at 0.3, quarter by
+    quarter: exactly for the fixed costs (technopark set-up and operating costs) and for a
+    budget spent in full (infrastructure); about twice for a competition that funds whole
+    projects (R&D co-funding: measured x1.97..x2.14 a quarter, x1.97..x2.11 over 8 quarters,
+    seeds 1-8). Per-firm amounts do not scale: a project member still gets USD 0.005 m."""
+    small, spent_small = spending_by_quarter(0.3, seed)
+    large, spent_large = spending_by_quarter(0.6, seed)
+    for name in ("technopark", "infrastructure"):
+        assert np.all(spent_small[name] > 0.0), name
+        np.testing.assert_allclose(spent_large[name], 2.0 * spent_small[name], rtol=1e-12)
+    rnd_small, rnd_large = spent_small["rnd_cofunding"], spent_large["rnd_cofunding"]
+    assert np.all(rnd_small > 0.0)
+    ratio = rnd_large / rnd_small
+    assert np.all((1.8 <= ratio) & (ratio <= 2.3)), ratio
+    total = rnd_large.sum(axis=0) / rnd_small.sum(axis=0)
+    assert np.all((1.85 <= total) & (total <= 2.2)), total
+    for model in (small, large):
+        rnd = model.policies[0]
+        assert math.isclose(rnd.budget(model), 0.5 * model.scale_n, rel_tol=1e-12)
+        f = model.firms
+        members = np.isin(f.ids, [i for project in rnd.projects for i in project.firms])
+        assert members.sum() >= 10
+        np.testing.assert_allclose(f["rd_grant"][members], 0.5 * 0.01, rtol=1e-12)
+    joint = series(large, "budget_spent")[1:] / series(small, "budget_spent")[1:]
+    assert np.all((1.95 <= joint) & (joint <= 2.05)), joint
+    for code in ("AZ", "BY"):
+        k = 0 if code == "AZ" else 1
+        by_quarter = sum(spent[:, k] for spent in spent_large.values())
+        np.testing.assert_allclose(series(large, "budget_spent", code)[1:], by_quarter,
+                                   rtol=1e-12)
+
+
+def test_rebalance_keeps_the_declared_total_within_the_limits():
+    """Adaptive monitoring's rescaling: weights stay within [min_weight, max_weight], keep
+    their order, and the budgets add up to the declared total; when no weight reaches a limit
+    it is a plain rescaling. Limits that exclude the declared weight 1 (not allowed in a
+    scenario file, set directly here) make the total unreachable: every weight ends at the
+    nearer limit. Zero weights with a floor of 0 cannot be rescaled and stay at zero."""
+    monitor = REGISTRY["adaptive_monitoring"]()
+    lo, hi = monitor["min_weight"], monitor["max_weight"]
+    budgets = np.array([2.0, 0.5, 0.5, 0.3, 0.5, 0.5])  # the six programmes' defaults
+    rng = np.random.default_rng(7)
+    at_limit = 0
+    for _ in range(300):
+        raw = np.exp(rng.normal(0.0, 1.5, budgets.size))
+        w = monitor.rebalance(budgets, raw.copy())
+        assert np.all((w >= lo) & (w <= hi)), w
+        assert math.isclose((budgets * w).sum(), budgets.sum(), rel_tol=1e-9), w
+        assert np.all(np.diff(w[np.argsort(raw, kind="stable")]) >= -1e-12), (raw, w)
+        at_limit += bool(np.any((w == lo) | (w == hi)))
+    assert at_limit >= 30, f"only {at_limit} draws reached a limit"
+    raw = np.array([1.2, 0.9, 1.1, 0.8, 1.3, 1.0])
+    np.testing.assert_allclose(monitor.rebalance(budgets, raw.copy()),
+                               raw * budgets.sum() / (budgets * raw).sum(), rtol=1e-12)
+    # a weight pushed below the floor stays there; the others share the rest of the total
+    w = monitor.rebalance(np.ones(3), np.array([100.0, 100.0, 1e-6]))
+    np.testing.assert_allclose(w, [1.375, 1.375, 0.25], rtol=1e-12)
+    # limits that exclude 1: the total cannot be met, the limits hold
+    above = REGISTRY["adaptive_monitoring"]()
+    above.values.update(min_weight=1.5)
+    np.testing.assert_array_equal(above.rebalance(budgets, raw.copy()), 1.5)
+    below = REGISTRY["adaptive_monitoring"]()
+    below.values.update(max_weight=0.5)
+    np.testing.assert_array_equal(below.rebalance(budgets, raw.copy()), 0.5)
+    floor = REGISTRY["adaptive_monitoring"](min_weight=0.0)
+    np.testing.assert_array_equal(floor.rebalance(budgets, np.zeros(6)), 0.0)
 
 
 # ============================================================================ windows
@@ -406,7 +540,8 @@ def test_instrument_does_nothing_before_its_start(kind):
     """With ``start = 5`` every indicator equals the control's, bit for bit, in quarters 0-4
     and the instrument spends nothing; from quarter 5 it spends and the runs part. (Adaptive
     monitoring's first review, at quarter 5, moves the programmes' budgets, so there only its
-    own operating cost is checked from then on.)"""
+    own operating cost is checked from then on.) Fixed costs are paid at the run's scale
+    (0.2 of the declared ones)."""
     d, control = windowed(kind, start=START)
     active = WINDOW_STEPS - START + 1
     for seed in (1, 2):
@@ -420,7 +555,7 @@ def test_instrument_does_nothing_before_its_start(kind):
         own = sum(g.spent_by_policy.get(kind, 0.0) for g in model.governments.values())
         if kind in FIXED_COSTS:
             cost, once = FIXED_COSTS[kind]
-            assert math.isclose(own, 2 * (cost * active + once), rel_tol=1e-12)
+            assert math.isclose(own, 2 * (cost * active + once) * WINDOW_SCALE, rel_tol=1e-12)
         if kind == "adaptive_monitoring":
             assert len(model.policies[-1].log) == 2  # quarters 5 and 9
         else:

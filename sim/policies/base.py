@@ -123,6 +123,12 @@ class Policy:
         return budget * model.risks["implementation"]
 
     @staticmethod
+    def affordable(money: float, unit: float) -> int:
+        """How many items of cost ``unit`` fit in ``money`` (exact multiples count in full,
+        whatever the floating-point rounding)."""
+        return int(np.floor(money / unit + 1e-9)) if unit > 0 else 0
+
+    @staticmethod
     def ranked(model: ClusterModel, rows: np.ndarray, merit: np.ndarray) -> np.ndarray:
         """Applicants ``rows`` ordered best first by ``merit`` as a competition sees it: with
         the mistargeting risk each merit is seen through log-normal noise."""

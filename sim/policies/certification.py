@@ -65,7 +65,7 @@ class Certification(Policy):
             if self["target"] == "smes":
                 ok &= f.is_sme()
             rows = np.flatnonzero(ok)
-            count = min(int(self.available(model, budget) // grant), rows.size)
+            count = min(self.affordable(self.available(model, budget), grant), rows.size)
             if count == 0:
                 continue
             won = self.ranked(model, rows, self._merit(model, rows))[:count]

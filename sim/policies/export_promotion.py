@@ -70,7 +70,7 @@ class ExportPromotion(Policy):
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             eligible = np.flatnonzero(self._eligible(model, k))
-            count = min(int(self.available(model, budget) // grant), eligible.size)
+            count = min(self.affordable(self.available(model, budget), grant), eligible.size)
             won = self.ranked(model, eligible, np.exp(z[eligible]))[:count]
             winners.append(won)
             self.pay_delivered(model, code, grant * len(won), budget)

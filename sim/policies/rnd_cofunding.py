@@ -119,9 +119,9 @@ class RndCofunding(Policy):
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
             joint = joint_ok and rng.random() < self["joint_share"] * self.cross_border(model)
-            n_partner = min(size // 2 if joint else 0, int(partner_room // grant),
+            n_partner = min(size // 2 if joint else 0, self.affordable(partner_room, grant),
                             len(ranked[1 - k]))
-            n_own = min(size - n_partner, int(room // grant), len(ranked[k]))
+            n_own = min(size - n_partner, self.affordable(room, grant), len(ranked[k]))
             if n_own < 1 or n_own + n_partner < 2:
                 break
             own, ranked[k] = ranked[k][:n_own], ranked[k][n_own:]

@@ -55,7 +55,7 @@ class VentureFund(Policy):
             k = 0 if code == "AZ" else 1
             model.levers.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
             rows = np.flatnonzero(young & innovative & (f["country"] == k))
-            count = min(int(self.available(model, budget) // deal), rows.size)
+            count = min(self.affordable(self.available(model, budget), deal), rows.size)
             if count == 0:
                 continue
             merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
