@@ -2,6 +2,8 @@
 # Create .venv with a Python 3.12+ interpreter and install the project.
 #   ./setup.sh          the model and its command-line tool
 #   ./setup.sh --dev    also the test tools
+# Both also cache the browser view's front-end files in .cache/solara-assets (with npm), so
+# `clustersim viz` works without internet access; a filled cache is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -36,4 +38,7 @@ if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import sys; sys.exit(0 
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+if ! .venv/bin/python -m sim.viz.assets; then
+    echo "setup.sh: continuing without the browser view's files; everything else works." >&2
+fi
 echo "setup.sh: ready (.venv/bin/clustersim)"
