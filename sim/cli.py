@@ -1,15 +1,18 @@
-"""Command line: ``clustersim run | compare | scorecard | list``.
+"""Command line: ``clustersim run | compare | scorecard | sweep | sensitivity | list``.
 
 Bad input (a missing or malformed scenario file, an unknown key, a value out of range, a bad
 argument) ends with one message naming the file, key and allowed values, and exit code 2.
 Results are written to a temporary folder beside the output folder and moved into place only
 when complete, so an interrupted run never leaves a result that looks finished. ``compare`` and
-``scorecard`` spread their runs over local worker processes (``--workers``).
+``scorecard`` spread their runs over local worker processes (``--workers``). ``sweep`` and
+``sensitivity`` write to a result store that grows run by run instead (``--resume`` continues
+it), on local processes or Dask.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import shutil
@@ -115,6 +118,36 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(scorecard)
     add_workers(scorecard)
 
+    def add_sweep_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("definition", type=Path, help="sweep definition .toml file (examples in "
+                       "experiments/)")
+        p.add_argument("--out", type=Path, help="result store folder (default: "
+                       "results/<name>)")
+        p.add_argument("--resume", action="store_true", help="continue the sweep in --out, "
+                       "running only the runs it lacks")
+        p.add_argument("--retry-failed", action="store_true", help="with --resume, run the "
+                       "recorded failures again")
+        p.add_argument("--force", action="store_true", help="replace the sweep in --out")
+        backend = p.add_mutually_exclusive_group()
+        backend.add_argument("--workers", type=_positive_int, metavar="N", help="local worker "
+                             "processes (default: the number of CPUs; 1 runs in this process)")
+        backend.add_argument("--dask-workers", type=_positive_int, metavar="N", help="run on a "
+                             "local Dask cluster of N worker processes")
+        backend.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster "
+                             "of this scheduler, e.g. tcp://HOST:8786")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep into a result store")
+    add_sweep_options(sweep)
+    sensitivity = sub.add_parser(
+        "sensitivity", help="Morris screening or Sobol indices of a sweep's outputs (SALib)")
+    add_sweep_options(sensitivity)
+    sensitivity.add_argument("--method", metavar="morris|sobol", help="sensitivity method "
+                             "(default: the definition's design.method)")
+    sensitivity.add_argument("--samples", type=_positive_int, metavar="N", help="Morris "
+                             "trajectories or Sobol base samples (a power of 2) instead of the "
+                             "definition's")
+
     sub.add_parser("list", help="bundled scenarios and policies with their parameters")
 
     viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
@@ -137,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "scorecard":
             return cmd_scorecard(args)
+        if args.command in ("sweep", "sensitivity"):
+            return cmd_sweep(args)
         return cmd_compare(args)
     except (ScenarioError, UsageError) as err:
         print(f"clustersim: error: {err}", file=sys.stderr)
@@ -283,6 +318,84 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     _write_atomically(out, args.force, lambda tmp: write_scorecard_report(tables, tmp, prov))
     print(f"wrote {out}/ (scorecard.md, scorecard.csv, scorecard.png, indicators.parquet, "
           "provenance.json)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``clustersim sweep`` and ``clustersim sensitivity``: run a sweep into its result store
+    (and analyse it). Exit 0 when every run finished, 1 when some failed (they are recorded),
+    130 on Ctrl-C (what finished is kept)."""
+    from sim.store import StoreError
+    from sim.sweep import SENSITIVITY_METHODS, load_sweep
+
+    method = getattr(args, "method", None)
+    if method is not None and method not in SENSITIVITY_METHODS:
+        raise UsageError(f"--method {method}: expected morris or sobol")
+    if args.resume and args.force:
+        raise UsageError("--resume and --force: give one (continue the store, or replace it)")
+    if args.retry_failed and not args.resume:
+        raise UsageError("--retry-failed goes with --resume")
+    samples = getattr(args, "samples", None)
+    sweep = load_sweep(args.definition, method=method, samples=samples)
+    if args.command == "sensitivity" and sweep.method not in SENSITIVITY_METHODS:
+        raise UsageError(f"{args.definition}: design.method is {sweep.method!r}; give --method "
+                         "morris or --method sobol")
+    out = args.out or Path("results") / sweep.name
+    try:
+        return _sweep_into(args, sweep, out)
+    except StoreError as err:
+        raise UsageError(str(err)) from None
+
+
+def _sweep_into(args: argparse.Namespace, sweep: Any, out: Path) -> int:
+    """Check the store, start the backend, run the sweep, report (and analyse)."""
+    from sim.runner import dask_executor, run_sweep
+    from sim.store import ResultStore
+    from sim.sweep import check_point
+
+    mode = ResultStore(out).check(sweep.hash(), args.resume, args.force)
+    for sample, point in enumerate(sweep.design().points if mode != "resume" else []):
+        check_point(sweep, sample, point)  # before a Dask cluster starts or a file is written
+    with contextlib.ExitStack() as stack:
+        options: dict[str, Any] = {"workers": args.workers}
+        if args.scheduler or args.dask_workers:
+            try:
+                executor, window, backend = stack.enter_context(
+                    dask_executor(args.scheduler, args.dask_workers))
+            except (OSError, RuntimeError) as err:
+                option = (f"--scheduler {args.scheduler}" if args.scheduler
+                          else f"--dask-workers {args.dask_workers}")
+                raise UsageError(f"{option}: {err}") from None
+            options = {"executor": executor, "max_in_flight": window, "backend": backend}
+        if not args.quiet:
+            print(f"sweep {sweep.name}: {len(sweep.design().points)} points x "
+                  f"{len(sweep.seeds)} seeds = {sweep.runs()} runs -> {out}/", file=sys.stderr)
+        try:
+            summary = run_sweep(sweep, out, resume=args.resume, force=args.force,
+                                retry_failed=args.retry_failed, progress=not args.quiet,
+                                **options)
+        except KeyboardInterrupt:
+            done = len(ResultStore(out).finished())
+            print(f"clustersim: interrupted; {done} of {sweep.runs()} runs are in {out}/ "
+                  "(--resume continues)", file=sys.stderr)
+            return 130
+    print(f"wrote {out}/: {summary.ran} runs now, {summary.before} before, "
+          f"{summary.failures} failed ({summary.seconds:.1f} s on {summary.backend})")
+    if args.command == "sensitivity":
+        from sim.sensitivity import SensitivityError, analyze_store, write_sensitivity_report
+
+        try:
+            result = analyze_store(out)
+        except SensitivityError as err:
+            print(f"clustersim: error: {err}", file=sys.stderr)
+            return 1
+        files = write_sensitivity_report(result, out)
+        print(f"wrote {out}/ ({', '.join(files)})")
+    if summary.failures:
+        print(f"clustersim: error: {out}/failures/: {summary.failures} runs failed (their "
+              "errors and parameters are recorded); --resume --retry-failed runs them again",
+              file=sys.stderr)
+        return 1
     return 0
 
 

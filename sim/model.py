@@ -16,6 +16,9 @@ Each step runs fixed phases::
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
+from numbers import Integral
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -31,23 +34,41 @@ from sim.indicators import (
     COUNTRY_KEYS,
     HISTORY_COLUMNS,
     INDICATORS,
+    KEY_INDICATORS,
     LAUNCH_WINDOW,
     compute_all,
     country_masks,
 )
 from sim.levers import Levers
+from sim.params import MODEL_PARAMS, RISK_PARAMS
 from sim.policies import Policy
-from sim.scenario import Scenario, default_scenario
+from sim.scenario import Scenario, default_scenario, load_scenario
 from sim.sectors import N_SECTORS, SUPPLIES
 
 
 class ClusterModel(mesa.Model):
     """Agent-based model of joint industrial clusters in Azerbaijan and Belarus.
 
+    Keyword parameters make it usable like any Mesa model, e.g. with ``mesa.batch_run``:
+    ``ClusterModel(scenario="scenarios/tax_break.toml", selectivity=0.5, coordination=0.5,
+    rng=3)``. The ``datacollector`` records the quarter and the nine key indicators for both
+    countries together (JOINT) every quarter from quarter 0; Mesa's ``steps`` and ``time``
+    also count the warm-up quarters.
+
     Args:
-        scenario: a validated :class:`~sim.scenario.Scenario` (default: the baseline).
-        seed: seed of the model's random generators; one scenario and seed give one run.
+        scenario: a validated :class:`~sim.scenario.Scenario` or the path of a scenario file
+            (default: the baseline).
+        seed: seed of the model's random generators; one scenario and seed give one run
+            (None: a fresh random seed, kept in ``seed``).
         policies: policy objects to use instead of the scenario's (e.g. from the browser view).
+        rng: the seed under Mesa's name (give ``seed`` or ``rng``, not both).
+        **params: model parameters (``sim.params.MODEL_PARAMS``) and risks
+            (``sim.params.RISK_PARAMS``) by name, set over the scenario's and validated.
+
+    Raises:
+        TypeError: a keyword is neither a model parameter nor a risk, or the seed is not an
+            integer.
+        ScenarioError: a value is out of its bounds, or the scenario file is invalid.
 
     Attributes:
         spec: the validated scenario of this run (Mesa's own ``scenario`` attribute is left to
@@ -61,11 +82,14 @@ class ClusterModel(mesa.Model):
         quarter: the current quarter (0 = the starting state).
     """
 
-    def __init__(self, scenario: Scenario | None = None, seed: int = 0,
-                 policies: list[Policy] | None = None) -> None:
+    def __init__(self, scenario: Scenario | str | Path | None = None, seed: int | None = 0,
+                 policies: list[Policy] | None = None, *, rng: int | None = None,
+                 **params: Any) -> None:
+        seed = _seed_of(seed, rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.spec = scenario or default_scenario()
+        self.spec = _scenario_of(scenario, params)
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.params: dict[str, Any] = self.spec.model
         self.scale_n = self.params["firm_scale"]
         self._country_arrays()
@@ -366,6 +390,7 @@ class ClusterModel(mesa.Model):
             return
         values = compute_all(self, masks)
         self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
+        self.datacollector.collect(self)
 
     def finish(self) -> None:
         """Call every policy's finalize() once the run is over."""
@@ -380,3 +405,48 @@ class ClusterModel(mesa.Model):
     def indicator_names(self) -> list[str]:
         """Names matching the last axis of :meth:`indicator_array`."""
         return list(INDICATORS)
+
+
+# --------------------------------------------------------------------- keyword construction
+def _seed_of(seed: Any, rng: Any) -> int:
+    """The run's integer seed from ``seed`` or Mesa's ``rng`` (None: a fresh random seed)."""
+    if rng is not None:
+        if seed not in (0, None, rng):
+            raise TypeError(f"ClusterModel got seed={seed!r} and rng={rng!r}; give one")
+        seed = rng
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"ClusterModel's seed must be an integer, got {seed!r}")
+    return int(seed)
+
+
+def _scenario_of(scenario: Scenario | str | Path | None, params: dict[str, Any]) -> Scenario:
+    """The scenario (loaded if a path) with model parameters and risks given by name."""
+    if isinstance(scenario, (str, Path)):
+        scenario = load_scenario(scenario)
+    scenario = scenario or default_scenario()
+    unknown = sorted(set(params) - set(MODEL_PARAMS) - set(RISK_PARAMS))
+    if unknown:
+        raise TypeError(f"ClusterModel got an unexpected keyword argument '{unknown[0]}'; "
+                        "keywords are scenario, seed, rng, policies, the model parameters "
+                        "and the risks (clustersim list shows them)")
+    model = {k: v for k, v in params.items() if k in MODEL_PARAMS}
+    risks = {k: v for k, v in params.items() if k in RISK_PARAMS}
+    if model:
+        scenario = scenario.with_model(**model)
+    if risks:
+        scenario = scenario.with_risks(**risks)
+    return scenario
+
+
+def _joint_indicator(model: ClusterModel, index: int) -> float:
+    return float(model.rows[-1][COUNTRY_KEYS.index("JOINT"), index])
+
+
+#: Model reporters of the ``datacollector``: the quarter and the nine key indicators (JOINT).
+MODEL_REPORTERS: dict[str, Any] = {
+    "quarter": "quarter",
+    **{name: partial(_joint_indicator, index=list(INDICATORS).index(name))
+       for name in KEY_INDICATORS},
+}

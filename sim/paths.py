@@ -1,0 +1,157 @@
+"""Parameter paths: a dotted name for every declared parameter of a scenario, and scenarios
+built from values given by path.
+
+``model.<param>``, ``risks.<risk>``, ``countries.AZ.<key>`` (or ``BY``),
+``policies.<type>.<param>`` (the scenario's policy of that type) and
+``policies.<type>[k].<param>`` (its k-th policy of that type, from 0). A path resolves to its
+declaration (:class:`~sim.params.Param`: type and bounds), so sweeps sample within the declared
+bounds and every value is validated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.countries import COUNTRIES
+from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, country_param
+from sim.policies import REGISTRY
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a path's value goes in a scenario.
+
+    Attributes:
+        section: ``model``, ``risks``, ``countries`` or ``policies``.
+        name: the parameter's name in that section.
+        country: the country code (``countries`` only).
+        index: position in ``Scenario.policies`` (``policies`` only).
+    """
+
+    section: str
+    name: str
+    country: str = ""
+    index: int = -1
+
+
+def resolve_path(path: str, base: Scenario) -> tuple[Target, Param]:
+    """The target and declaration of a parameter path in ``base``.
+
+    Raises:
+        ValueError: the path names no declared parameter (the message says what is allowed).
+    """
+    section, _, rest = path.partition(".")
+    if section == "model" or section == "risks":
+        declared = MODEL_PARAMS if section == "model" else RISK_PARAMS
+        if rest not in declared:
+            raise ValueError(unknown_message(rest, declared, f"{section} parameter"))
+        return Target(section, rest), declared[rest]
+    if section == "countries":
+        code, _, key = rest.partition(".")
+        if code not in COUNTRIES:
+            raise ValueError(f"unknown country '{code}'; expected countries.AZ.<key> or "
+                             "countries.BY.<key>")
+        if key not in COUNTRY_BOUNDS:
+            raise ValueError(unknown_message(key, COUNTRY_BOUNDS, "country value"))
+        return Target(section, key, country=code), country_param(key)
+    if section == "policies":
+        return _policy_target(rest, base)
+    raise ValueError("a path starts with model., risks., countries.AZ., countries.BY. or "
+                     "policies.<type>.")
+
+
+def _policy_target(rest: str, base: Scenario) -> tuple[Target, Param]:
+    head, _, name = rest.rpartition(".")
+    kind, bracket, index_text = head.partition("[")
+    if not head or not name or (bracket and not index_text.endswith("]")):
+        raise ValueError("expected policies.<type>.<param> or policies.<type>[k].<param>")
+    if kind not in REGISTRY:
+        raise ValueError(unknown_message(kind, REGISTRY, "policy type"))
+    positions = [i for i, (k, _) in enumerate(base.policies) if k == kind]
+    if not positions:
+        present = sorted({k for k, _ in base.policies}) or ["none"]
+        raise ValueError(f"the base scenario has no '{kind}' policy (it has: "
+                         f"{', '.join(present)})")
+    if bracket:
+        try:
+            k = int(index_text[:-1])
+        except ValueError:
+            raise ValueError(f"[{index_text} is not an index; expected "
+                             f"policies.{kind}[k].{name} with k a whole number") from None
+        if not 0 <= k < len(positions):
+            raise ValueError(f"the base scenario has {len(positions)} '{kind}' "
+                             f"polic{'y' if len(positions) == 1 else 'ies'}; k must be in "
+                             f"[0, {len(positions) - 1}]")
+        position = positions[k]
+    elif len(positions) > 1:
+        raise ValueError(f"the base scenario has {len(positions)} '{kind}' policies; name one "
+                         f"as policies.{kind}[0].{name} ... policies.{kind}"
+                         f"[{len(positions) - 1}].{name}")
+    else:
+        position = positions[0]
+    declared = REGISTRY[kind].declared()
+    if name not in declared:
+        raise ValueError(unknown_message(name, declared, f"parameter of policy '{kind}'"))
+    return Target("policies", name, index=position), declared[name]
+
+
+def unknown_message(key: str, allowed: Any, what: str) -> str:
+    """The message for a name that is not among ``allowed``."""
+    return f"unknown {what} '{key}'; allowed: {', '.join(sorted(allowed))}"
+
+
+def scenario_value(base: Scenario, target: Target) -> Any:
+    """The value ``base`` has at ``target``."""
+    if target.section == "model":
+        return base.model[target.name]
+    if target.section == "risks":
+        return base.risks[target.name]
+    if target.section == "countries":
+        return base.countries[target.country][target.name]
+    return base.policies[target.index][1][target.name]
+
+
+def scenario_with(base: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """A copy of ``base`` with values set by path, each validated against its declaration,
+    e.g. ``scenario_with(full, {"risks.coordination": 0.5, "policies.sme_subsidy.budget": 4})``.
+
+    Raises:
+        ValueError: a path names no declared parameter, or a value is invalid (a
+            :class:`~sim.params.ParamError` naming the path).
+    """
+    resolved = {}
+    for path, value in values.items():
+        target, param = resolve_path(path, base)
+        resolved[target] = param.validate(value, path)
+    return with_values(base, resolved)
+
+
+def with_values(base: Scenario, values: Mapping[Target, Any], name: str | None = None) -> Scenario:
+    """A copy of ``base`` with validated values set at their targets.
+
+    Policies that changed are built once more, so constraints between their parameters (a
+    policy's ``end`` not before its ``start``) are checked.
+
+    Raises:
+        ParamError: a changed policy is inconsistent (its key is the parameter's name).
+    """
+    model, risks = dict(base.model), dict(base.risks)
+    countries = {code: dict(v) for code, v in base.countries.items()}
+    policies = [(kind, dict(v)) for kind, v in base.policies]
+    for target, value in values.items():
+        if target.section == "model":
+            model[target.name] = value
+        elif target.section == "risks":
+            risks[target.name] = value
+        elif target.section == "countries":
+            countries[target.country][target.name] = value
+        else:
+            policies[target.index][1][target.name] = value
+    for index in {t.index for t in values if t.section == "policies"}:
+        kind, vals = policies[index]
+        REGISTRY[kind](**vals)
+    return Scenario(name or base.name, base.description, model, countries, policies,
+                    base.source, base.sha256, risks)

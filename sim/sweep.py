@@ -1,0 +1,706 @@
+"""Sweep definitions: which declared parameters vary, how they are sampled, and what each run
+keeps.
+
+A sweep file (``experiments/*.toml``)::
+
+    name = "tax_break_grid"
+    base = "../scenarios/tax_break.toml"   # the scenario every point starts from (relative path)
+    seeds = 5                              # seeds 0..4 at every point, or a list [3, 7, 11]
+    steps = 40                             # quarters (default: the base's model.steps)
+    indicators = ["tech_exports"]          # default: the nine key indicators
+    countries = ["JOINT"]                  # default: JOINT, AZ and BY
+    trajectories = false                   # also keep every quarter's values
+
+    [fixed]                                # values set at every point
+    "model.firm_scale" = 0.5
+
+    [design]
+    method = "grid"                        # grid | lhs | list | morris | sobol
+
+    [vary]                                 # the varied parameters, by path
+    "policies.tax_break.profit_relief" = [0.25, 0.5, 0.75, 1.0]
+    "policies.tax_break.end" = { low = 8, high = 40, levels = 5 }
+
+A path names a declared parameter: ``model.<param>``, ``risks.<risk>``,
+``countries.AZ.<key>`` (or ``BY``), ``policies.<type>.<param>`` (the base scenario's policy of
+that type) or ``policies.<type>[k].<param>`` (its k-th policy of that type, from 0). Bounds
+default to the declared ones, and every value is validated before anything runs: a problem
+raises :class:`SweepError` naming the file and the key.
+
+A sweep may instead evaluate any function ``f(point, seed)`` (``evaluate = "module:function"``
+in a file, or ``evaluate=`` in :func:`sweep_from_dict`); its parameters are then free names with
+explicit ranges. The runner, the store and the sensitivity analysis treat both alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib
+import itertools
+import json
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.evaluation import GROWTH_INDICATORS, ModelEvaluator, Outputs, model_outputs
+from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.params import Param, ParamError
+from sim.paths import (
+    Target,
+    resolve_path,
+    scenario_value,
+    scenario_with,
+    unknown_message,
+    with_values,
+)
+from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+
+__all__ = ["GROWTH_INDICATORS", "METHODS", "SENSITIVITY_METHODS", "Design", "ModelEvaluator",
+           "Outputs", "Parameter", "Sweep", "SweepError", "Target", "check_point",
+           "load_sweep", "model_outputs", "resolve_path", "runs_needed", "salib_problem",
+           "scenario_value", "scenario_with", "sweep_from_dict", "with_values"]
+
+#: Designs a sweep may use; the last two are the sensitivity methods.
+METHODS = ("grid", "lhs", "list", "morris", "sobol")
+SENSITIVITY_METHODS = ("morris", "sobol")
+#: Keys of a range table in ``[vary]``.
+RANGE_KEYS = ("low", "high", "levels", "values")
+TOP_KEYS = ("name", "description", "base", "evaluate", "seeds", "steps", "indicators",
+            "countries", "trajectories", "fixed", "design", "vary", "points")
+#: Column names of the stored results, which a custom function's parameters may not take.
+RESERVED_NAMES = ("sample", "seed", "step", "country", "indicator", "value")
+DESIGN_KEYS = ("method", "samples", "levels", "second_order", "seed")
+#: Defaults of the design settings.
+GRID_LEVELS, MORRIS_LEVELS, MORRIS_TRAJECTORIES, SOBOL_SAMPLES = 5, 4, 10, 64
+
+
+
+class SweepError(ScenarioError):
+    """A sweep definition is invalid; the message names the file, the key and what is allowed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# varied parameters
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A varied parameter: its declaration, where it goes, and its values or range.
+
+    Attributes:
+        name: the path (or, for a custom evaluation function, a free name).
+        param: the declaration (type and bounds) its values are validated against.
+        target: where the value goes in a scenario (None for a custom function).
+        values: explicit values (grid and list designs).
+        low: lower end of the range sampled (default: the declared bound).
+        high: upper end of the range sampled (default: the declared bound).
+        levels: evenly spaced grid values over the range (grid designs).
+    """
+
+    name: str
+    param: Param
+    target: Target | None = None
+    values: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    levels: int | None = None
+
+    @property
+    def numeric(self) -> bool:
+        """Whether values are numbers (so the parameter can be sampled over a range)."""
+        return self.param.kind in (int, float)
+
+    def convert(self, x: float) -> Any:
+        """A sampled number as a value of this parameter (integers rounded)."""
+        return int(round(x)) if self.param.kind is int else float(x)
+
+    def grid(self, default_levels: int) -> list[Any]:
+        """The grid values: the explicit ones, or ``levels`` evenly spaced over the range."""
+        if self.values is not None:
+            return list(self.values)
+        levels = self.levels or default_levels
+        raw = np.linspace(self.low, self.high, levels) if levels > 1 else [self.low]
+        return list(dict.fromkeys(self.convert(x) for x in raw))
+
+    def describe(self) -> dict[str, Any]:
+        """The parameter as plain data (for the definition file and its hash)."""
+        return {"name": self.name, "type": self.param.kind.__name__, "values":
+                None if self.values is None else list(self.values), "low": self.low,
+                "high": self.high, "levels": self.levels}
+
+
+def _check(param: Param, value: Any, key: str, source: str) -> Any:
+    try:
+        return param.validate(value, key)
+    except ParamError as err:
+        raise SweepError(source, err.key, err.message) from None
+
+
+def _parameter(name: str, spec: Any, param: Param, target: Target | None, key: str,
+               source: str) -> Parameter:
+    """Validate one ``[vary]`` entry: a list of values or a range table."""
+    if isinstance(spec, list):
+        if not spec:
+            raise SweepError(source, key, "an empty list; give at least one value")
+        values = tuple(_check(param, v, key, source) for v in spec)
+        if len(set(values)) != len(values):
+            raise SweepError(source, key, f"{spec!r} repeats a value")
+        return Parameter(name, param, target, values=values)
+    if not isinstance(spec, dict):
+        raise SweepError(source, key, f"{spec!r} is not allowed; expected a list of values or "
+                         "a range table {low = ..., high = ..., levels = ...} ({} for the "
+                         "declared bounds)")
+    for k in spec:
+        if k not in RANGE_KEYS:
+            raise SweepError(source, f"{key}.{k}", f"unknown key '{k}'; allowed: "
+                             f"{', '.join(RANGE_KEYS)}")
+    if "values" in spec:
+        if set(spec) != {"values"}:
+            raise SweepError(source, key, "give either values or a range (low, high, levels)")
+        return _parameter(name, spec["values"], param, target, f"{key}.values", source)
+    if param.kind not in (int, float):
+        raise SweepError(source, key, f"a {param.kind.__name__} parameter has no range; give "
+                         "its values as a list")
+    low, high = spec.get("low", param.low), spec.get("high", param.high)
+    if low is None or high is None:
+        raise SweepError(source, key, "no declared bounds; give low and high")
+    low = _check(param, low, f"{key}.low", source)
+    high = _check(param, high, f"{key}.high", source)
+    if not low < high:
+        raise SweepError(source, key, f"low {low:g} is not below high {high:g}")
+    levels = spec.get("levels")
+    if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int)
+                               or levels < 1):
+        raise SweepError(source, f"{key}.levels", f"{levels!r} is not allowed; expected a "
+                         "whole number >= 1")
+    return Parameter(name, param, target, low=float(low), high=float(high), levels=levels)
+
+
+def _flatten(table: dict[str, Any], leaf: Callable[[Any], bool], prefix: str = "") -> \
+        dict[str, Any]:
+    """``{"a": {"b": v}}`` as ``{"a.b": v}`` (TOML writes an unquoted dotted key as nested
+    tables); ``leaf`` says which values end a path."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and not leaf(value):
+            flat.update(_flatten(value, leaf, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, dict) and all(k in RANGE_KEYS for k in value)
+
+
+# ---------------------------------------------------------------------------------------------
+# the sweep
+
+
+@dataclass(frozen=True)
+class Design:
+    """The points of a sweep.
+
+    Attributes:
+        points: one dict per sample index, parameter name to value.
+        matrix: the sample as SALib drew it (before integers were rounded), for the Morris
+            analysis; None for grid and list designs.
+    """
+
+    points: list[dict[str, Any]]
+    matrix: np.ndarray | None = None
+
+
+@dataclass
+class Sweep:
+    """A validated sweep: the parameters, the design, the seeds and the evaluation function.
+
+    Build one with :func:`load_sweep` or :func:`sweep_from_dict`; run it with
+    :func:`sim.runner.run_sweep`.
+
+    Attributes:
+        name: short title (the default store folder is ``results/<name>``).
+        parameters: the varied parameters, in the order given.
+        seeds: every point runs once per seed.
+        evaluate: ``f(point, seed)`` giving one run's outputs; for the model a
+            :class:`ModelEvaluator`.
+        method: one of :data:`METHODS`.
+        samples: LHS points, Morris trajectories or Sobol base samples N.
+        levels: grid levels for ranges, or the Morris grid levels.
+        second_order: Sobol: also the second-order indices (N(2D+2) runs, else N(D+2)).
+        design_seed: seed of the LHS, Morris and Sobol sampling.
+        points: the explicit points of a list design (name to value).
+        base: the base scenario with the fixed values set (model sweeps).
+        description: what the sweep is for.
+        source: the file it was read from.
+    """
+
+    name: str
+    parameters: list[Parameter]
+    seeds: list[int]
+    evaluate: Callable[[dict[str, Any], int], Any]
+    method: str = "grid"
+    samples: int | None = None
+    levels: int | None = None
+    second_order: bool = True
+    design_seed: int = 0
+    points: list[dict[str, Any]] | None = None
+    base: Scenario | None = None
+    description: str = ""
+    source: str = "<dict>"
+    _design: Design | None = field(default=None, repr=False)
+
+    def design(self) -> Design:
+        """The points of the design (computed once)."""
+        if self._design is None:
+            self._design = _make_design(self)
+        return self._design
+
+    def runs(self) -> int:
+        """Number of runs: points times seeds."""
+        return len(self.design().points) * len(self.seeds)
+
+    def definition(self) -> dict[str, Any]:
+        """Everything that defines the sweep's runs, as plain data (see :meth:`hash`)."""
+        evaluate = self.evaluate
+        outputs = getattr(evaluate, "outputs", None)
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "evaluate": _qualified_name(evaluate),
+            "base": _scenario_data(self.base) if self.base is not None else None,
+            "parameters": [p.describe() for p in self.parameters],
+            "design": {"method": self.method, "samples": self.samples, "levels": self.levels,
+                       "second_order": self.second_order, "seed": self.design_seed,
+                       "points": self.points},
+            "seeds": list(self.seeds),
+            "outputs": dataclasses.asdict(outputs) if outputs is not None else None,
+        }
+
+    def hash(self) -> str:
+        """Hash of what defines the runs (not the name, description or file location): a
+        store can be resumed only by a sweep with the same hash."""
+        data = {k: v for k, v in self.definition().items()
+                if k not in ("name", "description", "source")}
+        text = json.dumps(data, sort_keys=True, default=_json_default)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_method(self, method: str, samples: int | None = None) -> Sweep:
+        """A copy that samples the same parameters with another method (and sample count).
+
+        Raises:
+            SweepError: the method does not suit these parameters, or ``samples`` does not suit
+                the method.
+        """
+        if method not in METHODS:
+            raise SweepError(self.source, "design.method", f"{method!r} is not allowed; "
+                             f"expected one of {', '.join(METHODS)}")
+        changed = dataclasses.replace(self, method=method, _design=None,
+                                      samples=self.samples if samples is None else samples)
+        if method != self.method and samples is None:
+            changed.samples = None  # another method's count means something else
+            changed.levels = None
+        _check_design(changed, "--samples" if samples is not None else "design.samples")
+        return changed
+
+
+def _qualified_name(fn: Any) -> str:
+    if isinstance(fn, ModelEvaluator):
+        return "sim.sweep:ModelEvaluator"
+    target = fn if hasattr(fn, "__qualname__") else type(fn)
+    return f"{target.__module__}:{target.__qualname__}"
+
+
+def _scenario_data(scenario: Scenario) -> dict[str, Any]:
+    return {"model": scenario.model, "risks": scenario.risks, "countries": scenario.countries,
+            "policies": [{"type": k, **v} for k, v in scenario.policies]}
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading a definition
+
+
+def load_sweep(path: str | Path, method: str | None = None,
+               samples: int | None = None) -> Sweep:
+    """Read and validate a sweep file.
+
+    Args:
+        path: the ``.toml`` file.
+        method: another design method than the file's (e.g. ``morris`` for ``sobol``).
+        samples: another sample count than the file's.
+
+    Raises:
+        SweepError: the file is missing or invalid (the message names the file and the key).
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "no such file"
+        raise SweepError(source, "", f"{what}; give a sweep definition .toml file (examples "
+                         "are in experiments/)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise SweepError(source, "", f"not UTF-8 text ({err.reason})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SweepError(source, "", f"not valid TOML: {err}") from None
+    data.setdefault("name", path.stem)
+    sweep = sweep_from_dict(data, source=source, base_dir=path.parent)
+    if method is not None or samples is not None:
+        sweep = sweep.with_method(method or sweep.method, samples)
+    return sweep
+
+
+def sweep_from_dict(data: dict[str, Any], source: str = "<dict>",
+                    base_dir: str | Path = ".",
+                    evaluate: Callable[[dict[str, Any], int], Any] | None = None) -> Sweep:
+    """Validate a sweep given as a dict (the parsed TOML).
+
+    Args:
+        data: the definition.
+        source: where it came from (named in error messages).
+        base_dir: the folder ``base`` is relative to.
+        evaluate: a function ``f(point, seed)`` to evaluate instead of the model (it must be
+            importable by worker processes: defined at the top level of a module).
+
+    Raises:
+        SweepError: a key or value is invalid.
+    """
+    for key in data:
+        if key not in TOP_KEYS:
+            raise SweepError(source, key, f"unknown key '{key}'; allowed: "
+                             f"{', '.join(TOP_KEYS)}")
+    name = _string(data, "name", source, "sweep")
+    description = _string(data, "description", source, "")
+    if evaluate is None and "evaluate" in data:
+        evaluate = _import_function(data["evaluate"], source)
+    elif evaluate is not None and "evaluate" in data:
+        raise SweepError(source, "evaluate", "given both in the definition and as an argument")
+    seeds = _seeds(data.get("seeds", 1), source)
+    design = _table(data, "design", source)
+    for key in design:
+        if key not in DESIGN_KEYS:
+            raise SweepError(source, f"design.{key}", f"unknown key '{key}'; allowed: "
+                             f"{', '.join(DESIGN_KEYS)}")
+    method = design.get("method", "grid")
+    if method not in METHODS:
+        raise SweepError(source, "design.method", f"{method!r} is not allowed; expected one of "
+                         f"{', '.join(METHODS)}")
+    if evaluate is None:
+        base, resolve = _model_base(data, source, base_dir)
+    else:
+        for key in ("base", "steps", "indicators", "countries", "trajectories", "fixed"):
+            if key in data:
+                raise SweepError(source, key, "only model sweeps have this key (this one "
+                                 "evaluates a function)")
+        base, resolve = None, functools.partial(_free_parameter, source=source)
+    vary = _flatten(_table(data, "vary", source), _is_range)
+    parameters = []
+    for path, spec in vary.items():
+        key = f"vary.{path}"
+        param, target = resolve(path, key, spec)
+        parameters.append(_parameter(path, spec, param, target, key, source))
+    points = None
+    if method == "list":
+        if vary:
+            raise SweepError(source, "vary", "a list design takes its points from [[points]], "
+                             "not [vary]")
+        parameters, points = _list_points(data.get("points"), resolve, base, source)
+    elif "points" in data:
+        raise SweepError(source, "points", f"[[points]] need design.method = \"list\" (it is "
+                         f"{method!r})")
+    _no_duplicate_targets(parameters, source)
+    if evaluate is None:
+        evaluate = ModelEvaluator(base, tuple((p.name, p.target, p.param) for p in parameters),
+                                  _outputs(data, source))
+    sweep = Sweep(name=name, parameters=parameters, seeds=seeds, evaluate=evaluate,
+                  method=method, samples=_opt_int(design, "samples", source, 1),
+                  levels=_opt_int(design, "levels", source, 1),
+                  second_order=_bool(design, "second_order", source, True),
+                  design_seed=_opt_int(design, "seed", source, 0) or 0, points=points,
+                  base=base, description=description, source=source)
+    _check_design(sweep, "design.samples")
+    return sweep
+
+
+def _model_base(data: dict[str, Any], source: str, base_dir: str | Path) -> \
+        tuple[Scenario, Callable[[str, str, Any], tuple[Param, Target]]]:
+    """The base scenario with ``[fixed]`` and ``steps`` set, and the path resolver."""
+    if "base" in data:
+        base_path = data["base"]
+        if not isinstance(base_path, str) or not base_path:
+            raise SweepError(source, "base", f"{base_path!r} is not allowed; expected the path "
+                             "of a scenario file, relative to this file")
+        try:
+            base = load_scenario(Path(base_dir) / base_path)
+        except ScenarioError as err:
+            raise SweepError(source, "base", str(err)) from None
+    else:
+        base = default_scenario()
+
+    def resolve(path: str, key: str, spec: Any = None) -> tuple[Param, Target]:
+        try:
+            target, param = resolve_path(path, base)
+        except ValueError as err:
+            raise SweepError(source, key, str(err)) from None
+        return param, target
+
+    fixed = _flatten(_table(data, "fixed", source), lambda v: False)
+    if "steps" in data:
+        if "model.steps" in fixed:
+            raise SweepError(source, "steps", "given twice (also as fixed.model.steps)")
+        fixed["model.steps"] = data["steps"]
+    values = {}
+    for path, value in fixed.items():
+        key = "steps" if path == "model.steps" and "steps" in data else f"fixed.{path}"
+        param, target = resolve(path, key)
+        values[target] = _check(param, value, key, source)
+    try:
+        base = with_values(base, values)
+    except ParamError as err:
+        raise SweepError(source, "fixed", err.message) from None
+    return base, resolve
+
+
+def _free_parameter(path: str, key: str, spec: Any, source: str) -> tuple[Param, None]:
+    """The declaration of a custom function's parameter, from its values or range."""
+    if path in RESERVED_NAMES:
+        raise SweepError(source, key, f"'{path}' names a column of the results; call the "
+                         "parameter something else")
+    sample = spec[0] if isinstance(spec, list) and spec else (
+        spec.get("values", [0.0])[0] if isinstance(spec, dict) and spec.get("values") else 0.0)
+    kind_default = sample if isinstance(sample, (bool, str, int, float)) else 0.0
+    if isinstance(kind_default, int) and not isinstance(kind_default, bool):
+        kind_default = 0.0  # free numbers are real numbers
+    return Param(path, kind_default, "", f"parameter {path}"), None
+
+
+def _list_points(entries: Any, resolve: Callable, base: Scenario | None, source: str) -> \
+        tuple[list[Parameter], list[dict[str, Any]]]:
+    """The parameters and validated points of a list design."""
+    if not isinstance(entries, list) or not entries:
+        raise SweepError(source, "points", "a list design needs [[points]] tables, each "
+                         "setting parameters by path")
+    flat_points = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry:
+            raise SweepError(source, f"points[{i}]", "expected a table of path = value")
+        flat_points.append(_flatten(entry, lambda v: False))
+    names = list(dict.fromkeys(k for p in flat_points for k in p))
+    declared = {n: resolve(n, f"points.{n}", [flat_points[0].get(n, 0.0)]) for n in names}
+    parameters, points = [], []
+    for i, flat in enumerate(flat_points):
+        point = {}
+        for n in names:
+            param, target = declared[n]
+            if n in flat:
+                point[n] = _check(param, flat[n], f"points[{i}].{n}", source)
+            elif target is not None:
+                point[n] = scenario_value(base, target)
+            else:
+                raise SweepError(source, f"points[{i}]", f"does not set '{n}' (each point of a "
+                                 "function sweep sets every parameter)")
+        points.append(point)
+    for n in names:
+        param, target = declared[n]
+        parameters.append(Parameter(n, param, target,
+                                    values=tuple(dict.fromkeys(p[n] for p in points))))
+    return parameters, points
+
+
+def _no_duplicate_targets(parameters: list[Parameter], source: str) -> None:
+    seen: dict[Target, str] = {}
+    for p in parameters:
+        if p.target is not None and p.target in seen:
+            raise SweepError(source, f"vary.{p.name}", f"the same parameter as "
+                             f"'{seen[p.target]}'")
+        if p.target is not None:
+            seen[p.target] = p.name
+
+
+def _outputs(data: dict[str, Any], source: str) -> Outputs:
+    indicators = data.get("indicators", list(KEY_INDICATORS))
+    if not isinstance(indicators, list) or not indicators:
+        raise SweepError(source, "indicators", "expected a non-empty list of indicator names")
+    for name in indicators:
+        if name not in INDICATORS:
+            raise SweepError(source, "indicators",
+                             unknown_message(str(name), INDICATORS, "indicator"))
+    countries = data.get("countries", list(COUNTRY_KEYS))
+    if not isinstance(countries, list) or not countries or \
+            any(c not in COUNTRY_KEYS for c in countries):
+        raise SweepError(source, "countries", f"{countries!r} is not allowed; expected a list "
+                         f"of {', '.join(COUNTRY_KEYS)}")
+    trajectories = _bool(data, "trajectories", source, False)
+    return Outputs(tuple(dict.fromkeys(indicators)), tuple(dict.fromkeys(countries)),
+                   trajectories)
+
+
+def _import_function(text: Any, source: str) -> Callable[[dict[str, Any], int], Any]:
+    if not isinstance(text, str) or ":" not in text:
+        raise SweepError(source, "evaluate", f"{text!r} is not allowed; expected "
+                         "\"package.module:function\"")
+    module_name, _, attr = text.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as err:
+        raise SweepError(source, "evaluate", f"cannot import {text}: {err}") from None
+    if not callable(fn):
+        raise SweepError(source, "evaluate", f"{text} is not a function")
+    return fn
+
+
+def _string(data: dict[str, Any], key: str, source: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise SweepError(source, key, f"{value!r} is not allowed; expected a string")
+    return value
+
+
+def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise SweepError(source, key, f"expected a table ([{key}]), got {value!r}")
+    return value
+
+
+def _bool(data: dict[str, Any], key: str, source: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise SweepError(source, key, f"{value!r} is not allowed; expected true or false")
+    return value
+
+
+def _opt_int(data: dict[str, Any], key: str, source: str, least: int) -> int | None:
+    value = data.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < least):
+        raise SweepError(source, f"design.{key}", f"{value!r} is not allowed; expected a "
+                         f"whole number >= {least}")
+    return value
+
+
+def _seeds(value: Any, source: str) -> list[int]:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return list(range(value))
+    if isinstance(value, list) and value and all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value) \
+            and len(set(value)) == len(value):
+        return list(value)
+    raise SweepError(source, "seeds", f"{value!r} is not allowed; expected a number of seeds "
+                     ">= 1 (seeds 0..N-1) or a list of distinct whole numbers >= 0")
+
+
+# ---------------------------------------------------------------------------------------------
+# designs
+
+
+def _check_design(sweep: Sweep, samples_key: str) -> None:
+    """Check that the design's settings suit its method and parameters."""
+    src, method = sweep.source, sweep.method
+    if method in ("grid", "list"):
+        for p in sweep.parameters:
+            if p.values is None and p.low is None:
+                raise SweepError(src, f"vary.{p.name}", "a grid needs values or a range")
+        return
+    if not sweep.parameters:
+        raise SweepError(src, "vary", f"a {method} design needs at least one parameter with a "
+                         "range")
+    for p in sweep.parameters:
+        if p.values is not None or not p.numeric:
+            raise SweepError(src, f"vary.{p.name}", f"{method} samples a range: give low and "
+                             "high ({} for the declared bounds), not a list of values")
+    if method == "lhs" and sweep.samples is None:
+        raise SweepError(src, samples_key, "an lhs design needs samples (the number of points)")
+    if method == "morris":
+        levels = sweep.levels or MORRIS_LEVELS
+        if levels < 2 or levels % 2:
+            raise SweepError(src, "design.levels", f"{levels} is not allowed; Morris needs an "
+                             "even number of levels >= 2 (default 4)")
+        if (sweep.samples or MORRIS_TRAJECTORIES) < 2:
+            raise SweepError(src, samples_key, "Morris needs at least 2 trajectories")
+    if method == "sobol":
+        n = sweep.samples or SOBOL_SAMPLES
+        if n < 2 or n & (n - 1):
+            raise SweepError(src, samples_key, f"{n} is not allowed; Sobol needs N a power of "
+                             "2 (e.g. 64, 128, 256): it runs N(2D+2) points with second order, "
+                             "N(D+2) without")
+        if sweep.second_order and len(sweep.parameters) < 2:
+            raise SweepError(src, "design.second_order", "second-order indices need at least "
+                             "two parameters; set second_order = false")
+
+
+def salib_problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
+    """The SALib problem of sampled parameters (names and ranges)."""
+    return {"num_vars": len(parameters), "names": [p.name for p in parameters],
+            "bounds": [[p.low, p.high] for p in parameters]}
+
+
+def _make_design(sweep: Sweep) -> Design:
+    params, method = sweep.parameters, sweep.method
+    if method == "list":
+        return Design([dict(p) for p in sweep.points or []])
+    if method == "grid":
+        grids = [p.grid(sweep.levels or GRID_LEVELS) for p in params]
+        return Design([{p.name: v for p, v in zip(params, combo, strict=True)}
+                       for combo in itertools.product(*grids)])
+    problem = salib_problem(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # SALib's notes on sample sizes
+        if method == "lhs":
+            from SALib.sample import latin
+
+            matrix = latin.sample(problem, sweep.samples, seed=sweep.design_seed)
+        elif method == "morris":
+            from SALib.sample import morris
+
+            matrix = morris.sample(problem, sweep.samples or MORRIS_TRAJECTORIES,
+                                   num_levels=sweep.levels or MORRIS_LEVELS,
+                                   seed=sweep.design_seed)
+        else:
+            from SALib.sample import sobol
+
+            matrix = sobol.sample(problem, sweep.samples or SOBOL_SAMPLES,
+                                  calc_second_order=sweep.second_order, seed=sweep.design_seed)
+    points = [{p.name: p.convert(x) for p, x in zip(params, row, strict=True)}
+              for row in matrix]
+    return Design(points, np.asarray(matrix, dtype=float))
+
+
+def runs_needed(method: str, samples: int, parameters: int, second_order: bool = True) -> int:
+    """Points a sensitivity method needs: Morris N(D+1), Sobol N(2D+2) (N(D+2) without second
+    order)."""
+    if method == "morris":
+        return samples * (parameters + 1)
+    if method == "sobol":
+        return samples * (2 * parameters + 2 if second_order else parameters + 2)
+    raise ValueError(f"not a sensitivity method: {method}")
+
+
+def check_point(sweep: Sweep, sample: int, point: Mapping[str, Any]) -> None:
+    """Check that a point gives a valid scenario (model sweeps), before anything runs.
+
+    Raises:
+        SweepError: naming the sample and the parameter.
+    """
+    if isinstance(sweep.evaluate, ModelEvaluator):
+        try:
+            sweep.evaluate.scenario(point)
+        except ParamError as err:
+            raise SweepError(sweep.source, f"sample {sample}",
+                             f"{err.key}: {err.message}") from None
