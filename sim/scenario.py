@@ -200,11 +200,11 @@ def scenario_from_dict(
                                 "(load them with load_scenario)")
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(source, key, _unknown(key, (*TOP_LEVEL_KEYS, "extends")))
-    name = _string(data, "name", source, default_name)
-    description = _string(data, "description", source, "")
-    model = _section(_table(data, "model", source), MODEL_PARAMS, "model", source)
-    risks = _section(_table(data, "risks", source), RISK_PARAMS, "risks", source)
-    countries = _countries_section(_table(data, "countries", source), source)
+    name = string_value(data, "name", source, default_name)
+    description = string_value(data, "description", source, "")
+    model = _section(table_value(data, "model", source), MODEL_PARAMS, "model", source)
+    risks = _section(table_value(data, "risks", source), RISK_PARAMS, "risks", source)
+    countries = _countries_section(table_value(data, "countries", source), source)
     policies = _policies_section(data.get("policies", []), source)
     return Scenario(name, description, model, countries, policies, source, risks=risks)
 
@@ -220,17 +220,21 @@ def bundled_scenarios() -> list[Path]:
     return sorted(files, key=lambda p: (p.stem != "baseline", p.stem))
 
 
-def _string(data: dict[str, Any], key: str, source: str, default: str) -> str:
+def string_value(data: dict[str, Any], key: str, source: str, default: str,
+                 error: type[ScenarioError] = ScenarioError) -> str:
+    """``data[key]`` (or ``default``) if it is a string; else ``error`` naming file and key."""
     value = data.get(key, default)
     if not isinstance(value, str):
-        raise ScenarioError(source, key, f"{value!r} is not allowed; expected a string")
+        raise error(source, key, f"{value!r} is not allowed; expected a string")
     return value
 
 
-def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
+def table_value(data: dict[str, Any], key: str, source: str,
+                error: type[ScenarioError] = ScenarioError) -> dict[str, Any]:
+    """``data[key]`` (or an empty table) if it is a table; else ``error`` naming file and key."""
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ScenarioError(source, key, f"expected a table ([{key}]), got {value!r}")
+        raise error(source, key, f"expected a table ([{key}]), got {value!r}")
     return value
 
 

@@ -60,7 +60,14 @@ from sim.paths import (
     unknown_message,
     with_values,
 )
-from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    default_scenario,
+    load_scenario,
+    string_value,
+    table_value,
+)
 
 __all__ = ["GROWTH_INDICATORS", "METHODS", "SENSITIVITY_METHODS", "Design", "ModelEvaluator",
            "Outputs", "Parameter", "Sweep", "SweepError", "Target", "check_point",
@@ -566,17 +573,11 @@ def _import_function(text: Any, source: str) -> Callable[[dict[str, Any], int], 
 
 
 def _string(data: dict[str, Any], key: str, source: str, default: str) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str):
-        raise SweepError(source, key, f"{value!r} is not allowed; expected a string")
-    return value
+    return string_value(data, key, source, default, SweepError)
 
 
 def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise SweepError(source, key, f"expected a table ([{key}]), got {value!r}")
-    return value
+    return table_value(data, key, source, SweepError)
 
 
 def _bool(data: dict[str, Any], key: str, source: str, default: bool) -> bool:
