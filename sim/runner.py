@@ -46,6 +46,16 @@ MAX_LOST = 3
 IN_FLIGHT_PER_WORKER = 2
 #: Runs kept in flight on Dask: per worker thread, and at least this many.
 DASK_IN_FLIGHT_PER_THREAD, DASK_MIN_IN_FLIGHT = 4, 256
+#: Worker settings of a local Dask cluster. Dask's statistical profiler samples every worker
+#: thread's stack every 10 ms and the event loop ticks every 20 ms; on a machine where the
+#: workers have all the cores those interruptions made each run about 7% slower. Neither is
+#: needed to run a sweep. (A cluster reached with ``--scheduler`` keeps its own settings; see
+#: docs/experiments.md.)
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
 #: How long to try reaching a Dask scheduler.
 CONNECT_TIMEOUT = "10s"
 
@@ -440,6 +450,7 @@ def dask_executor(scheduler: str | None = None, workers: int | None = None) -> \
         OSError: the scheduler cannot be reached.
         RuntimeError: its workers cannot import clustersim.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
@@ -454,6 +465,7 @@ def dask_executor(scheduler: str | None = None, workers: int | None = None) -> \
             description = f"Dask scheduler {scheduler} ({threads} worker threads)"
         else:
             n = workers or 1
+            stack.enter_context(dask.config.set(LOCAL_WORKER_CONFIG))
             cluster = stack.enter_context(LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                 silence_logs=logging.ERROR))  # not the warnings of tasks cancelled on Ctrl-C
