@@ -219,8 +219,6 @@ def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     if done.size == 0:
         return
     f["quality"][done] += p["product_quality_gain"] * (1.0 - f["quality"][done])
-    durations = (model.quarter - f["project_start"][done] + 1).tolist()
-    for country, duration in zip(c[done].tolist(), durations, strict=True):
-        model.record_launch(country, duration)
+    model.record_launches(c[done].astype(np.int64), model.quarter - f["project_start"][done] + 1)
     f["in_project"][done] = False
     f["project_progress"][done] = 0.0

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import mesa
-import networkx as nx
 import numpy as np
 
 from sim import economy, innovation, network, population
@@ -76,7 +75,8 @@ class ClusterModel(mesa.Model):
         params: the model parameters, defaults applied.
         firms: the firm columns (:class:`~sim.agents.firm.FirmTable`); ``firm_agents`` maps
             ids to the thin Mesa agents.
-        graph: the cooperation graph (networkx), the one source of truth for ties.
+        graph: the cooperation graph (a networkx graph keeping tie attributes in columns,
+            :class:`~sim.ties.TieGraph`), the one source of truth for ties.
         governments: ``{"AZ": Government, "BY": Government}``.
         universities, parks: the other agents.
         quarter: the current quarter (0 = the starting state).
@@ -93,12 +93,14 @@ class ClusterModel(mesa.Model):
         self.params: dict[str, Any] = self.spec.model
         self.scale_n = self.params["firm_scale"]
         self._country_arrays()
-        self.graph = nx.Graph()
+        self.graph = network.TieGraph()
         self.firms = FirmTable()
         self.firm_agents: dict[int, mesa.Agent] = {}
         self.governments: dict[str, Government] = population.build_governments(self)
         self.universities: list[University] = population.build_universities(self)
         self.university_by_id = {u.unique_id: u for u in self.universities}
+        self.university_ids = np.array([u.unique_id for u in self.universities],
+                                       dtype=np.int64)
         self.graph.add_nodes_from((u.unique_id, {"kind": "university",
                                                  "country": u.country_index})
                                   for u in self.universities)
@@ -173,20 +175,22 @@ class ClusterModel(mesa.Model):
                 if mine.size == 0 or pool.size == 0:
                     continue
                 picks = rng.choice(pool, size=mine.size, p=size[pool] / size[pool].sum())
-                for i, j in zip(mine.tolist(), picks.tolist(), strict=True):
-                    if i != j and not self.graph.has_edge(int(ids[i]), int(ids[j])):
-                        network.add_tie(self, int(ids[i]), int(ids[j]), "supply",
-                                        supplier=int(ids[j]))
+                network.add_new_ties(self, ids[mine], ids[picks], "supply",
+                                     supplier=ids[picks])
+        pairs = []
         for i in np.flatnonzero(rng.random(f.n) < 0.03).tolist():
             j = int(rng.integers(f.n))
-            if j != i and country[j] == country[i] \
-                    and not self.graph.has_edge(int(ids[i]), int(ids[j])):
-                network.add_tie(self, int(ids[i]), int(ids[j]), "rnd")
+            if country[j] == country[i]:
+                pairs.append((int(ids[i]), int(ids[j])))
+        if pairs:
+            network.add_new_ties(self, *zip(*pairs, strict=True), "rnd")
+        pairs = []
         for i in np.flatnonzero(f["state_owned"]).tolist():
             unis = [u for u in self.universities if u.country_index == country[i]]
             if unis:
-                uni = unis[int(rng.integers(len(unis)))]
-                network.add_tie(self, int(ids[i]), uni.unique_id, "education")
+                pairs.append((int(ids[i]), unis[int(rng.integers(len(unis)))].unique_id))
+        if pairs:
+            network.add_new_ties(self, *zip(*pairs, strict=True), "education")
 
     def _calibrate_markets(self) -> None:
         """Start every market in balance: firms sell at their target utilisation, exporters
@@ -290,19 +294,32 @@ class ClusterModel(mesa.Model):
     def cooperation_degree(self) -> np.ndarray:
         """Cooperation ties of each firm (residency excluded) at the end of last quarter."""
         e, n = self.edges, self.firms.n
-        firm_u, firm_v = e.u[e.u < n], e.v[e.v < n]
-        return np.bincount(firm_u, minlength=n) + np.bincount(firm_v, minlength=n)
+        cached = getattr(self, "_degree_cache", None)
+        if cached is None or cached[0] is not e or cached[1].size != n:
+            firm_u, firm_v = e.u[e.u < n], e.v[e.v < n]
+            self._degree_cache = (e, np.bincount(firm_u, minlength=n)
+                                  + np.bincount(firm_v, minlength=n))
+        return self._degree_cache[1].copy()
 
     def record_launch(self, country: int, duration: int) -> None:
         """Log a product launch and its time to market (quarters)."""
+        self.record_launches(np.array([country]), np.array([duration]))
+
+    def record_launches(self, countries: np.ndarray, durations: np.ndarray) -> None:
+        """Log product launches of this quarter (country codes, times to market)."""
         q = self.quarter
-        for key in (COUNTRIES[country], "JOINT"):
+        counts = np.bincount(countries, minlength=2)
+        totals = np.bincount(countries, weights=durations, minlength=2)
+        for key, count, total in ((COUNTRIES[0], counts[0], totals[0]),
+                                  (COUNTRIES[1], counts[1], totals[1]),
+                                  ("JOINT", counts.sum(), totals.sum())):
             log = self.launches[key]
-            entry = log.setdefault(q, [0, 0])
-            entry[0] += 1
-            entry[1] += int(duration)
             for old in [k for k in log if k <= q - LAUNCH_WINDOW]:
                 del log[old]
+            if count:
+                entry = log.setdefault(q, [0, 0])
+                entry[0] += int(count)
+                entry[1] += int(round(total))
 
     # ----------------------------------------------------------------- the step
     def step(self) -> None:
@@ -342,7 +359,7 @@ class ClusterModel(mesa.Model):
 
     def _network_phase(self, edges: network.EdgeArrays, flows: SupplyFlows) -> None:
         used = network.used_ties(self, edges, flows.value)
-        network.decay_ties(self, used)
+        network.decay_ties(self, edges, used)
         network.partner_search(self)
         network.university_search(self)
 

@@ -1,10 +1,12 @@
 """The cooperation graph: ties, their arrays for the vectorised phases, decay, partner search.
 
-The networkx graph is the one source of truth for ties. Nodes are agent ids (firms, universities,
-parks); node attributes ``kind`` and ``country``. Edge attributes: ``kind`` (supply, rnd,
-export_consortium, education, residency), ``strength`` (0-1 trust), ``born`` (quarter formed),
-``cross`` (cross-border) and, for supply ties, ``supplier`` (the id of the selling firm).
-Once per step :func:`edge_arrays` derives numpy arrays from it for the hot loops.
+The networkx graph (a :class:`~sim.ties.TieGraph`) is the one source of truth for ties. Nodes
+are agent ids (firms, universities, parks); node attributes ``kind`` and ``country``. Edge
+attributes: ``kind`` (supply, rnd, export_consortium, education, residency), ``strength`` (0-1
+trust), ``born`` (quarter formed), ``cross`` (cross-border) and, for supply ties, ``supplier``
+(the id of the selling firm). The graph stores them in numpy columns (``graph.ties``), so once
+per step :func:`edge_arrays` derives the arrays of the vectorised phases without a loop over
+edges, and decay works on the columns directly.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from sim.sectors import SUPPLIES
+from sim.ties import KIND_CODE, KINDS, NO_KIND, TieGraph
+
+__all__ = ["KINDS", "KIND_CODE", "TieGraph", "EdgeArrays", "add_tie", "add_new_ties", "edge_arrays",
+           "decay_ties", "used_ties", "partner_search", "university_search", "network_stats"]
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-KINDS = ("supply", "rnd", "export_consortium", "education", "residency")
-KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(5)
 HORIZONTAL = (RND, EXPORT, EDUCATION)
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
@@ -41,9 +45,12 @@ class EdgeArrays:
         u: first node index of each tie (for supply ties: the buyer).
         v: second node index (for supply ties: the supplier).
         kind: kind code (index into ``KINDS``).
-        strength: trust 0-1.
+        strength: trust 0-1 (a copy: the graph's value when the arrays were derived).
         cross: tie links the two countries.
         n_nodes: firms plus universities.
+        slot: the tie's slot in ``graph.ties`` (how later phases find it again).
+        ends: agent ids of the two ends as stored in the slot (to check the slot still holds
+            the same tie).
     """
 
     u: np.ndarray
@@ -52,6 +59,8 @@ class EdgeArrays:
     strength: np.ndarray
     cross: np.ndarray
     n_nodes: int
+    slot: np.ndarray | None = None
+    ends: np.ndarray | None = None
 
     def supply(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(buyer rows, supplier rows, strength) of supply ties."""
@@ -67,82 +76,126 @@ class EdgeArrays:
         return a
 
 
-def node_index(model: ClusterModel) -> dict[int, int]:
-    """Agent id -> node index (firm rows first, then universities)."""
-    index = dict(model.firms._row)
+def id_space(model: ClusterModel) -> int:
+    """One more than the largest agent id on a tie, a firm or a university."""
+    t = model.graph.ties
+    top = max(int(t.a[: t.size].max(initial=-1)), int(t.b[: t.size].max(initial=-1)),
+              int(model.firms.ids.max(initial=-1)), int(model.university_ids.max(initial=-1)))
+    return top + 1
+
+
+def node_rows(model: ClusterModel, size: int | None = None) -> np.ndarray:
+    """Agent id -> node index (firm rows first, then universities); -1 for other agents."""
+    size = id_space(model) if size is None else size
+    rows = np.full(size, -1, dtype=np.int64)
     n = model.firms.n
-    index.update((u.unique_id, n + k) for k, u in enumerate(model.universities))
-    return index
+    rows[model.firms.ids] = np.arange(n)
+    rows[model.university_ids] = n + np.arange(len(model.university_ids))
+    return rows
 
 
 def edge_arrays(model: ClusterModel) -> EdgeArrays:
-    """Derive tie arrays from the graph (residency ties excluded)."""
-    index = node_index(model)
-    us, vs, kinds, strengths, cross = [], [], [], [], []
-    for a, b, d in model.graph.edges(data=True):
-        kind = KIND_CODE[d["kind"]]
-        if kind == RESIDENCY:
-            continue
-        if kind == SUPPLY and d["supplier"] == a:
-            a, b = b, a  # u = buyer, v = supplier
-        us.append(index[a])
-        vs.append(index[b])
-        kinds.append(kind)
-        strengths.append(d["strength"])
-        cross.append(d["cross"])
-    return EdgeArrays(
-        np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64),
-        np.array(kinds, dtype=np.int8), np.array(strengths, dtype=float),
-        np.array(cross, dtype=bool), len(index),
-    )
+    """Derive tie arrays from the graph's tie columns (residency ties excluded), in slot
+    order."""
+    t = model.graph.ties
+    live = t.live()
+    kind = t.kind[live]
+    slot = live[(kind != RESIDENCY) & (kind != NO_KIND)]
+    kind = t.kind[slot]
+    a, b = t.a[slot], t.b[slot]
+    swap = (kind == SUPPLY) & (t.supplier[slot] == a)  # u = buyer, v = supplier
+    rows = node_rows(model)
+    u, v = rows[np.where(swap, b, a)], rows[np.where(swap, a, b)]
+    return EdgeArrays(u, v, kind, t.strength[slot].copy(), t.cross[slot].copy(),
+                      model.firms.n + len(model.university_ids), slot,
+                      np.column_stack([a, b]))
 
 
 def add_tie(model: ClusterModel, a: int, b: int, kind: str, supplier: int | None = None,
             strength: float = 0.5) -> None:
     """Add (or refresh) a tie between agents ``a`` and ``b``."""
     g = model.graph
-    cross = g.nodes[a]["country"] != g.nodes[b]["country"]
-    g.add_edge(a, b, kind=kind, strength=strength, born=model.quarter, cross=cross,
-               supplier=supplier)
+    nodes = g._node
+    g.form(a, b, KIND_CODE[kind], strength, model.quarter,
+           nodes[a]["country"] != nodes[b]["country"], -1 if supplier is None else supplier)
 
 
-def decay_ties(model: ClusterModel, used: set[tuple[int, int]]) -> int:
-    """Weaken unused ties, strengthen used ones, dissolve weak ones. Returns ties dissolved."""
+def add_new_ties(model: ClusterModel, a: list[int] | np.ndarray, b: list[int] | np.ndarray,
+                 kind: str, strength: float = 0.5,
+                 supplier: list[int] | np.ndarray | None = None) -> np.ndarray:
+    """Form ties between agents ``a[i]`` and ``b[i]`` where there is none yet (ties that exist
+    are left as they are; pairs of an agent with itself and repeats are skipped), all of one
+    kind, at once. ``supplier`` gives the selling firm of each supply tie. Returns a mask of
+    the pairs that formed a tie."""
+    g = model.graph
+    nodes = g._node
+    a = np.asarray(a, dtype=np.int64).tolist()
+    b = np.asarray(b, dtype=np.int64).tolist()
+    cross = np.array([nodes[x]["country"] != nodes[y]["country"] for x, y in zip(a, b,
+                                                                               strict=True)],
+                     dtype=bool)
+    return g.form_new(a, b, KIND_CODE[kind], strength, model.quarter, cross,
+                      None if supplier is None else np.asarray(supplier, dtype=np.int64))
+
+
+def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
+    """Weaken unused ties, strengthen used ones, dissolve weak ones. ``used`` flags the ties
+    of ``edges`` (the ties as they stood at the start of the quarter) used this quarter; ties
+    formed since count as unused. Returns ties dissolved."""
     p = model.params
     decay, floor = p["tie_decay"], p["tie_min_strength"]
-    dead = []
-    for a, b, d in model.graph.edges(data=True):
-        if d["kind"] == "residency":
-            continue
-        if (a, b) in used or (b, a) in used:
-            d["strength"] = min(1.0, d["strength"] + 2 * decay)
-        else:
-            rate = decay * (0.5 if d["kind"] == "education" else 1.0)
-            d["strength"] *= 1.0 - rate
-            if d["strength"] < floor:
-                dead.append((a, b))
-    model.graph.remove_edges_from(dead)
+    g = model.graph
+    t = g.ties
+    flagged = np.zeros(t.size, dtype=bool)
+    if edges.slot is not None and len(edges.slot):
+        same = t.alive[edges.slot] & (t.a[edges.slot] == edges.ends[:, 0]) \
+            & (t.b[edges.slot] == edges.ends[:, 1])
+        flagged[edges.slot[used & same]] = True
+    live = t.live()
+    kind = t.kind[live]
+    live = live[(kind != RESIDENCY) & (kind != NO_KIND)]
+    on = live[flagged[live]]
+    t.strength[on] = np.minimum(1.0, t.strength[on] + 2 * decay)
+    off = live[~flagged[live]]
+    rate = decay * np.where(t.kind[off] == EDUCATION, 0.5, 1.0)
+    t.strength[off] *= 1.0 - rate
+    dead = off[t.strength[off] < floor]
+    g.remove_edges_from(zip(t.a[dead].tolist(), t.b[dead].tolist(), strict=True))
     return len(dead)
 
 
-def used_ties(model: ClusterModel, edges: EdgeArrays, flows: np.ndarray) -> set[tuple[int, int]]:
-    """Ties used this quarter: supply ties that carried goods, knowledge ties of innovators."""
-    ids = np.r_[model.firms.ids, [u.unique_id for u in model.universities]].astype(np.int64)
-    innov = np.r_[model.firms["innovated"], np.ones(len(model.universities), dtype=bool)]
+def used_ties(model: ClusterModel, edges: EdgeArrays, flows: np.ndarray) -> np.ndarray:
+    """Which ties of ``edges`` were used this quarter: supply ties that carried goods,
+    knowledge ties between innovators (universities always count as innovators)."""
+    innov = np.r_[model.firms["innovated"], np.ones(len(model.university_ids), dtype=bool)]
     supply = edges.kind == SUPPLY
     used = np.zeros(len(edges.u), dtype=bool)
     used[np.flatnonzero(supply)] = flows > 0
-    knowledge = ~supply & innov[edges.u] & innov[edges.v]
-    used |= knowledge
-    return set(zip(ids[edges.u[used]].tolist(), ids[edges.v[used]].tolist(), strict=True))
+    used |= ~supply & innov[edges.u] & innov[edges.v]
+    return used
+
+
+def _draw_from_pools(rng: np.random.Generator, pools: list[np.ndarray],
+                     want: np.ndarray) -> np.ndarray:
+    """One uniform draw from ``pools[want]`` for every entry of ``want``; -1 where that pool
+    is empty."""
+    sizes = np.array([len(pl) for pl in pools])
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    flat = np.concatenate(pools) if sizes.sum() else np.zeros(1, dtype=np.int64)
+    pick = np.minimum((rng.random(want.shape) * sizes[want]).astype(np.int64),
+                      np.maximum(sizes[want] - 1, 0))
+    return np.where(sizes[want] > 0, flat[np.minimum(offsets[want] + pick, len(flat) - 1)], -1)
 
 
 def partner_search(model: ClusterModel) -> int:
     """Some firms look for a partner among sampled candidates. Returns ties formed.
 
-    The score of a candidate is complementarity of knowledge x proximity x attractiveness;
-    the best candidate above the threshold becomes a partner. Whether the tie is vertical
-    (supply) or horizontal (R&D, export consortium) follows the sectors' supply relations.
+    All searchers of the quarter draw their candidates at once (a share from the other
+    country) and score them together. The score of a candidate is complementarity of
+    knowledge x proximity x attractiveness; the best candidate above the threshold becomes a
+    partner. Whether the tie is vertical (supply) or horizontal (R&D, export consortium)
+    follows the sectors' supply relations. Proposals are then taken in turn: a pair already
+    tied, or a partner that reached its tie limit earlier in the quarter, forms nothing.
     The levers of the searcher's country (``model.levers``): ``coordination`` (a coordination
     body) raises the share of cross-border candidates and their proximity; ``matching`` (a
     subcontracting exchange) raises search and the value of supply matches.
@@ -152,35 +205,96 @@ def partner_search(model: ClusterModel) -> int:
     n = f.n
     if n < 2:
         return 0
-    degree = np.fromiter((model.graph.degree(i) for i in f.ids.tolist()), dtype=float, count=n)
-    rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + levers.matching[f["country"]])
-    searchers = np.flatnonzero((rng.random(n) < rate) & (degree < p["max_ties"]))
+    degree = model.graph.degree_by_id(id_space(model))[f.ids]
+    country = f["country"]
+    rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + levers.matching[country])
+    max_ties = p["max_ties"]
+    searchers = np.flatnonzero((rng.random(n) < rate) & (degree < max_ties))
     if searchers.size == 0:
         return 0
-    k = p["search_candidates"]
-    by_country = [np.flatnonzero(f["country"] == c) for c in (0, 1)]
+    k = int(p["search_candidates"])
+    ci = country[searchers].astype(np.int64)
+    share_other = np.minimum(0.15 + levers.coordination[ci], 0.9)
+    other = rng.random((searchers.size, k)) < share_other[:, None]
+    pools = [np.flatnonzero(country == c) for c in (0, 1)]
+    cand = _draw_from_pools(rng, pools, np.where(other, 1 - ci[:, None], ci[:, None]))
+    valid = (cand >= 0) & (cand != searchers[:, None])
+    cand = np.where(valid, cand, 0)
+    scores = _partner_scores(model, searchers, ci, cand)
+    scores[:, ~valid | (degree[cand] >= max_ties)] = 0.0
+    flat = scores.transpose(1, 0, 2).reshape(searchers.size, 3 * k)  # kinds first, as before
+    choice = np.argmax(flat, axis=1)
+    best = flat[np.arange(searchers.size), choice]
+    go = np.flatnonzero(best >= p["tie_threshold"])
+    kinds, partners = choice[go] // k, cand[go, choice[go] % k]
+    return _form_ties(model, searchers[go], partners, kinds, degree)
+
+
+def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
+                    cand: np.ndarray) -> np.ndarray:
+    """Scores (kinds SUPPLY, RND, EXPORT x searchers x candidates) of each candidate.
+
+    Supply (vertical): where one sector supplies the other; the partner's appeal counts.
+    R&D (horizontal): complementary knowledge, but only between firms that do R&D.
+    Export consortium (horizontal): two exporters to third markets in the same sector.
+    All scale with proximity; state-owned firms value horizontal ties less.
+    """
+    f, p, levers = model.firms, model.params, model.levers
     attract = _attractiveness(model)
-    unit = f["kfield"] / np.maximum(np.linalg.norm(f["kfield"], axis=1, keepdims=True), 1e-9)
-    formed = 0
-    for i in searchers.tolist():
-        ci = int(f["country"][i])
-        other = rng.random(k) < min(0.15 + levers.coordination[ci], 0.9)
-        cand = _sample_candidates(rng, by_country, ci, other)
-        cand = cand[(cand != i)]
-        if cand.size == 0:
+    col = (slice(None), None)  # searcher values as a column against their candidates
+    si, sc = f["sector"][searchers][col], f["sector"][cand]
+    same_country = f["country"][cand] == ci[col]
+    park_i = f["park"][searchers][col]
+    same_park = (f["park"][cand] == park_i) & (park_i >= 0)
+    proximity = np.where(same_park, SAME_PARK,
+                         np.where(same_country, SAME_COUNTRY, p["cross_border_proximity"]))
+    proximity = np.minimum(proximity + levers.coordination[ci][col] * ~same_country, 1.0)
+    near = 0.4 + 0.6 * proximity
+    vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
+    supply = np.where(vertical, (0.3 + 0.7 * attract[cand])
+                      * (1.0 + levers.matching[ci])[col], 0.0)
+    kf = f["kfield"]
+    unit = kf / np.maximum(np.linalg.norm(kf, axis=1, keepdims=True), 1e-9)
+    complement = 1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers])
+    research = np.minimum(f["rd_intensity"] / RD_ACTIVE, 1.0)
+    rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[searchers][col])
+    exporter = f["exp_third"]
+    consortium = np.where((sc == si) & exporter[cand] & exporter[searchers][col],
+                          0.3 + 0.7 * attract[cand], 0.0)
+    horizontal = np.where(f["state_owned"][searchers], 1.0 - p["state_horizontal_aversion"],
+                          1.0)[col]
+    return np.stack([supply, rnd * horizontal, consortium * horizontal]) * near
+
+
+def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kinds: np.ndarray,
+               degree: np.ndarray) -> int:
+    """Form the proposed ties in turn (firm rows, partner rows, kind codes)."""
+    f, adj = model.firms, model.graph.adj._atlas
+    ids = f.ids
+    max_ties = model.params["max_ties"]
+    keep = np.zeros(rows.size, dtype=bool)
+    pairs = set()
+    for k, (i, j) in enumerate(zip(rows.tolist(), partners.tolist(), strict=True)):
+        if degree[j] >= max_ties:
             continue
-        formed += _choose_partner(model, i, cand, unit, attract, degree)
-    return formed
-
-
-def _sample_candidates(rng: np.random.Generator, by_country: list[np.ndarray], ci: int,
-                       other: np.ndarray) -> np.ndarray:
-    out = []
-    for c, count in ((ci, int((~other).sum())), (1 - ci, int(other.sum()))):
-        pool = by_country[c]
-        if count and pool.size:
-            out.append(pool[rng.integers(0, pool.size, count)])
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        a, b = int(ids[i]), int(ids[j])
+        if b in adj[a] or (min(a, b), max(a, b)) in pairs:
+            continue
+        pairs.add((min(a, b), max(a, b)))
+        keep[k] = True
+        degree[i] += 1
+        degree[j] += 1
+    rows, partners, kinds = rows[keep], partners[keep], kinds[keep]
+    sector = f["sector"]
+    for kind in (SUPPLY, RND, EXPORT):
+        mine = kinds == kind
+        if not mine.any():
+            continue
+        a, b = ids[rows[mine]], ids[partners[mine]]
+        supplier = np.where(SUPPLIES[sector[partners[mine]], sector[rows[mine]]], b, a) \
+            if kind == SUPPLY else None
+        add_new_ties(model, a, b, KINDS[kind], supplier=supplier)
+    return int(keep.sum())
 
 
 def _attractiveness(model: ClusterModel) -> np.ndarray:
@@ -190,81 +304,66 @@ def _attractiveness(model: ClusterModel) -> np.ndarray:
                    0.0, 1.0)
 
 
-def _choose_partner(model: ClusterModel, i: int, cand: np.ndarray, unit: np.ndarray,
-                    attract: np.ndarray, degree: np.ndarray) -> int:
-    """Score each candidate for each kind of tie and form the best one above the threshold.
-
-    Supply (vertical): where one sector supplies the other; the partner's appeal counts.
-    R&D (horizontal): complementary knowledge, but only between firms that do R&D.
-    Export consortium (horizontal): two exporters to third markets in the same sector.
-    All scale with proximity; state-owned firms value horizontal ties less.
-    """
-    f, p = model.firms, model.params
-    ci = int(f["country"][i])
-    supply_bonus = model.levers.matching[ci]
-    si, sc = int(f["sector"][i]), f["sector"][cand]
-    same_country = f["country"][cand] == f["country"][i]
-    same_park = (f["park"][cand] == f["park"][i]) & (f["park"][i] >= 0)
-    proximity = np.where(same_park, SAME_PARK,
-                         np.where(same_country, SAME_COUNTRY, p["cross_border_proximity"]))
-    proximity = np.minimum(proximity + model.levers.coordination[ci] * ~same_country, 1.0)
-    near = 0.4 + 0.6 * proximity
-    vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
-    supply = np.where(vertical, (0.3 + 0.7 * attract[cand]) * (1.0 + supply_bonus), 0.0)
-    research = np.minimum(f["rd_intensity"] / RD_ACTIVE, 1.0)
-    complement = 1.0 - unit[cand] @ unit[i]
-    rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[i])
-    consortium = np.where((sc == si) & f["exp_third"][cand] & f["exp_third"][i],
-                          0.3 + 0.7 * attract[cand], 0.0)
-    if f["state_owned"][i]:
-        rnd = rnd * (1.0 - p["state_horizontal_aversion"])
-        consortium = consortium * (1.0 - p["state_horizontal_aversion"])
-    kinds = np.vstack([supply, rnd, consortium]) * near  # rows: SUPPLY, RND, EXPORT
-    kinds[:, degree[cand] >= p["max_ties"]] = 0.0
-    kind, best = np.unravel_index(int(np.argmax(kinds)), kinds.shape)
-    if kinds[kind, best] < p["tie_threshold"]:
-        return 0
-    j = int(cand[best])
-    a, b = int(f.ids[i]), int(f.ids[j])
-    if model.graph.has_edge(a, b):
-        return 0
-    if kind == SUPPLY:
-        supplier = b if SUPPLIES[int(sc[best]), si] else a
-        add_tie(model, a, b, "supply", supplier=supplier)
-    else:
-        add_tie(model, a, b, KINDS[kind])
-    degree[i] += 1
-    degree[j] += 1
-    return 1
-
-
 def university_search(model: ClusterModel) -> int:
-    """Firms doing R&D look for a university partner. Returns ties formed."""
+    """Firms doing R&D look for a university partner (drawn in their own country or, as far
+    as governments coordinate, in the other). Returns ties formed."""
     f, p, rng = model.firms, model.params, model.rng
     unis = model.universities
     if not unis or f.n == 0:
         return 0
     active = f["rd_intensity"] > 0.005
     searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
-    formed = 0
+    if searchers.size == 0:
+        return 0
     coordination = model.levers.coordination
-    for i in searchers.tolist():
-        ci = int(f["country"][i])
-        want = 1 - ci if rng.random() < min(0.1 + coordination[ci], 0.9) else ci
-        pool = [u for u in unis if u.country_index == want]
-        if not pool:
+    ci = f["country"][searchers].astype(np.int64)
+    cross = rng.random(searchers.size) < np.minimum(0.1 + coordination[ci], 0.9)
+    want = np.where(cross, 1 - ci, ci)
+    uni_country = np.array([u.country_index for u in unis])
+    pools = [np.flatnonzero(uni_country == c) for c in (0, 1)]
+    pick = _draw_from_pools(rng, pools, want)
+    proximity = np.where(cross, p["cross_border_proximity"], SAME_COUNTRY)
+    proximity = np.minimum(proximity + coordination[ci] * cross, 1.0)
+    score = (0.3 + 0.7 * f["absorptive"][searchers]) * (0.4 + 0.6 * proximity)
+    go = np.flatnonzero((pick >= 0) & (score >= p["tie_threshold"]))
+    if go.size == 0:
+        return 0
+    size = id_space(model)
+    uni_degree = model.graph.degree_by_id(size)[model.university_ids]
+    g, ids, rd = model.graph, f.ids, f["rd_intensity"]
+    formed = 0
+    for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):
+        uni = unis[k]
+        a, b = int(ids[i]), uni.unique_id
+        if uni_degree[k] >= uni.max_ties or g.has_edge(a, b):
             continue
-        uni = pool[int(rng.integers(len(pool)))]
-        a, b = int(f.ids[i]), uni.unique_id
-        if model.graph.degree(b) >= uni.max_ties or model.graph.has_edge(a, b):
-            continue
-        proximity = SAME_COUNTRY if want == ci else p["cross_border_proximity"]
-        proximity = min(proximity + coordination[ci] * (want != ci), 1.0)
-        score = (0.3 + 0.7 * f["absorptive"][i]) * (0.4 + 0.6 * proximity)
-        if score >= p["tie_threshold"]:
-            add_tie(model, a, b, "rnd" if f["rd_intensity"][i] > 0.02 else "education")
-            formed += 1
+        add_tie(model, a, b, "rnd" if rd[i] > 0.02 else "education")
+        uni_degree[k] += 1
+        formed += 1
     return formed
+
+
+def triangles_per_node(adj: sp.csr_matrix, degree: np.ndarray) -> np.ndarray:
+    """Triangles through each node of a symmetric 0/1 adjacency matrix.
+
+    Each tie is pointed from the end of lower degree to the end of higher degree (ties
+    broken by index), so every triangle has one lowest, one middle and one highest node and
+    is counted once for each. The products only follow ties out of nodes, and a hub (a
+    university with many trainees, say) has few ties pointing out, so the work stays near
+    linear in the ties instead of growing with the square of the largest degree.
+    """
+    n = adj.shape[0]
+    if n == 0 or adj.nnz == 0:
+        return np.zeros(n)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((np.arange(n), degree))] = np.arange(n)
+    coo = adj.tocoo()
+    up = rank[coo.row] < rank[coo.col]
+    out = sp.csr_matrix((np.ones(int(up.sum())), (coo.row[up], coo.col[up])), shape=(n, n))
+    closing = (out @ out).multiply(out)  # lowest -> middle -> highest, closed lowest -> highest
+    middle = (out.T @ out).multiply(out)  # a shared lower neighbour, then middle -> highest
+    return (np.asarray(closing.sum(axis=1)).ravel() + np.asarray(closing.sum(axis=0)).ravel()
+            + np.asarray(middle.sum(axis=1)).ravel())
 
 
 def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str, float]]:
@@ -274,7 +373,7 @@ def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str,
     n = edges.n_nodes
     adj = edges.adjacency()
     deg = np.asarray(adj.sum(axis=1)).ravel()
-    triangles = np.asarray((adj @ adj).multiply(adj).sum(axis=1)).ravel() / 2.0
+    triangles = triangles_per_node(adj, deg)
     pairs = deg * (deg - 1) / 2.0
     local = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
     _, labels = connected_components(adj, directed=False)

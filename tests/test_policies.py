@@ -400,14 +400,17 @@ def test_technopark_closes_after_its_end():
 
 
 def test_fdi_starts_at_its_data_value_and_follows_appeal():
-    """Baseline FDI over the first 8 quarters is close to the country data's value (the
-    volume is Poisson around it); a tax break for cluster members, which makes most firms
-    more attractive to investors, raises it (elasticity 0.5 to mean appeal: measured
-    +27..+83% over 16 quarters on seeds 1-5)."""
+    """Baseline FDI over the first 8 quarters, pooled over the seeds, is close to the
+    country data's value (deals are Poisson around it: about 21 per run here, so the pooled
+    count of three runs has a standard deviation near 13%, and the band is about 2.4 of
+    them); a tax break for cluster members, which makes most firms more attractive to
+    investors, raises it (elasticity 0.5 to mean appeal: measured +27..+83% over 16
+    quarters on seeds 1-5)."""
+    expected = observed = 0.0
     for seed in SEEDS:
         b = run_spec(BASE, seed, T)
-        expected = 8 * float(b.fdi_base.sum())
-        observed = float(series(b, "fdi")[1:9].sum())
-        assert 0.6 * expected <= observed <= 1.4 * expected, (seed, expected, observed)
+        expected += 8 * float(b.fdi_base.sum())
+        observed += float(series(b, "fdi")[1:9].sum())
+    assert 0.7 * expected <= observed <= 1.3 * expected, (expected, observed)
     rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T)
     assert_rel_between(rows, 0.1, 1.3, "tax_break: FDI")

@@ -101,7 +101,8 @@ class FirmTable:
         for k, width in MATRIX_COLUMNS.items():
             self._data[k] = np.zeros((self._cap, width))
         self._ids = np.zeros(self._cap, dtype=np.int64)
-        self._row: dict[int, int] = {}
+        self._row: dict[int, int] | None = {}  # id -> row, rebuilt lazily after an exit
+        self._lookup: np.ndarray | None = None  # id -> row (-1: not a live firm), built lazily
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A writable view of column ``name`` over the live rows."""
@@ -118,8 +119,24 @@ class FirmTable:
         return self._ids[: self.n]
 
     def row_of(self, firm_id: int) -> int:
-        """Row index of a firm id."""
+        """Row index of a firm id (KeyError if it is not a live firm)."""
+        if self._row is None:
+            self._row = dict(zip(self.ids.tolist(), range(self.n), strict=True))
         return self._row[firm_id]
+
+    def rows_of(self, ids: np.ndarray | list[int]) -> np.ndarray:
+        """Rows of many firm ids at once; -1 for ids that are not live firms (exited, or not
+        firms at all)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._lookup is None:
+            size = int(self.ids.max(initial=-1)) + 1
+            self._lookup = np.full(size, -1, dtype=np.int64)
+            self._lookup[self.ids] = np.arange(self.n)
+        lookup = self._lookup
+        if lookup.size == 0:
+            return np.full(ids.shape, -1, dtype=np.int64)
+        inside = (ids >= 0) & (ids < lookup.size)
+        return np.where(inside, lookup[np.where(inside, ids, 0)], -1)
 
     def is_sme(self) -> np.ndarray:
         """Small and medium enterprises: fewer than 250 workers and not state-owned."""
@@ -135,7 +152,9 @@ class FirmTable:
             arr[rows] = values.get(name, 0)
         self._ids[rows] = ids
         self.n += k
-        self._row.update(zip(ids.tolist(), rows.tolist(), strict=True))
+        if self._row is not None:
+            self._row.update(zip(ids.tolist(), rows.tolist(), strict=True))
+        self._lookup = None
         return rows
 
     def remove(self, mask: np.ndarray) -> np.ndarray:
@@ -147,7 +166,8 @@ class FirmTable:
             arr[:m] = arr[: self.n][keep]
         self._ids[:m] = self._ids[: self.n][keep]
         self.n = m
-        self._row = dict(zip(self.ids.tolist(), range(m), strict=True))
+        self._row = None
+        self._lookup = None
         return gone
 
     def _grow(self, need: int) -> None:

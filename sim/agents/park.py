@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.network import add_tie
+from sim.network import add_new_ties
 from sim.sectors import SECTORS
 
 if TYPE_CHECKING:
@@ -121,11 +121,11 @@ def admit_residents(model: ClusterModel) -> int:
         chosen = applicants[np.argsort(-merit[applicants], kind="stable")[:slots]]
         f["park"][chosen] = park.index
         f["park_since"][chosen] = model.quarter
-        for row in chosen.tolist():
-            firm_id = int(f.ids[row])
-            add_tie(model, firm_id, park.unique_id, "residency", strength=1.0)
-            if park.host >= 0 and not model.graph.has_edge(firm_id, park.host):
-                add_tie(model, firm_id, park.host, "education")
+        firm_ids = f.ids[chosen]
+        add_new_ties(model, firm_ids, np.full(chosen.size, park.unique_id), "residency",
+                     strength=1.0)
+        if park.host >= 0:
+            add_new_ties(model, firm_ids, np.full(chosen.size, park.host), "education")
         admitted += len(chosen)
     return admitted
 

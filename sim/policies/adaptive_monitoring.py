@@ -3,7 +3,7 @@ practice and precise effectiveness criteria; risks: ineffective monitoring)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -69,18 +69,7 @@ class AdaptiveMonitoring(Policy):
         review, relative to the growth of the firms no monitored programme reached (or, when
         the programmes together reached nearly every firm, of the firms this one did not
         reach), per USD m it spent."""
-        f = model.firms
-        ids, before = self.ids, self.value_added
-        now = dict(zip(f.ids.tolist(), f["value_added"].tolist(), strict=True))
-        survived = np.array([i in now for i in ids.tolist()], dtype=bool)
-        kept = ids[survived]
-        then = before[survived]
-        later = np.array([now[i] for i in kept.tolist()])
-
-        def reached_by(p: Policy) -> np.ndarray:
-            return np.isin(kept, np.fromiter(p.recipients, dtype=np.int64,
-                                             count=len(p.recipients)))
-
+        kept, then, later, reached_by = self._compared(model)
         reached = reached_by(policy)
         others = ~reached
         for p in self.programmes(model):
@@ -94,11 +83,39 @@ class AdaptiveMonitoring(Policy):
         extra = (growth_reached - growth_others) * then[reached].sum()
         return float(extra / policy.spent)
 
+    def _compared(self, model: ClusterModel) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        Any]:
+        """Firms of the last snapshot still alive: ids, value added then and now, and a
+        function giving the mask of those a programme reached (worked out once per review)."""
+        if getattr(self, "_compare", None) is None:
+            f = model.firms
+            rows = f.rows_of(self.ids)
+            survived = rows >= 0
+            kept = self.ids[survived]
+            masks: dict[int, np.ndarray] = {}
+
+            def reached_by(p: Policy) -> np.ndarray:
+                if id(p) not in masks:
+                    masks[id(p)] = np.isin(kept, np.fromiter(p.recipients, dtype=np.int64,
+                                                             count=len(p.recipients)))
+                return masks[id(p)]
+
+            compare = (kept, self.value_added[survived], f["value_added"][rows[survived]],
+                       reached_by)
+            if not getattr(self, "_reviewing", False):
+                return compare
+            self._compare = compare
+        return self._compare
+
     def review(self, model: ClusterModel) -> None:
         """Measure each programme's return and move budget toward the best."""
         progs = self.programmes(model)
         if len(progs) >= 2:
-            returns = np.array([self.measured_return(model, p) for p in progs])
+            self._reviewing, self._compare = True, None
+            try:
+                returns = np.array([self.measured_return(model, p) for p in progs])
+            finally:
+                self._reviewing, self._compare = False, None
             spread = returns.std()
             z = (returns - returns.mean()) / spread if spread > 0 else np.zeros(len(progs))
             quality = model.risks["monitoring"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.economy import FOOTHOLD, THIRD, competitiveness, settle
-from sim.network import add_tie
+from sim.network import add_new_ties
 from sim.params import Param
 from sim.policies.base import Policy
 
@@ -77,7 +77,10 @@ class ExportPromotion(Policy):
         rows = np.concatenate(winners) if winners else np.zeros(0, dtype=np.int64)
         if rows.size == 0:
             return
-        self.last_campaign.update((int(i), model.quarter) for i in f.ids[rows])
+        q = model.quarter
+        self.last_campaign = {i: last for i, last in self.last_campaign.items()
+                              if q - last < 4}  # older campaigns no longer matter
+        self.last_campaign.update(dict.fromkeys(f.ids[rows].tolist(), q))
         members = self._consortia(model, rows)
         self._campaign(model, rows, members, grant)
         self.support(model, rows)
@@ -88,8 +91,9 @@ class ExportPromotion(Policy):
         if self["target"] == "smes":
             ok &= f.is_sme()
         if self.last_campaign:
-            recent = np.array([i for i, q in self.last_campaign.items()
-                               if model.quarter - q < 4], dtype=np.int64)
+            now = model.quarter
+            recent = np.array([i for i, q in self.last_campaign.items() if now - q < 4],
+                              dtype=np.int64)
             ok &= ~np.isin(f.ids, recent)
         return ok
 
@@ -129,21 +133,21 @@ class ExportPromotion(Policy):
         cross = self.values["country"] == "both"
         joins = rng.random(rows.size) < (self.cross_border(model) if cross else 0.0)
         groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for r, j in zip(rows.tolist(), joins.tolist(), strict=True):
-            key = (int(f["sector"][r]), -1 if j else int(f["country"][r]))
-            groups[key].append(r)
-        members = []
+        sector, country = f["sector"][rows].tolist(), f["country"][rows].tolist()
+        for r, s, c, j in zip(rows.tolist(), sector, country, joins.tolist(), strict=True):
+            groups[s, -1 if j else c].append(r)
+        members, leads, others = [], [], []
+        brand = f["brand"]
         for group in groups.values():
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
                 if len(chunk) < 2:
                     continue
-                lead = chunk[0]  # the best-ranked member
-                for r in chunk[1:]:
-                    a, b = int(f.ids[lead]), int(f.ids[r])
-                    if not model.graph.has_edge(a, b):
-                        add_tie(model, a, b, "export_consortium", strength=0.8)
+                leads += [chunk[0]] * (len(chunk) - 1)  # tied to the best-ranked member
+                others += chunk[1:]
                 idx = np.array(chunk)
-                f["brand"][idx] = f["brand"][idx].max()  # a joint brand
+                brand[idx] = brand[idx].max()  # a joint brand
                 members += chunk
+        if leads:
+            add_new_ties(model, f.ids[leads], f.ids[others], "export_consortium", strength=0.8)
         return np.array(members, dtype=np.int64)

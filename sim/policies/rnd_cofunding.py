@@ -3,12 +3,13 @@ cooperation": joint research and pilot work by 5-10 enterprises and organisation
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import add_tie
+from sim.network import add_new_ties
 from sim.params import Param
 from sim.policies.base import Policy
 
@@ -23,11 +24,27 @@ MIN_APPLICANT_RD = 0.002
 
 @dataclass
 class Project:
-    """A funded joint project: its member firms (ids), its university and its last quarter."""
+    """A funded joint project: its member firms (ids), its university and its last quarter.
+
+    ``pairs`` are the project's ties (each member with the university, and a ring among the
+    members); ``slots`` remembers where the graph keeps them, checked before each use.
+    """
 
     firms: list[int]
     university: int
     until: int
+    slots: np.ndarray | None = field(default=None, repr=False)
+
+    @cached_property
+    def pairs(self) -> np.ndarray:
+        """The project's ties as rows of two agent ids (pairs of an agent with itself left
+        out)."""
+        firms = self.firms
+        pairs = [(i, self.university) for i in firms]
+        if len(firms) > 1:
+            pairs += list(zip(firms, firms[1:] + firms[:1], strict=True))
+        out = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        return out[out[:, 0] != out[:, 1]]
 
 
 class RndCofunding(Policy):
@@ -70,16 +87,23 @@ class RndCofunding(Policy):
         room, then pay this quarter's grants and keep the project ties strong."""
         f = model.firms
         q = model.quarter
-        alive = set(f.ids.tolist())
-        self.projects = [Project([i for i in p.firms if i in alive], p.university, p.until)
-                         for p in self.projects if p.until >= q]
+        self.projects = [p for p in self.projects if p.until >= q]
+        if self.projects:
+            members = np.concatenate([p.firms for p in self.projects])
+            alive = iter((f.rows_of(members) >= 0).tolist())
+            kept = []
+            for p in self.projects:
+                firms = [i for i in p.firms if next(alive)]
+                kept.append(p if len(firms) == len(p.firms)
+                            else Project(firms, p.university, p.until))
+            self.projects = kept
         self.projects = [p for p in self.projects if p.firms]
         budget = self.budget(model)
         grant = self["grant_share"] * self["member_rd"]
         for code in self.countries():
             self._launch(model, code, budget, grant)
         members = [i for p in self.projects for i in p.firms]
-        rows = np.array([f.row_of(i) for i in members], dtype=np.int64)
+        rows = f.rows_of(members)
         paid = {code: 0.0 for code in self.countries()}
         if rows.size:
             np.add.at(f["rd_grant"], rows, grant)
@@ -99,8 +123,10 @@ class RndCofunding(Policy):
     # ------------------------------------------------------------------ internals
     def _members_of(self, model: ClusterModel, country: int) -> int:
         f = model.firms
-        return sum(int(f["country"][f.row_of(i)] == country)
-                   for p in self.projects for i in p.firms)
+        members = [i for p in self.projects for i in p.firms]
+        if not members:
+            return 0
+        return int((f["country"][f.rows_of(members)] == country).sum())
 
     def _launch(self, model: ClusterModel, code: str, budget: float, grant: float) -> None:
         """Start projects led by ``code`` while its budget has room for their members; a
@@ -113,27 +139,36 @@ class RndCofunding(Policy):
         partner_room = available - grant * self._members_of(model, 1 - k) if joint_ok else 0.0
         busy = {i for p in self.projects for i in p.firms}
         ranked = {c: self._applicants(model, c, busy).tolist() for c in (0, 1)}
+        taken = {0: 0, 1: 0}  # applicants of each country already placed in a project
         pool = [u for u in model.universities if u.country_index == k]
+        weights = np.array([u.research for u in pool]) + 1e-9
+        cdf = np.cumsum(weights / weights.sum())  # as Generator.choice(p=...) draws
+        if pool:
+            cdf /= cdf[-1]
         low = self["min_members"]
         high = max(self["max_members"], low)
+        started: list[Project] = []
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
             joint = joint_ok and rng.random() < self["joint_share"] * self.cross_border(model)
             n_partner = min(size // 2 if joint else 0, self.affordable(partner_room, grant),
-                            len(ranked[1 - k]))
-            n_own = min(size - n_partner, self.affordable(room, grant), len(ranked[k]))
+                            len(ranked[1 - k]) - taken[1 - k])
+            n_own = min(size - n_partner, self.affordable(room, grant),
+                        len(ranked[k]) - taken[k])
             if n_own < 1 or n_own + n_partner < 2:
                 break
-            own, ranked[k] = ranked[k][:n_own], ranked[k][n_own:]
-            partner, ranked[1 - k] = ranked[1 - k][:n_partner], ranked[1 - k][n_partner:]
+            own = ranked[k][taken[k]:taken[k] + n_own]
+            partner = ranked[1 - k][taken[1 - k]:taken[1 - k] + n_partner]
+            taken[k] += n_own
+            taken[1 - k] += n_partner
             firms = [int(f.ids[r]) for r in own + partner]
-            weights = np.array([u.research for u in pool]) + 1e-9
-            uni = pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
+            uni = pool[int(cdf.searchsorted(rng.random(), side="right"))]
             self.projects.append(Project(firms, uni.unique_id,
                                          model.quarter + self["duration"] - 1))
-            self._tie(model, firms, uni.unique_id)
+            started.append(self.projects[-1])
             room -= grant * n_own
             partner_room -= grant * n_partner
+        self._tie(model, started)
 
     def _applicants(self, model: ClusterModel, country: int, busy: set[int]) -> np.ndarray:
         """Eligible firms of a country (some R&D, or a spin-off, not in a project), ranked."""
@@ -145,22 +180,29 @@ class RndCofunding(Policy):
         merit = f["knowledge"][rows] * (1.0 + 50.0 * f["rd_intensity"][rows])
         return self.ranked(model, rows, merit)
 
-    def _tie(self, model: ClusterModel, firms: list[int], university: int) -> None:
+    def _tie(self, model: ClusterModel, projects: list[Project]) -> None:
         """Members work with the university and with each other (a ring of R&D ties)."""
-        g = model.graph
-        pairs = [(i, university) for i in firms]
-        if len(firms) > 1:
-            pairs += list(zip(firms, firms[1:] + firms[:1], strict=True))
-        for a, b in pairs:
-            if a != b and not g.has_edge(a, b):
-                add_tie(model, a, b, "rnd", strength=PROJECT_TIE_STRENGTH)
+        if projects:
+            pairs = np.concatenate([p.pairs for p in projects])
+            add_new_ties(model, pairs[:, 0], pairs[:, 1], "rnd",
+                         strength=PROJECT_TIE_STRENGTH)
 
     def _keep_ties(self, model: ClusterModel) -> None:
+        """Hold every project tie at least at ``PROJECT_TIE_STRENGTH``."""
         g = model.graph
+        t = g.ties
         for p in self.projects:
-            ring = list(zip(p.firms, p.firms[1:] + p.firms[:1], strict=True)) \
-                if len(p.firms) > 1 else []
-            for a, b in [(i, p.university) for i in p.firms] + ring:
-                if a != b and g.has_edge(a, b):
-                    d = g.edges[a, b]
-                    d["strength"] = max(d["strength"], PROJECT_TIE_STRENGTH)
+            if p.slots is None:
+                p.slots = np.array([g.slot_of(a, b) for a, b in p.pairs.tolist()],
+                                   dtype=np.int64)
+        pairs = np.concatenate([p.pairs for p in self.projects])
+        slots = np.concatenate([p.slots for p in self.projects])
+        safe = np.maximum(slots, 0)
+        a, b = t.a[safe], t.b[safe]
+        same = (slots >= 0) & t.alive[safe] & (
+            ((a == pairs[:, 0]) & (b == pairs[:, 1])) | ((a == pairs[:, 1]) & (b == pairs[:, 0])))
+        stale = np.flatnonzero(~same)  # a tie dissolved (or formed) since: look it up again
+        slots[stale] = [g.slot_of(x, y) for x, y in pairs[stale].tolist()]
+        slots = slots[slots >= 0]
+        strength = t.strength
+        strength[slots] = np.maximum(strength[slots], PROJECT_TIE_STRENGTH)

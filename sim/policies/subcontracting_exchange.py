@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import add_tie
+from sim.network import add_new_ties
 from sim.params import Param
 from sim.policies.base import Policy
 from sim.sectors import SUPPLIES
@@ -42,14 +42,34 @@ class SubcontractingExchange(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Propose matches and set the matching lever of the paying countries."""
         reach = model.risks["implementation"]
+        offers = self._offers(model)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             model.levers.matching[k] += self["matching"] * reach
-            matched = self._propose(model, k, reach)
+            matched = self._propose(model, k, reach, offers)
             self.support(model, matched, quarters=1)
             self.pay(model, code, self.money(model, "operating_cost"))
 
-    def _propose(self, model: ClusterModel, country: int, reach: float) -> np.ndarray:
+    @staticmethod
+    def _offers(model: ClusterModel) -> dict[tuple[int, int], np.ndarray]:
+        """Suppliers with free capacity on offer to buyers of each (country, sector), best
+        first (free capacity and delivery discipline): listed once a quarter."""
+        f = model.firms
+        spare = np.maximum(f["capacity"] - f["sales_total"] / np.maximum(f["price"], 1e-12),
+                           0.0)
+        free = spare / np.maximum(f["capacity"], 1e-12)
+        open_rows = np.flatnonzero(free > 0.05)
+        appeal = free * (0.3 + 0.7 * f["delivery"])
+        offers = {}
+        for c in (0, 1):
+            mine = open_rows[f["country"][open_rows] == c]
+            for s in range(SUPPLIES.shape[0]):
+                pool = mine[SUPPLIES[f["sector"][mine], s]]
+                offers[c, s] = pool[np.argsort(-appeal[pool], kind="stable")]
+        return offers
+
+    def _propose(self, model: ClusterModel, country: int, reach: float,
+                 offers: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
         """Offer importing buyers a supplier with spare capacity; returns the rows matched."""
         f, p, rng = model.firms, model.params, model.rng
         if f.n < 2:
@@ -58,33 +78,37 @@ class SubcontractingExchange(Policy):
                                    out=np.zeros(f.n), where=f["inputs_total"] > 0)
         buyers = np.flatnonzero((f["country"] == country) & (imported > 0.5)
                                 & (rng.random(f.n) < self["proposals"] * reach))
-        spare = np.maximum(f["capacity"] - f["sales_total"] / np.maximum(f["price"], 1e-12),
-                           0.0)
-        free = spare / np.maximum(f["capacity"], 1e-12)
         degree = model.cooperation_degree()
         cross = self["cross_border_share"] * self.cross_border(model)
-        open_rows = np.flatnonzero(free > 0.05)
-        # suppliers on offer by (country, buyer's sector): once per quarter, not per buyer
-        offers = {}
-        for c in (0, 1):
-            mine = open_rows[f["country"][open_rows] == c]
-            for s in range(SUPPLIES.shape[0]):
-                pool = mine[SUPPLIES[f["sector"][mine], s]]
-                offers[c, s] = pool[np.argsort(-(free[pool] * (0.3 + 0.7 * f["delivery"][pool])),
-                                               kind="stable")]
-        matched = []
-        for i in buyers.tolist():
-            want = 1 - country if rng.random() < cross else country
-            ranked = offers[want, int(f["sector"][i])]
-            ranked = ranked[(ranked != i) & (degree[ranked] < p["max_ties"])]
-            if ranked.size == 0:
+        # Each list is read from the front; suppliers that reached their tie limit are passed
+        # for good (degrees only grow within the quarter), so a buyer costs O(1), not O(list).
+        front = dict.fromkeys(offers, 0)
+        max_ties, threshold = p["max_ties"], p["tie_threshold"]
+        ids, sector, delivery = f.ids, f["sector"], f["delivery"]
+        adj = model.graph.adj._atlas
+        other = (rng.random(buyers.size) < cross).tolist()  # the same draws one by one
+        matched, pairs = [], set()
+        for i, abroad in zip(buyers.tolist(), other, strict=True):
+            key = (1 - country if abroad else country, int(sector[i]))
+            ranked, pos = offers[key], front[key]
+            size = ranked.size
+            while pos < size and degree[ranked[pos]] >= max_ties:
+                pos += 1
+            front[key] = pos
+            q = pos  # the best one that is not the buyer itself
+            while q < size and (ranked[q] == i or degree[ranked[q]] >= max_ties):
+                q += 1
+            if q == size:
                 continue
-            j = int(ranked[0])
-            a, b = int(f.ids[i]), int(f.ids[j])
-            score = 0.4 + 0.6 * f["delivery"][j]
-            if score >= p["tie_threshold"] and not model.graph.has_edge(a, b):
-                add_tie(model, a, b, "supply", supplier=b)
+            j = int(ranked[q])
+            a, b = int(ids[i]), int(ids[j])
+            score = 0.4 + 0.6 * delivery[j]
+            if score >= threshold and b not in adj[a] and (min(a, b), max(a, b)) not in pairs:
+                pairs.add((min(a, b), max(a, b)))
                 degree[i] += 1
                 degree[j] += 1
                 matched += [i, j]
+        if matched:
+            buyer, supplier = f.ids[matched[::2]], f.ids[matched[1::2]]
+            add_new_ties(model, buyer, supplier, "supply", supplier=supplier)
         return np.array(matched, dtype=np.int64)

@@ -111,8 +111,9 @@ class VocationalEducation(Policy):
         due = [c for c in self.courses if c[0] <= model.quarter]
         self.courses = [c for c in self.courses if c[0] > model.quarter]
         for _, ids, trainees in due:
-            alive = np.isin(ids, f.ids)
-            rows = np.array([f.row_of(int(i)) for i in ids[alive]], dtype=np.int64)
+            rows = f.rows_of(ids)
+            alive = rows >= 0
+            rows = rows[alive]
             if rows.size == 0:
                 continue
             share = np.minimum(trainees[alive] / f["employees"][rows], 1.0)

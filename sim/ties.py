@@ -1,0 +1,380 @@
+"""The cooperation graph: a networkx graph whose tie attributes are stored in numpy columns.
+
+:class:`TieGraph` is an ordinary ``networkx.Graph`` (every networkx function, view and
+algorithm works on it, and it is the one source of truth for which ties exist), except that
+the attribute mapping of each edge is a :class:`TieData` reading and writing one slot of a
+:class:`TieTable`. The table holds the endpoints, kind, strength, quarter formed, cross-border
+flag and supplier of every tie in parallel arrays, so the phases that touch every tie each
+quarter (deriving the arrays for spillovers and supply flows, decay, degrees) run vectorised
+over the columns instead of looping over edge dictionaries, while ``graph.edges[a, b]
+["strength"]`` and ``graph.edges(data=True)`` still show the current values.
+
+Slots of removed ties are reused, so a tie keeps its slot for life; slot order is the order
+in which the vectorised phases see the ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+#: Tie kinds, in the order of their codes.
+KINDS = ("supply", "rnd", "export_consortium", "education", "residency")
+KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+#: Kind code of an edge added through the networkx API without a ``kind``.
+NO_KIND = -1
+_CORE = ("kind", "strength", "born", "cross", "supplier")
+
+
+class TieTable:
+    """Columns of tie attributes, one slot per tie (free slots are reused).
+
+    Attributes:
+        a, b: agent ids of the two ends (``a`` as first given when the tie was formed).
+        kind: kind code (index into ``KINDS``; ``NO_KIND`` if never set).
+        strength: trust 0-1.
+        born: quarter the tie was formed.
+        cross: the tie links the two countries.
+        supplier: id of the selling firm of a supply tie, -1 otherwise.
+        alive: the slot holds a tie.
+        extra: other attributes set through networkx, by slot (rare).
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.size = 0  # slots ever used: alive ones and free ones are all below it
+        self._free: list[int] = []
+        cap = max(int(capacity), 16)
+        self.a = np.zeros(cap, dtype=np.int64)
+        self.b = np.zeros(cap, dtype=np.int64)
+        self.kind = np.full(cap, NO_KIND, dtype=np.int8)
+        self.strength = np.zeros(cap)
+        self.born = np.zeros(cap, dtype=np.int32)
+        self.cross = np.zeros(cap, dtype=bool)
+        self.supplier = np.full(cap, -1, dtype=np.int64)
+        self.alive = np.zeros(cap, dtype=bool)
+        self.extra: dict[int, dict[Any, Any]] = {}
+
+    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "alive")
+
+    def new(self, a: Any, b: Any) -> int:
+        """A slot for a new tie between ``a`` and ``b`` (attributes at their defaults)."""
+        if self._free:
+            slot = self._free.pop()
+        else:
+            if self.size == len(self.a):
+                self._grow()
+            slot = self.size
+            self.size += 1
+        self.a[slot], self.b[slot] = _id(a), _id(b)
+        self.kind[slot] = NO_KIND
+        self.strength[slot] = 0.0
+        self.born[slot] = 0
+        self.cross[slot] = False
+        self.supplier[slot] = -1
+        self.alive[slot] = True
+        return slot
+
+    def new_many(self, a: list[int], b: list[int]) -> np.ndarray:
+        """Slots for many new ties at once (freed slots first); attributes at defaults."""
+        k = len(a)
+        reuse = [self._free.pop() for _ in range(min(k, len(self._free)))]
+        fresh = k - len(reuse)
+        while self.size + fresh > len(self.a):
+            self._grow()
+        slots = np.array(reuse + list(range(self.size, self.size + fresh)), dtype=np.int64)
+        self.size += fresh
+        self.a[slots], self.b[slots] = a, b
+        self.kind[slots] = NO_KIND
+        self.strength[slots] = 0.0
+        self.born[slots] = 0
+        self.cross[slots] = False
+        self.supplier[slots] = -1
+        self.alive[slots] = True
+        return slots
+
+    def free(self, slot: int) -> None:
+        """Release the slot of a removed tie."""
+        if self.alive[slot]:
+            self.alive[slot] = False
+            self.kind[slot] = NO_KIND
+            self.extra.pop(slot, None)
+            self._free.append(slot)
+
+    def clear(self) -> None:
+        """Release every slot."""
+        self.__init__(len(self.a))
+
+    def live(self) -> np.ndarray:
+        """Slots holding a tie, in slot order."""
+        return np.flatnonzero(self.alive[: self.size])
+
+    def _grow(self) -> None:
+        cap = 2 * len(self.a)
+        for name in self._ARRAYS:
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+        self.kind[self.size:] = NO_KIND
+        self.supplier[self.size:] = -1
+
+
+def _id(node: Any) -> int:
+    """Agent ids are integers; other node keys get -1 in the endpoint columns."""
+    return int(node) if isinstance(node, (int, np.integer)) and not isinstance(node, bool) \
+        else -1
+
+
+class TieData(MutableMapping):
+    """The attribute mapping of one tie: a view of its slot in the :class:`TieTable`.
+
+    Keys ``kind`` (a name from ``KINDS``), ``strength`` (float), ``born`` (int), ``cross``
+    (bool) and ``supplier`` (int or None) are columns; any other key is kept aside.
+    ``copy()`` gives a plain dict.
+    """
+
+    __slots__ = ("_table", "slot")
+
+    def __init__(self, table: TieTable, slot: int) -> None:
+        self._table = table
+        self.slot = slot
+
+    def __getitem__(self, key: Any) -> Any:
+        t, s = self._table, self.slot
+        if key == "strength":
+            return float(t.strength[s])
+        if key == "kind":
+            code = int(t.kind[s])
+            if code == NO_KIND:
+                raise KeyError(key)
+            return KINDS[code]
+        if key == "born":
+            return int(t.born[s])
+        if key == "cross":
+            return bool(t.cross[s])
+        if key == "supplier":
+            v = int(t.supplier[s])
+            return None if v < 0 else v
+        return t.extra[s][key] if s in t.extra and key in t.extra[s] else _missing(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        t, s = self._table, self.slot
+        if key == "strength":
+            t.strength[s] = value
+        elif key == "kind":
+            if value not in KIND_CODE:
+                raise ValueError(f"tie kind must be one of {', '.join(KINDS)}, got {value!r}")
+            t.kind[s] = KIND_CODE[value]
+        elif key == "born":
+            t.born[s] = value
+        elif key == "cross":
+            t.cross[s] = bool(value)
+        elif key == "supplier":
+            t.supplier[s] = -1 if value is None else int(value)
+        else:
+            t.extra.setdefault(s, {})[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        if key in _CORE:
+            raise KeyError(f"the tie attribute {key!r} cannot be deleted")
+        del self._table.extra[self.slot][key]
+
+    def __iter__(self) -> Iterator[Any]:
+        t, s = self._table, self.slot
+        if t.kind[s] != NO_KIND:
+            yield "kind"
+        yield from ("strength", "born", "cross", "supplier")
+        yield from t.extra.get(s, {})
+
+    def __len__(self) -> int:
+        t, s = self._table, self.slot
+        return 4 + (t.kind[s] != NO_KIND) + len(t.extra.get(s, {}))
+
+    def update(self, other: Any = (), /, **kw: Any) -> None:  # faster than the mixin's
+        """Set several attributes (as ``dict.update``)."""
+        items = other.items() if hasattr(other, "items") else other
+        for k, v in items:
+            self[k] = v
+        for k, v in kw.items():
+            self[k] = v
+
+    def copy(self) -> dict[Any, Any]:
+        """The attributes as a plain dict."""
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return repr(self.copy())
+
+
+def _missing(key: Any) -> Any:
+    raise KeyError(key)
+
+
+class TieGraph(nx.Graph):
+    """A networkx graph keeping its tie attributes in a :class:`TieTable` (``ties``).
+
+    Adding and removing edges and nodes goes through networkx as usual; the overrides only
+    keep the table's slots in step. Use :func:`sim.network.add_tie` to form ties with all
+    their attributes.
+    """
+
+    def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
+        self.ties = TieTable()
+        super().__init__(incoming_graph_data, **attr)
+
+    def _slot_data(self, u: Any, v: Any) -> TieData:
+        return TieData(self.ties, self.ties.new(u, v))
+
+    def add_edge(self, u_of_edge: Any, v_of_edge: Any, **attr: Any) -> None:
+        """As ``networkx.Graph.add_edge``; a new tie gets a slot in the columns."""
+        u, v = u_of_edge, v_of_edge
+        for node in (u, v):
+            if node not in self._node:
+                if node is None:
+                    raise ValueError("None cannot be a node")
+                self._adj[node] = self.adjlist_inner_dict_factory()
+                self._node[node] = self.node_attr_dict_factory()
+        data = self._adj[u].get(v)
+        if data is None:
+            data = self._slot_data(u, v)
+            self._adj[u][v] = data
+            self._adj[v][u] = data
+        data.update(attr)
+        nx._clear_cache(self)
+
+    def form(self, a: int, b: int, kind: int, strength: float, born: int, cross: bool,
+             supplier: int = -1) -> int:
+        """Add (or refresh) the tie ``a``-``b`` with all its attributes, writing the columns
+        directly (the fast path of :meth:`add_edge` for the model's own ties; both nodes
+        must exist). Returns its slot."""
+        t = self.ties
+        data = self._adj[a].get(b)
+        if data is None:
+            data = self._slot_data(a, b)
+            self._adj[a][b] = data
+            self._adj[b][a] = data
+            nx._clear_cache(self)
+        s = data.slot
+        t.kind[s] = kind
+        t.strength[s] = strength
+        t.born[s] = born
+        t.cross[s] = cross
+        t.supplier[s] = supplier
+        return s
+
+    def form_new(self, a: Iterable[int], b: Iterable[int], kind: int,
+                 strength: float | np.ndarray, born: int, cross: np.ndarray | None = None,
+                 supplier: np.ndarray | None = None) -> np.ndarray:
+        """Form the ties ``a[i]``-``b[i]`` that do not exist yet, all at once (pairs of one
+        agent with itself, pairs already tied and repeats within the batch form nothing).
+        ``cross``, ``supplier`` and an array ``strength`` are given per pair. Both nodes of
+        every pair must exist. Returns a mask of the pairs that formed a tie."""
+        adj, t = self._adj, self.ties
+        a, b = list(a), list(b)
+        formed = np.zeros(len(a), dtype=bool)
+        new_a, new_b = [], []
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y and y not in adj[x]:
+                adj[x][y] = adj[y][x] = None  # claimed: a repeat in the batch is skipped
+                new_a.append(x)
+                new_b.append(y)
+                formed[k] = True
+        if not new_a:
+            return formed
+        slots = t.new_many(new_a, new_b)
+        for x, y, s in zip(new_a, new_b, slots.tolist(), strict=True):
+            adj[x][y] = adj[y][x] = TieData(t, s)
+        t.kind[slots] = kind
+        t.strength[slots] = strength if np.ndim(strength) == 0 else np.asarray(strength)[formed]
+        t.born[slots] = born
+        if cross is not None:
+            t.cross[slots] = np.asarray(cross)[formed]
+        if supplier is not None:
+            t.supplier[slots] = np.asarray(supplier)[formed]
+        nx._clear_cache(self)
+        return formed
+
+    def slot_of(self, a: Any, b: Any) -> int:
+        """Slot of the tie ``a``-``b``, or -1 if there is none."""
+        data = self._adj.get(a, {}).get(b)
+        return data.slot if isinstance(data, TieData) else -1
+
+    def add_edges_from(self, ebunch_to_add: Iterable[Any], **attr: Any) -> None:
+        """As ``networkx.Graph.add_edges_from``, one :meth:`add_edge` per tie."""
+        for e in ebunch_to_add:
+            if len(e) == 3:
+                u, v, dd = e
+            elif len(e) == 2:
+                (u, v), dd = e, {}
+            else:
+                raise nx.NetworkXError(f"Edge tuple {e} must be a 2-tuple or 3-tuple.")
+            self.add_edge(u, v, **{**attr, **dd})
+
+    def add_weighted_edges_from(self, ebunch_to_add: Iterable[Any], weight: str = "weight",
+                                **attr: Any) -> None:
+        """As ``networkx.Graph.add_weighted_edges_from``."""
+        self.add_edges_from(((u, v, {weight: d}) for u, v, d in ebunch_to_add), **attr)
+
+    def remove_edge(self, u: Any, v: Any) -> None:
+        """As ``networkx.Graph.remove_edge``; frees the tie's slot."""
+        data = self._adj.get(u, {}).get(v)
+        super().remove_edge(u, v)
+        if isinstance(data, TieData):
+            self.ties.free(data.slot)
+
+    def remove_edges_from(self, ebunch: Iterable[Any]) -> None:
+        """As ``networkx.Graph.remove_edges_from`` (missing ties are ignored)."""
+        adj = self._adj
+        for e in ebunch:
+            u, v = e[:2]
+            data = adj.get(u, {}).get(v)
+            if data is not None:
+                del adj[u][v]
+                if u != v:
+                    del adj[v][u]
+                if isinstance(data, TieData):
+                    self.ties.free(data.slot)
+        nx._clear_cache(self)
+
+    def remove_node(self, n: Any) -> None:
+        """As ``networkx.Graph.remove_node``; frees the slots of its ties."""
+        slots = [d.slot for d in self._adj.get(n, {}).values() if isinstance(d, TieData)]
+        super().remove_node(n)
+        for s in slots:
+            self.ties.free(s)
+
+    def remove_nodes_from(self, nodes: Iterable[Any]) -> None:
+        """As ``networkx.Graph.remove_nodes_from`` (missing nodes are ignored)."""
+        adj, free = self._adj, self.ties.free
+        for n in list(nodes):
+            nbrs = adj.get(n)
+            if nbrs is None:
+                continue
+            for u, data in list(nbrs.items()):
+                del adj[u][n]
+                if isinstance(data, TieData):
+                    free(data.slot)
+            del adj[n]
+            del self._node[n]
+        nx._clear_cache(self)
+
+    def clear(self) -> None:
+        """Remove every node and tie."""
+        super().clear()
+        self.ties.clear()
+
+    def clear_edges(self) -> None:
+        """Remove every tie, keeping the nodes."""
+        super().clear_edges()
+        self.ties.clear()
+
+    def degree_by_id(self, size: int) -> np.ndarray:
+        """Ties of every agent id below ``size`` (all kinds, as ``graph.degree``)."""
+        t = self.ties
+        live = t.live()
+        a, b = t.a[live], t.b[live]
+        a, b = a[(a >= 0) & (a < size)], b[(b >= 0) & (b < size)]
+        return np.bincount(a, minlength=size) + np.bincount(b, minlength=size)

@@ -1,0 +1,154 @@
+"""The cooperation graph keeps tie attributes in columns: networkx operations and the columns
+must always agree, and the arrays of the vectorised phases must be what the graph says."""
+
+from __future__ import annotations
+
+import pickle
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import fresh_model, spec
+
+from sim import network
+from sim.ties import KINDS, TieData, TieGraph
+
+
+def graph_view(g: nx.Graph) -> dict[frozenset, dict]:
+    """Every tie with its attributes, read through the networkx API."""
+    return {frozenset((a, b)): dict(d) for a, b, d in g.edges(data=True)}
+
+
+def table_view(g: TieGraph) -> dict[frozenset, dict]:
+    """Every live slot of the columns, in the same form."""
+    t = g.ties
+    out = {}
+    for s in t.live().tolist():
+        d = {"strength": float(t.strength[s]), "born": int(t.born[s]),
+             "cross": bool(t.cross[s]),
+             "supplier": None if t.supplier[s] < 0 else int(t.supplier[s])}
+        if t.kind[s] >= 0:
+            d["kind"] = KINDS[t.kind[s]]
+        d.update(t.extra.get(s, {}))
+        out[frozenset((int(t.a[s]), int(t.b[s])))] = d
+    return out
+
+
+def test_networkx_operations_keep_the_columns_in_step():
+    g = TieGraph()
+    g.add_edge(1, 2, kind="supply", strength=0.4, born=3, cross=True, supplier=2)
+    g.add_edges_from([(2, 3, {"kind": "rnd", "strength": 0.9}), (3, 4)], born=5)
+    g.add_edge(1, 2, strength=0.6)  # refresh keeps the slot
+    assert g.edges[1, 2]["strength"] == 0.6 and g.edges[2, 1]["supplier"] == 2
+    assert "kind" not in g.edges[3, 4]  # a tie added without a kind has none
+    g.edges[2, 3]["note"] = "joint lab"
+    assert graph_view(g) == table_view(g)
+    assert g.ties.live().size == 3
+    g.remove_edge(2, 3)
+    g.remove_edges_from([(3, 4), (7, 8)])  # a missing edge is ignored, as in networkx
+    assert graph_view(g) == table_view(g) and g.ties.live().size == 1
+    g.add_edges_from([(1, 5, {"kind": "rnd"}), (5, 6, {"kind": "education"}),
+                      (6, 1, {"kind": "export_consortium"})])
+    slots_before = g.ties.size
+    g.remove_nodes_from(iter([5, 99]))
+    assert graph_view(g) == table_view(g) and g.number_of_edges() == 2
+    g.add_edge(7, 8, kind="rnd")  # reuses a freed slot
+    assert g.ties.size == slots_before
+    g.remove_node(1)
+    assert graph_view(g) == table_view(g) and g.number_of_edges() == 1
+    with pytest.raises(ValueError, match="tie kind must be one of"):
+        g.add_edge(7, 8, kind="friendship")
+    with pytest.raises(KeyError):
+        del g.edges[7, 8]["strength"]
+
+
+def test_copies_and_pickles_are_independent():
+    g = TieGraph()
+    g.add_edge(1, 2, kind="rnd", strength=0.3)
+    h = g.copy()
+    h.edges[1, 2]["strength"] = 0.9
+    assert g.edges[1, 2]["strength"] == 0.3 and isinstance(h, TieGraph)
+    plain = nx.Graph(g)
+    assert plain.edges[1, 2]["kind"] == "rnd" and not isinstance(plain[1][2], TieData)
+    back = pickle.loads(pickle.dumps(g))
+    back.edges[1, 2]["strength"] = 0.7
+    assert g.edges[1, 2]["strength"] == 0.3 and back.edges[1, 2]["strength"] == 0.7
+    assert graph_view(back) == table_view(back)
+
+
+def test_degrees_from_the_columns_equal_networkx_degrees():
+    g = TieGraph()
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(0, 40, (120, 2)).tolist():
+        if a != b:
+            g.add_edge(a, b, kind=KINDS[(a + b) % len(KINDS)])
+    g.remove_nodes_from(range(0, 40, 7))
+    deg = g.degree_by_id(40)
+    assert all(deg[n] == d for n, d in g.degree())
+    assert deg[[n for n in range(40) if n not in g]].sum() == 0
+
+
+def reference_edge_arrays(model):
+    """The ties of the graph as the phases need them, by a plain loop over networkx edges."""
+    index = {int(i): r for r, i in enumerate(model.firms.ids.tolist())}
+    index.update((u.unique_id, model.firms.n + k) for k, u in enumerate(model.universities))
+    out = set()
+    for a, b, d in model.graph.edges(data=True):
+        if d["kind"] == "residency":
+            continue
+        u, v = index[a], index[b]
+        if d["kind"] == "supply":
+            if d["supplier"] == a:
+                u, v = v, u  # buyer first
+        else:
+            u, v = min(u, v), max(u, v)  # the phases treat other ties symmetrically
+        out.add((u, v, d["kind"], round(d["strength"], 12), d["cross"]))
+    return out
+
+
+def oriented(u: int, v: int, kind: str) -> tuple[int, int]:
+    return (u, v) if kind == "supply" else (min(u, v), max(u, v))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "full_package"])
+def test_edge_arrays_match_the_graph_after_a_run(scenario):
+    from conftest import bundled
+    model = fresh_model(bundled(scenario, scale=0.2), seed=4)
+    for _ in range(6):
+        model.step()
+    e = network.edge_arrays(model)
+    got = {(*oriented(u, v, KINDS[k]), KINDS[k], round(s, 12), c) for u, v, k, s, c in
+           zip(e.u.tolist(), e.v.tolist(), e.kind.tolist(), e.strength.tolist(),
+               e.cross.tolist(), strict=True)}
+    assert got == reference_edge_arrays(model)
+    assert len(got) > 100
+    assert graph_view(model.graph) == table_view(model.graph)
+    # every tie's ends are live agents
+    live = set(model.firms.ids.tolist()) | set(model.university_by_id) \
+        | {p.unique_id for p in model.parks}
+    assert all(a in live and b in live for a, b in model.graph.edges())
+
+
+def test_decay_weakens_unused_ties_and_dissolves_weak_ones():
+    model = fresh_model(spec(scale=0.1, model={"warmup": 0}), seed=2)
+    g, p = model.graph, model.params
+    edges = network.edge_arrays(model)
+    assert len(edges.u) > 10
+    before = edges.strength.copy()
+    used = np.zeros(len(edges.u), dtype=bool)
+    used[::2] = True
+    weakest = int(np.flatnonzero(~used)[0])
+    g.ties.strength[edges.slot[weakest]] = p["tie_min_strength"] * 1.01  # about to dissolve
+    before[weakest] = p["tie_min_strength"] * 1.01
+    n_before = g.number_of_edges()
+    dissolved = network.decay_ties(model, edges, used)
+    after = g.ties.strength[edges.slot]
+    assert np.allclose(after[used], np.minimum(1.0, before[used] + 2 * p["tie_decay"]))
+    off = ~used
+    off[weakest] = False
+    rate = p["tie_decay"] * np.where(edges.kind[off] == network.EDUCATION, 0.5, 1.0)
+    alive = g.ties.alive[edges.slot[off]]
+    assert np.allclose(after[off][alive], (before[off] * (1 - rate))[alive])
+    assert dissolved >= 1 and g.number_of_edges() == n_before - dissolved
+    a, b = edges.ends[weakest]
+    assert not g.has_edge(int(a), int(b))
