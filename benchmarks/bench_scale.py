@@ -1,72 +1,137 @@
-"""Scaling benchmark: cost of building and stepping ClusterModel as the firm count grows.
+"""Scaling benchmark: the cost of building and stepping ClusterModel from 1,000 to 100,000 firms,
+side by side with Mesa's BoltzmannWealth example.
 
 Usage::
 
-    python benchmarks/bench_scale.py [--steps 40] [--repeats 3] [--sizes 1000,10000,20000]
-                                     [--quick] [--json out.json]
+    .venv/bin/python benchmarks/bench_scale.py                  # the full table, ~6 min here
+    .venv/bin/python benchmarks/bench_scale.py --quick          # smoke test, ~20 s
+    .venv/bin/python benchmarks/bench_scale.py --sizes 1000,10000 --repeats 5 --json out.json
 
-What it times (wall clock, ``time.perf_counter``), each repeat with a different seed, reporting
-the median of the repeats:
+Every case runs in a fresh Python process (so each has its own peak memory), one after the
+other; each repeat uses another seed (0, 1, 2, ...) and the table shows medians of the repeats.
 
-* for each size N: ``ClusterModel(default_scenario().with_model(firm_scale=N/1500), seed=s)``
-  (construction, which includes the warm-up quarters) and ``--steps`` calls of ``model.step()``
-  separately. Cost per firm-step = run time / (steps x mean firm count, sampled after each step);
-* the default scenario as users run it: ``load_scenario("scenarios/baseline.toml")``, build, then
-  its own ``model.steps`` quarters and ``model.finish()`` (what ``sim.run_model`` does);
-* a reference: Mesa's BoltzmannWealth example with 10,000 agents on a 100x100 grid, ``--steps``
-  calls of ``model.step()`` as shipped (its step also runs ``datacollector.collect``, which
-  records every agent's wealth), giving microseconds per agent-step.
+* **Reference.** Mesa's ``BoltzmannWealth`` with 10,000 agents on a 100x100 grid, ``--steps``
+  calls of ``step()`` as shipped (each also runs its ``datacollector``): microseconds per
+  agent-step.
+* **Scaling.** ``--scenario`` (default ``scenarios/full_package.toml``: all fourteen
+  instruments at once, the heaviest bundled scenario) with ``firm_scale = N / 1500`` for each N
+  of ``--sizes``: construction (which includes the 12 warm-up quarters) and ``--steps``
+  quarters timed separately. Microseconds per firm-step = run time / (steps x mean firm count).
+  The fitted exponent b of ``run time ~ firms^b`` over the sizes says whether cost grows
+  faster than linearly. Sizes of 50,000 and more run ``--big-repeats`` times (default 1).
+* **Baseline at 10,000 firms** (no policies), to show what the instruments cost, and the
+  bundled default scenario as users run it (1,500 firms, build + 40 quarters + ``finish()``).
+* **Memory.** Peak resident memory of each case's process, and memory per firm: resident
+  memory after construction minus before, over the firms.
 
-It prints a table, the machine, and PASS/FAIL against two targets (default scenario build + run
-< 2 s; 20,000 firms build + 40 quarters < 30 s). It is a report, not a test: the exit code is 0
-whatever the results. Progress goes to stderr.
+Targets (PASS/FAIL is printed; the exit code is 0 whatever the result: it is a report):
+10,000 firms with the full package at most 1.0x Boltzmann's microseconds per agent-step (aim
+0.3x); 20,000 firms x 40 quarters in at most 10 s (build + run); construction at 20,000 firms
+under 2 s; a scaling exponent of at most 1.1. Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # allow running from a source tree
-    sys.path.insert(0, str(ROOT))
-
-import mesa  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim import ClusterModel, default_scenario, load_scenario  # noqa: E402
-
 BASE_FIRMS = 1500  # default population (600 AZ + 900 BY) at firm_scale = 1
 BOLTZMANN_AGENTS = 10_000
-TARGET_DEFAULT_S = 2.0
-TARGET_20K_S = 30.0
-TARGET_20K_SIZE = 20_000
+BIG = 50_000
+TARGETS = {"ratio_10k": 1.0, "aim_10k": 0.3, "total_20k_s": 10.0, "construct_20k_s": 2.0,
+           "exponent": 1.1}
 
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def code_version() -> str:
-    """Commit of the source tree and whether sim/ or scenarios/ differ from it (read-only git)."""
-    import subprocess
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never touch the index
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "sim", "scenarios"],
-                               cwd=ROOT, env=env, capture_output=True).returncode != 0
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"commit {head}" + (" + uncommitted changes in sim/ or scenarios/" if dirty else "")
+def rss_mib() -> float:
+    """Current resident memory of this process."""
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ------------------------------------------------------------------ one case, in a child process
+def run_case(case: dict) -> dict:
+    """Time one case in this process and return its figures."""
+    sys.path.insert(0, str(ROOT))
+    import gc
+
+    import numpy as np
+
+    if case["kind"] == "boltzmann":
+        from mesa.examples.basic.boltzmann_wealth_model.model import (
+            BoltzmannScenario,
+            BoltzmannWealth,
+        )
+        before = rss_mib()
+        t0 = time.perf_counter()
+        model = BoltzmannWealth(BoltzmannScenario(n=BOLTZMANN_AGENTS, width=100, height=100,
+                                                  rng=case["seed"]))
+        t1 = time.perf_counter()
+        built = rss_mib()
+        for _ in range(case["steps"]):
+            model.step()
+        t2 = time.perf_counter()
+        n = len(model.agents)
+        return {"construct_s": t1 - t0, "run_s": t2 - t1, "firms_start": n, "firms_mean": n,
+                "us_per_step": 1e6 * (t2 - t1) / (case["steps"] * n),
+                "mib_per_agent": (built - before) / n, "peak_mib": peak_mib()}
+
+    from sim import ClusterModel, load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / case["scenario"])
+    if case.get("firms"):
+        scenario = scenario.with_model(firm_scale=case["firms"] / BASE_FIRMS)
+    gc.collect()
+    before = rss_mib()
+    t0 = time.perf_counter()
+    model = ClusterModel(scenario, seed=case["seed"])
+    t1 = time.perf_counter()
+    built = rss_mib()
+    start = model.firms.n
+    counts = []
+    steps = case["steps"] or int(model.params["steps"])
+    for _ in range(steps):
+        model.step()
+        counts.append(model.firms.n)
+    model.finish()
+    t2 = time.perf_counter()
+    mean = float(np.mean(counts))
+    return {"construct_s": t1 - t0, "run_s": t2 - t1, "total_s": t2 - t0,
+            "firms_start": start, "firms_mean": mean, "firms_end": counts[-1],
+            "us_per_step": 1e6 * (t2 - t1) / (steps * mean),
+            "mib_per_firm": (built - before) / start, "peak_mib": peak_mib(),
+            "ties_end": int(model.graph.number_of_edges())}
+
+
+def in_child(case: dict) -> dict:
+    """Run a case in a fresh interpreter (the same one as this script)."""
+    out = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"case {case} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ the table
+def median(rows: list[dict], key: str) -> float:
+    return float(statistics.median(r[key] for r in rows))
 
 
 def machine() -> dict:
@@ -78,202 +143,135 @@ def machine() -> dict:
                 break
     except OSError:
         pass
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        import sim
-        sim_version = sim.__version__
-    except Exception:  # pragma: no cover
-        sim_version = "?"
-    return {
-        "code": code_version(),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "mesa": mesa.__version__,
-        "clustersim": sim_version,
-    }
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "sim", "scenarios"],
+                               cwd=ROOT, env=env, capture_output=True).returncode != 0
+        code = f"commit {head}" + (" + uncommitted changes in sim/ or scenarios/" if dirty
+                                   else "")
+    except (OSError, subprocess.CalledProcessError):
+        code = "unknown (not a git checkout)"
+    import mesa
+    import numpy as np
+    return {"code": code, "platform": platform.platform(), "cpu": cpu,
+            "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "mesa": mesa.__version__}
 
 
-def time_cluster(scenario, seed: int, steps: int, finish: bool = False) -> dict:
-    """Build one model and run it; return construct/run seconds and firm counts."""
-    gc.collect()
-    t0 = time.perf_counter()
-    model = ClusterModel(scenario, seed=seed)
-    t1 = time.perf_counter()
-    n_start = model.firms.n
-    counts = []
-    for _ in range(steps):
-        model.step()
-        counts.append(model.firms.n)  # sampling is an attribute read, negligible
-    if finish:
-        model.finish()
-    t2 = time.perf_counter()
-    del model
-    return {"seed": seed, "construct_s": t1 - t0, "run_s": t2 - t1,
-            "firms_start": n_start, "firms_end": counts[-1] if counts else n_start,
-            "firms_mean": float(np.mean(counts)) if counts else float(n_start)}
-
-
-def time_boltzmann(seed: int, steps: int) -> dict:
-    from mesa.examples.basic.boltzmann_wealth_model.model import (
-        BoltzmannScenario,
-        BoltzmannWealth,
-    )
-    gc.collect()
-    t0 = time.perf_counter()
-    model = BoltzmannWealth(BoltzmannScenario(n=BOLTZMANN_AGENTS, width=100, height=100,
-                                              rng=seed))
-    t1 = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    t2 = time.perf_counter()
-    n = len(model.agents)
-    del model
-    return {"seed": seed, "construct_s": t1 - t0, "run_s": t2 - t1, "agents": n}
-
-
-def median(rows: list[dict], key: str) -> float:
-    return float(statistics.median(r[key] for r in rows))
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=40, help="quarters per run (default 40)")
-    p.add_argument("--repeats", type=int, default=3, help="runs per size, one seed each")
-    p.add_argument("--sizes", default="1000,10000,20000",
-                   help="comma-separated initial firm counts (default 1000,10000,20000)")
-    p.add_argument("--quick", action="store_true", help="smoke test: size 1000, 1 repeat")
-    p.add_argument("--json", metavar="PATH", help="also write all raw timings as JSON")
-    args = p.parse_args(argv)
-    args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    if args.quick:
-        args.sizes, args.repeats = [1000], 1
-    if args.repeats < 1 or args.steps < 1 or not args.sizes:
-        p.error("need --repeats >= 1, --steps >= 1 and at least one size")
-    return args
+def fit_exponent(firms: list[float], seconds: list[float]) -> float:
+    """Least-squares slope of log(seconds) on log(firms)."""
+    import numpy as np
+    if len(firms) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(firms), np.log(seconds), 1)[0])
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    seeds = list(range(args.repeats))
-    info = machine()
-    started = time.perf_counter()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,20000,50000,100000",
+                        help="firm counts, comma-separated (default %(default)s)")
+    parser.add_argument("--scenario", default="full_package.toml",
+                        help="scenario file in scenarios/ for the scaling rows")
+    parser.add_argument("--steps", type=int, default=40, help="quarters timed (default 40)")
+    parser.add_argument("--repeats", type=int, default=3, help="seeds per case (default 3)")
+    parser.add_argument("--big-repeats", type=int, default=1,
+                        help=f"seeds per case of {BIG:,} firms or more (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 1,000 and 5,000 firms, 10 quarters, 1 repeat")
+    parser.add_argument("--json", type=Path, help="write every raw timing here")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.case:
+        print(json.dumps(run_case(json.loads(args.case))))
+        return 0
+    if args.quick:
+        args.sizes, args.steps, args.repeats = "1000,5000", 10, 1
+    sizes = [int(s) for s in args.sizes.split(",")]
+    steps, started = args.steps, time.perf_counter()
+    load_before = os.getloadavg()[0]
 
-    # --- reference: BoltzmannWealth ---------------------------------------------------------
-    boltz = []
-    for seed in seeds:
-        log(f"[boltzmann] {BOLTZMANN_AGENTS} agents, {args.steps} steps, seed {seed} ...")
-        r = time_boltzmann(seed, args.steps)
-        log(f"    build {r['construct_s']:.2f} s, run {r['run_s']:.2f} s")
-        boltz.append(r)
-    b_run = median(boltz, "run_s")
-    b_us = b_run / (args.steps * BOLTZMANN_AGENTS) * 1e6
-
-    # --- default scenario as users run it --------------------------------------------------
-    baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")
-    base_steps = int(baseline.model["steps"])
-    default_rows = []
-    for seed in seeds:
-        log(f"[baseline.toml] {base_steps} quarters + finish(), seed {seed} ...")
-        r = time_cluster(baseline, seed, base_steps, finish=True)
-        r["total_s"] = r["construct_s"] + r["run_s"]
-        log(f"    build {r['construct_s']:.2f} s, run {r['run_s']:.2f} s, "
-            f"firms {r['firms_start']}->{r['firms_end']}")
-        default_rows.append(r)
-
-    # --- scaling ----------------------------------------------------------------------------
-    sizes = []
-    for size in args.sizes:
-        scenario = default_scenario().with_model(firm_scale=size / BASE_FIRMS)
+    def repeat(label: str, case: dict, n: int) -> list[dict]:
         rows = []
-        for seed in seeds:
-            log(f"[scale] {size} firms, {args.steps} quarters, seed {seed} ...")
-            r = time_cluster(scenario, seed, args.steps)
-            r["total_s"] = r["construct_s"] + r["run_s"]
-            r["us_per_firm_step"] = r["run_s"] / (args.steps * r["firms_mean"]) * 1e6
-            log(f"    build {r['construct_s']:.2f} s, run {r['run_s']:.2f} s, "
-                f"firms {r['firms_start']}->{r['firms_end']} (mean {r['firms_mean']:.0f}), "
-                f"{r['us_per_firm_step']:.1f} us/firm-step")
-            rows.append(r)
-        us = median(rows, "us_per_firm_step")
-        sizes.append({
-            "size": size, "firm_scale": size / BASE_FIRMS, "runs": rows,
-            "firms_start": median(rows, "firms_start"), "firms_mean": median(rows, "firms_mean"),
-            "construct_s": median(rows, "construct_s"), "run_s": median(rows, "run_s"),
-            "total_s": median(rows, "total_s"), "us_per_firm_step": us,
-            "ratio_to_boltzmann": us / b_us,
-        })
+        for seed in range(n):
+            log(f"{label}, seed {seed}")
+            rows.append(in_child({**case, "seed": seed}))
+        return rows
 
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    elapsed = time.perf_counter() - started
+    results: dict[str, list[dict]] = {}
+    results["boltzmann"] = repeat(f"BoltzmannWealth {BOLTZMANN_AGENTS:,}",
+                                  {"kind": "boltzmann", "steps": steps}, args.repeats)
+    for n in sizes:
+        results[f"scale_{n}"] = repeat(
+            f"{args.scenario} {n:,} firms",
+            {"kind": "cluster", "scenario": args.scenario, "firms": n, "steps": steps},
+            args.big_repeats if n >= BIG else args.repeats)
+    results["baseline_10000"] = repeat(
+        "baseline.toml 10,000 firms",
+        {"kind": "cluster", "scenario": "baseline.toml", "firms": 10_000, "steps": steps},
+        args.repeats)
+    results["default"] = repeat("baseline.toml as bundled",
+                                {"kind": "cluster", "scenario": "baseline.toml", "firms": 0,
+                                 "steps": 0}, args.repeats)
 
-    # --- report -----------------------------------------------------------------------------
-    d_build, d_run = median(default_rows, "construct_s"), median(default_rows, "run_s")
-    d_total = median(default_rows, "total_s")
-    d_firms = statistics.median(r["firms_mean"] for r in default_rows)
-    d_us = d_run / (base_steps * d_firms) * 1e6
+    ref = median(results["boltzmann"], "us_per_step")
+    print(f"Medians over seeds; {steps} quarters; every case in its own process.\n")
+    print("| case | repeats | firms at q0 | mean firms | construct s | run s | total s | "
+          "µs / firm-step | × Boltzmann | MiB / firm | peak MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
-    print(f"clustersim scaling benchmark — {args.steps} quarters per run, "
-          f"median of {args.repeats} repeat(s) (seeds {seeds[0]}..{seeds[-1]})")
-    print(f"code: clustersim {info['clustersim']}, {info['code']}")
-    print(f"machine: {info['platform']}; CPU {info['cpu']}; {info['cores']} cores; "
-          f"Python {info['python']}, numpy {info['numpy']}, mesa {info['mesa']}")
+    def row(label: str, rows: list[dict]) -> None:
+        us = median(rows, "us_per_step")
+        per = median(rows, "mib_per_firm") if "mib_per_firm" in rows[0] \
+            else median(rows, "mib_per_agent")
+        total = median(rows, "total_s") if "total_s" in rows[0] \
+            else median(rows, "construct_s") + median(rows, "run_s")
+        print(f"| {label} | {len(rows)} | {median(rows, 'firms_start'):,.0f} | "
+              f"{median(rows, 'firms_mean'):,.0f} | {median(rows, 'construct_s'):.2f} | "
+              f"{median(rows, 'run_s'):.2f} | {total:.2f} | {us:.2f} | {us / ref:.2f} | "
+              f"{1024 * per:.1f} KiB | {median(rows, 'peak_mib'):,.0f} |".replace(
+                  "KiB |", "KiB |"))
+
+    row(f"BoltzmannWealth, {BOLTZMANN_AGENTS:,} agents (reference)", results["boltzmann"])
+    for n in sizes:
+        row(f"{args.scenario}, {n:,} firms", results[f"scale_{n}"])
+    row("baseline.toml, 10,000 firms", results["baseline_10000"])
+    row("baseline.toml as bundled (1,500 firms, incl. finish)", results["default"])
+
+    exponent = fit_exponent([median(results[f"scale_{n}"], "firms_mean") for n in sizes],
+                            [median(results[f"scale_{n}"], "run_s") for n in sizes])
+    print(f"\nScaling exponent (run time ~ firms^b over {', '.join(f'{n:,}' for n in sizes)}): "
+          f"b = {exponent:.2f}")
+    verdict = []
+    if "scale_10000" in results:
+        ratio = median(results["scale_10000"], "us_per_step") / ref
+        verdict.append((ratio <= TARGETS["ratio_10k"],
+                        f"10,000 firms, {args.scenario}: {ratio:.2f}x Boltzmann's µs per "
+                        f"agent-step (target <= {TARGETS['ratio_10k']}, aim "
+                        f"{TARGETS['aim_10k']})"))
+    if "scale_20000" in results:
+        total = median(results["scale_20000"], "total_s")
+        build = median(results["scale_20000"], "construct_s")
+        verdict.append((total <= TARGETS["total_20k_s"],
+                        f"20,000 firms x {steps} quarters, build + run: {total:.2f} s "
+                        f"(target <= {TARGETS['total_20k_s']:.0f} s)"))
+        verdict.append((build < TARGETS["construct_20k_s"],
+                        f"construction at 20,000 firms: {build:.2f} s "
+                        f"(target < {TARGETS['construct_20k_s']:.0f} s)"))
+    verdict.append((exponent <= TARGETS["exponent"],
+                    f"scaling exponent {exponent:.2f} (target <= {TARGETS['exponent']})"))
     print()
-    head = (f"{'case':<22} {'firms':>7} {'mean':>7} {'construct s':>12} {'run s':>8} "
-            f"{'total s':>8} {'us/firm-step':>13} {'x Boltzmann':>12}")
-    print(head)
-    print("-" * len(head))
-    print(f"{'baseline.toml':<22} {median(default_rows, 'firms_start'):>7.0f} {d_firms:>7.0f} "
-          f"{d_build:>12.2f} {d_run:>8.2f} {d_total:>8.2f} {d_us:>13.1f} {d_us / b_us:>12.1f}")
-    for s in sizes:
-        label = f"{s['size']:,} (x{s['firm_scale']:.3g})"
-        print(f"{label:<22} {s['firms_start']:>7.0f} "
-              f"{s['firms_mean']:>7.0f} {s['construct_s']:>12.2f} {s['run_s']:>8.2f} "
-              f"{s['total_s']:>8.2f} {s['us_per_firm_step']:>13.1f} "
-              f"{s['ratio_to_boltzmann']:>12.1f}")
-    print(f"{'BoltzmannWealth (ref)':<22} {BOLTZMANN_AGENTS:>7} {BOLTZMANN_AGENTS:>7} "
-          f"{median(boltz, 'construct_s'):>12.2f} {b_run:>8.2f} "
-          f"{median(boltz, 'construct_s') + b_run:>8.2f} {b_us:>13.1f} {1.0:>12.1f}")
-    print()
-    print("firms = at quarter 0 (after warm-up); mean = mean over the run, sampled after each "
-          "step; construct includes the warm-up quarters (model.warmup); baseline.toml run "
-          "includes finish().")
-    print("BoltzmannWealth timed as shipped: its step() also calls datacollector.collect() "
-          "(model + agent reporters).")
-    print()
-
-    checks = []
-    checks.append(("default scenario (baseline.toml) build + run < "
-                   f"{TARGET_DEFAULT_S:g} s", d_total, TARGET_DEFAULT_S))
-    big = next((s for s in sizes if s["size"] == TARGET_20K_SIZE), None)
-    if big is not None and args.steps == 40:
-        checks.append((f"{TARGET_20K_SIZE} firms build + 40 quarters < {TARGET_20K_S:g} s",
-                       big["total_s"], TARGET_20K_S))
-    else:
-        print(f"(target '{TARGET_20K_SIZE} firms x 40 quarters < {TARGET_20K_S:g} s' not "
-              "checked: needs --steps 40 and size 20000)")
-    results = []
-    for name, value, limit in checks:
-        ok = value < limit
-        results.append({"target": name, "value_s": value, "limit_s": limit, "pass": ok})
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: median {value:.2f} s")
-    print()
-    print(f"peak memory (ru_maxrss, whole process): {peak_mb:.0f} MiB; "
-          f"benchmark wall time {elapsed:.0f} s")
-
+    for ok, text in verdict:
+        print(f"* {'PASS' if ok else 'FAIL'}: {text}")
+    info = machine()
+    print(f"\nMachine: {info['platform']}, {info['cpu']}, {info['cores']} cores; Python "
+          f"{info['python']}, numpy {info['numpy']}, mesa {info['mesa']}; {info['code']}; "
+          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+          f"{time.perf_counter() - started:.0f} s in all.")
     if args.json:
-        out = {
-            "date": time.strftime("%Y-%m-%d"), "machine": info, "steps": args.steps,
-            "repeats": args.repeats, "seeds": seeds,
-            "boltzmann": {"agents": BOLTZMANN_AGENTS, "runs": boltz, "run_s": b_run,
-                          "us_per_agent_step": b_us},
-            "baseline": {"runs": default_rows, "steps": base_steps, "construct_s": d_build,
-                         "run_s": d_run, "total_s": d_total, "us_per_firm_step": d_us},
-            "sizes": sizes, "targets": results, "peak_rss_mib": peak_mb,
-        }
-        Path(args.json).write_text(json.dumps(out, indent=2))
-        log(f"wrote {args.json}")
+        args.json.write_text(json.dumps({"machine": info, "steps": steps, "results": results},
+                                        indent=2) + "\n")
     return 0
 
 

@@ -399,12 +399,12 @@ class ClusterModel(mesa.Model):
     def _collect(self, record_history: bool = True) -> None:
         """Store the growth history and every indicator for this step."""
         self.edges = network.edge_arrays(self)
-        self.network_stats = network.network_stats(self, self.edges)
         masks = country_masks(self)
         if record_history:
             self._record_history(masks)
         if self.warming_up:
             return
+        self.network_stats = network.network_stats(self, self.edges)
         values = compute_all(self, masks)
         self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
         self.datacollector.collect(self)
