@@ -84,8 +84,8 @@ def test_policy_switch_acts_on_the_live_run_and_is_listed(page):
     page.find(v.Switch, label=TAX_BREAK).widget.v_model = True
     assert "tax_break on after quarter 1" in " ".join(
         w.children[0] for w in page.find(v.Html, class_="cs-caption").widgets)
-    button(page, "Step").click()
-    button(page, "Step").click()
+    for _ in range(3):  # equipment bought with the relief works after the investment lag
+        button(page, "Step").click()
     assert "#1a7f37" in values_table(page) or "#b42318" in values_table(page)  # differs now
 
 
