@@ -14,11 +14,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.countries import country_values
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, country_param
+from sim.params import (
+    COUNTRY_BOUNDS,
+    MAX_SEED,
+    MAX_SEEDS,
+    MODEL_PARAMS,
+    RISK_PARAMS,
+    country_param,
+)
 from sim.policies import COMMON_PARAMS, REGISTRY
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
 
@@ -34,20 +44,53 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EXIT_USAGE = 2
+#: Most worker processes ``--workers`` may start.
+MAX_WORKERS = 256
+#: Longest name of one folder in an output path (most file systems allow 255 bytes; the
+#: temporary folder beside it adds a prefix and a suffix).
+MAX_NAME_BYTES = 200
 
 
 class UsageError(Exception):
     """A command-line argument is invalid (reported with exit code 2)."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks and other control characters escaped, and
+    characters the terminal cannot take (undecodable bytes of a file name) as escapes."""
+    text = re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: repr(m.group())[1:-1],
+                  str(text))
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit code 2), like the other errors."""
+
+    def error(self, message: str) -> None:  # noqa: D102 (argparse's method)
+        self.exit(EXIT_USAGE, f"{one_line(f'{self.prog}: error: {message}')} (see "
+                  f"{self.prog} --help)\n")
+
+
+def _int_in(low: int, high: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high]."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # not a number, or more digits than Python converts
+            value = None
+        if value is None or not low <= value <= high:
+            shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+            raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a whole number "
+                                             f"in [{low}, {high}]{what}")
+        return value
+
+    return convert
+
+
+_steps = _int_in(1, int(MODEL_PARAMS["steps"].high), " (quarters)")
+_seed_count = _int_in(1, MAX_SEEDS)
+_worker_count = _int_in(1, MAX_WORKERS)
 
 
 def _port(text: str) -> int:
@@ -61,30 +104,36 @@ def _port(text: str) -> int:
 
 
 def _seed_list(text: str) -> list[int]:
+    shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
     try:
         seeds = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of whole numbers") from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise argparse.ArgumentTypeError(f"{text!r}: seeds must be whole numbers >= 0")
+            f"{shown} is not a comma-separated list of whole numbers") from None
+    if not seeds or any(not 0 <= s <= MAX_SEED for s in seeds):
+        raise argparse.ArgumentTypeError(f"{shown}: seeds must be whole numbers in "
+                                         f"[0, {MAX_SEED}]")
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"{shown}: a seed is given twice")
+    if len(seeds) > MAX_SEEDS:
+        raise argparse.ArgumentTypeError(f"{len(seeds)} seeds; at most {MAX_SEEDS}")
     return seeds
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``clustersim`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="clustersim",
         description="Agent-based model of joint Azerbaijan-Belarus industrial clusters.")
     parser.add_argument("--version", action="version", version=f"clustersim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_run_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--seeds", type=_positive_int, default=10,
-                       help="number of seeds, 0..N-1 (default 10)")
+        p.add_argument("--seeds", type=_seed_count, default=10,
+                       help=f"number of seeds, 0..N-1 (default 10, at most {MAX_SEEDS})")
         p.add_argument("--seed-list", type=_seed_list, metavar="S1,S2,...",
                        help="explicit seeds (overrides --seeds)")
-        p.add_argument("--steps", type=_positive_int, help="quarters to run (default: the "
+        p.add_argument("--steps", type=_steps, help="quarters to run, 1-2000 (default: the "
                        "scenario's model.steps)")
         p.add_argument("--out", type=Path, help="output folder (default: runs/<name>-<time>)")
         p.add_argument("--force", action="store_true",
@@ -96,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(run)
 
     def add_workers(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--workers", type=_positive_int, metavar="N",
+        p.add_argument("--workers", type=_worker_count, metavar="N",
                        help="worker processes running the seeds and scenarios in parallel "
                        "(default: the number of CPUs; 1 runs everything in this process)")
 
@@ -129,10 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "recorded failures again")
         p.add_argument("--force", action="store_true", help="replace the sweep in --out")
         backend = p.add_mutually_exclusive_group()
-        backend.add_argument("--workers", type=_positive_int, metavar="N", help="local worker "
+        backend.add_argument("--workers", type=_worker_count, metavar="N", help="local worker "
                              "processes (default: the number of CPUs; 1 runs in this process)")
-        backend.add_argument("--dask-workers", type=_positive_int, metavar="N", help="run on a "
-                             "local Dask cluster of N worker processes")
+        backend.add_argument("--dask-workers", type=_worker_count, metavar="N", help="run on "
+                             "a local Dask cluster of N worker processes")
         backend.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster "
                              "of this scheduler, e.g. tcp://HOST:8786")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -144,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_options(sensitivity)
     sensitivity.add_argument("--method", metavar="morris|sobol", help="sensitivity method "
                              "(default: the definition's design.method)")
-    sensitivity.add_argument("--samples", type=_positive_int, metavar="N", help="Morris "
+    sensitivity.add_argument("--samples", type=_int_in(1, 2**16), metavar="N", help="Morris "
                              "trajectories or Sobol base samples (a power of 2) instead of the "
                              "definition's")
 
@@ -174,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sweep(args)
         return cmd_compare(args)
     except (ScenarioError, UsageError) as err:
-        print(f"clustersim: error: {err}", file=sys.stderr)
+        print(f"clustersim: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("clustersim: interrupted; no output was written", file=sys.stderr)
@@ -183,7 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as err:  # e.g. the output folder cannot be written
-        print(f"clustersim: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        print(one_line(f"clustersim: error: {err.filename or ''}: {err.strerror or err}"),
+              file=sys.stderr)
         return 1
 
 
@@ -191,32 +241,69 @@ def _seeds(args: argparse.Namespace) -> list[int]:
     return args.seed_list if args.seed_list else list(range(args.seeds))
 
 
+def folder_name(name: str) -> str:
+    """A scenario name made safe as one folder name: letters, digits, ``.``, ``_`` and ``-``
+    only (no separators, no leading dot), at most 80 characters."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")[:80]
+    return safe or "run"
+
+
 def _check_out(out: Path | None, name: str, force: bool) -> Path:
+    """The output folder, checked before anything runs: not below a file, not an existing
+    non-empty folder (unless ``force``), a usable name, and a writable place."""
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{name}-{stamp}"
-    for folder in (out, *out.parents):
-        if folder.exists() and not folder.is_dir():
-            raise UsageError(f"--out {out}: {folder} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {out}: folder exists and is not empty; use --force to "
-                         "replace it")
+        out = Path("runs") / f"{folder_name(name)}-{stamp}"
+    if "\0" in str(out):
+        raise UsageError(f"--out {out}: a folder name cannot hold a null character")
+    if not out.name or out.name in (".", ".."):
+        raise UsageError(f"--out {out}: give the path of a folder to create or replace")
+    for part in out.parts:
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            raise UsageError(f"--out {out}: the name {part[:20]}... is longer than "
+                             f"{MAX_NAME_BYTES} bytes")
+    try:
+        for folder in (out, *out.parents):
+            if folder.exists() and not folder.is_dir():
+                raise UsageError(f"--out {out}: {folder} exists and is not a folder")
+        if out.exists() and any(out.iterdir()) and not force:
+            raise UsageError(f"--out {out}: folder exists and is not empty; use --force to "
+                             "replace it")
+        existing = next(f for f in (out.parent, *out.parent.parents) if f.exists())
+    except OSError as err:
+        raise UsageError(f"--out {out}: {err.strerror or err}") from None
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {existing} is not writable")
     return out
 
 
 def _write_atomically(out: Path, force: bool, write: Callable[[Path], Any]) -> Any:
-    """Call ``write(tmp)`` on a fresh temporary folder, then move it to ``out``."""
+    """Call ``write(tmp)`` on a fresh temporary folder beside ``out``, then move it to ``out``.
+
+    Until the move, ``out`` is untouched; an earlier result there is moved aside (not deleted)
+    first and deleted only once the new one is in place, so an error or Ctrl-C at any point
+    leaves either the earlier result or the complete new one at ``out``, never part of one.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    aside = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
     try:
         result = write(tmp)
-        if out.exists() and force:
-            shutil.rmtree(out)
-        elif out.exists():
-            out.rmdir()  # empty folder (checked before the run)
+        if out.exists() and not force and any(out.iterdir()):
+            raise UsageError(f"--out {out}: the folder was filled while this command ran; "
+                             f"use --force to replace it")
+        if out.exists() or out.is_symlink():
+            out.rename(aside)
         tmp.rename(out)
         return result
     finally:
+        if aside.exists() or aside.is_symlink():
+            if not (out.exists() or out.is_symlink()):
+                aside.rename(out)  # the new result did not arrive: put the old one back
+            elif aside.is_dir() and not aside.is_symlink():
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                aside.unlink()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -255,7 +342,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     prov = provenance([scenario], seeds, args.steps, time.perf_counter() - start)
     _write_atomically(out, args.force,
                       lambda tmp: write_run_report(table, tmp, prov, progress=not args.quiet))
-    print(f"wrote {out}/ (summary.md, indicators.csv/.parquet, plots/, provenance.json)")
+    print(one_line(f"wrote {out}/ (summary.md, indicators.csv/.parquet, plots/, "
+                   "provenance.json)"))
     return 0
 
 
@@ -300,8 +388,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     tables = _run_set(scenarios, seeds, args)
     prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
     _write_atomically(out, args.force, lambda tmp: write_compare_report(tables, tmp, prov))
-    print(f"wrote {out}/ (compare.md, compare.csv, compare.png, indicators.parquet, "
-          "provenance.json)")
+    print(one_line(f"wrote {out}/ (compare.md, compare.csv, compare.png, indicators.parquet, "
+                   "provenance.json)"))
     return 0
 
 
@@ -316,8 +404,8 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     tables = _run_set(scenarios, seeds, args)
     prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
     _write_atomically(out, args.force, lambda tmp: write_scorecard_report(tables, tmp, prov))
-    print(f"wrote {out}/ (scorecard.md, scorecard.csv, scorecard.png, indicators.parquet, "
-          "provenance.json)")
+    print(one_line(f"wrote {out}/ (scorecard.md, scorecard.csv, scorecard.png, "
+                   "indicators.parquet, provenance.json)"))
     return 0
 
 

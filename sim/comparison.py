@@ -28,6 +28,7 @@ from sim.report import (
     md_table,
     nan_bands,
     ordered_names,
+    plain,
     seeds_text,
     wide_table,
     write_assessment,
@@ -344,7 +345,7 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
         ax.barh(y, np.nan_to_num(med), xerr=err, color=colours, capsize=3, height=0.6)
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.set_xlim(*limits_with_zero(r[["diff_lo", "diff_median", "diff_hi"]].to_numpy()))
-        ax.set_yticks(y, names, fontsize=8)
+        ax.set_yticks(y, [plain(n) for n in names], fontsize=8)
         ax.invert_yaxis()
         label, unit = label_of(ind)
         ax.set_title(f"{label} {ARROWS[direction_of(ind)]}", fontsize=9)

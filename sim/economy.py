@@ -239,7 +239,10 @@ def _supply_flows(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) 
     f["sales_b2b"] = np.bincount(supplier, weights=paid, minlength=n)
     f["sales_home"] += np.bincount(supplier, weights=paid * ~cross, minlength=n)
     f["sales_partner"] += np.bincount(supplier, weights=paid * cross, minlength=n)
-    quality = 0.5 * f["quality"][supplier] + 0.5 * (f["tech"][supplier] - 3.0) / 3.0
+    # equipment beyond the 6th generation (the frontier passes it after about 50 quarters)
+    # counts as the best: a quality index stays within [0, 1]
+    tech_level = np.clip((f["tech"][supplier] - 3.0) / 3.0, 0.0, 1.0)
+    quality = 0.5 * f["quality"][supplier] + 0.5 * tech_level
     delivery = f["delivery"][supplier]
     domestic = np.bincount(buyer, weights=flow, minlength=n)
     needed = p["input_share"] * (produced + np.bincount(supplier, weights=flow, minlength=n))

@@ -85,8 +85,11 @@ def _sell_excess(model: ClusterModel, target: np.ndarray) -> None:
     excess = np.maximum(f["capital"] - EXCESS_CAPITAL * target, 0.0)
     sold = DISINVEST_SPEED * excess
     left = np.maximum(f["capital"] - sold, 1e-12)
-    f["tech"] = np.where(sold > 0, (f["tech"] * f["capital"]
-                                    - (f["tech"] - OLD_VINTAGE_GAP) * sold) / left, f["tech"])
+    raised = (f["tech"] * f["capital"] - (f["tech"] - OLD_VINTAGE_GAP) * sold) / left
+    # what is kept can be no newer than the newest equipment there is (the frontier, or the
+    # firm's own average if that is already ahead of it)
+    f["tech"] = np.where(sold > 0, np.minimum(raised, np.maximum(f["tech"], model.frontier)),
+                         f["tech"])
     f["equip_age"] = np.where(sold > 0, f["equip_age"] * (f["capital"] - 1.5 * sold) / left,
                               f["equip_age"])
     f["capital"] = f["capital"] - sold

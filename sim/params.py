@@ -23,6 +23,25 @@ IMPORT_QUALITY, IMPORT_DELIVERY = 0.55, 0.75
 MARKUP0 = 0.2
 
 
+#: Largest seed a run accepts (seeds are stored as 64-bit integers in result tables).
+MAX_SEED = 2**63 - 1
+#: Most seeds one command runs (a sanity bound: 10,000 runs of the default scenario take
+#: hours).
+MAX_SEEDS = 10_000
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for one-line messages: cut after ``limit`` characters, and a huge
+    integer (whose decimal form Python refuses to build) described by its number of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # e.g. a list holding a huge integer
+        text = f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class ParamError(ValueError):
     """A parameter value is of the wrong type or outside its allowed range."""
 
@@ -77,7 +96,7 @@ class Param:
     def validate(self, value: Any, key: str | None = None) -> Any:
         """Return ``value`` converted to this parameter's type, or raise ParamError."""
         key = key or self.name
-        bad = f"{value!r} is not allowed; expected {self.allowed()}"
+        bad = f"{show(value)} is not allowed; expected {self.allowed()}"
         if self.kind is bool:
             if not isinstance(value, bool):
                 raise ParamError(key, bad)
@@ -93,7 +112,10 @@ class Param:
                 raise ParamError(key, bad)
             value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an integer beyond the range of floating-point numbers
+                raise ParamError(key, bad) from None
             if not math.isfinite(value):
                 raise ParamError(key, bad)
         if (self.low is not None and value < self.low) or (

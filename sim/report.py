@@ -102,6 +102,14 @@ def fmt_band(median: float, lo: float, hi: float, signed: bool = False) -> str:
     return f"{fmt(median, signed)} [{fmt(lo, signed)}, {fmt(hi, signed)}]"
 
 
+def plain(text: str, limit: int = 40) -> str:
+    """``text`` for a plot label drawn as written, cut after ``limit`` characters: matplotlib
+    reads a label holding two ``$`` as mathematical notation (and fails on one it cannot
+    parse), so ``$`` is escaped."""
+    text = str(text) if len(str(text)) <= limit else str(text)[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
 def label_of(indicator: str) -> tuple[str, str]:
     """Label and unit of an indicator (its name and ``""`` if it is not declared)."""
     ind = INDICATORS.get(indicator)
@@ -150,7 +158,10 @@ def write_json(obj: dict, path: Path) -> None:
 
 def write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
     """Write ``indicators.parquet`` (and ``indicators.csv``) without the index."""
-    table.to_parquet(out_dir / "indicators.parquet", index=False)
+    # through a Python file object: Arrow cannot open a path holding bytes that are not UTF-8
+    # (which Python keeps as escapes in a file name), Python can
+    with open(out_dir / "indicators.parquet", "wb") as fh:
+        table.to_parquet(fh, index=False)
     if csv:
         table.to_csv(out_dir / "indicators.csv", index=False)
 

@@ -34,7 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from sim.countries import COUNTRIES, country_values
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, ParamError, country_param
+from sim.params import (
+    COUNTRY_BOUNDS,
+    MODEL_PARAMS,
+    RISK_PARAMS,
+    Param,
+    ParamError,
+    country_param,
+    show,
+)
 from sim.policies import REGISTRY, Policy
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -130,24 +138,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     source = str(path)
-    data, raw = _read_toml(path)
+    data, raw = read_toml(path)
     seen = [path.resolve()]
     current, extends = path, data.pop("extends", None)
     while extends is not None:
         where = str(current)
-        if not isinstance(extends, str) or not extends:
-            raise ScenarioError(where, "extends", f"{extends!r} is not allowed; expected the "
-                                "path of another scenario file, relative to this one")
-        parent_path = (seen[-1].parent / extends).resolve()
-        if parent_path in seen:
-            raise ScenarioError(where, "extends", f"{extends!r} leads back to "
-                                f"{parent_path.name}: scenario files extend each other in a "
-                                "circle")
-        if not parent_path.is_file():
-            raise ScenarioError(where, "extends", f"{extends!r}: no such file "
-                                f"({parent_path})")
+        parent_path = _extended_file(extends, seen, where)
         seen.append(parent_path)
-        base, more = _read_toml(parent_path)
+        base, more = read_toml(parent_path)
         raw += more
         current, extends = parent_path, base.pop("extends", None)
         data = _overlay(base, data)
@@ -156,20 +154,59 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+def _extended_file(extends: Any, seen: list[Path], where: str) -> Path:
+    """The checked, resolved path of the file named by ``extends`` in the last file of
+    ``seen`` (the files of the chain so far)."""
+    if not isinstance(extends, str) or not extends or "\0" in extends:
+        raise ScenarioError(where, "extends", f"{show(extends)} is not allowed; expected the "
+                            "path of another scenario file, relative to this one")
+    try:
+        parent_path = (seen[-1].parent / extends).resolve()
+        is_file = parent_path.is_file()
+    except (OSError, RuntimeError) as err:  # a path too long, a symbolic-link loop
+        raise ScenarioError(where, "extends", f"{show(extends)}: cannot be opened "
+                            f"({getattr(err, 'strerror', None) or err})") from None
+    if parent_path in seen:
+        raise ScenarioError(where, "extends", f"{show(extends)} leads back to "
+                            f"{parent_path.name}: scenario files extend each other in a "
+                            "circle")
+    if not is_file:
+        what = "is a directory" if parent_path.is_dir() else "no such file"
+        raise ScenarioError(where, "extends", f"{show(extends)}: {what} ({parent_path}); "
+                            "expected the path of another scenario file, relative to this one")
+    return parent_path
+
+
+def read_toml(path: Path, error: type[ScenarioError] = ScenarioError,
+              what: str = f"a scenario .toml file (bundled ones are in {SCENARIO_DIR})"
+              ) -> tuple[dict[str, Any], bytes]:
+    """The parsed TOML file at ``path`` and its bytes.
+
+    Raises:
+        ScenarioError (or ``error``): the path is no readable regular file, or its content is
+            not UTF-8 TOML; the message names the file and asks for ``what``.
+    """
     source = str(path)
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "no such file"
-        raise ScenarioError(source, "", f"{what}; give a scenario .toml file "
-                            f"(bundled ones are in {SCENARIO_DIR})")
-    raw = path.read_bytes()
+    try:
+        if not path.is_file():
+            kind = ("is a directory" if path.is_dir() else
+                    "is not a regular file" if path.exists() else "no such file")
+            raise error(source, "", f"{kind}; give {what}")
+        raw = path.read_bytes()
+    except OSError as err:  # unreadable, or a name the file system refuses (too long)
+        raise error(source, "", f"cannot be read ({err.strerror or err}); give {what}") \
+            from None
     try:
         return tomllib.loads(raw.decode("utf-8")), raw
     except UnicodeDecodeError as err:
-        raise ScenarioError(source, "", f"not UTF-8 text ({err.reason} at byte {err.start})") \
+        raise error(source, "", f"not UTF-8 text ({err.reason} at byte {err.start})") \
             from None
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(source, "", f"not valid TOML: {err}") from None
+        raise error(source, "", f"not valid TOML: {err}") from None
+    except ValueError as err:  # an integer of more digits than Python converts
+        raise error(source, "", f"not valid TOML: {str(err).split(';')[0]}") from None
+    except RecursionError:
+        raise error(source, "", "not valid TOML: arrays or tables nested too deeply") from None
 
 
 def _overlay(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -225,7 +262,7 @@ def string_value(data: dict[str, Any], key: str, source: str, default: str,
     """``data[key]`` (or ``default``) if it is a string; else ``error`` naming file and key."""
     value = data.get(key, default)
     if not isinstance(value, str):
-        raise error(source, key, f"{value!r} is not allowed; expected a string")
+        raise error(source, key, f"{show(value)} is not allowed; expected a string")
     return value
 
 
@@ -234,7 +271,7 @@ def table_value(data: dict[str, Any], key: str, source: str,
     """``data[key]`` (or an empty table) if it is a table; else ``error`` naming file and key."""
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise error(source, key, f"expected a table ([{key}]), got {value!r}")
+        raise error(source, key, f"expected a table ([{key}]), got {show(value)}")
     return value
 
 
@@ -281,9 +318,14 @@ def _policies_section(entries: Any, source: str) -> list[tuple[str, dict[str, An
             raise ScenarioError(source, where, "expected a [[policies]] table")
         entry = dict(entry)
         kind = entry.pop("type", None)
-        if kind not in REGISTRY:
-            raise ScenarioError(source, f"{where}.type",
-                                f"{kind!r} is not a policy; allowed: {', '.join(sorted(REGISTRY))}")
+        if not isinstance(kind, str) or kind not in REGISTRY:
+            raise ScenarioError(source, f"{where}.type", f"{show(kind)} is not a policy; "
+                                f"allowed: {', '.join(sorted(REGISTRY))}")
+        declared = REGISTRY[kind].declared()
+        for key in entry:  # before the call: a key may clash with a Python argument name
+            if key not in declared:
+                raise ScenarioError(source, f"{where}.{key}", f"unknown parameter of policy "
+                                    f"'{kind}'; allowed: {', '.join(declared)}")
         try:
             policy = REGISTRY[kind](**entry)
         except ParamError as err:

@@ -82,6 +82,7 @@ from sim.report import (
     label_of,
     md_table,
     ordered_names,
+    plain,
     seeds_text,
     write_assessment,
 )
@@ -455,7 +456,7 @@ def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT") -> No
                         + ("\n(mean q1–T)" if i in GROWTH_INDICATORS else "")
                         for i in KEY_INDICATORS], fontsize=8)
     heat_ax.xaxis.tick_top()
-    heat_ax.set_yticks(range(len(names)), names, fontsize=9)
+    heat_ax.set_yticks(range(len(names)), [plain(n) for n in names], fontsize=9)
     heat_ax.set_xticks(np.arange(len(KEY_INDICATORS) + 1) - 0.5, minor=True)
     heat_ax.set_yticks(np.arange(len(names) + 1) - 0.5, minor=True)
     heat_ax.grid(which="minor", color="white", linewidth=1.5)

@@ -40,7 +40,6 @@ import hashlib
 import importlib
 import itertools
 import json
-import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ import numpy as np
 
 from sim.evaluation import GROWTH_INDICATORS, ModelEvaluator, Outputs, model_outputs
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
-from sim.params import Param, ParamError
+from sim.params import MAX_SEED, MAX_SEEDS, Param, ParamError, show
 from sim.paths import (
     Target,
     resolve_path,
@@ -65,6 +64,7 @@ from sim.scenario import (
     ScenarioError,
     default_scenario,
     load_scenario,
+    read_toml,
     string_value,
     table_value,
 )
@@ -356,16 +356,8 @@ def load_sweep(path: str | Path, method: str | None = None,
     """
     path = Path(path)
     source = str(path)
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "no such file"
-        raise SweepError(source, "", f"{what}; give a sweep definition .toml file (examples "
-                         "are in experiments/)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise SweepError(source, "", f"not UTF-8 text ({err.reason})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SweepError(source, "", f"not valid TOML: {err}") from None
+    data, _ = read_toml(path, SweepError, "a sweep definition .toml file (examples are in "
+                        "experiments/)")
     data.setdefault("name", path.stem)
     sweep = sweep_from_dict(data, source=source, base_dir=path.parent)
     if method is not None or samples is not None:
@@ -597,14 +589,15 @@ def _opt_int(data: dict[str, Any], key: str, source: str, least: int) -> int | N
 
 
 def _seeds(value: Any, source: str) -> list[int]:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SEEDS:
         return list(range(value))
     if isinstance(value, list) and value and all(
-            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value) \
-            and len(set(value)) == len(value):
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED
+            for s in value) and len(set(value)) == len(value):
         return list(value)
-    raise SweepError(source, "seeds", f"{value!r} is not allowed; expected a number of seeds "
-                     ">= 1 (seeds 0..N-1) or a list of distinct whole numbers >= 0")
+    raise SweepError(source, "seeds", f"{show(value)} is not allowed; expected a number of "
+                     f"seeds in [1, {MAX_SEEDS}] (seeds 0..N-1) or a list of distinct whole "
+                     f"numbers in [0, {MAX_SEED}]")
 
 
 # ---------------------------------------------------------------------------------------------

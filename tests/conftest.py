@@ -150,3 +150,74 @@ def assert_rel_between(rows: list[tuple[int, float, float]], lo: float, hi: floa
 def scenario_dir() -> Path:
     """The folder of the bundled scenario files."""
     return SCENARIO_DIR
+
+
+# ------------------------------------------------------------------ scenario files and the CLI
+def toml_value(value: Any) -> str:
+    """A value in TOML syntax (tables inline), for writing generated scenario files."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        escaped = "".join(
+            "\\\\" if c == "\\" else '\\"' if c == '"'
+            else f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+            for c in value)
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    raise TypeError(f"no TOML form for {type(value).__name__}")
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    """A scenario dict as TOML text: one ``key = value`` line per top-level key."""
+    return "".join(f"{toml_value(str(k))} = {toml_value(v)}\n" for k, v in data.items())
+
+
+def run_cli(argv: Sequence[str]) -> tuple[int, str, str]:
+    """``clustersim ARGV`` in this process: (exit code, stdout, stderr).
+
+    Output goes through strict UTF-8 streams, as on a terminal, so printing something a
+    terminal cannot take fails the test instead of passing unnoticed. Argument errors, which
+    argparse reports by raising SystemExit, give their exit code like any other.
+    """
+    import contextlib
+    import io
+
+    from sim.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8"))
+    return code, texts[0], texts[1]
+
+
+def assert_usage_error(code: int, err: str, fragments: Sequence[str] = ()) -> str:
+    """Exit code 2 and exactly one line on stderr, with no traceback, holding every fragment.
+    Returns the line."""
+    lines = err.strip().splitlines()
+    assert code == 2, f"exit code {code}, stderr:\n{err}"
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
+    assert "Traceback" not in err
+    assert "error: " in lines[0], lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} missing from: {lines[0]}"
+    return lines[0]
