@@ -160,7 +160,7 @@ def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
     rate = decay * np.where(t.kind[off] == EDUCATION, 0.5, 1.0)
     t.strength[off] *= 1.0 - rate
     dead = off[t.strength[off] < floor]
-    g.remove_edges_from(zip(t.a[dead].tolist(), t.b[dead].tolist(), strict=True))
+    g.discard_ties(zip(t.a[dead].tolist(), t.b[dead].tolist(), strict=True))
     return len(dead)
 
 
@@ -221,11 +221,11 @@ def partner_search(model: ClusterModel) -> int:
     valid = (cand >= 0) & (cand != searchers[:, None])
     cand = np.where(valid, cand, 0)
     scores = _partner_scores(model, searchers, ci, cand)
-    scores[:, ~valid | (degree[cand] >= max_ties)] = 0.0
-    flat = scores.transpose(1, 0, 2).reshape(searchers.size, 3 * k)  # kinds first, as before
+    scores[:, ~valid | (degree[cand] >= max_ties)] = -np.inf  # never chosen, whatever the
+    flat = scores.transpose(1, 0, 2).reshape(searchers.size, 3 * k)  # threshold; kinds first
     choice = np.argmax(flat, axis=1)
     best = flat[np.arange(searchers.size), choice]
-    go = np.flatnonzero(best >= p["tie_threshold"])
+    go = np.flatnonzero(np.isfinite(best) & (best >= p["tie_threshold"]))
     kinds, partners = choice[go] // k, cand[go, choice[go] % k]
     return _form_ties(model, searchers[go], partners, kinds, degree)
 

@@ -201,7 +201,7 @@ def remove_firms(model: ClusterModel, mask: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     gone = model.firms.remove(mask)
     gone_list = gone.tolist()
-    model.graph.remove_nodes_from(gone_list)
+    model.graph.discard_nodes(gone_list)
     by_id = model.firm_agents
     for fid in gone_list:
         by_id.pop(fid).remove()

@@ -15,6 +15,7 @@ in which the vectorised phases see the ties.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
@@ -133,17 +134,28 @@ class TieData(MutableMapping):
 
     Keys ``kind`` (a name from ``KINDS``), ``strength`` (float), ``born`` (int), ``cross``
     (bool) and ``supplier`` (int or None) are columns; any other key is kept aside.
-    ``copy()`` gives a plain dict.
+    ``copy()`` gives a plain dict. When its tie is removed the mapping is detached: it keeps
+    the tie's last attributes as a plain dict (as a removed networkx edge's dict would) and no
+    longer reads or writes the slot, which a new tie may take.
     """
 
-    __slots__ = ("_table", "slot")
+    __slots__ = ("_table", "slot", "_values")
 
     def __init__(self, table: TieTable, slot: int) -> None:
-        self._table = table
+        self._table: TieTable | None = table
         self.slot = slot
+        self._values: dict[Any, Any] | None = None
+
+    def detach(self) -> None:
+        """Keep the current attributes as a plain dict and let go of the slot."""
+        if self._table is not None:
+            self._values = self.copy()
+            self._table = None
 
     def __getitem__(self, key: Any) -> Any:
         t, s = self._table, self.slot
+        if t is None:
+            return self._values[key]
         if key == "strength":
             return float(t.strength[s])
         if key == "kind":
@@ -162,11 +174,13 @@ class TieData(MutableMapping):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         t, s = self._table, self.slot
+        if t is None:
+            self._values[key] = value
+            return
+        _check(key, value)
         if key == "strength":
             t.strength[s] = value
         elif key == "kind":
-            if value not in KIND_CODE:
-                raise ValueError(f"tie kind must be one of {', '.join(KINDS)}, got {value!r}")
             t.kind[s] = KIND_CODE[value]
         elif key == "born":
             t.born[s] = value
@@ -178,12 +192,18 @@ class TieData(MutableMapping):
             t.extra.setdefault(s, {})[key] = value
 
     def __delitem__(self, key: Any) -> None:
+        if self._table is None:
+            del self._values[key]
+            return
         if key in _CORE:
             raise KeyError(f"the tie attribute {key!r} cannot be deleted")
         del self._table.extra[self.slot][key]
 
     def __iter__(self) -> Iterator[Any]:
         t, s = self._table, self.slot
+        if t is None:
+            yield from self._values
+            return
         if t.kind[s] != NO_KIND:
             yield "kind"
         yield from ("strength", "born", "cross", "supplier")
@@ -191,22 +211,49 @@ class TieData(MutableMapping):
 
     def __len__(self) -> int:
         t, s = self._table, self.slot
+        if t is None:
+            return len(self._values)
         return 4 + (t.kind[s] != NO_KIND) + len(t.extra.get(s, {}))
 
     def update(self, other: Any = (), /, **kw: Any) -> None:  # faster than the mixin's
         """Set several attributes (as ``dict.update``)."""
-        items = other.items() if hasattr(other, "items") else other
+        items = list(other.items() if hasattr(other, "items") else other) + list(kw.items())
+        if self._table is not None:
+            for k, v in items:  # all checked first: a bad value changes nothing
+                _check(k, v)
         for k, v in items:
-            self[k] = v
-        for k, v in kw.items():
             self[k] = v
 
     def copy(self) -> dict[Any, Any]:
         """The attributes as a plain dict."""
         return dict(self.items())
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """Within a copy of the whole graph (its table already copied): a view of the copied
+        table; on its own (e.g. networkx copying edge data one by one): a plain dict."""
+        table = memo.get(id(self._table)) if self._table is not None else None
+        if table is None:
+            return copy.deepcopy(self.copy(), memo)
+        data = TieData(table, self.slot)
+        memo[id(self)] = data
+        return data
+
     def __repr__(self) -> str:
         return repr(self.copy())
+
+
+def _check(key: Any, value: Any) -> None:
+    """Raise if ``value`` cannot be stored as the column ``key``."""
+    try:
+        if key == "kind":
+            if value not in KIND_CODE:
+                raise ValueError(f"tie kind must be one of {', '.join(KINDS)}, got {value!r}")
+        elif key in ("strength",):
+            float(value)
+        elif key in ("born",) or (key == "supplier" and value is not None):
+            int(value)
+    except TypeError as err:
+        raise ValueError(f"tie attribute {key!r}: {value!r} is not a number") from err
 
 
 def _missing(key: Any) -> Any:
@@ -217,8 +264,10 @@ class TieGraph(nx.Graph):
     """A networkx graph keeping its tie attributes in a :class:`TieTable` (``ties``).
 
     Adding and removing edges and nodes goes through networkx as usual; the overrides only
-    keep the table's slots in step. Use :func:`sim.network.add_tie` to form ties with all
-    their attributes.
+    keep the table's slots in step (and detach the attribute mappings of removed ties, so
+    they keep their values). Use :func:`sim.network.add_tie` to form ties with all their
+    attributes; the model's own hot paths use :meth:`form`, :meth:`form_new`,
+    :meth:`discard_ties` and :meth:`discard_nodes`.
     """
 
     def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
@@ -237,6 +286,11 @@ class TieGraph(nx.Graph):
                     raise ValueError("None cannot be a node")
                 self._adj[node] = self.adjlist_inner_dict_factory()
                 self._node[node] = self.node_attr_dict_factory()
+        self._add_edge(u, v, attr)
+
+    def _add_edge(self, u: Any, v: Any, attr: dict[Any, Any]) -> None:
+        for key, value in attr.items():  # a bad value adds nothing
+            _check(key, value)
         data = self._adj[u].get(v)
         if data is None:
             data = self._slot_data(u, v)
@@ -274,11 +328,20 @@ class TieGraph(nx.Graph):
         every pair must exist. Returns a mask of the pairs that formed a tie."""
         adj, t = self._adj, self.ties
         a, b = list(a), list(b)
-        formed = np.zeros(len(a), dtype=bool)
-        new_a, new_b = [], []
+        n = len(a)
+        sizes = [len(b)] + [len(x) for x in (cross, supplier) if x is not None] \
+            + ([len(strength)] if np.ndim(strength) else [])
+        if any(size != n for size in sizes):
+            raise ValueError(f"form_new: {n} pairs but arrays of lengths {sizes}")
+        missing = [x for x in {*a, *b} if x not in adj]
+        if missing:
+            raise KeyError(f"form_new: not nodes of the graph: {missing[:5]}")
+        formed = np.zeros(n, dtype=bool)
+        new_a, new_b, claimed = [], [], set()
         for k, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x != y and y not in adj[x]:
-                adj[x][y] = adj[y][x] = None  # claimed: a repeat in the batch is skipped
+            if x != y and y not in adj[x] and (x, y) not in claimed:
+                claimed.add((x, y))
+                claimed.add((y, x))  # a repeat in the batch is skipped
                 new_a.append(x)
                 new_b.append(y)
                 formed[k] = True
@@ -311,22 +374,39 @@ class TieGraph(nx.Graph):
                 (u, v), dd = e, {}
             else:
                 raise nx.NetworkXError(f"Edge tuple {e} must be a 2-tuple or 3-tuple.")
-            self.add_edge(u, v, **{**attr, **dd})
+            for node in (u, v):
+                if node not in self._node:
+                    self.add_node(node)
+            self._add_edge(u, v, {**attr, **dd})
 
     def add_weighted_edges_from(self, ebunch_to_add: Iterable[Any], weight: str = "weight",
                                 **attr: Any) -> None:
         """As ``networkx.Graph.add_weighted_edges_from``."""
         self.add_edges_from(((u, v, {weight: d}) for u, v, d in ebunch_to_add), **attr)
 
+    def _release(self, data: Any, detach: bool) -> None:
+        if isinstance(data, TieData) and data._table is self.ties:
+            slot = data.slot
+            if detach:
+                data.detach()
+            self.ties.free(slot)
+
     def remove_edge(self, u: Any, v: Any) -> None:
         """As ``networkx.Graph.remove_edge``; frees the tie's slot."""
         data = self._adj.get(u, {}).get(v)
         super().remove_edge(u, v)
-        if isinstance(data, TieData):
-            self.ties.free(data.slot)
+        self._release(data, True)
 
     def remove_edges_from(self, ebunch: Iterable[Any]) -> None:
         """As ``networkx.Graph.remove_edges_from`` (missing ties are ignored)."""
+        self._drop_edges(ebunch, detach=True)
+
+    def discard_ties(self, pairs: Iterable[tuple[Any, Any]]) -> None:
+        """Remove ties (missing ones are ignored) without keeping their attribute mappings
+        usable: faster, for callers that hold no mapping of these ties."""
+        self._drop_edges(pairs, detach=False)
+
+    def _drop_edges(self, ebunch: Iterable[Any], detach: bool) -> None:
         adj = self._adj
         for e in ebunch:
             u, v = e[:2]
@@ -335,39 +415,48 @@ class TieGraph(nx.Graph):
                 del adj[u][v]
                 if u != v:
                     del adj[v][u]
-                if isinstance(data, TieData):
-                    self.ties.free(data.slot)
+                self._release(data, detach)
         nx._clear_cache(self)
 
     def remove_node(self, n: Any) -> None:
         """As ``networkx.Graph.remove_node``; frees the slots of its ties."""
-        slots = [d.slot for d in self._adj.get(n, {}).values() if isinstance(d, TieData)]
-        super().remove_node(n)
-        for s in slots:
-            self.ties.free(s)
+        if n not in self._node:
+            super().remove_node(n)  # networkx's error
+        self._drop_nodes([n], detach=True)
 
     def remove_nodes_from(self, nodes: Iterable[Any]) -> None:
         """As ``networkx.Graph.remove_nodes_from`` (missing nodes are ignored)."""
-        adj, free = self._adj, self.ties.free
+        self._drop_nodes(nodes, detach=True)
+
+    def discard_nodes(self, nodes: Iterable[Any]) -> None:
+        """Remove nodes and their ties (missing nodes are ignored) without keeping the ties'
+        attribute mappings usable: faster, for callers that hold none."""
+        self._drop_nodes(nodes, detach=False)
+
+    def _drop_nodes(self, nodes: Iterable[Any], detach: bool) -> None:
+        adj = self._adj
         for n in list(nodes):
             nbrs = adj.get(n)
             if nbrs is None:
                 continue
             for u, data in list(nbrs.items()):
                 del adj[u][n]
-                if isinstance(data, TieData):
-                    free(data.slot)
+                self._release(data, detach)
             del adj[n]
             del self._node[n]
         nx._clear_cache(self)
 
     def clear(self) -> None:
         """Remove every node and tie."""
+        self.clear_edges()
         super().clear()
-        self.ties.clear()
 
     def clear_edges(self) -> None:
         """Remove every tie, keeping the nodes."""
+        for nbrs in self._adj.values():
+            for data in nbrs.values():
+                if isinstance(data, TieData) and data._table is self.ties:
+                    data.detach()
         super().clear_edges()
         self.ties.clear()
 

@@ -152,3 +152,73 @@ def test_decay_weakens_unused_ties_and_dissolves_weak_ones():
     assert dissolved >= 1 and g.number_of_edges() == n_before - dissolved
     a, b = edges.ends[weakest]
     assert not g.has_edge(int(a), int(b))
+
+
+def test_removed_ties_keep_their_attributes_and_leave_the_slot_alone():
+    g = TieGraph()
+    g.add_edge(1, 2, kind="supply", strength=0.4, born=3, cross=True, supplier=2, note="x")
+    g.add_edge(2, 3, kind="rnd", strength=0.9, born=1)
+    stale = g.edges[1, 2]
+    g.remove_edge(1, 2)
+    g.add_edge(7, 8, kind="education", strength=0.1)  # takes the freed slot
+    assert stale["kind"] == "supply" and stale["note"] == "x" and stale["strength"] == 0.4
+    stale["strength"] = 0.99
+    assert g.edges[7, 8]["strength"] == 0.1
+    # networkx functions that remove edges and add them back with the old data
+    before = graph_view(g)
+    nx.relabel_nodes(g, {1: 10, 2: 20}, copy=False)
+    assert graph_view(g) == {frozenset((20, 3)): before[frozenset((2, 3))],
+                             frozenset((7, 8)): before[frozenset((7, 8))]}
+    assert graph_view(g) == table_view(g)
+    h = nx.contracted_nodes(g, 20, 7, self_loops=False, copy=False)
+    assert h.edges[20, 3]["kind"] == "rnd" and h.edges[20, 8]["kind"] == "education"
+    assert graph_view(h) == table_view(h)
+
+
+def test_copies_of_edge_data_are_plain_and_whole_graph_copies_are_views_of_their_table():
+    import copy
+    import time
+
+    g = TieGraph()
+    g.add_edges_from((i, i + 1, {"kind": "rnd", "strength": 0.5}) for i in range(20_000))
+    start = time.perf_counter()
+    d = g.to_directed()
+    assert time.perf_counter() - start < 5.0  # one edge's data, not the whole table, each
+    assert d.number_of_edges() == 40_000 and d.edges[5, 6]["kind"] == "rnd"
+    deep = copy.deepcopy(g)
+    deep.edges[5, 6]["strength"] = 0.9
+    assert g.edges[5, 6]["strength"] == 0.5 and deep.ties.strength[deep.slot_of(5, 6)] == 0.9
+    assert graph_view(deep) == table_view(deep)
+
+
+def test_bad_edges_change_nothing():
+    g = TieGraph()
+    g.add_edges_from([(1, 2, {0: "numeric key", "kind": "rnd"})])  # any hashable key
+    assert g.edges[1, 2][0] == "numeric key"
+    assert g.copy().edges[1, 2][0] == "numeric key"
+    with pytest.raises(ValueError):
+        g.add_edge(5, 6, kind="friendship")
+    with pytest.raises(ValueError):
+        g.add_edge(1, 2, strength="strong")
+    assert not g.has_edge(5, 6) and g.edges[1, 2]["strength"] == 0.0
+    with pytest.raises(KeyError):
+        g.form_new([1, 3], [3, 99], KINDS.index("rnd"), 0.5, 0)
+    with pytest.raises(ValueError):
+        g.form_new([1, 3], [3, 2], KINDS.index("supply"), 0.5, 0, supplier=np.array([3]))
+    assert g.number_of_edges() == 1 and graph_view(g) == table_view(g)
+
+
+def test_partner_search_never_proposes_invalid_candidates(monkeypatch):
+    """With no threshold, searchers that drew only themselves form nothing (an invalid
+    candidate must not turn into a tie with the first firm)."""
+    model = fresh_model(spec(scale=0.05, model={"warmup": 0, "tie_threshold": 0.0,
+                                                "search_rate": 1.0}), seed=3)
+    model.graph.discard_ties(list(model.graph.edges()))
+
+    def only_themselves(rng, pools, want):
+        rows = np.flatnonzero(model.firms["country"] >= 0)
+        return np.broadcast_to(rows[:want.shape[0], None], want.shape).copy()
+
+    monkeypatch.setattr(network, "_draw_from_pools", only_themselves)
+    assert network.partner_search(model) == 0
+    assert model.graph.number_of_edges() == 0

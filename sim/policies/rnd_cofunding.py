@@ -33,7 +33,7 @@ class Project:
     firms: list[int]
     university: int
     until: int
-    slots: np.ndarray | None = field(default=None, repr=False)
+    slots: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def pairs(self) -> np.ndarray:
