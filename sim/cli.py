@@ -199,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="bundled scenarios and policies with their parameters")
 
+    validate = sub.add_parser(
+        "validate", help="the baseline against its calibration targets and stylized facts "
+        "(sim/data/targets.toml); writes docs/validation.md and its figures")
+    validate.add_argument("--seeds", type=_seed_count, default=5, metavar="N",
+                          help=f"number of seeds, 0..N-1 (default 5, at most {MAX_SEEDS})")
+    validate.add_argument("--steps", type=_steps, default=40, metavar="T",
+                          help="quarters after the warm-up, 1-2000 (default 40)")
+    validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
+                          help="report file (default docs/validation.md); figures go to "
+                          "img/ beside it")
+    validate.add_argument("--quiet", action="store_true", help="no progress messages")
+
     viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
     viz.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1: this machine only)")
@@ -213,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             print(list_text())
             return 0
+        if args.command == "validate":
+            return cmd_validate(args)
         if args.command == "viz":
             return cmd_viz(args)
         if args.command == "run":
@@ -484,6 +498,23 @@ def _sweep_into(args: argparse.Namespace, sweep: Any, out: Path) -> int:
               "errors and parameters are recorded); --resume --retry-failed runs them again",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``clustersim validate``: the baseline over several seeds against its calibration
+    targets and stylized facts, written to a Markdown report with figures."""
+    from sim.validation import ValidationError, write_validation_report
+
+    try:
+        result = write_validation_report(range(args.seeds), args.steps, args.out,
+                                         progress=not args.quiet)
+    except ValidationError as err:
+        raise UsageError(str(err)) from None
+    met = sum(c.passed for c in result.targets + result.facts)
+    total = len(result.targets) + len(result.facts)
+    print(f"wrote {args.out} and {args.out.parent / 'img'}/validation_*.png: {met} of {total} "
+          "targets and facts pass")
     return 0
 
 
