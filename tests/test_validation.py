@@ -16,6 +16,7 @@ from sim.validation import (
     FACT_STATISTICS,
     FIGURES,
     MEASURES,
+    RunRecord,
     core_periphery,
     degree_statistics,
     fact_holds,
@@ -24,10 +25,13 @@ from sim.validation import (
     kurtosis,
     laplace_loglik,
     load_targets,
+    national_scale,
     normal_loglik,
     panel,
     persistence,
     power_law_fit,
+    random_edges,
+    random_graph_rho,
     subbotin_shape,
     validate,
     within_tolerance,
@@ -47,10 +51,12 @@ MET_TARGETS: list[tuple[str, str]] = [
     ("sme_share_value_added", "AZ"), ("sme_share_value_added", "BY"),
     ("sme_share_employment", "AZ"), ("sme_share_employment", "BY"), ("fdi_output", "AZ"),
 ]
-#: Stylized facts the current baseline shows: all of them.
+#: Stylized facts the current baseline shows.
 MET_FACTS: list[str] = ["size_tail", "growth_laplace", "growth_kurtosis",
-                        "degree_overdispersion", "degree_skewness", "core_periphery",
+                        "degree_overdispersion", "degree_skewness", "core_share",
                         "innovation_persistence"]
+#: Stylized facts the baseline does not show today (calibration's or the model's job).
+MISSED_FACTS: list[str] = ["core_periphery_fit"]
 #: Targets the baseline misses today (calibration's job): checked to be computed, and listed
 #: so that meeting one is noticed (move it to MET_TARGETS).
 MISSED_TARGETS = [("park_property_relief_years", "BY"), ("rd_gdp", "AZ"), ("rd_gdp", "BY"),
@@ -135,16 +141,33 @@ def test_star_graph_is_core_periphery():
     assert cp["core_fraction"] == pytest.approx(1 / 50)
     assert cp["core_tie_share"] == pytest.approx(1.0)
     assert cp["rho"] == pytest.approx(1.0)
+    assert cp["rho"] / random_graph_rho(50, 49) > 2.0
     stats = degree_statistics(np.bincount(edges_of(graph).ravel(), minlength=50))
     assert stats["skewness"] > 5
     assert stats["max_over_mean"] == pytest.approx(49 / (2 * 49 / 50))
 
 
-def test_random_graph_is_not_core_periphery():
-    graph = nx.gnm_random_graph(1_000, 3_000, seed=7)
-    cp = core_periphery(edges_of(graph), 1_000)
-    assert cp["rho"] < 0.2
-    assert cp["core_tie_share"] < 0.5
+@pytest.mark.parametrize("n, m", [(1_000, 3_000), (1_500, 1_000)])
+def test_random_graph_is_not_core_periphery(n, m):
+    """A random graph fits no better than random graphs; when it is sparse (many isolated
+    nodes) its top nodes still touch most ties, which is why the fit is judged against random
+    graphs rather than by the core's share of ties alone."""
+    edges = edges_of(nx.gnm_random_graph(n, m, seed=7))
+    cp = core_periphery(edges, n)
+    assert cp["rho"] < 0.05
+    assert cp["rho"] / random_graph_rho(n, m) == pytest.approx(1.0, abs=0.15)
+    if m > n:
+        assert cp["core_tie_share"] < 0.5
+    else:
+        assert cp["core_tie_share"] > 0.5
+
+
+def test_random_edges_are_distinct_pairs():
+    edges = random_edges(100, 2_000, rng(12))
+    assert edges.shape == (2_000, 2)
+    assert (edges[:, 0] < edges[:, 1]).all()
+    assert np.unique(edges, axis=0).shape[0] == 2_000
+    assert np.bincount(edges.ravel(), minlength=100).min() > 10  # no node left out
 
 
 def test_core_periphery_graph_is_found():
@@ -249,6 +272,30 @@ def test_input_targets_agree_with_country_data():
             assert park[t["name"].removeprefix("park_")] == t["value"], t
 
 
+def test_measures_and_national_scale_on_a_known_record():
+    quarters = np.arange(1, 11)
+    ones = np.ones((10, 2))
+    sums = {name: ones.copy() for name in ("rd_spend", "value_added", "fdi", "sales_partner",
+                                           "employees", "sme_value_added", "sme_employees",
+                                           "taxed_profit", "profit_tax")}
+    sums["value_added"][:, 1] = 4.0  # BY's output four times AZ's
+    sums["rd_spend"][:8] *= 0.02  # quarters 9-10 lie outside the window
+    sums["sales_partner"][:, 1] = 3.0
+    sums["profit_tax"] *= 0.2
+    record = RunRecord(seed=0, quarters=quarters, sums=sums,
+                       national_factor=np.array([10.0, 20.0]),
+                       gdp_quarter=np.array([100.0, 400.0]))
+    target = {"quarters": [1, 8], "country": "AZ"}
+    assert MEASURES["rd_over_value_added"](record, target) == pytest.approx(0.02)
+    assert MEASURES["effective_profit_tax"](record, target) == pytest.approx(0.2)
+    turnover = MEASURES["bilateral_turnover_over_value_added"]
+    assert turnover(record, target) == pytest.approx(4.0)  # (1 + 3) / 1
+    assert turnover(record, {**target, "country": "BY"}) == pytest.approx(1.0)  # 4 / 4
+    national = national_scale(record)
+    assert national["rd_gdp"] == pytest.approx([0.02 * 10 / 100, 0.02 * 20 / 400])
+    assert national["turnover"] == pytest.approx(4 * (1 * 10 + 3 * 20))  # USD m a year
+
+
 @pytest.mark.parametrize("kind, spec, good, bad", [
     ("absolute", {"value": 0.3, "tolerance": 0.1}, 0.39, 0.41),
     ("relative", {"value": 0.01, "tolerance": 0.5}, 0.0051, 0.0049),
@@ -305,10 +352,13 @@ def test_baseline_shows_fact(baseline, name):
 def test_every_target_is_listed_as_met_or_missed(baseline):
     listed = set(MET_TARGETS) | set(MISSED_TARGETS)
     assert {(c.spec["name"], c.spec["country"]) for c in baseline.targets} == listed
-    assert {c.spec["name"] for c in baseline.facts} == set(MET_FACTS)
+    assert {c.spec["name"] for c in baseline.facts} == set(MET_FACTS) | set(MISSED_FACTS)
     for name, country in MISSED_TARGETS:
         assert not all(c.passed for c in _target(baseline, name, country)), (
             f"{name} ({country}) is met now: move it to MET_TARGETS")
+    for check in baseline.facts:
+        if check.spec["name"] in MISSED_FACTS:
+            assert not check.passed, f"{check.spec['name']} holds now: move it to MET_FACTS"
 
 
 def test_every_target_and_fact_has_a_finite_model_value(baseline):
