@@ -70,12 +70,7 @@ class TieTable:
             slot = self.size
             self.size += 1
         self.a[slot], self.b[slot] = _id(a), _id(b)
-        self.kind[slot] = NO_KIND
-        self.strength[slot] = 0.0
-        self.born[slot] = 0
-        self.cross[slot] = False
-        self.supplier[slot] = -1
-        self.alive[slot] = True
+        self._reset(slot)
         return slot
 
     def new_many(self, a: list[int], b: list[int]) -> np.ndarray:
@@ -88,13 +83,17 @@ class TieTable:
         slots = np.array(reuse + list(range(self.size, self.size + fresh)), dtype=np.int64)
         self.size += fresh
         self.a[slots], self.b[slots] = a, b
+        self._reset(slots)
+        return slots
+
+    def _reset(self, slots: int | np.ndarray) -> None:
+        """Attributes of newly taken slots at their defaults; the slots hold ties."""
         self.kind[slots] = NO_KIND
         self.strength[slots] = 0.0
         self.born[slots] = 0
         self.cross[slots] = False
         self.supplier[slots] = -1
         self.alive[slots] = True
-        return slots
 
     def free(self, slot: int) -> None:
         """Release the slot of a removed tie."""

@@ -15,6 +15,7 @@ import copy
 import functools
 import json
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,15 @@ def assert_usage_error(code: int, err: str, fragments: Sequence[str] = ()) -> st
     for fragment in fragments:
         assert fragment in lines[0], f"{fragment!r} missing from: {lines[0]}"
     return lines[0]
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) below ``folder``."""
+    found: dict[str, bytes | None] = {}
+    for root, dirs, files in os.walk(folder):
+        for d in dirs:
+            found[os.path.relpath(os.path.join(root, d), folder)] = None
+        for f in files:
+            path = os.path.join(root, f)
+            found[os.path.relpath(path, folder)] = Path(path).read_bytes()
+    return found

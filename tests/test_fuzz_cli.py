@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import run_cli, toml_text
+from conftest import run_cli, snapshot, toml_text
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -198,18 +198,6 @@ def prepare(folder: Path) -> None:
     (folder / "blocker").write_text("a file, not a folder")
     (folder / "full").mkdir()
     (folder / "full" / "keep.txt").write_text("an earlier result")
-
-
-def snapshot(folder: Path) -> dict[str, bytes | None]:
-    """Every file (its bytes) and folder (None) below ``folder``."""
-    found: dict[str, bytes | None] = {}
-    for root, dirs, files in os.walk(folder):
-        for d in dirs:
-            found[os.path.relpath(os.path.join(root, d), folder)] = None
-        for f in files:
-            path = os.path.join(root, f)
-            found[os.path.relpath(path, folder)] = Path(path).read_bytes()
-    return found
 
 
 def expand(parts: list[Part], folder: Path) -> tuple[list[str], list[str]]:

@@ -5,11 +5,10 @@ finished; an existing output folder is only replaced with ``--force``."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from conftest import assert_usage_error, run_cli, toml_text
+from conftest import assert_usage_error, run_cli, snapshot, toml_text
 
 import sim.comparison
 import sim.report
@@ -24,17 +23,6 @@ COMMANDS = {
     "compare": (sim.comparison, "plot_compare", "compare.md"),
     "scorecard": (sim.scorecard, "plot_scorecard", "scorecard.md"),
 }
-
-
-def snapshot(folder: Path) -> dict[str, bytes | None]:
-    found: dict[str, bytes | None] = {}
-    for root, dirs, files in os.walk(folder):
-        for d in dirs:
-            found[os.path.relpath(os.path.join(root, d), folder)] = None
-        for f in files:
-            path = os.path.join(root, f)
-            found[os.path.relpath(path, folder)] = Path(path).read_bytes()
-    return found
 
 
 @pytest.fixture
