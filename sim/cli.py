@@ -211,6 +211,23 @@ def build_parser() -> argparse.ArgumentParser:
                           "img/ beside it")
     validate.add_argument("--quiet", action="store_true", help="no progress messages")
 
+    calibrate = sub.add_parser(
+        "calibrate", help="fit the free behavioural parameters to the country targets "
+        "(simulated method of moments); installs the fitted values for every scenario")
+    calibrate.add_argument("definition", type=Path, nargs="?", help="calibration .toml file "
+                           "(default: experiments/calibration/baseline.toml)")
+    calibrate.add_argument("--max-evaluations", type=_int_in(1, 100_000), metavar="N",
+                           help="points the optimiser may evaluate (default: the file's)")
+    calibrate.add_argument("--workers", type=_worker_count, metavar="N",
+                           help="worker processes for the seeds of a point (default: the "
+                           "number of CPUs; 1 runs everything in this process)")
+    calibrate.add_argument("--out", type=Path, help="folder for the fit report, fitted "
+                           "values and trace (default: runs/calibration-<name>-<time>)")
+    calibrate.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    calibrate.add_argument("--no-install", action="store_true", help="write the folder only; "
+                           "leave sim/data/calibration.toml and docs/ as they are")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress messages")
+
     viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
     viz.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1: this machine only)")
@@ -221,12 +238,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``clustersim`` command. Returns the exit code."""
     args = build_parser().parse_args(argv)
+    from sim.params import FITTED_PROBLEM
+
+    if FITTED_PROBLEM:
+        print(f"clustersim: error: {one_line(FITTED_PROBLEM)}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "list":
             print(list_text())
             return 0
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
         if args.command == "viz":
             return cmd_viz(args)
         if args.command == "run":
@@ -516,6 +540,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} and {args.out.parent / 'img'}/validation_*.png: {met} of {total} "
           "targets and facts pass")
     return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``clustersim calibrate``: fit the free parameters, write the fit report and install
+    the fitted values."""
+    from dataclasses import replace
+
+    from sim.calibration import DEFAULT_FILE, calibrate, load_calibration, progress_to_stderr
+    from sim.calibration_report import fitted_summary, install, write_outputs
+    from sim.run import available_cpus
+
+    path = args.definition or DEFAULT_FILE
+    spec = load_calibration(path)
+    if args.max_evaluations:
+        spec = replace(spec, max_evaluations=args.max_evaluations)
+    out = _check_out(args.out, f"calibration-{spec.name}", args.force)
+    workers = args.workers or min(available_cpus(), len(spec.seeds))
+    if not args.quiet:
+        progress_to_stderr(f"calibrate: {len(spec.free)} free parameters, "
+                           f"{len(spec.seeds)} seeds x {spec.steps} quarters a point, at most "
+                           f"{spec.max_evaluations} points, {workers} worker(s)")
+    result = calibrate(spec, workers, None if args.quiet else progress_to_stderr)
+    definition = _shown_path(Path(path))
+    _write_atomically(out, args.force, lambda tmp: write_outputs(
+        result, tmp, definition, installed=not (args.no_install or result.interrupted)))
+    lines = [f"calibrate: J {result.start.objective:.3g} -> {result.best.objective:.3g} after "
+             f"{len(result.trace)} points ({result.message}); wrote {out}/"]
+    if result.interrupted:
+        print("\n".join(lines) + "\ncalibrate: interrupted: the best point so far is in the "
+              "folder; nothing was installed", file=sys.stderr)
+        return 130
+    if not args.no_install:
+        written = install(out)
+        lines.append("installed " + ", ".join(_shown_path(p) for p in written))
+    print("\n".join(lines) + "\n" + fitted_summary(result))
+    return 0
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working folder when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def cmd_viz(args: argparse.Namespace) -> int:

@@ -7,14 +7,30 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sim.fitted import FITTED_FILE, FittedError, fitted_section
+
 DATA_FILE = Path(__file__).parent / "data" / "countries.toml"
 COUNTRIES = ("AZ", "BY")
 
 
 @cache
 def _raw() -> dict[str, Any]:
+    """The country data, with the values ``clustersim calibrate`` fitted (sim/fitted.py) in
+    place of the assumed ones."""
     with DATA_FILE.open("rb") as fh:
-        return tomllib.load(fh)
+        data = tomllib.load(fh)
+    from sim.params import FITTED_PROBLEM
+
+    if FITTED_PROBLEM:
+        return data
+    for code in COUNTRIES:
+        for key, (value, source) in fitted_section(f"countries.{code}").items():
+            if not isinstance(data[code].get(key), dict):
+                raise FittedError(f"{FITTED_FILE}: values.'countries.{code}.{key}': no such "
+                                  "country value")
+            before = data[code][key]["value"]
+            data[code][key] = {"value": value, "source": f"{source} (assumed before: {before:g})"}
+    return data
 
 
 def country_values(code: str) -> dict[str, float]:

@@ -316,7 +316,7 @@ def export_entry(model: ClusterModel) -> None:
     f["brand"] *= 1.0 - BRAND_DECAY
     able = (f["profit"] > 0) & (rng.random(f.n) < p["export_entry_rate"] * f["absorptive"])
     cost = p["export_entry_cost"] * wage_per_worker(model) * f["employees"]
-    partner = able & ~f["exp_partner"] & (rng.random(f.n) < 0.5)
+    partner = able & ~f["exp_partner"] & (rng.random(f.n) < p["partner_entry_share"])
     third = able & ~f["exp_third"] & ~partner
     enter = (partner | third) & (f["cash"] >= cost)
     f["exp_partner"] = f["exp_partner"] | (partner & enter)

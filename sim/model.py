@@ -29,6 +29,7 @@ from sim.agents import FirmTable, Government, Park, University
 from sim.agents.park import admit_residents, park_regimes
 from sim.countries import COUNTRIES, country_values
 from sim.economy import HOME_AZ, HOME_BY, THIRD, SupplyFlows
+from sim.fitted import FittedError
 from sim.indicators import (
     COUNTRY_KEYS,
     HISTORY_COLUMNS,
@@ -39,7 +40,7 @@ from sim.indicators import (
     country_masks,
 )
 from sim.levers import Levers
-from sim.params import MODEL_PARAMS, RISK_PARAMS
+from sim.params import FITTED_PROBLEM, MODEL_PARAMS, RISK_PARAMS
 from sim.policies import Policy
 from sim.scenario import Scenario, default_scenario, load_scenario
 from sim.sectors import N_SECTORS, SUPPLIES
@@ -85,6 +86,8 @@ class ClusterModel(mesa.Model):
     def __init__(self, scenario: Scenario | str | Path | None = None, seed: int | None = 0,
                  policies: list[Policy] | None = None, *, rng: int | None = None,
                  **params: Any) -> None:
+        if FITTED_PROBLEM:
+            raise FittedError(FITTED_PROBLEM)
         seed = _seed_of(seed, rng)
         super().__init__(rng=seed)
         self.seed = seed
@@ -202,9 +205,8 @@ class ClusterModel(mesa.Model):
         self.ulc_reference = float(np.average(ulc, weights=f["employees"])) if f.n else 1.0
         economy.set_prices(self)
         value = f["capacity"] * p["target_utilisation"] * f["price"]
-        share = p["export_share0"]
-        f["base_partner"] = np.where(f["exp_partner"], share * value, 0.0)
-        f["base_third"] = np.where(f["exp_third"], share * value, 0.0)
+        f["base_partner"] = np.where(f["exp_partner"], p["partner_export_share0"] * value, 0.0)
+        f["base_third"] = np.where(f["exp_third"], p["export_share0"] * value, 0.0)
         f["base_home"] = value - f["base_partner"] - f["base_third"]
         base = economy.customer_base(self)
         self.demand = np.zeros((3, N_SECTORS))

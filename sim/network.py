@@ -187,6 +187,22 @@ def _draw_from_pools(rng: np.random.Generator, pools: list[np.ndarray],
     return np.where(sizes[want] > 0, flat[np.minimum(offsets[want] + pick, len(flat) - 1)], -1)
 
 
+def _draw_weighted(rng: np.random.Generator, pools: list[np.ndarray], weights: np.ndarray,
+                   want: np.ndarray) -> np.ndarray:
+    """Like :func:`_draw_from_pools`, but each member of a pool is drawn with a chance
+    proportional to ``weights`` (indexed by firm row)."""
+    out = np.full(want.shape, -1, dtype=np.int64)
+    u = rng.random(want.shape)
+    for c, pool in enumerate(pools):
+        mine = want == c
+        if pool.size == 0 or not mine.any():
+            continue
+        cdf = np.cumsum(weights[pool])
+        pick = np.searchsorted(cdf, u[mine] * cdf[-1], side="right")
+        out[mine] = pool[np.minimum(pick, pool.size - 1)]
+    return out
+
+
 def partner_search(model: ClusterModel) -> int:
     """Some firms look for a partner among sampled candidates. Returns ties formed.
 
@@ -196,6 +212,8 @@ def partner_search(model: ClusterModel) -> int:
     partner. Whether the tie is vertical (supply) or horizontal (R&D, export consortium)
     follows the sectors' supply relations. Proposals are then taken in turn: a pair already
     tied, or a partner that reached its tie limit earlier in the quarter, forms nothing.
+    With ``search_preference`` above 0 a candidate is drawn with a chance proportional to
+    (its ties + 1) to that power: well-connected firms are better known.
     The levers of the searcher's country (``model.levers``): ``coordination`` (a coordination
     body) raises the share of cross-border candidates and their proximity; ``matching`` (a
     subcontracting exchange) raises search and the value of supply matches.
@@ -217,7 +235,12 @@ def partner_search(model: ClusterModel) -> int:
     share_other = np.minimum(0.15 + levers.coordination[ci], 0.9)
     other = rng.random((searchers.size, k)) < share_other[:, None]
     pools = [np.flatnonzero(country == c) for c in (0, 1)]
-    cand = _draw_from_pools(rng, pools, np.where(other, 1 - ci[:, None], ci[:, None]))
+    want = np.where(other, 1 - ci[:, None], ci[:, None])
+    preference = p["search_preference"]
+    if preference > 0:  # well-connected firms are seen more often (preferential attachment)
+        cand = _draw_weighted(rng, pools, (degree + 1.0) ** preference, want)
+    else:
+        cand = _draw_from_pools(rng, pools, want)
     valid = (cand >= 0) & (cand != searchers[:, None])
     cand = np.where(valid, cand, 0)
     scores = _partner_scores(model, searchers, ci, cand)

@@ -9,8 +9,10 @@ free parameters a calibration fits).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from sim.fitted import FITTED_FILE, FittedError, fitted_section
 
 #: Fixed modelling assumptions (not exposed as scenario parameters).
 #: FDI deal size, USD m (assumed).
@@ -161,8 +163,13 @@ MODEL_PARAMS: dict[str, Param] = {
           0.05, 0.95),
         P("third_share0", 0.05, "share", "initial share of cluster firms in the third-country "
           "markets they serve", 0.001, 0.9),
-        P("export_share0", 0.2, "share", "share of an exporter's sales in each export market "
+        P("export_share0", 0.2, "share", "share of an exporter's sales in third-country markets "
           "at the start", 0.0, 0.45),
+        P("partner_export_share0", 0.2, "share", "share of an exporter's sales in the partner "
+          "country's market at the start (AZ-BY trade is small: calibrated to the bilateral "
+          "turnover)", 0.0, 0.45),
+        P("partner_entry_share", 0.5, "share", "chance that a firm starting to export picks the "
+          "partner country's market rather than third markets", 0.0, 1.0),
         P("target_utilisation", 0.85, "share", "capacity utilisation firms plan for", 0.3, 1.0),
         P("export_entry_rate", 0.03, "/quarter", "chance a competitive non-exporter starts "
           "exporting to a market", 0.0, 1.0),
@@ -204,6 +211,9 @@ MODEL_PARAMS: dict[str, Param] = {
         # network
         P("search_rate", 0.04, "/quarter", "chance a firm searches for a partner", 0.0, 1.0),
         P("search_candidates", 4, "firms", "candidates a searching firm considers", 1, 50),
+        P("search_preference", 0.0, "exponent", "how much better known well-connected firms "
+          "are: candidates are drawn with a chance proportional to (ties + 1) to this power "
+          "(0 = uniform, 1 = preferential attachment)", 0.0, 3.0),
         P("tie_threshold", 0.45, "score", "least partner score for a tie to form", 0.0, 1.0),
         P("tie_decay", 0.04, "/quarter", "loss of strength of an unused tie", 0.0, 1.0),
         P("tie_min_strength", 0.15, "strength", "ties weaker than this dissolve", 0.0, 1.0),
@@ -228,6 +238,30 @@ MODEL_PARAMS: dict[str, Param] = {
           "choice", 0.0, 20.0),
     ]
 }
+
+
+
+def _apply_fitted(declared: dict[str, Param]) -> None:
+    """Replace the assumed defaults that ``clustersim calibrate`` fitted (sim/fitted.py)."""
+    for name, (value, source) in fitted_section("model").items():
+        if name not in declared:
+            raise FittedError(f"{FITTED_FILE}: values.'model.{name}': no such model parameter")
+        param = declared[name]
+        try:
+            value = param.validate(value, f"model.{name}")
+        except ParamError as err:
+            raise FittedError(f"{FITTED_FILE}: values.{err}") from None
+        declared[name] = replace(param, default=value,
+                                 source=f"{source} (assumed before: {param.default:g})")
+
+
+#: Why the fitted values could not be used (the command line reports it and stops; a model
+#: refuses to start), or None.
+FITTED_PROBLEM: str | None = None
+try:
+    _apply_fitted(MODEL_PARAMS)
+except FittedError as _err:
+    FITTED_PROBLEM = str(_err)
 
 #: Risks of ineffective cluster policy (scenario section ``[risks]``): the report's four risks as
 #: uncertainties every budgeted instrument is exposed to. Defaults are the risk-free case.

@@ -1,0 +1,279 @@
+"""Calibration: the objective's pieces, the definition file, recovery of a known parameter,
+the command and the fitted values in use."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import assert_usage_error, run_cli, snapshot
+
+from sim import calibration as cal
+from sim.calibration_report import install, values_toml, write_outputs
+from sim.fitted import FITTED_FILE, FittedError, fitted_values
+from sim.params import MODEL_PARAMS
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = {"name": "x", "country": "AZ", "value": 0.002, "tolerance_kind": "relative",
+          "tolerance": 0.5}
+
+
+# ------------------------------------------------------------------------ objective pieces
+def test_target_distance_is_one_at_the_edges_of_the_accepted_range():
+    assert cal.target_distance(TARGET, 0.002) == 0.0
+    assert cal.target_distance(TARGET, 0.003) == pytest.approx(1.0)
+    assert cal.target_distance(TARGET, 0.001) == pytest.approx(-1.0)
+    assert cal.target_distance(TARGET, 0.004) > 1.0
+    assert cal.target_distance(TARGET, 0.0005) < -1.0
+    assert cal.target_distance(TARGET, math.nan) == math.inf
+
+
+def test_target_distance_for_absolute_and_range_tolerances():
+    absolute = {"value": 0.3, "tolerance_kind": "absolute", "tolerance": 0.1}
+    assert cal.target_distance(absolute, 0.4) == pytest.approx(1.0)
+    assert cal.target_distance(absolute, 0.15) == pytest.approx(-1.5)
+    ranged = {"value": 0.01, "tolerance_kind": "range", "low": 0.005, "high": 0.04}
+    assert cal.target_distance(ranged, 0.04) == pytest.approx(1.0)
+    assert cal.target_distance(ranged, 0.02) == pytest.approx(0.5)  # log-scale
+    assert cal.target_distance(ranged, 0.005) == pytest.approx(-1.0)
+
+
+def test_fact_shortfall_is_one_on_the_criterion_and_zero_with_the_margin():
+    fact = {"low": 2.0}
+    assert cal.fact_shortfall(fact, 3.0, 0.1) == 0.0
+    assert cal.fact_shortfall(fact, 2.2, 0.1) == pytest.approx(0.0)
+    assert cal.fact_shortfall(fact, 2.1, 0.1) == pytest.approx(0.5)
+    assert cal.fact_shortfall(fact, 2.0, 0.1) == pytest.approx(1.0)
+    assert cal.fact_shortfall(fact, 1.6, 0.1) == pytest.approx(3.0)
+    assert cal.fact_shortfall({"low": 0.7, "high": 1.3}, 1.43, 0.1) == pytest.approx(2.0)
+    assert cal.fact_shortfall({"low": 0.0}, -0.01, 0.1) == pytest.approx(2.0)
+    assert cal.fact_shortfall(fact, math.nan, 0.1) == 10.0
+
+
+@pytest.mark.parametrize("scale", ["linear", "log"])
+def test_free_parameter_maps_its_bounds_to_the_unit_interval(scale):
+    p = cal.FreeParameter("model.search_preference", 0.01, 3.0, scale)
+    for x in (0.01, 0.2, 1.0, 3.0):
+        assert p.from_unit(p.to_unit(x)) == pytest.approx(x)
+    assert p.from_unit(-1) == pytest.approx(0.01) and p.from_unit(2) == pytest.approx(3.0)
+    tied = cal.FreeParameter("countries.AZ.rd_intensity_private", 1e-4, 1e-2, scale,
+                             {"countries.AZ.rd_intensity_state": 0.5})
+    assert tied.values(0.004) == {"countries.AZ.rd_intensity_private": 0.004,
+                                  "countries.AZ.rd_intensity_state": 0.002}
+
+
+# ------------------------------------------------------------------------ the definition
+def test_bundled_definition_loads_and_starts_inside_its_bounds():
+    spec = cal.load_calibration()
+    assert len(spec.free) >= 5 and spec.seeds and spec.facts
+    for p, x in zip(spec.free, spec.start(), strict=True):
+        assert p.low <= x <= p.high, p.path
+        assert p.why
+    scenario = spec.scenario_at(spec.start())
+    assert scenario.countries["AZ"]["rd_intensity_state"] == pytest.approx(
+        0.5 * scenario.countries["AZ"]["rd_intensity_private"], rel=1e-3)
+
+
+BAD_DEFINITIONS = [
+    ("colour = 1", "colour", "unknown key"),
+    ('seeds = [1, 1]', "seeds", "twice"),
+    ("seeds = []", "seeds", "1 to 100"),
+    ("max_evaluations = 0", "max_evaluations", "[1, 100000]"),
+    ("fact_margin = 0", "fact_margin", "[0.01, 1]"),
+    ('[free."model.no_such"]\nlow = 0\nhigh = 1', "free.model.no_such", "unknown model"),
+    ('[free."model.max_ties"]\nlow = 1\nhigh = 20', "free.model.max_ties", "real-valued"),
+    ('[free."model.search_preference"]\nlow = 2\nhigh = 1', "high", "above low"),
+    ('[free."model.search_preference"]\nlow = 0\nhigh = 9', "high", "[0, 3]"),
+    ('[free."model.search_preference"]\nlow = 0\nhigh = 1\nscale = "log"', "low", "low > 0"),
+    ('[free."model.search_preference"]\nlow = 0\nhigh = 1\nscale = "cubic"', "scale",
+     "linear, log"),
+    ('[free."countries.AZ.fdi_to_tech_share"]\nlow = 0.1\nhigh = 0.9\n'
+     'tied = { "countries.BY.fdi_to_tech_share" = 2.0 }', "tied", "allowed range"),
+    ('[free."risks.coordination"]\nlow = 0\nhigh = 1', "free.risks.coordination",
+     "model.<param>"),
+    ("", "free", "at least one free parameter"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "words"), BAD_DEFINITIONS)
+def test_bad_definition_names_file_and_key(tmp_path, text, key, words):
+    path = tmp_path / "cal.toml"
+    if text and "[free" not in text:  # a valid free parameter, so the bad key is the only fault
+        text += '\n[free."model.search_preference"]\nlow = 0\nhigh = 3'
+    path.write_text(f'base = "{REPO / "scenarios" / "baseline.toml"}"\n{text}\n')
+    with pytest.raises(cal.CalibrationError) as err:
+        cal.load_calibration(path)
+    assert str(path) in str(err.value) and key in str(err.value) and words in str(err.value)
+
+
+# ------------------------------------------------------------------------ recovery
+SMALL_BASE = """extends = "{baseline}"
+[model]
+firm_scale = 0.3
+steps = 8
+"""
+
+
+def _recovery_files(tmp_path: Path, truth: float, start: float) -> Path:
+    """A calibration of one parameter (AZ's private R&D intensity) to a target whose data
+    value is the model's own value at ``truth``."""
+    base = tmp_path / "small.toml"
+    base.write_text(SMALL_BASE.format(baseline=REPO / "scenarios" / "baseline.toml")
+                    + f"[countries.AZ]\nrd_intensity_private = {start}\n"
+                    f"rd_intensity_state = {start / 2}\n")
+    targets = tmp_path / "targets.toml"
+    lines = (REPO / "sim" / "data" / "targets.toml").read_text().split("\n[[")
+    rd = next(x for x in lines if 'name = "rd_gdp"' in x and 'country = "AZ"' in x)
+    targets.write_text("[[" + rd.split("# ---")[0])
+    definition = tmp_path / "cal.toml"
+    definition.write_text(
+        'base = "small.toml"\ntargets = "targets.toml"\nfacts = false\nseeds = [5, 6]\n'
+        "steps = 8\nmax_evaluations = 30\ninitial_step = 0.2\n"
+        '[free."countries.AZ.rd_intensity_private"]\nlow = 0.0002\nhigh = 0.02\n'
+        'scale = "log"\ntied = { "countries.AZ.rd_intensity_state" = 0.5 }\n')
+    spec = cal.load_calibration(definition)
+    truth_point = cal.evaluate(spec, [truth])
+    value = truth_point.moments["rd_gdp:AZ"]
+    text = targets.read_text()
+    text = text.replace("value = 0.0017", f"value = {value!r}").replace(
+        "tolerance = 0.5\n", "tolerance = 0.1\n")
+    targets.write_text(text)
+    return definition
+
+
+def test_calibration_recovers_a_known_parameter(tmp_path):
+    """Data generated by the model at a known value; the fit from a start three times too
+    high lands within 10% of it, and the objective falls from far outside the tolerance to
+    well inside it."""
+    truth = 0.002
+    spec = cal.load_calibration(_recovery_files(tmp_path, truth, start=0.006))
+    result = cal.calibrate(spec, workers=1)
+    assert result.start.objective > 25  # three times too much R&D: far off
+    assert result.best.objective < 0.05
+    assert result.best.x[0] == pytest.approx(truth, rel=0.10)
+    assert len(result.trace) <= spec.max_evaluations
+    objectives = [p.objective for p in result.trace]
+    assert min(objectives) == result.best.objective
+
+
+# ------------------------------------------------------------------------ outputs
+def test_outputs_and_install_write_loadable_values(tmp_path):
+    spec = cal.load_calibration(_recovery_files(tmp_path, 0.002, start=0.003))
+    spec.max_evaluations = 3
+    result = cal.calibrate(spec, workers=1)
+    folder = tmp_path / "out"
+    write_outputs(result, folder, "cal.toml")
+    for name in ("calibration.toml", "calibration.md", "trace.csv",
+                 "img/calibration_trace.png", "img/calibration_targets.png"):
+        assert (folder / name).stat().st_size > 0, name
+    assert len((folder / "trace.csv").read_text().splitlines()) == 1 + len(result.trace)
+    values = fitted_values(folder / "calibration.toml")
+    best = result.best.x[0]
+    assert values["countries.AZ.rd_intensity_private"][0] == pytest.approx(best, rel=1e-3)
+    assert values["countries.AZ.rd_intensity_state"][0] == pytest.approx(best / 2, rel=1e-3)
+    assert "calibrated" in values["countries.AZ.rd_intensity_private"][1]
+    report = (folder / "calibration.md").read_text()
+    assert "Nelder-Mead" in report and "R&D expenditure / GDP (AZ)" in report
+    docs, data = tmp_path / "docs", tmp_path / "data" / "calibration.toml"
+    docs.mkdir()
+    written = install(folder, values_file=data, docs=docs)
+    assert data in written and (docs / "calibration.md").exists()
+    assert (docs / "img" / "calibration_trace.png").exists()
+    assert tomllib.loads(values_toml(result, "cal.toml"))["fit"]["points"] == len(result.trace)
+
+
+def test_cli_writes_the_folder_and_installs_nothing_with_no_install(tmp_path):
+    definition = _recovery_files(tmp_path, 0.002, start=0.003)
+    before = FITTED_FILE.read_bytes() if FITTED_FILE.exists() else None
+    out = tmp_path / "fit"
+    code, stdout, stderr = run_cli(["calibrate", str(definition), "--max-evaluations", "2",
+                                    "--workers", "1", "--out", str(out), "--no-install",
+                                    "--quiet"])
+    assert code == 0, stderr
+    assert "J " in stdout and "countries.AZ.rd_intensity_private" in stdout
+    assert (out / "calibration.md").exists() and (out / "calibration.toml").exists()
+    assert (FITTED_FILE.read_bytes() if FITTED_FILE.exists() else None) == before
+    assert "not installed" in (out / "calibration.md").read_text()
+
+
+def test_cli_bad_definition_is_one_line_and_changes_nothing(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'base = "{REPO / "scenarios" / "baseline.toml"}"\nmax_evaluations = -3\n'
+                   '[free."model.search_preference"]\nlow = 0\nhigh = 1\n')
+    before = snapshot(tmp_path)
+    assert_usage_error(*run_cli(["calibrate", str(bad), "--no-install"])[::2],
+                       ["bad.toml", "max_evaluations"])
+    assert snapshot(tmp_path) == before
+    assert_usage_error(*run_cli(["calibrate", str(tmp_path / "missing.toml")])[::2],
+                       ["no such file"])
+    assert_usage_error(*run_cli(["calibrate", "--max-evaluations", "0"])[::2],
+                       ["--max-evaluations"])
+
+
+# ------------------------------------------------------------------------ fitted values in use
+def test_fitted_values_replace_the_assumed_defaults(tmp_path):
+    """A fitted-values file (here the bundled fit, through CLUSTERSIM_CALIBRATION) replaces
+    the defaults of the model parameters and country values it names, with their sources."""
+    fitted = REPO / "experiments" / "calibration" / "fitted.toml"
+    values = fitted_values(fitted)
+    spec = cal.load_calibration()
+    free = {p.path for p in spec.free} | {t for p in spec.free for t in p.tied}
+    assert set(values) == free | {"model.max_ties"}  # the base scenario's setting
+    script = (
+        "import json\n"
+        "from sim.params import MODEL_PARAMS\n"
+        "from sim.countries import country_values, country_sources\n"
+        "from sim.calibration import load_calibration\n"
+        "out = {}\n"
+        f"for path in {sorted(values)!r}:\n"
+        "    section, _, rest = path.partition('.')\n"
+        "    if section == 'model':\n"
+        "        p = MODEL_PARAMS[rest]; out[path] = [p.default, p.source]\n"
+        "    else:\n"
+        "        code, key = rest.split('.')\n"
+        "        out[path] = [country_values(code)[key], country_sources(code)[key]]\n"
+        "out['start'] = list(load_calibration().start())\n"
+        "print(json.dumps(out))\n")
+    env = {**os.environ, "CLUSTERSIM_CALIBRATION": str(fitted)}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, cwd=REPO, check=True)
+    seen = json.loads(proc.stdout)
+    for path, (value, _) in values.items():
+        assert seen[path][0] == value, path
+        assert "assumed before" in seen[path][1]
+        assert seen[path][1].startswith("calibrated" if path in free else "set by the base")
+    assert seen["start"] == pytest.approx([values[p.path][0] for p in spec.free])
+    # without the variable the bundled defaults hold (no fit is installed)
+    assert MODEL_PARAMS["search_preference"].default == 0.0
+    assert not FITTED_FILE.exists() or fitted_values()
+
+
+def test_a_broken_fitted_file_stops_the_command_with_one_line(tmp_path):
+    bad = tmp_path / "calibration.toml"
+    bad.write_text('[values]\n"model.no_such" = { value = 1.0 }\n')
+    for env_value, words in ((str(bad), "no such model parameter"),
+                             (str(tmp_path / "none.toml"), "no such file")):
+        env = {**os.environ, "CLUSTERSIM_CALIBRATION": env_value}
+        proc = subprocess.run([sys.executable, "-m", "sim.cli", "list"], env=env,
+                              capture_output=True, text=True, cwd=REPO)
+        assert_usage_error(proc.returncode, proc.stderr, [words])
+
+
+@pytest.mark.parametrize("text", [
+    '[values]\n"model.search_preference" = 1.0',
+    '[values]\n"model.search_preference" = { value = "high" }',
+    '[values]\n"model.search_preference" = { value = nan }',
+    "values = 3",
+    "[values\n",
+])
+def test_malformed_fitted_file_is_named(tmp_path, text):
+    path = tmp_path / "calibration.toml"
+    path.write_text(text)
+    with pytest.raises(FittedError, match="calibration.toml"):
+        fitted_values(path)
