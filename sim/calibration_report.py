@@ -54,12 +54,15 @@ def values_toml(result: CalibrationResult, definition: str) -> str:
         "",
         "[values]",
     ]
+    from sim.fitted import fitted_section
     from sim.params import MODEL_PARAMS
 
     fitted = {t for p in spec.free for t in (p.path, *p.tied)}
+    installed = fitted_section("model")  # values in use that an earlier fit's base set
     for name, value in spec.base.model.items():  # settings of the base the fit depends on
         path = f"model.{name}"
-        if (name in MODEL_PARAMS and value != MODEL_PARAMS[name].default and path not in fitted
+        differs = name in installed or value != MODEL_PARAMS[name].default
+        if (name in MODEL_PARAMS and differs and path not in fitted
                 and name not in ("steps", "firm_scale") and not isinstance(value, (bool, str))):
             lines.append(f"{_toml_string(path)} = {{ value = {value!r}, source = "
                          f"{_toml_string('set by the base scenario of the fit, not fitted')} }}")

@@ -38,6 +38,22 @@ def country_values(code: str) -> dict[str, float]:
     return {k: v["value"] for k, v in _raw()[code].items() if isinstance(v, dict)}
 
 
+#: Mean private R&D intensity of the two countries for which the model's R&D thresholds were
+#: set (the assumed 0.004 in AZ and 0.010 in BY): a technopark's entry rule of 1% of sales, the
+#: tax break's 1%, the R&D ties' 2% and the others below.
+RD_THRESHOLD_BASE = 0.007
+
+
+@cache
+def rd_scale() -> float:
+    """Factor on every R&D threshold and target of the model and the policies: the bundled
+    (or fitted) mean private R&D intensity of the two countries over ``RD_THRESHOLD_BASE``, so
+    the rules keep their place in the firms' R&D distribution when a calibration moves it
+    (1.0 with the assumed intensities)."""
+    mean = sum(country_values(c)["rd_intensity_private"] for c in COUNTRIES) / len(COUNTRIES)
+    return round(mean / RD_THRESHOLD_BASE, 12)
+
+
 def country_sources(code: str) -> dict[str, str]:
     """The source of every numeric value for one country."""
     return {k: v["source"] for k, v in _raw()[code].items() if isinstance(v, dict)}

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from sim.countries import rd_scale
 from sim.sectors import SUPPLIES
 from sim.ties import KIND_CODE, KINDS, NO_KIND, TieGraph
 
@@ -31,8 +32,11 @@ SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(5)
 HORIZONTAL = (RND, EXPORT, EDUCATION)
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
-#: R&D intensity at which a firm counts as fully research-active in partner choice (assumed).
-RD_ACTIVE = 0.02
+#: R&D intensity at which a firm counts as fully research-active in partner choice (assumed: 2%
+#: of sales with the assumed intensities, scaled with them, see sim.countries.rd_scale).
+RD_ACTIVE = 0.02 * rd_scale()
+#: R&D intensity above which a firm looks for university partners (0.5% of sales, scaled).
+RD_SEEKS_UNIVERSITY = 0.005 * rd_scale()
 #: Proximity of partners: same park, same country (cross-border is a model parameter).
 SAME_PARK, SAME_COUNTRY = 1.0, 0.7
 
@@ -334,7 +338,7 @@ def university_search(model: ClusterModel) -> int:
     unis = model.universities
     if not unis or f.n == 0:
         return 0
-    active = f["rd_intensity"] > 0.005
+    active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY
     searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
     if searchers.size == 0:
         return 0

@@ -14,7 +14,7 @@ import numpy as np
 from sim.agents import Firm, Government, Park, University
 from sim.agents.firm import PIPELINE
 from sim.agents.park import RELIEFS
-from sim.countries import COUNTRIES, baseline_parks
+from sim.countries import COUNTRIES, baseline_parks, rd_scale
 from sim.innovation import new_equipment_tech
 from sim.params import ABSORPTIVE_SCALE, IMPORT_DELIVERY, IMPORT_QUALITY, MARKUP0
 from sim.sectors import N_SECTORS, SECTORS
@@ -60,7 +60,7 @@ def build_parks(model: ClusterModel) -> None:
             model, spec["name"], spec["country"], spec["kind"], spec["sector"],
             capacity=max(int(round(spec["capacity"] * model.scale_n)), 1), reliefs=reliefs,
             relief_quarters=int(spec["relief_years"] * 4), services=0.5, host=host,
-            min_rd_intensity=0.01 if spec["kind"] == "technopark" else 0.0))
+            min_rd_intensity=0.01 * rd_scale() if spec["kind"] == "technopark" else 0.0))
 
 
 def add_park(model: ClusterModel, park: Park) -> Park:

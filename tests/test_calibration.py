@@ -3,7 +3,6 @@ the command and the fitted values in use."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -16,6 +15,7 @@ from conftest import assert_usage_error, run_cli, snapshot
 
 from sim import calibration as cal
 from sim.calibration_report import install, values_toml, write_outputs
+from sim.countries import country_sources, country_values
 from sim.fitted import FITTED_FILE, FittedError, fitted_values
 from sim.params import MODEL_PARAMS
 
@@ -218,40 +218,44 @@ def test_cli_bad_definition_is_one_line_and_changes_nothing(tmp_path):
 
 # ------------------------------------------------------------------------ fitted values in use
 def test_fitted_values_replace_the_assumed_defaults(tmp_path):
-    """A fitted-values file (here the bundled fit, through CLUSTERSIM_CALIBRATION) replaces
-    the defaults of the model parameters and country values it names, with their sources."""
-    fitted = REPO / "experiments" / "calibration" / "fitted.toml"
-    values = fitted_values(fitted)
+    """The installed fit replaces the defaults of the model parameters and country values it
+    names, with their sources; the calibration starts from them."""
+    values = fitted_values()
+    assert values, "sim/data/calibration.toml holds the fitted values"
     spec = cal.load_calibration()
     free = {p.path for p in spec.free} | {t for p in spec.free for t in p.tied}
     assert set(values) == free | {"model.max_ties"}  # the base scenario's setting
-    script = (
-        "import json\n"
-        "from sim.params import MODEL_PARAMS\n"
-        "from sim.countries import country_values, country_sources\n"
-        "from sim.calibration import load_calibration\n"
-        "out = {}\n"
-        f"for path in {sorted(values)!r}:\n"
-        "    section, _, rest = path.partition('.')\n"
-        "    if section == 'model':\n"
-        "        p = MODEL_PARAMS[rest]; out[path] = [p.default, p.source]\n"
-        "    else:\n"
-        "        code, key = rest.split('.')\n"
-        "        out[path] = [country_values(code)[key], country_sources(code)[key]]\n"
-        "out['start'] = list(load_calibration().start())\n"
-        "print(json.dumps(out))\n")
-    env = {**os.environ, "CLUSTERSIM_CALIBRATION": str(fitted)}
+    for path, (value, _) in values.items():
+        section, _, rest = path.partition(".")
+        if section == "model":
+            current, source = MODEL_PARAMS[rest].default, MODEL_PARAMS[rest].source
+        else:
+            code, key = rest.split(".")
+            current, source = country_values(code)[key], country_sources(code)[key]
+        assert current == value, path
+        assert "assumed before" in source
+        assert source.startswith("calibrated" if path in free else "set by the base"), path
+    assert spec.start() == pytest.approx([values[p.path][0] for p in spec.free])
+
+
+def test_another_fitted_file_is_used_through_the_environment(tmp_path):
+    """CLUSTERSIM_CALIBRATION points every command at another fit (here the installed one
+    with another preference for well-connected partners)."""
+    other = tmp_path / "fit.toml"
+    other.write_text('[values]\n"model.search_preference" = { value = 0.25, source = '
+                     '"calibrated elsewhere" }\n')
+    script = ("from sim.params import MODEL_PARAMS\n"
+              "from sim.countries import country_values\n"
+              "p = MODEL_PARAMS['search_preference']\n"
+              "print(p.default, p.source, MODEL_PARAMS['max_ties'].default, "
+              "country_values('AZ')['rd_intensity_private'])\n")
+    env = {**os.environ, "CLUSTERSIM_CALIBRATION": str(other)}
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, cwd=REPO, check=True)
-    seen = json.loads(proc.stdout)
-    for path, (value, _) in values.items():
-        assert seen[path][0] == value, path
-        assert "assumed before" in seen[path][1]
-        assert seen[path][1].startswith("calibrated" if path in free else "set by the base")
-    assert seen["start"] == pytest.approx([values[p.path][0] for p in spec.free])
-    # without the variable the bundled defaults hold (no fit is installed)
-    assert MODEL_PARAMS["search_preference"].default == 0.0
-    assert not FITTED_FILE.exists() or fitted_values()
+    value, *words = proc.stdout.split()
+    assert float(value) == 0.25 and "calibrated elsewhere" in " ".join(words)
+    assert int(words[-2]) == 8  # the assumed default: the other file does not set it
+    assert float(words[-1]) == 0.004
 
 
 def test_a_broken_fitted_file_stops_the_command_with_one_line(tmp_path):

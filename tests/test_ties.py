@@ -208,17 +208,22 @@ def test_bad_edges_change_nothing():
     assert g.number_of_edges() == 1 and graph_view(g) == table_view(g)
 
 
-def test_partner_search_never_proposes_invalid_candidates(monkeypatch):
+@pytest.mark.parametrize("preference", [0.0, 1.5])
+def test_partner_search_never_proposes_invalid_candidates(monkeypatch, preference):
     """With no threshold, searchers that drew only themselves form nothing (an invalid
-    candidate must not turn into a tie with the first firm)."""
+    candidate must not turn into a tie with the first firm), with uniform draws and with
+    draws weighted by degree."""
     model = fresh_model(spec(scale=0.05, model={"warmup": 0, "tie_threshold": 0.0,
-                                                "search_rate": 1.0}), seed=3)
+                                                "search_rate": 1.0,
+                                                "search_preference": preference}), seed=3)
     model.graph.discard_ties(list(model.graph.edges()))
 
-    def only_themselves(rng, pools, want):
+    def only_themselves(rng, pools, *rest):
+        want = rest[-1]
         rows = np.flatnonzero(model.firms["country"] >= 0)
         return np.broadcast_to(rows[:want.shape[0], None], want.shape).copy()
 
     monkeypatch.setattr(network, "_draw_from_pools", only_themselves)
+    monkeypatch.setattr(network, "_draw_weighted", only_themselves)
     assert network.partner_search(model) == 0
     assert model.graph.number_of_edges() == 0

@@ -38,8 +38,8 @@ from sim.validation import (
     yearly,
 )
 
-#: Seeds of the baseline checks (the report uses 5; three keep the test short).
-SEEDS = (0, 1, 2)
+#: Seeds of the baseline checks.
+SEEDS = (0, 1, 2, 3, 4)  # as clustersim validate: the median of five seeds
 
 #: Targets (name, country) the current baseline meets. The others are the calibration's job
 #: (see docs/validation.md); they are still computed and checked for finite values below.
@@ -47,20 +47,19 @@ MET_TARGETS: list[tuple[str, str]] = [
     ("profit_tax", "AZ"), ("profit_tax", "BY"), ("vat", "AZ"), ("vat", "BY"),
     *((name, country) for country in ("AZ", "BY") for name in (
         "park_profit_relief", "park_property_relief", "park_import_vat_relief",
-        "park_vat_relief", "park_relief_years")),
-    ("sme_share_value_added", "AZ"), ("sme_share_value_added", "BY"),
-    ("sme_share_employment", "AZ"), ("sme_share_employment", "BY"), ("fdi_output", "AZ"),
+        "park_vat_relief", "park_relief_years", "sme_share_value_added",
+        "sme_share_employment", "rd_gdp", "fdi_output", "bilateral_trade")),
 ]
 #: Stylized facts the current baseline shows.
 MET_FACTS: list[str] = ["size_tail", "growth_laplace", "growth_kurtosis",
                         "degree_overdispersion", "degree_skewness", "core_share",
-                        "innovation_persistence"]
+                        "core_periphery_fit", "innovation_persistence"]
 #: Stylized facts the baseline does not show today (calibration's or the model's job).
-MISSED_FACTS: list[str] = ["core_periphery_fit"]
-#: Targets the baseline misses today (calibration's job): checked to be computed, and listed
-#: so that meeting one is noticed (move it to MET_TARGETS).
-MISSED_TARGETS = [("park_property_relief_years", "BY"), ("rd_gdp", "AZ"), ("rd_gdp", "BY"),
-                  ("fdi_output", "BY"), ("bilateral_trade", "AZ"), ("bilateral_trade", "BY")]
+MISSED_FACTS: list[str] = []
+#: Targets the baseline misses today: checked to be computed, and listed so that meeting one is
+#: noticed (move it to MET_TARGETS). Great Stone's property-tax relief outlasts its profit-tax
+#: relief, and the model has one relief period per park.
+MISSED_TARGETS = [("park_property_relief_years", "BY")]
 
 
 def rng(seed: int = 1) -> np.random.Generator:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.countries import rd_scale
 from sim.network import add_new_ties
 from sim.params import Param
 from sim.policies.base import Policy
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 #: Strength a funded project keeps its ties at (they cannot fade while the work goes on).
 PROJECT_TIE_STRENGTH = 0.8
 #: Least R&D intensity of an applicant that is not a spin-off (assumed: some R&D of its own).
-MIN_APPLICANT_RD = 0.002
+MIN_APPLICANT_RD = 0.002 * rd_scale()
 
 
 @dataclass
@@ -177,7 +178,7 @@ class RndCofunding(Policy):
         ok = (f["country"] == country) & free & (
             (f["rd_intensity"] >= MIN_APPLICANT_RD) | f["spinoff"])
         rows = np.flatnonzero(ok)
-        merit = f["knowledge"][rows] * (1.0 + 50.0 * f["rd_intensity"][rows])
+        merit = f["knowledge"][rows] * (1.0 + 50.0 / rd_scale() * f["rd_intensity"][rows])
         return self.ranked(model, rows, merit)
 
     def _tie(self, model: ClusterModel, projects: list[Project]) -> None:

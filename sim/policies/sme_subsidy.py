@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.countries import rd_scale
 from sim.params import Param
 from sim.policies.base import Policy
 
@@ -58,7 +59,8 @@ class SmeSubsidy(Policy):
                 ) -> tuple[np.ndarray, np.ndarray]:
         f = model.firms
         if self["target"] == "innovative":
-            merit = f["knowledge"][eligible] * (1.0 + 50.0 * f["rd_intensity"][eligible])
+            merit = f["knowledge"][eligible] * (1.0 + 50.0 / rd_scale()
+                                                * f["rd_intensity"][eligible])
         else:
             merit = f["productivity"][eligible]
         order = self.ranked(model, eligible, merit)

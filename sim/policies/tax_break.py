@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.park import RELIEF_COLUMNS
+from sim.countries import rd_scale
 from sim.params import Param
 from sim.policies.base import Policy
 
@@ -52,7 +53,7 @@ class TaxBreak(Policy):
         elif target == "smes":
             who = f.is_sme()
         elif target == "innovative":
-            who = f["rd_intensity"] >= 0.01
+            who = f["rd_intensity"] >= 0.01 * rd_scale()
         elif target == "park_residents":
             who = f["park"] >= 0
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.agents.park import RELIEFS, Park, close_park
+from sim.countries import rd_scale
 from sim.params import Param
 from sim.policies.base import Policy
 from sim.population import add_park
@@ -72,8 +73,9 @@ class Technopark(ParkPolicy):
               0.0, 10000.0),
         Param("operating_cost", 0.5, "USD m/quarter", "operator services", 0.0, 1000.0),
         Param("services", 0.8, "index 0-1", "strength of operator services", 0.0, 1.0),
-        Param("min_rd_intensity", 0.01, "share of sales", "entry rule on residents' R&D",
-              0.0, 0.5),
+        Param("min_rd_intensity", round(0.01 * rd_scale(), 6), "share of sales", "entry rule "
+              "on residents' R&D (1% with the assumed R&D intensities, scaled with the bundled "
+              "ones)", 0.0, 0.5),
         Param("profit_relief", 1.0, "share", "residents' profit-tax relief (AZ High "
               "Technologies Park and BY Hi-Tech Park: full exemption)", 0.0, 1.0),
         Param("property_relief", 1.0, "share", "residents' property-tax relief", 0.0, 1.0),
