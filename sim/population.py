@@ -60,7 +60,9 @@ def build_parks(model: ClusterModel) -> None:
             model, spec["name"], spec["country"], spec["kind"], spec["sector"],
             capacity=max(int(round(spec["capacity"] * model.scale_n)), 1), reliefs=reliefs,
             relief_quarters=int(spec["relief_years"] * 4), services=0.5, host=host,
-            min_rd_intensity=0.01 * rd_scale() if spec["kind"] == "technopark" else 0.0))
+            min_rd_intensity=0.01 * rd_scale() if spec["kind"] == "technopark" else 0.0,
+            relief_periods={k: int(spec[f"{k}_years"] * 4) for k in RELIEFS
+                            if f"{k}_years" in spec}))
 
 
 def add_park(model: ClusterModel, park: Park) -> Park:

@@ -429,7 +429,8 @@ def collect_run(scenario: Scenario, seed: int, steps: int) -> RunRecord:
     record.sums = {name: np.array(values).reshape(-1, 2) for name, values in sums.items()}
     record.edges, record.nodes = cooperation_edges(model)
     record.vat = np.array(model.vat, dtype=float)
-    record.parks = {park.name: {**park.reliefs, "relief_years": park.relief_quarters / 4}
+    record.parks = {park.name: {**park.reliefs, "relief_years": park.relief_quarters / 4,
+                                **{f"{k}_years": q / 4 for k, q in park.relief_periods.items()}}
                     for park in model.parks}
     record.horizon_years = (int(model.params["warmup"]) + steps) / QUARTERS_PER_YEAR
     data = [model.spec.countries[code] for code in COUNTRIES]
@@ -506,7 +507,9 @@ def _park_relief(record: RunRecord, target: dict[str, Any]) -> float:
 
 
 def _park_relief_years(record: RunRecord, target: dict[str, Any]) -> float:
-    return float(_park(record, target)["relief_years"])
+    """``park_relief_years``: the park's relief period; ``park_<relief>_years``: that
+    relief's own period."""
+    return float(_park(record, target)[target["name"].removeprefix("park_")])
 
 
 #: Measure name (``measure`` in targets.toml) -> model value of a target in one run.

@@ -423,3 +423,20 @@ def test_fdi_starts_at_its_data_value_and_follows_appeal():
     assert 0.7 * expected <= observed <= 1.3 * expected, (expected, observed)
     rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T)
     assert_rel_between(rows, 0.1, 1.3, "tax_break: FDI")
+
+
+def test_a_relief_with_its_own_period_outlasts_the_others():
+    """Great Stone: profit-tax relief for 10 years, property-tax relief for 40 (to 2062)."""
+    from sim.agents.park import park_regimes
+
+    model = fresh_model(BASE, 1)
+    (park,) = [p for p in model.parks if p.name.startswith("China-Belarus")]
+    assert park.relief_periods["profit_relief"] == 40
+    assert park.relief_periods["property_relief"] == 160
+    f = model.firms
+    row = 0
+    f["park"][row] = park.index
+    for years, profit, prop in ((5, 1.0, 1.0), (12, 0.0, 1.0), (41, 0.0, 0.0)):
+        f["park_since"][row] = model.quarter - 4 * years
+        park_regimes(model)
+        assert f["relief_profit"][row] == profit and f["relief_property"][row] == prop, years

@@ -34,6 +34,9 @@ class Park(mesa.Agent):
         capacity: resident slots (model firms).
         reliefs: share of each tax forgiven to residents (keys of ``RELIEFS``).
         relief_quarters: how long a resident keeps the reliefs after admission.
+        relief_periods: relief (key of ``RELIEFS``) -> how long a resident keeps that one,
+            where it differs from ``relief_quarters`` (Great Stone's property-tax relief
+            outlasts its profit-tax relief).
         services: 0-1 strength of operator services (shorter investment and product lags,
             lower transaction costs in partner search).
         host: unique id of the host university (technoparks), or -1.
@@ -45,7 +48,8 @@ class Park(mesa.Agent):
 
     def __init__(self, model: ClusterModel, name: str, country: str, kind: str, sector: str,
                  capacity: int, reliefs: dict[str, float], relief_quarters: int,
-                 services: float, host: int = -1, min_rd_intensity: float = 0.0) -> None:
+                 services: float, host: int = -1, min_rd_intensity: float = 0.0,
+                 relief_periods: dict[str, int] | None = None) -> None:
         super().__init__(model)
         self.name = name
         self.country = country
@@ -54,6 +58,7 @@ class Park(mesa.Agent):
         self.capacity = capacity
         self.reliefs = reliefs
         self.relief_quarters = relief_quarters
+        self.relief_periods = {k: (relief_periods or {}).get(k, relief_quarters) for k in RELIEFS}
         self.services = services
         self.host = host
         self.min_rd_intensity = min_rd_intensity
@@ -90,9 +95,10 @@ def park_regimes(model: ClusterModel) -> None:
         mine = resident[f["park"][resident] == park.index]
         if mine.size == 0:
             continue
-        within = model.quarter - f["park_since"][mine] < park.relief_quarters
+        age = model.quarter - f["park_since"][mine]
         for relief, column in RELIEF_COLUMNS.items():
-            f[column][mine] = np.where(within, park.reliefs[relief], 0.0)
+            f[column][mine] = np.where(age < park.relief_periods[relief], park.reliefs[relief],
+                                       0.0)
         f["supported_until"][mine] = model.quarter
 
 
