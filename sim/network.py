@@ -51,6 +51,8 @@ class EdgeArrays:
         slot: the tie's slot in ``graph.ties`` (how later phases find it again).
         ends: agent ids of the two ends as stored in the slot (to check the slot still holds
             the same tie).
+        triangles: triangles of these ties through each node (from the graph's own count
+            when the arrays were derived; None: count them from the ties).
     """
 
     u: np.ndarray
@@ -61,6 +63,7 @@ class EdgeArrays:
     n_nodes: int
     slot: np.ndarray | None = None
     ends: np.ndarray | None = None
+    triangles: np.ndarray | None = None
 
     def supply(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(buyer rows, supplier rows, strength) of supply ties."""
@@ -106,9 +109,10 @@ def edge_arrays(model: ClusterModel) -> EdgeArrays:
     swap = (kind == SUPPLY) & (t.supplier[slot] == a)  # u = buyer, v = supplier
     rows = node_rows(model)
     u, v = rows[np.where(swap, b, a)], rows[np.where(swap, a, b)]
+    triangles = t.triangles_of(np.r_[model.firms.ids, model.university_ids]).astype(float)
     return EdgeArrays(u, v, kind, t.strength[slot].copy(), t.cross[slot].copy(),
                       model.firms.n + len(model.university_ids), slot,
-                      np.column_stack([a, b]))
+                      np.column_stack([a, b]), triangles)
 
 
 def add_tie(model: ClusterModel, a: int, b: int, kind: str, supplier: int | None = None,
@@ -373,7 +377,7 @@ def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str,
     n = edges.n_nodes
     adj = edges.adjacency()
     deg = np.asarray(adj.sum(axis=1)).ravel()
-    triangles = triangles_per_node(adj, deg)
+    triangles = triangles_per_node(adj, deg) if edges.triangles is None else edges.triangles
     pairs = deg * (deg - 1) / 2.0
     local = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
     _, labels = connected_components(adj, directed=False)

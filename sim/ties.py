@@ -11,6 +11,11 @@ over the columns instead of looping over edge dictionaries, while ``graph.edges[
 
 Slots of removed ties are reused, so a tie keeps its slot for life; slot order is the order
 in which the vectorised phases see the ties.
+
+The table also keeps, as ties form, dissolve and change kind, the number of triangles of
+cooperation ties through every agent (the ties the network statistics see: every kind but
+residency, between two distinct agents with integer ids), so the clustering coefficients need
+no count from scratch each quarter.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 #: Kind code of an edge added through the networkx API without a ``kind``.
 NO_KIND = -1
 _CORE = ("kind", "strength", "born", "cross", "supplier")
+#: Kind codes of cooperation ties (counted in triangles): all but residency (and no kind).
+COOPERATION = np.array([k != "residency" for k in KINDS] + [False])  # index -1: no kind
 
 
 class TieTable:
@@ -41,7 +48,16 @@ class TieTable:
         cross: the tie links the two countries.
         supplier: id of the selling firm of a supply tie, -1 otherwise.
         alive: the slot holds a tie.
+        coop: the slot holds a cooperation tie (a kind other than residency, between two
+            distinct agents with integer ids): these are the ties counted in ``tri``.
+        tri: triangles of cooperation ties through each agent id (grows with the ids; read
+            it with :meth:`triangles_of`).
         extra: other attributes set through networkx, by slot (rare).
+        adj: the adjacency of the graph the table belongs to (``TieGraph._adj``), where the
+            triangle count finds the common neighbours of a tie's ends.
+
+    Kinds must be set through :meth:`set_kind` (or the graph and its edge mappings, which
+    use it), never by writing the ``kind`` column, so the triangle count stays exact.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -56,9 +72,12 @@ class TieTable:
         self.cross = np.zeros(cap, dtype=bool)
         self.supplier = np.full(cap, -1, dtype=np.int64)
         self.alive = np.zeros(cap, dtype=bool)
+        self.coop = np.zeros(cap, dtype=bool)
+        self.tri = np.zeros(cap, dtype=np.int64)
         self.extra: dict[int, dict[Any, Any]] = {}
+        self.adj: dict[Any, dict[Any, Any]] = {}
 
-    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "alive")
+    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "alive", "coop")
 
     def new(self, a: Any, b: Any) -> int:
         """A slot for a new tie between ``a`` and ``b`` (attributes at their defaults)."""
@@ -94,10 +113,12 @@ class TieTable:
         self.cross[slots] = False
         self.supplier[slots] = -1
         self.alive[slots] = True
+        self.coop[slots] = False
 
     def free(self, slot: int) -> None:
-        """Release the slot of a removed tie."""
+        """Release the slot of a removed tie (its triangles no longer count)."""
         if self.alive[slot]:
+            self._count(slot, False)
             self.alive[slot] = False
             self.kind[slot] = NO_KIND
             self.extra.pop(slot, None)
@@ -105,7 +126,51 @@ class TieTable:
 
     def clear(self) -> None:
         """Release every slot."""
+        adj = self.adj
         self.__init__(len(self.a))
+        self.adj = adj
+
+    def set_kind(self, slot: int, code: int) -> None:
+        """Set the kind of the tie in ``slot`` (its ends must be in ``adj``), keeping the
+        triangle count in step."""
+        self.kind[slot] = code
+        a, b = self.a[slot], self.b[slot]
+        self._count(slot, bool(COOPERATION[code]) and a >= 0 and b >= 0 and a != b)
+
+    def _count(self, slot: int, coop: bool) -> None:
+        """Make the tie in ``slot`` count as a cooperation tie or not."""
+        if self.coop[slot] != coop:
+            self._count_many([slot], coop)
+
+    def _count_many(self, slots: list[int], coop: bool) -> None:
+        """Make the ties in ``slots`` count as cooperation ties (``coop``; none of them counts
+        yet) or no longer count (all of them count), one after the other: each adds or takes
+        away the triangles it closes with two other counted ties."""
+        adj, flags = self.adj, self.coop
+        hits: list[int] = []  # the three corners of every triangle closed or opened
+        for s, u, v in zip(slots, self.a[slots].tolist(), self.b[slots].tolist(), strict=True):
+            if coop:
+                flags[s] = True
+            nu, nv = adj[u], adj[v]
+            for w in nu.keys() & nv.keys():
+                if flags[nu[w].slot] and flags[nv[w].slot]:
+                    hits += (u, v, w)
+            if not coop:
+                flags[s] = False
+        if hits:
+            counts = np.bincount(hits)
+            if len(counts) > len(self.tri):
+                grown = np.zeros(max(2 * len(self.tri), len(counts)), dtype=np.int64)
+                grown[: len(self.tri)] = self.tri
+                self.tri = grown
+            self.tri[: len(counts)] += counts if coop else -counts
+
+    def triangles_of(self, ids: np.ndarray) -> np.ndarray:
+        """Triangles of cooperation ties through each of the agents ``ids``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        tri = self.tri
+        inside = (ids >= 0) & (ids < len(tri))
+        return np.where(inside, tri[np.where(inside, ids, 0)], 0)
 
     def live(self) -> np.ndarray:
         """Slots holding a tie, in slot order."""
@@ -180,7 +245,7 @@ class TieData(MutableMapping):
         if key == "strength":
             t.strength[s] = value
         elif key == "kind":
-            t.kind[s] = KIND_CODE[value]
+            t.set_kind(s, KIND_CODE[value])
         elif key == "born":
             t.born[s] = value
         elif key == "cross":
@@ -271,7 +336,12 @@ class TieGraph(nx.Graph):
 
     def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
         self.ties = TieTable()
-        super().__init__(incoming_graph_data, **attr)
+        attr.pop("backend", None)  # as networkx: an explicit backend="networkx" is ignored
+        super().__init__(**attr)
+        self.ties.adj = self._adj  # before any tie is added
+        if incoming_graph_data is not None:
+            nx.convert.to_networkx_graph(incoming_graph_data, create_using=self)
+            self.graph.update(attr)  # as networkx: given attributes over the data's
 
     def _slot_data(self, u: Any, v: Any) -> TieData:
         return TieData(self.ties, self.ties.new(u, v))
@@ -311,7 +381,7 @@ class TieGraph(nx.Graph):
             self._adj[b][a] = data
             nx._clear_cache(self)
         s = data.slot
-        t.kind[s] = kind
+        t.set_kind(s, kind)
         t.strength[s] = strength
         t.born[s] = born
         t.cross[s] = cross
@@ -350,6 +420,9 @@ class TieGraph(nx.Graph):
         for x, y, s in zip(new_a, new_b, slots.tolist(), strict=True):
             adj[x][y] = adj[y][x] = TieData(t, s)
         t.kind[slots] = kind
+        if COOPERATION[kind]:  # one tie after the other, as if formed in turn
+            ends = (t.a[slots] >= 0) & (t.b[slots] >= 0)
+            t._count_many(slots[ends].tolist(), True)
         t.strength[slots] = strength if np.ndim(strength) == 0 else np.asarray(strength)[formed]
         t.born[slots] = born
         if cross is not None:
