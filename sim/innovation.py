@@ -150,12 +150,17 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
         if model.universities else f["kfield"]
     n_nodes, fields = edges.n_nodes, k.shape[1]
     w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
-    lead_v = np.maximum(k[edges.v] - k[edges.u], 0.0) * w[:, None]
-    lead_u = np.maximum(k[edges.u] - k[edges.v], 0.0) * w[:, None]
-    gain = np.zeros((n_nodes, fields))
+    kt = k.T.copy()  # fields x nodes: each field's values in one row, the gathers contiguous
+    diff = np.take(kt, edges.v, axis=1)
+    diff -= np.take(kt, edges.u, axis=1)
+    lead_v = np.maximum(diff, 0.0)  # the lead of v over u, weighted by the tie
+    lead_v *= w
+    lead_u = np.maximum(np.negative(diff, out=diff), 0.0, out=diff)  # of u over v
+    lead_u *= w
+    gain = np.empty((n_nodes, fields))
     for field in range(fields):
-        gain[:, field] = np.bincount(edges.u, weights=lead_v[:, field], minlength=n_nodes)
-        gain[:, field] += np.bincount(edges.v, weights=lead_u[:, field], minlength=n_nodes)
+        gain[:, field] = np.bincount(edges.u, weights=lead_v[field], minlength=n_nodes)
+        gain[:, field] += np.bincount(edges.v, weights=lead_u[field], minlength=n_nodes)
     total_w = np.bincount(edges.u, weights=w, minlength=n_nodes) \
         + np.bincount(edges.v, weights=w, minlength=n_nodes)
     gain /= np.maximum(total_w, 1.0)[:, None]
