@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(5)
 HORIZONTAL = (RND, EXPORT, EDUCATION)
+IS_HORIZONTAL = np.isin(np.arange(5), HORIZONTAL)  # by kind code
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
 #: R&D intensity at which a firm counts as fully research-active in partner choice (assumed).
@@ -77,6 +78,23 @@ class EdgeArrays:
         a = sp.csr_matrix((ones, (np.r_[self.u, self.v], np.r_[self.v, self.u])), shape=(n, n))
         a.data[:] = 1.0  # parallel ties of different kinds count once
         return a
+
+    def links(self) -> sp.csr_matrix:
+        """Each tie once, as a link from ``u`` to ``v`` (enough for connected components, and
+        cheaper to build than :meth:`adjacency`)."""
+        n = self.n_nodes
+        order = np.argsort(self.u)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.u, minlength=n), out=indptr[1:])
+        return sp.csr_matrix((np.ones(len(order)), self.v[order], indptr), shape=(n, n))
+
+    def degree(self) -> np.ndarray:
+        """Ties of each node: the row sums of :meth:`adjacency` (each pair of nodes is tied
+        at most once, as in the graph; a tie of a node with itself counts once)."""
+        n = self.n_nodes
+        loops = self.u[self.u == self.v]
+        return (np.bincount(self.u, minlength=n) + np.bincount(self.v, minlength=n)
+                - np.bincount(loops, minlength=n)).astype(float)
 
 
 def id_space(model: ClusterModel) -> int:
@@ -375,16 +393,20 @@ def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str,
     node_country = np.r_[model.firms["country"],
                          [u.country_index for u in model.universities]].astype(int)
     n = edges.n_nodes
-    adj = edges.adjacency()
-    deg = np.asarray(adj.sum(axis=1)).ravel()
-    triangles = triangles_per_node(adj, deg) if edges.triangles is None else edges.triangles
+    if edges.triangles is None:  # counted from scratch
+        adj = edges.adjacency()
+        deg = np.asarray(adj.sum(axis=1)).ravel()
+        triangles = triangles_per_node(adj, deg)
+    else:  # kept up to date by the graph
+        deg, triangles = edges.degree(), edges.triangles
     pairs = deg * (deg - 1) / 2.0
     local = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
-    _, labels = connected_components(adj, directed=False)
+    _, labels = connected_components(edges.links(), directed=False)
     giant = np.bincount(labels).argmax() if n else 0
     in_giant = labels == giant if n else np.zeros(0, dtype=bool)
     cu, cv = node_country[edges.u], node_country[edges.v]
-    horizontal = np.isin(edges.kind, HORIZONTAL)
+    horizontal = IS_HORIZONTAL[edges.kind]
+    count = np.count_nonzero
     stats = {}
     for key, sel_nodes in (("AZ", node_country == 0), ("BY", node_country == 1),
                            ("JOINT", np.ones(n, dtype=bool))):
@@ -395,15 +417,15 @@ def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str,
             c = 0 if key == "AZ" else 1
             touch = (cu == c) | (cv == c)
             within = (cu == c) & (cv == c)
-        m = int(sel_nodes.sum())
-        ties = int(touch.sum())
-        vertical = int((touch & ~horizontal).sum())
+        m = count(sel_nodes)
+        ties = count(touch)
+        vertical = ties - count(touch & horizontal)
         stats[key] = {
             "ties": float(ties),
-            "density": float(within.sum() / (m * (m - 1) / 2)) if m > 1 else 0.0,
-            "cross_border_share": float(edges.cross[touch].mean()) if ties else 0.0,
-            "horizontal_vertical_ratio": float((touch & horizontal).sum() / max(vertical, 1)),
+            "density": float(count(within) / (m * (m - 1) / 2)) if m > 1 else 0.0,
+            "cross_border_share": float(count(edges.cross & touch) / ties) if ties else 0.0,
+            "horizontal_vertical_ratio": float((ties - vertical) / max(vertical, 1)),
             "clustering": float(local[sel_nodes].mean()) if m else 0.0,
-            "largest_component_share": float(in_giant[sel_nodes].mean()) if m else 0.0,
+            "largest_component_share": float(count(in_giant & sel_nodes) / m) if m else 0.0,
         }
     return stats

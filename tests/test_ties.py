@@ -311,6 +311,7 @@ def test_triangle_counts_follow_every_way_ties_come_and_go():
 @pytest.mark.parametrize("scenario", ["baseline", "full_package"])
 def test_triangle_counts_of_a_run_equal_a_count_from_scratch(scenario):
     from conftest import bundled
+    from scipy.sparse.csgraph import connected_components
     model = fresh_model(bundled(scenario, scale=0.3), seed=2)
     for _ in range(8):
         model.step()
@@ -319,6 +320,9 @@ def test_triangle_counts_of_a_run_equal_a_count_from_scratch(scenario):
         adj = e.adjacency()
         scratch = network.triangles_per_node(adj, np.asarray(adj.sum(axis=1)).ravel())
         assert np.array_equal(e.triangles, scratch)
+        assert np.array_equal(e.degree(), np.asarray(adj.sum(axis=1)).ravel())
+        assert np.array_equal(connected_components(e.links(), directed=False)[1],
+                              connected_components(adj, directed=False)[1])
         slow = network.network_stats(model, dataclasses.replace(e, triangles=None))
         assert slow == model.network_stats
     assert e.triangles.sum() > 0
