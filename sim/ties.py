@@ -146,7 +146,7 @@ class TieTable:
         """Make the ties in ``slots`` count as cooperation ties (``coop``; none of them counts
         yet) or no longer count (all of them count), one after the other: each adds or takes
         away the triangles it closes with two other counted ties."""
-        adj, flags = self.adj, self.coop
+        adj, flags = self.adj, memoryview(self.coop)  # faster to read one by one
         hits: list[int] = []  # the three corners of every triangle closed or opened
         for s, u, v in zip(slots, self.a[slots].tolist(), self.b[slots].tolist(), strict=True):
             if coop:
@@ -402,23 +402,28 @@ class TieGraph(nx.Graph):
             + ([len(strength)] if np.ndim(strength) else [])
         if any(size != n for size in sizes):
             raise ValueError(f"form_new: {n} pairs but arrays of lengths {sizes}")
-        missing = [x for x in {*a, *b} if x not in adj]
-        if missing:
+        if not adj.keys() >= {*a, *b}:
+            missing = [x for x in {*a, *b} if x not in adj]
             raise KeyError(f"form_new: not nodes of the graph: {missing[:5]}")
         formed = np.zeros(n, dtype=bool)
-        new_a, new_b, claimed = [], [], set()
-        for k, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x != y and y not in adj[x] and (x, y) not in claimed:
-                claimed.add((x, y))
-                claimed.add((y, x))  # a repeat in the batch is skipped
-                new_a.append(x)
-                new_b.append(y)
-                formed[k] = True
-        if not new_a:
-            return formed
-        slots = t.new_many(new_a, new_b)
+        keep = []
+        try:
+            for k, x, y in zip(range(n), a, b):
+                near = adj[x]
+                if y not in near and x != y:
+                    near[y] = adj[y][x] = None  # claimed: a repeat in the batch is skipped
+                    keep.append(k)
+            if not keep:
+                return formed
+            new_a, new_b = [a[k] for k in keep], [b[k] for k in keep]
+            slots = t.new_many(new_a, new_b)
+        except BaseException:
+            for k in keep:  # nothing formed
+                del adj[a[k]][b[k]], adj[b[k]][a[k]]
+            raise
         for x, y, s in zip(new_a, new_b, slots.tolist(), strict=True):
             adj[x][y] = adj[y][x] = TieData(t, s)
+        formed[keep] = True
         t.kind[slots] = kind
         if COOPERATION[kind]:  # one tie after the other, as if formed in turn
             ends = (t.a[slots] >= 0) & (t.b[slots] >= 0)
