@@ -414,3 +414,17 @@ def test_fdi_starts_at_its_data_value_and_follows_appeal():
     assert 0.7 * expected <= observed <= 1.3 * expected, (expected, observed)
     rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T)
     assert_rel_between(rows, 0.1, 1.3, "tax_break: FDI")
+
+
+def test_stable_argsort_is_numpys_stable_argsort():
+    """Ties, NaNs, signed zeros and integers all order exactly as the stable sort does."""
+    from sim.ranking import stable_argsort
+
+    rng = np.random.default_rng(1)
+    for case in range(2000):
+        n = int(rng.integers(0, 60))
+        x = [rng.random(n), rng.integers(0, 5, n).astype(float),
+             np.where(rng.random(n) < 0.2, np.nan, rng.random(n)),
+             np.where(rng.random(n) < 0.3, -0.0, 0.0) * np.where(rng.random(n) < 0.5, 1, -1),
+             rng.integers(-3, 3, n)][case % 5]
+        assert np.array_equal(stable_argsort(x), np.argsort(x, kind="stable")), x

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from sim.params import Param, ParamError
+from sim.ranking import stable_argsort
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -135,7 +136,7 @@ class Policy:
         noise = model.risks["mistargeting"]
         if noise > 0 and rows.size:  # no draw without noise: runs stay comparable
             merit = merit * np.exp(noise * model.rng.standard_normal(rows.size))
-        return rows[np.argsort(-merit, kind="stable")]
+        return rows[stable_argsort(-merit)]
 
     def cross_border(self, model: ClusterModel) -> float:
         """Strength (0-1) of this instrument's cross-border effect: the coordination level of

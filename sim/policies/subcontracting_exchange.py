@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.network import add_new_ties
+from sim.ranking import stable_argsort
 from sim.params import Param
 from sim.policies.base import Policy
 from sim.sectors import SUPPLIES
@@ -65,7 +66,7 @@ class SubcontractingExchange(Policy):
             mine = open_rows[f["country"][open_rows] == c]
             for s in range(SUPPLIES.shape[0]):
                 pool = mine[SUPPLIES[f["sector"][mine], s]]
-                offers[c, s] = pool[np.argsort(-appeal[pool], kind="stable")]
+                offers[c, s] = pool[stable_argsort(-appeal[pool])]
         return offers
 
     def _propose(self, model: ClusterModel, country: int, reach: float,
