@@ -143,12 +143,14 @@ class TieTable:
             self._count_many([slot], coop)
 
     def _count_many(self, slots: list[int], coop: bool) -> None:
-        """Make the ties in ``slots`` count as cooperation ties (``coop``; none of them counts
-        yet) or no longer count (all of them count), one after the other: each adds or takes
-        away the triangles it closes with two other counted ties."""
+        """Make the ties in ``slots`` count as cooperation ties (``coop``) or no longer count,
+        one after the other (ties already so are passed over): each adds or takes away the
+        triangles it closes with two other counted ties."""
         adj, flags = self.adj, memoryview(self.coop)  # faster to read one by one
         hits: list[int] = []  # the three corners of every triangle closed or opened
         for s, u, v in zip(slots, self.a[slots].tolist(), self.b[slots].tolist(), strict=True):
+            if flags[s] == coop:
+                continue
             if coop:
                 flags[s] = True
             nu, nv = adj[u], adj[v]
@@ -516,6 +518,9 @@ class TieGraph(nx.Graph):
             nbrs = adj.get(n)
             if nbrs is None:
                 continue
+            t = self.ties  # its ties stop counting in triangles, one after the other
+            t._count_many([d.slot for d in nbrs.values()
+                           if isinstance(d, TieData) and d._table is t], False)
             for u, data in list(nbrs.items()):
                 del adj[u][n]
                 self._release(data, detach)
