@@ -149,15 +149,28 @@ def add_new_ties(model: ClusterModel, a: list[int] | np.ndarray, b: list[int] | 
     are left as they are; pairs of an agent with itself and repeats are skipped), all of one
     kind, at once. ``supplier`` gives the selling firm of each supply tie. Returns a mask of
     the pairs that formed a tie."""
-    g = model.graph
-    nodes = g._node
-    a = np.asarray(a, dtype=np.int64).tolist()
-    b = np.asarray(b, dtype=np.int64).tolist()
-    cross = np.array([nodes[x]["country"] != nodes[y]["country"] for x, y in zip(a, b,
-                                                                               strict=True)],
-                     dtype=bool)
-    return g.form_new(a, b, KIND_CODE[kind], strength, model.quarter, cross,
-                      None if supplier is None else np.asarray(supplier, dtype=np.int64))
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if a.shape != b.shape:
+        raise ValueError(f"add_new_ties: {a.size} first ends but {b.size} second ends")
+    country = node_country(model, np.r_[a, b])
+    cross = country[: a.size] != country[a.size:]
+    return model.graph.form_new(a.tolist(), b.tolist(), KIND_CODE[kind], strength,
+                                model.quarter, cross,
+                                None if supplier is None else np.asarray(supplier,
+                                                                         dtype=np.int64))
+
+
+def node_country(model: ClusterModel, ids: np.ndarray) -> np.ndarray:
+    """Country code of each agent of ``ids`` (the ``country`` of its graph node; firms' from
+    the firm columns, which hold the same)."""
+    f = model.firms
+    rows = f.rows_of(ids)
+    out = f["country"][rows].astype(np.int64) if f.n else np.zeros(ids.size, dtype=np.int64)
+    other = np.flatnonzero(rows < 0)
+    if other.size:
+        nodes = model.graph._node
+        out[other] = [nodes[x]["country"] for x in ids[other].tolist()]
+    return out
 
 
 def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:

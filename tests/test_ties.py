@@ -129,6 +129,10 @@ def test_edge_arrays_match_the_graph_after_a_run(scenario):
     live = set(model.firms.ids.tolist()) | set(model.university_by_id) \
         | {p.unique_id for p in model.parks}
     assert all(a in live and b in live for a, b in model.graph.edges())
+    # the countries ties are judged cross-border by are those of the graph's nodes
+    nodes = np.array(list(model.graph.nodes), dtype=np.int64)
+    assert network.node_country(model, nodes).tolist() == \
+        [model.graph.nodes[n]["country"] for n in nodes.tolist()]
 
 
 def test_decay_weakens_unused_ties_and_dissolves_weak_ones():
