@@ -240,7 +240,7 @@ def partner_search(model: ClusterModel) -> int:
     n = f.n
     if n < 2:
         return 0
-    degree = model.graph.degree_by_id(id_space(model))[f.ids]
+    degree = model.graph.degree_of(f.ids)
     country = f["country"]
     rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + levers.matching[country])
     max_ties = p["max_ties"]
@@ -363,8 +363,7 @@ def university_search(model: ClusterModel) -> int:
     go = np.flatnonzero((pick >= 0) & (score >= p["tie_threshold"]))
     if go.size == 0:
         return 0
-    size = id_space(model)
-    uni_degree = model.graph.degree_by_id(size)[model.university_ids]
+    uni_degree = model.graph.degree_of(model.university_ids)
     g, ids, rd = model.graph, f.ids, f["rd_intensity"]
     formed = 0
     for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):

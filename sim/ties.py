@@ -52,6 +52,8 @@ class TieTable:
             distinct agents with integer ids): these are the ties counted in ``tri``.
         tri: triangles of cooperation ties through each agent id (grows with the ids; read
             it with :meth:`triangles_of`).
+        deg: ties of each agent id, all kinds (as ``graph.degree``; read it with
+            :meth:`degree_of`).
         extra: other attributes set through networkx, by slot (rare).
         adj: the adjacency of the graph the table belongs to (``TieGraph._adj``), where the
             triangle count finds the common neighbours of a tie's ends.
@@ -74,6 +76,7 @@ class TieTable:
         self.alive = np.zeros(cap, dtype=bool)
         self.coop = np.zeros(cap, dtype=bool)
         self.tri = np.zeros(cap, dtype=np.int64)
+        self.deg = np.zeros(cap, dtype=np.int64)
         self.extra: dict[int, dict[Any, Any]] = {}
         self.adj: dict[Any, dict[Any, Any]] = {}
 
@@ -90,6 +93,7 @@ class TieTable:
             self.size += 1
         self.a[slot], self.b[slot] = _id(a), _id(b)
         self._reset(slot)
+        self._add_degree(np.array([self.a[slot], self.b[slot]]), 1)
         return slot
 
     def new_many(self, a: list[int], b: list[int]) -> np.ndarray:
@@ -103,7 +107,20 @@ class TieTable:
         self.size += fresh
         self.a[slots], self.b[slots] = a, b
         self._reset(slots)
+        self._add_degree(np.r_[self.a[slots], self.b[slots]], 1)
         return slots
+
+    def _add_degree(self, ends: np.ndarray, sign: int) -> None:
+        """Count ``sign`` more ties at each of the agent ids ``ends`` (-1: not an agent)."""
+        ends = ends[ends >= 0]
+        if not ends.size:
+            return
+        counts = np.bincount(ends)
+        if len(counts) > len(self.deg):
+            grown = np.zeros(max(2 * len(self.deg), len(counts)), dtype=np.int64)
+            grown[: len(self.deg)] = self.deg
+            self.deg = grown
+        self.deg[: len(counts)] += sign * counts
 
     def _reset(self, slots: int | np.ndarray) -> None:
         """Attributes of newly taken slots at their defaults; the slots hold ties."""
@@ -119,6 +136,9 @@ class TieTable:
         """Release the slot of a removed tie (its triangles no longer count)."""
         if self.alive[slot]:
             self._count(slot, False)
+            for end in (int(self.a[slot]), int(self.b[slot])):
+                if end >= 0:
+                    self.deg[end] -= 1
             self.alive[slot] = False
             self.kind[slot] = NO_KIND
             self.extra.pop(slot, None)
@@ -169,10 +189,11 @@ class TieTable:
 
     def triangles_of(self, ids: np.ndarray) -> np.ndarray:
         """Triangles of cooperation ties through each of the agents ``ids``."""
-        ids = np.asarray(ids, dtype=np.int64)
-        tri = self.tri
-        inside = (ids >= 0) & (ids < len(tri))
-        return np.where(inside, tri[np.where(inside, ids, 0)], 0)
+        return _by_id(self.tri, ids)
+
+    def degree_of(self, ids: np.ndarray) -> np.ndarray:
+        """Ties of each of the agents ``ids`` (all kinds, as ``graph.degree``)."""
+        return _by_id(self.deg, ids)
 
     def live(self) -> np.ndarray:
         """Slots holding a tie, in slot order."""
@@ -187,6 +208,13 @@ class TieTable:
             setattr(self, name, new)
         self.kind[self.size:] = NO_KIND
         self.supplier[self.size:] = -1
+
+
+def _by_id(counts: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``counts[ids]``, 0 for ids outside the array."""
+    ids = np.asarray(ids, dtype=np.int64)
+    inside = (ids >= 0) & (ids < len(counts))
+    return np.where(inside, counts[np.where(inside, ids, 0)], 0)
 
 
 def _id(node: Any) -> int:
@@ -544,8 +572,8 @@ class TieGraph(nx.Graph):
 
     def degree_by_id(self, size: int) -> np.ndarray:
         """Ties of every agent id below ``size`` (all kinds, as ``graph.degree``)."""
-        t = self.ties
-        live = t.live()
-        a, b = t.a[live], t.b[live]
-        a, b = a[(a >= 0) & (a < size)], b[(b >= 0) & (b < size)]
-        return np.bincount(a, minlength=size) + np.bincount(b, minlength=size)
+        return self.ties.degree_of(np.arange(size))
+
+    def degree_of(self, ids: np.ndarray) -> np.ndarray:
+        """Ties of each of the agents ``ids`` (all kinds, as ``graph.degree``)."""
+        return self.ties.degree_of(ids)

@@ -248,6 +248,8 @@ def assert_triangles(g: TieGraph, top: int = 200) -> None:
     want = [ref.get(i, 0) for i in range(top)]  # nodes not in the graph: none
     assert g.ties.triangles_of(ids).tolist() == want
     assert g.ties.triangles_of(np.array([-1, 10**6])).tolist() == [0, 0]
+    # the degrees kept alongside: every kind, a tie of a node with itself counted twice
+    assert g.degree_of(ids).tolist() == [g.degree(i) if i in g else 0 for i in range(top)]
 
 
 def test_triangle_counts_follow_every_way_ties_come_and_go():
