@@ -472,6 +472,14 @@ class TieGraph(nx.Graph):
         data = self._adj.get(a, {}).get(b)
         return data.slot if isinstance(data, TieData) else -1
 
+    def slots_of(self, pairs: np.ndarray | Iterable[tuple[Any, Any]]) -> np.ndarray:
+        """:meth:`slot_of` of each pair ``a, b`` (rows of an array, or any pairs)."""
+        get, none = self._adj.get, {}
+        if isinstance(pairs, np.ndarray):
+            pairs = pairs.reshape(-1, 2).tolist()
+        return np.array([d.slot if isinstance(d := get(a, none).get(b), TieData) else -1
+                         for a, b in pairs], dtype=np.int64)
+
     def add_edges_from(self, ebunch_to_add: Iterable[Any], **attr: Any) -> None:
         """As ``networkx.Graph.add_edges_from``, one :meth:`add_edge` per tie."""
         for e in ebunch_to_add:

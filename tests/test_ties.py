@@ -332,3 +332,12 @@ def test_triangle_counts_of_a_run_equal_a_count_from_scratch(scenario):
         slow = network.network_stats(model, dataclasses.replace(e, triangles=None))
         assert slow == model.network_stats
     assert e.triangles.sum() > 0
+
+
+def test_slots_of_many_pairs_as_one_by_one():
+    g = TieGraph()
+    g.add_edges_from([(1, 2, {"kind": "rnd"}), (2, 3, {"kind": "supply"}), ("x", 1)])
+    pairs = [(1, 2), (2, 1), (3, 2), (1, 3), (9, 1), (1, "x")]
+    assert g.slots_of(np.array(pairs[:5])).tolist() == [g.slot_of(a, b) for a, b in pairs[:5]]
+    assert g.slots_of(pairs).tolist() == [g.slot_of(a, b) for a, b in pairs]
+    assert g.slots_of(np.zeros((0, 2), dtype=np.int64)).tolist() == []

@@ -198,10 +198,13 @@ class RndCofunding(Policy):
         """Hold every project tie at least at ``PROJECT_TIE_STRENGTH``."""
         g = model.graph
         t = g.ties
-        for p in self.projects:
-            if p.slots is None:
-                p.slots = np.array([g.slot_of(a, b) for a, b in p.pairs.tolist()],
-                                   dtype=np.int64)
+        new = [p for p in self.projects if p.slots is None]
+        if new:
+            found = g.slots_of(np.concatenate([p.pairs for p in new]))
+            ends = np.cumsum([len(p.pairs) for p in new])
+            for p, start, end in zip(new, np.r_[0, ends[:-1]].tolist(), ends.tolist(),
+                                     strict=True):
+                p.slots = found[start:end]
         pairs = np.concatenate([p.pairs for p in self.projects])
         slots = np.concatenate([p.slots for p in self.projects])
         safe = np.maximum(slots, 0)
@@ -209,7 +212,7 @@ class RndCofunding(Policy):
         same = (slots >= 0) & t.alive[safe] & (
             ((a == pairs[:, 0]) & (b == pairs[:, 1])) | ((a == pairs[:, 1]) & (b == pairs[:, 0])))
         stale = np.flatnonzero(~same)  # a tie dissolved (or formed) since: look it up again
-        slots[stale] = [g.slot_of(x, y) for x, y in pairs[stale].tolist()]
+        slots[stale] = g.slots_of(pairs[stale])
         slots = slots[slots >= 0]
         strength = t.strength
         strength[slots] = np.maximum(strength[slots], PROJECT_TIE_STRENGTH)
