@@ -307,16 +307,18 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
     f, adj = model.firms, model.graph.adj._atlas
     ids = f.ids
     max_ties = model.params["max_ties"]
-    keep = np.zeros(rows.size, dtype=bool)
+    degree = degree.tolist()  # Python numbers: faster one by one
+    keep = []
     pairs = set()
-    for k, (i, j) in enumerate(zip(rows.tolist(), partners.tolist(), strict=True)):
+    for k, i, j in zip(range(rows.size), rows.tolist(), partners.tolist(), strict=True):
         if degree[j] >= max_ties:
             continue
         a, b = int(ids[i]), int(ids[j])
-        if b in adj[a] or (min(a, b), max(a, b)) in pairs:
+        pair = (a, b) if a < b else (b, a)
+        if b in adj[a] or pair in pairs:
             continue
-        pairs.add((min(a, b), max(a, b)))
-        keep[k] = True
+        pairs.add(pair)
+        keep.append(k)
         degree[i] += 1
         degree[j] += 1
     rows, partners, kinds = rows[keep], partners[keep], kinds[keep]
@@ -329,7 +331,7 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
         supplier = np.where(SUPPLIES[sector[partners[mine]], sector[rows[mine]]], b, a) \
             if kind == SUPPLY else None
         add_new_ties(model, a, b, KINDS[kind], supplier=supplier)
-    return int(keep.sum())
+    return len(keep)
 
 
 def _attractiveness(model: ClusterModel) -> np.ndarray:

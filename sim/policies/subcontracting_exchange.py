@@ -88,11 +88,15 @@ class SubcontractingExchange(Policy):
         ids, sector, delivery = f.ids, f["sector"], f["delivery"]
         adj = model.graph.adj._atlas
         other = (rng.random(buyers.size) < cross).tolist()  # the same draws one by one
+        degree = degree.tolist()  # Python numbers: faster one by one
+        lists: dict[tuple[int, int], list[int]] = {}
         matched, pairs = [], set()
         for i, abroad in zip(buyers.tolist(), other, strict=True):
             key = (1 - country if abroad else country, int(sector[i]))
-            ranked, pos = offers[key], front[key]
-            size = ranked.size
+            ranked = lists.get(key)
+            if ranked is None:
+                ranked = lists[key] = offers[key].tolist()
+            pos, size = front[key], len(ranked)
             while pos < size and degree[ranked[pos]] >= max_ties:
                 pos += 1
             front[key] = pos
@@ -101,11 +105,12 @@ class SubcontractingExchange(Policy):
                 q += 1
             if q == size:
                 continue
-            j = int(ranked[q])
+            j = ranked[q]
             a, b = int(ids[i]), int(ids[j])
-            score = 0.4 + 0.6 * delivery[j]
-            if score >= threshold and b not in adj[a] and (min(a, b), max(a, b)) not in pairs:
-                pairs.add((min(a, b), max(a, b)))
+            score = 0.4 + 0.6 * float(delivery[j])
+            pair = (a, b) if a < b else (b, a)
+            if score >= threshold and b not in adj[a] and pair not in pairs:
+                pairs.add(pair)
                 degree[i] += 1
                 degree[j] += 1
                 matched += [i, j]
