@@ -14,7 +14,7 @@ in which the vectorised phases see the ties.
 
 The table also keeps, as ties form, dissolve and change kind, the number of triangles of
 cooperation ties through every agent (the ties the network statistics see: every kind but
-residency, between two distinct agents with integer ids), so the clustering coefficients need
+residency, between two distinct agents with non-negative integer ids), so the clustering coefficients need
 no count from scratch each quarter.
 """
 
@@ -49,7 +49,7 @@ class TieTable:
         supplier: id of the selling firm of a supply tie, -1 otherwise.
         alive: the slot holds a tie.
         coop: the slot holds a cooperation tie (a kind other than residency, between two
-            distinct agents with integer ids): these are the ties counted in ``tri``.
+            distinct agents with non-negative integer ids): the ties counted in ``tri``.
         tri: triangles of cooperation ties through each agent id (grows with the ids; read
             it with :meth:`triangles_of`).
         deg: ties of each agent id, all kinds (as ``graph.degree``; read it with
@@ -179,13 +179,17 @@ class TieTable:
                     hits += (u, v, w)
             if not coop:
                 flags[s] = False
+        self._add_triangles(hits, 1 if coop else -1)
+
+    def _add_triangles(self, hits: list[int], sign: int) -> None:
+        """Count ``sign`` more triangles at each agent id of ``hits`` (with repeats)."""
         if hits:
             counts = np.bincount(hits)
             if len(counts) > len(self.tri):
                 grown = np.zeros(max(2 * len(self.tri), len(counts)), dtype=np.int64)
                 grown[: len(self.tri)] = self.tri
                 self.tri = grown
-            self.tri[: len(counts)] += counts if coop else -counts
+            self.tri[: len(counts)] += sign * counts
 
     def triangles_of(self, ids: np.ndarray) -> np.ndarray:
         """Triangles of cooperation ties through each of the agents ``ids``."""
@@ -436,28 +440,48 @@ class TieGraph(nx.Graph):
             missing = [x for x in {*a, *b} if x not in adj]
             raise KeyError(f"form_new: not nodes of the graph: {missing[:5]}")
         formed = np.zeros(n, dtype=bool)
-        keep = []
+        # Each new tie takes the slot new_many will give it (freed slots from the end of the
+        # list, then fresh ones), and, if it is a cooperation tie between agents, closes
+        # triangles with the cooperation ties there already or formed earlier in the batch.
+        while t.size + n > len(t.a):  # room for every pair (flags of all slots readable)
+            t._grow()
+        free, fresh, reused = t._free, t.size, min(n, len(t._free))
+        agents = ((np.asarray(a, dtype=np.int64) >= 0) & (np.asarray(b, dtype=np.int64) >= 0)
+                  if COOPERATION[kind] else np.zeros(n, dtype=bool)).tolist()
+        flags = memoryview(t.coop)
+        keep, made, counted, batch, hits = [], [], [], set(), []
         try:
             for k, x, y in zip(range(n), a, b):
                 near = adj[x]
-                if y not in near and x != y:
-                    near[y] = adj[y][x] = None  # claimed: a repeat in the batch is skipped
-                    keep.append(k)
+                if y in near or x == y:
+                    continue
+                far = adj[y]
+                c = len(made)
+                s = free[-1 - c] if c < reused else fresh + c - reused
+                near[y] = far[x] = TieData(t, s)
+                keep.append(k)
+                made.append(s)
+                if agents[k]:
+                    for w in near.keys() & far.keys():
+                        s1, s2 = near[w].slot, far[w].slot
+                        if (s1 in batch or flags[s1]) and (s2 in batch or flags[s2]):
+                            hits += (x, y, w)
+                    batch.add(s)
+                    counted.append(len(made) - 1)
             if not keep:
                 return formed
-            new_a, new_b = [a[k] for k in keep], [b[k] for k in keep]
-            slots = t.new_many(new_a, new_b)
+            flags.release()
+            slots = t.new_many([a[k] for k in keep], [b[k] for k in keep])
+            if slots.tolist() != made:  # cannot happen: new_many hands out slots as above
+                raise RuntimeError("form_new: slots out of step with the tie table")
         except BaseException:
             for k in keep:  # nothing formed
                 del adj[a[k]][b[k]], adj[b[k]][a[k]]
             raise
-        for x, y, s in zip(new_a, new_b, slots.tolist(), strict=True):
-            adj[x][y] = adj[y][x] = TieData(t, s)
         formed[keep] = True
         t.kind[slots] = kind
-        if COOPERATION[kind]:  # one tie after the other, as if formed in turn
-            ends = (t.a[slots] >= 0) & (t.b[slots] >= 0)
-            t._count_many(slots[ends].tolist(), True)
+        t.coop[slots[counted]] = True
+        t._add_triangles(hits, 1)
         t.strength[slots] = strength if np.ndim(strength) == 0 else np.asarray(strength)[formed]
         t.born[slots] = born
         if cross is not None:

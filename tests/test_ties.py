@@ -233,12 +233,13 @@ def test_partner_search_never_proposes_invalid_candidates(monkeypatch):
 # ------------------------------------------------------------------ triangle bookkeeping
 def reference_triangles(g: nx.Graph) -> dict:
     """Triangles through every node, counted from scratch on the cooperation ties (a kind
-    other than residency, between two distinct agents with integer ids)."""
+    other than residency, between two distinct agents with non-negative integer ids)."""
     h = nx.Graph()
     h.add_nodes_from(g)
     h.add_edges_from((a, b) for a, b, d in g.edges(data=True)
                      if d.get("kind", "residency") != "residency" and a != b
-                     and all(isinstance(x, int) and not isinstance(x, bool) for x in (a, b)))
+                     and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
+                             for x in (a, b)))
     return nx.triangles(h)
 
 
@@ -289,6 +290,8 @@ def test_triangle_counts_follow_every_way_ties_come_and_go():
             g.discard_nodes([b])
         elif op == 11:
             g.add_edge(a, "park", kind="rnd")  # a node without an integer id
+            g.add_nodes_from([-1, -2, a, b])  # nor a non-negative one
+            g.form_new([a, -1, b, -2, b], [-1, b, -2, a, a], KINDS.index("rnd"), 0.5, 0)
         elif op == 12:
             g.add_edge(a, a, kind="rnd")  # a self-loop closes no triangle
         elif op == 13 and a in g and b not in g:
@@ -341,3 +344,22 @@ def test_slots_of_many_pairs_as_one_by_one():
     assert g.slots_of(np.array(pairs[:5])).tolist() == [g.slot_of(a, b) for a, b in pairs[:5]]
     assert g.slots_of(pairs).tolist() == [g.slot_of(a, b) for a, b in pairs]
     assert g.slots_of(np.zeros((0, 2), dtype=np.int64)).tolist() == []
+
+
+def test_a_batch_that_fails_midway_forms_nothing(monkeypatch):
+    g = TieGraph()
+    g.add_edges_from([(1, 2, {"kind": "rnd"}), (2, 3, {"kind": "rnd"})])
+    g.add_node(4)
+    before, tri = graph_view(g), g.ties.triangles_of(range(5)).tolist()
+
+    def broken(self, a, b):
+        raise MemoryError
+
+    monkeypatch.setattr(type(g.ties), "new_many", broken)
+    with pytest.raises(MemoryError):
+        g.form_new([1, 3, 4], [3, 4, 1], KINDS.index("rnd"), 0.5, 0)
+    assert graph_view(g) == before and table_view(g) == before
+    assert g.ties.triangles_of(range(5)).tolist() == tri == [0, 0, 0, 0, 0]
+    monkeypatch.undo()
+    g.form_new([1, 3, 4], [3, 4, 1], KINDS.index("rnd"), 0.5, 0)
+    assert_triangles(g)
