@@ -151,12 +151,13 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
     n_nodes, fields = edges.n_nodes, k.shape[1]
     w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
     kt = k.T.copy()  # fields x nodes: each field's values in one row, the gathers contiguous
-    diff = np.take(kt, edges.v, axis=1)
-    diff -= np.take(kt, edges.u, axis=1)
-    lead_v = np.maximum(diff, 0.0)  # the lead of v over u, weighted by the tie
-    lead_v *= w
-    lead_u = np.maximum(np.negative(diff, out=diff), 0.0, out=diff)  # of u over v
-    lead_u *= w
+    lead_v = np.take(kt, edges.v, axis=1)
+    lead_u = np.take(kt, edges.u, axis=1)
+    np.subtract(lead_v, lead_u, out=lead_v)  # v's knowledge over u's
+    np.minimum(lead_v, 0.0, out=lead_u)
+    np.maximum(lead_v, 0.0, out=lead_v)
+    lead_v *= w  # the lead of v over u, weighted by the tie
+    lead_u *= -w  # of u over v (a zero may carry the other sign: sums are the same)
     gain = np.empty((n_nodes, fields))
     for field in range(fields):
         gain[:, field] = np.bincount(edges.u, weights=lead_v[field], minlength=n_nodes)
