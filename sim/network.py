@@ -188,15 +188,13 @@ def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
         same = t.alive[edges.slot] & (t.a[edges.slot] == edges.ends[:, 0]) \
             & (t.b[edges.slot] == edges.ends[:, 1])
         flagged[edges.slot[used & same]] = True
-    live = t.live()
-    kind = t.kind[live]
-    live = live[(kind != RESIDENCY) & (kind != NO_KIND)]
-    on = live[flagged[live]]
-    t.strength[on] = np.minimum(1.0, t.strength[on] + 2 * decay)
-    off = live[~flagged[live]]
-    rate = decay * np.where(t.kind[off] == EDUCATION, 0.5, 1.0)
-    t.strength[off] *= 1.0 - rate
-    dead = off[t.strength[off] < floor]
+    kind, strength = t.kind[: t.size], t.strength[: t.size]  # over every slot at once
+    decaying = t.alive[: t.size] & (kind != RESIDENCY) & (kind != NO_KIND)
+    np.copyto(strength, np.minimum(1.0, strength + 2 * decay), where=decaying & flagged)
+    off = decaying & ~flagged
+    rate = decay * np.where(kind == EDUCATION, 0.5, 1.0)
+    np.multiply(strength, 1.0 - rate, out=strength, where=off)
+    dead = np.flatnonzero(off & (strength < floor))
     g.discard_ties(zip(t.a[dead].tolist(), t.b[dead].tolist(), strict=True))
     return len(dead)
 
