@@ -9,6 +9,7 @@ A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -127,7 +128,7 @@ class Policy:
     def affordable(money: float, unit: float) -> int:
         """How many items of cost ``unit`` fit in ``money`` (exact multiples count in full,
         whatever the floating-point rounding)."""
-        return int(np.floor(money / unit + 1e-9)) if unit > 0 else 0
+        return math.floor(money / unit + 1e-9) if unit > 0 else 0
 
     @staticmethod
     def ranked(model: ClusterModel, rows: np.ndarray, merit: np.ndarray) -> np.ndarray:

@@ -153,9 +153,10 @@ class RndCofunding(Policy):
         low = self["min_members"]
         high = max(self["max_members"], low)
         started: list[Project] = []
+        joint_share = self["joint_share"] * self.cross_border(model)
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
-            joint = joint_ok and rng.random() < self["joint_share"] * self.cross_border(model)
+            joint = joint_ok and rng.random() < joint_share
             n_partner = min(size // 2 if joint else 0, self.affordable(partner_room, grant),
                             len(ranked[1 - k]) - taken[1 - k])
             n_own = min(size - n_partner, self.affordable(room, grant),
