@@ -86,9 +86,11 @@ class EdgeArrays:
         # any order of the ties of a node will do; small ids sort faster as 16-bit numbers
         order = np.argsort(self.u.astype(np.uint16), kind="stable") if n <= 2**16 \
             else np.argsort(self.u)
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        index = np.int32 if len(self.u) < 2**31 else np.int64  # what scipy's graphs use
+        indptr = np.zeros(n + 1, dtype=index)
         np.cumsum(np.bincount(self.u, minlength=n), out=indptr[1:])
-        return sp.csr_matrix((np.ones(len(order)), self.v[order], indptr), shape=(n, n))
+        return sp.csr_matrix((np.ones(len(order)), self.v[order].astype(index), indptr),
+                             shape=(n, n))
 
     def degree(self) -> np.ndarray:
         """Ties of each node: the row sums of :meth:`adjacency` (each pair of nodes is tied
