@@ -86,7 +86,7 @@ class EdgeArrays:
         # any order of the ties of a node will do; small ids sort faster as 16-bit numbers
         order = np.argsort(self.u.astype(np.uint16), kind="stable") if n <= 2**16 \
             else np.argsort(self.u)
-        index = np.int32 if len(self.u) < 2**31 else np.int64  # what scipy's graphs use
+        index = np.int32 if max(n, len(self.u)) < 2**31 else np.int64  # as scipy's graphs
         indptr = np.zeros(n + 1, dtype=index)
         np.cumsum(np.bincount(self.u, minlength=n), out=indptr[1:])
         return sp.csr_matrix((np.ones(len(order)), self.v[order].astype(index), indptr),
