@@ -445,34 +445,35 @@ class TieGraph(nx.Graph):
         # triangles with the cooperation ties there already or formed earlier in the batch.
         while t.size + n > len(t.a):  # room for every pair (flags of all slots readable)
             t._grow()
-        free, fresh, reused = t._free, t.size, min(n, len(t._free))
+        free, fresh = t._free, t.size
+        reused = min(n, len(free))
+        ahead = free[len(free) - reused:][::-1] + list(range(fresh, fresh + n - reused))
         agents = ((np.asarray(a, dtype=np.int64) >= 0) & (np.asarray(b, dtype=np.int64) >= 0)
                   if COOPERATION[kind] else np.zeros(n, dtype=bool)).tolist()
         flags = memoryview(t.coop)
-        keep, made, counted, batch, hits = [], [], [], set(), []
+        keep, counted, batch, hits = [], [], set(), []
         try:
-            for k, x, y in zip(range(n), a, b):
+            for k, x, y, agent in zip(range(n), a, b, agents):
                 near = adj[x]
                 if y in near or x == y:
                     continue
                 far = adj[y]
-                c = len(made)
-                s = free[-1 - c] if c < reused else fresh + c - reused
+                c = len(keep)
+                s = ahead[c]
                 near[y] = far[x] = TieData(t, s)
                 keep.append(k)
-                made.append(s)
-                if agents[k]:
+                if agent:
                     for w in near.keys() & far.keys():
                         s1, s2 = near[w].slot, far[w].slot
                         if (s1 in batch or flags[s1]) and (s2 in batch or flags[s2]):
                             hits += (x, y, w)
                     batch.add(s)
-                    counted.append(len(made) - 1)
+                    counted.append(c)
             if not keep:
                 return formed
             flags.release()
             slots = t.new_many([a[k] for k in keep], [b[k] for k in keep])
-            if slots.tolist() != made:  # cannot happen: new_many hands out slots as above
+            if slots.tolist() != ahead[: len(keep)]:  # cannot happen: new_many's order
                 raise RuntimeError("form_new: slots out of step with the tie table")
         except BaseException:
             for k in keep:  # nothing formed
