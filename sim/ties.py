@@ -113,14 +113,8 @@ class TieTable:
     def _add_degree(self, ends: np.ndarray, sign: int) -> None:
         """Count ``sign`` more ties at each of the agent ids ``ends`` (-1: not an agent)."""
         ends = ends[ends >= 0]
-        if not ends.size:
-            return
-        counts = np.bincount(ends)
-        if len(counts) > len(self.deg):
-            grown = np.zeros(max(2 * len(self.deg), len(counts)), dtype=np.int64)
-            grown[: len(self.deg)] = self.deg
-            self.deg = grown
-        self.deg[: len(counts)] += sign * counts
+        if ends.size:
+            self.deg = _add_at(self.deg, ends, sign)
 
     def _reset(self, slots: int | np.ndarray) -> None:
         """Attributes of newly taken slots at their defaults; the slots hold ties."""
@@ -184,12 +178,7 @@ class TieTable:
     def _add_triangles(self, hits: list[int], sign: int) -> None:
         """Count ``sign`` more triangles at each agent id of ``hits`` (with repeats)."""
         if hits:
-            counts = np.bincount(hits)
-            if len(counts) > len(self.tri):
-                grown = np.zeros(max(2 * len(self.tri), len(counts)), dtype=np.int64)
-                grown[: len(self.tri)] = self.tri
-                self.tri = grown
-            self.tri[: len(counts)] += sign * counts
+            self.tri = _add_at(self.tri, np.array(hits, dtype=np.int64), sign)
 
     def triangles_of(self, ids: np.ndarray) -> np.ndarray:
         """Triangles of cooperation ties through each of the agents ``ids``."""
@@ -212,6 +201,18 @@ class TieTable:
             setattr(self, name, new)
         self.kind[self.size:] = NO_KIND
         self.supplier[self.size:] = -1
+
+
+def _add_at(counts: np.ndarray, ids: np.ndarray, sign: int) -> np.ndarray:
+    """``counts`` (grown to hold every id of ``ids``) with ``sign`` added once per
+    occurrence of each id."""
+    top = int(ids.max()) + 1
+    if top > len(counts):
+        grown = np.zeros(max(2 * len(counts), top), dtype=counts.dtype)
+        grown[: len(counts)] = counts
+        counts = grown
+    np.add.at(counts, ids, sign)
+    return counts
 
 
 def _by_id(counts: np.ndarray, ids: np.ndarray) -> np.ndarray:
