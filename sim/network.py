@@ -405,7 +405,10 @@ def triangles_per_node(adj: sp.csr_matrix, degree: np.ndarray) -> np.ndarray:
 
 
 def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str, float]]:
-    """Density, cross-border share, horizontal/vertical ratio, clustering, largest component."""
+    """Density, cross-border share, horizontal/vertical ratio, clustering, largest component.
+
+    Clustering reads the triangle counts the graph keeps (``edges.triangles``); arrays without
+    them are counted from scratch (:func:`triangles_per_node`), with the same result."""
     node_country = np.r_[model.firms["country"],
                          [u.country_index for u in model.universities]].astype(int)
     n = edges.n_nodes
