@@ -150,12 +150,18 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
         if model.universities else f["kfield"]
     n_nodes, fields = edges.n_nodes, k.shape[1]
     w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
-    lead_v = np.maximum(k[edges.v] - k[edges.u], 0.0) * w[:, None]
-    lead_u = np.maximum(k[edges.u] - k[edges.v], 0.0) * w[:, None]
-    gain = np.zeros((n_nodes, fields))
+    kt = k.T.copy()  # fields x nodes: each field's values in one row, the gathers contiguous
+    lead_v = np.take(kt, edges.v, axis=1)
+    lead_u = np.take(kt, edges.u, axis=1)
+    np.subtract(lead_v, lead_u, out=lead_v)  # v's knowledge over u's
+    np.minimum(lead_v, 0.0, out=lead_u)
+    np.maximum(lead_v, 0.0, out=lead_v)
+    lead_v *= w  # the lead of v over u, weighted by the tie
+    lead_u *= -w  # of u over v (a zero may carry the other sign: sums are the same)
+    gain = np.empty((n_nodes, fields))
     for field in range(fields):
-        gain[:, field] = np.bincount(edges.u, weights=lead_v[:, field], minlength=n_nodes)
-        gain[:, field] += np.bincount(edges.v, weights=lead_u[:, field], minlength=n_nodes)
+        gain[:, field] = np.bincount(edges.u, weights=lead_v[field], minlength=n_nodes)
+        gain[:, field] += np.bincount(edges.v, weights=lead_u[field], minlength=n_nodes)
     total_w = np.bincount(edges.u, weights=w, minlength=n_nodes) \
         + np.bincount(edges.v, weights=w, minlength=n_nodes)
     gain /= np.maximum(total_w, 1.0)[:, None]

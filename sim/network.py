@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(5)
 HORIZONTAL = (RND, EXPORT, EDUCATION)
+IS_HORIZONTAL = np.isin(np.arange(5), HORIZONTAL)  # by kind code
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
 #: R&D intensity at which a firm counts as fully research-active in partner choice (assumed: 2%
@@ -55,6 +56,8 @@ class EdgeArrays:
         slot: the tie's slot in ``graph.ties`` (how later phases find it again).
         ends: agent ids of the two ends as stored in the slot (to check the slot still holds
             the same tie).
+        triangles: triangles of these ties through each node (from the graph's own count
+            when the arrays were derived; None: count them from the ties).
     """
 
     u: np.ndarray
@@ -65,6 +68,7 @@ class EdgeArrays:
     n_nodes: int
     slot: np.ndarray | None = None
     ends: np.ndarray | None = None
+    triangles: np.ndarray | None = None
 
     def supply(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(buyer rows, supplier rows, strength) of supply ties."""
@@ -78,6 +82,27 @@ class EdgeArrays:
         a = sp.csr_matrix((ones, (np.r_[self.u, self.v], np.r_[self.v, self.u])), shape=(n, n))
         a.data[:] = 1.0  # parallel ties of different kinds count once
         return a
+
+    def links(self) -> sp.csr_matrix:
+        """Each tie once, as a link from ``u`` to ``v`` (enough for connected components, and
+        cheaper to build than :meth:`adjacency`)."""
+        n = self.n_nodes
+        # any order of the ties of a node will do; small ids sort faster as 16-bit numbers
+        order = np.argsort(self.u.astype(np.uint16), kind="stable") if n <= 2**16 \
+            else np.argsort(self.u)
+        index = np.int32 if max(n, len(self.u)) < 2**31 else np.int64  # as scipy's graphs
+        indptr = np.zeros(n + 1, dtype=index)
+        np.cumsum(np.bincount(self.u, minlength=n), out=indptr[1:])
+        return sp.csr_matrix((np.ones(len(order)), self.v[order].astype(index), indptr),
+                             shape=(n, n))
+
+    def degree(self) -> np.ndarray:
+        """Ties of each node: the row sums of :meth:`adjacency` (each pair of nodes is tied
+        at most once, as in the graph; a tie of a node with itself counts once)."""
+        n = self.n_nodes
+        loops = self.u[self.u == self.v]
+        return (np.bincount(self.u, minlength=n) + np.bincount(self.v, minlength=n)
+                - np.bincount(loops, minlength=n)).astype(float)
 
 
 def id_space(model: ClusterModel) -> int:
@@ -110,9 +135,10 @@ def edge_arrays(model: ClusterModel) -> EdgeArrays:
     swap = (kind == SUPPLY) & (t.supplier[slot] == a)  # u = buyer, v = supplier
     rows = node_rows(model)
     u, v = rows[np.where(swap, b, a)], rows[np.where(swap, a, b)]
+    triangles = t.triangles_of(np.r_[model.firms.ids, model.university_ids]).astype(float)
     return EdgeArrays(u, v, kind, t.strength[slot].copy(), t.cross[slot].copy(),
                       model.firms.n + len(model.university_ids), slot,
-                      np.column_stack([a, b]))
+                      np.column_stack([a, b]), triangles)
 
 
 def add_tie(model: ClusterModel, a: int, b: int, kind: str, supplier: int | None = None,
@@ -131,15 +157,28 @@ def add_new_ties(model: ClusterModel, a: list[int] | np.ndarray, b: list[int] | 
     are left as they are; pairs of an agent with itself and repeats are skipped), all of one
     kind, at once. ``supplier`` gives the selling firm of each supply tie. Returns a mask of
     the pairs that formed a tie."""
-    g = model.graph
-    nodes = g._node
-    a = np.asarray(a, dtype=np.int64).tolist()
-    b = np.asarray(b, dtype=np.int64).tolist()
-    cross = np.array([nodes[x]["country"] != nodes[y]["country"] for x, y in zip(a, b,
-                                                                               strict=True)],
-                     dtype=bool)
-    return g.form_new(a, b, KIND_CODE[kind], strength, model.quarter, cross,
-                      None if supplier is None else np.asarray(supplier, dtype=np.int64))
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if a.shape != b.shape:
+        raise ValueError(f"add_new_ties: {a.size} first ends but {b.size} second ends")
+    country = node_country(model, np.r_[a, b])
+    cross = country[: a.size] != country[a.size:]
+    return model.graph.form_new(a.tolist(), b.tolist(), KIND_CODE[kind], strength,
+                                model.quarter, cross,
+                                None if supplier is None else np.asarray(supplier,
+                                                                         dtype=np.int64))
+
+
+def node_country(model: ClusterModel, ids: np.ndarray) -> np.ndarray:
+    """Country code of each agent of ``ids`` (the ``country`` of its graph node; firms' from
+    the firm columns, which hold the same)."""
+    f = model.firms
+    rows = f.rows_of(ids)
+    out = f["country"][rows].astype(np.int64) if f.n else np.zeros(ids.size, dtype=np.int64)
+    other = np.flatnonzero(rows < 0)
+    if other.size:
+        nodes = model.graph._node
+        out[other] = [nodes[x]["country"] for x in ids[other].tolist()]
+    return out
 
 
 def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
@@ -155,15 +194,13 @@ def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
         same = t.alive[edges.slot] & (t.a[edges.slot] == edges.ends[:, 0]) \
             & (t.b[edges.slot] == edges.ends[:, 1])
         flagged[edges.slot[used & same]] = True
-    live = t.live()
-    kind = t.kind[live]
-    live = live[(kind != RESIDENCY) & (kind != NO_KIND)]
-    on = live[flagged[live]]
-    t.strength[on] = np.minimum(1.0, t.strength[on] + 2 * decay)
-    off = live[~flagged[live]]
-    rate = decay * np.where(t.kind[off] == EDUCATION, 0.5, 1.0)
-    t.strength[off] *= 1.0 - rate
-    dead = off[t.strength[off] < floor]
+    kind, strength = t.kind[: t.size], t.strength[: t.size]  # over every slot at once
+    decaying = t.alive[: t.size] & (kind != RESIDENCY) & (kind != NO_KIND)
+    np.copyto(strength, np.minimum(1.0, strength + 2 * decay), where=decaying & flagged)
+    off = decaying & ~flagged
+    rate = decay * np.where(kind == EDUCATION, 0.5, 1.0)
+    np.multiply(strength, 1.0 - rate, out=strength, where=off)
+    dead = np.flatnonzero(off & (strength < floor))
     g.discard_ties(zip(t.a[dead].tolist(), t.b[dead].tolist(), strict=True))
     return len(dead)
 
@@ -227,7 +264,7 @@ def partner_search(model: ClusterModel) -> int:
     n = f.n
     if n < 2:
         return 0
-    degree = model.graph.degree_by_id(id_space(model))[f.ids]
+    degree = model.graph.degree_of(f.ids)
     country = f["country"]
     rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + levers.matching[country])
     max_ties = p["max_ties"]
@@ -299,16 +336,18 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
     f, adj = model.firms, model.graph.adj._atlas
     ids = f.ids
     max_ties = model.params["max_ties"]
-    keep = np.zeros(rows.size, dtype=bool)
+    degree = degree.tolist()  # Python numbers: faster one by one
+    keep = []
     pairs = set()
-    for k, (i, j) in enumerate(zip(rows.tolist(), partners.tolist(), strict=True)):
+    for k, i, j in zip(range(rows.size), rows.tolist(), partners.tolist(), strict=True):
         if degree[j] >= max_ties:
             continue
         a, b = int(ids[i]), int(ids[j])
-        if b in adj[a] or (min(a, b), max(a, b)) in pairs:
+        pair = (a, b) if a < b else (b, a)
+        if b in adj[a] or pair in pairs:
             continue
-        pairs.add((min(a, b), max(a, b)))
-        keep[k] = True
+        pairs.add(pair)
+        keep.append(k)
         degree[i] += 1
         degree[j] += 1
     rows, partners, kinds = rows[keep], partners[keep], kinds[keep]
@@ -321,7 +360,7 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
         supplier = np.where(SUPPLIES[sector[partners[mine]], sector[rows[mine]]], b, a) \
             if kind == SUPPLY else None
         add_new_ties(model, a, b, KINDS[kind], supplier=supplier)
-    return int(keep.sum())
+    return len(keep)
 
 
 def _attractiveness(model: ClusterModel) -> np.ndarray:
@@ -355,8 +394,7 @@ def university_search(model: ClusterModel) -> int:
     go = np.flatnonzero((pick >= 0) & (score >= p["tie_threshold"]))
     if go.size == 0:
         return 0
-    size = id_space(model)
-    uni_degree = model.graph.degree_by_id(size)[model.university_ids]
+    uni_degree = model.graph.degree_of(model.university_ids)
     g, ids, rd = model.graph, f.ids, f["rd_intensity"]
     formed = 0
     for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):
@@ -394,20 +432,27 @@ def triangles_per_node(adj: sp.csr_matrix, degree: np.ndarray) -> np.ndarray:
 
 
 def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str, float]]:
-    """Density, cross-border share, horizontal/vertical ratio, clustering, largest component."""
+    """Density, cross-border share, horizontal/vertical ratio, clustering, largest component.
+
+    Clustering reads the triangle counts the graph keeps (``edges.triangles``); arrays without
+    them are counted from scratch (:func:`triangles_per_node`), with the same result."""
     node_country = np.r_[model.firms["country"],
                          [u.country_index for u in model.universities]].astype(int)
     n = edges.n_nodes
-    adj = edges.adjacency()
-    deg = np.asarray(adj.sum(axis=1)).ravel()
-    triangles = triangles_per_node(adj, deg)
+    if edges.triangles is None:  # counted from scratch
+        adj = edges.adjacency()
+        deg = np.asarray(adj.sum(axis=1)).ravel()
+        triangles = triangles_per_node(adj, deg)
+    else:  # kept up to date by the graph
+        deg, triangles = edges.degree(), edges.triangles
     pairs = deg * (deg - 1) / 2.0
     local = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
-    _, labels = connected_components(adj, directed=False)
+    _, labels = connected_components(edges.links(), directed=False)
     giant = np.bincount(labels).argmax() if n else 0
     in_giant = labels == giant if n else np.zeros(0, dtype=bool)
     cu, cv = node_country[edges.u], node_country[edges.v]
-    horizontal = np.isin(edges.kind, HORIZONTAL)
+    horizontal = IS_HORIZONTAL[edges.kind]
+    count = np.count_nonzero
     stats = {}
     for key, sel_nodes in (("AZ", node_country == 0), ("BY", node_country == 1),
                            ("JOINT", np.ones(n, dtype=bool))):
@@ -418,15 +463,15 @@ def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str,
             c = 0 if key == "AZ" else 1
             touch = (cu == c) | (cv == c)
             within = (cu == c) & (cv == c)
-        m = int(sel_nodes.sum())
-        ties = int(touch.sum())
-        vertical = int((touch & ~horizontal).sum())
+        m = count(sel_nodes)
+        ties = count(touch)
+        vertical = ties - count(touch & horizontal)
         stats[key] = {
             "ties": float(ties),
-            "density": float(within.sum() / (m * (m - 1) / 2)) if m > 1 else 0.0,
-            "cross_border_share": float(edges.cross[touch].mean()) if ties else 0.0,
-            "horizontal_vertical_ratio": float((touch & horizontal).sum() / max(vertical, 1)),
+            "density": float(count(within) / (m * (m - 1) / 2)) if m > 1 else 0.0,
+            "cross_border_share": float(count(edges.cross & touch) / ties) if ties else 0.0,
+            "horizontal_vertical_ratio": float((ties - vertical) / max(vertical, 1)),
             "clustering": float(local[sel_nodes].mean()) if m else 0.0,
-            "largest_component_share": float(in_giant[sel_nodes].mean()) if m else 0.0,
+            "largest_component_share": float(count(in_giant & sel_nodes) / m) if m else 0.0,
         }
     return stats

@@ -11,6 +11,11 @@ over the columns instead of looping over edge dictionaries, while ``graph.edges[
 
 Slots of removed ties are reused, so a tie keeps its slot for life; slot order is the order
 in which the vectorised phases see the ties.
+
+The table also keeps, as ties form, dissolve and change kind, the number of triangles of
+cooperation ties through every agent (the ties the network statistics see: every kind but
+residency, between two distinct agents with non-negative integer ids), so the clustering
+coefficients need no count from scratch each quarter.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 #: Kind code of an edge added through the networkx API without a ``kind``.
 NO_KIND = -1
 _CORE = ("kind", "strength", "born", "cross", "supplier")
+#: Kind codes of cooperation ties (counted in triangles): all but residency (and no kind).
+COOPERATION = np.array([k != "residency" for k in KINDS] + [False])  # index -1: no kind
 
 
 class TieTable:
@@ -41,7 +48,18 @@ class TieTable:
         cross: the tie links the two countries.
         supplier: id of the selling firm of a supply tie, -1 otherwise.
         alive: the slot holds a tie.
+        coop: the slot holds a cooperation tie (a kind other than residency, between two
+            distinct agents with non-negative integer ids): the ties counted in ``tri``.
+        tri: triangles of cooperation ties through each agent id (grows with the ids; read
+            it with :meth:`triangles_of`).
+        deg: ties of each agent id, all kinds (as ``graph.degree``; read it with
+            :meth:`degree_of`).
         extra: other attributes set through networkx, by slot (rare).
+        adj: the adjacency of the graph the table belongs to (``TieGraph._adj``), where the
+            triangle count finds the common neighbours of a tie's ends.
+
+    Kinds must be set through :meth:`set_kind` (or the graph and its edge mappings, which
+    use it), never by writing the ``kind`` column, so the triangle count stays exact.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -56,9 +74,13 @@ class TieTable:
         self.cross = np.zeros(cap, dtype=bool)
         self.supplier = np.full(cap, -1, dtype=np.int64)
         self.alive = np.zeros(cap, dtype=bool)
+        self.coop = np.zeros(cap, dtype=bool)
+        self.tri = np.zeros(cap, dtype=np.int64)
+        self.deg = np.zeros(cap, dtype=np.int64)
         self.extra: dict[int, dict[Any, Any]] = {}
+        self.adj: dict[Any, dict[Any, Any]] = {}
 
-    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "alive")
+    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "alive", "coop")
 
     def new(self, a: Any, b: Any) -> int:
         """A slot for a new tie between ``a`` and ``b`` (attributes at their defaults)."""
@@ -71,6 +93,7 @@ class TieTable:
             self.size += 1
         self.a[slot], self.b[slot] = _id(a), _id(b)
         self._reset(slot)
+        self._add_degree(np.array([self.a[slot], self.b[slot]]), 1)
         return slot
 
     def new_many(self, a: list[int], b: list[int]) -> np.ndarray:
@@ -84,7 +107,14 @@ class TieTable:
         self.size += fresh
         self.a[slots], self.b[slots] = a, b
         self._reset(slots)
+        self._add_degree(np.r_[self.a[slots], self.b[slots]], 1)
         return slots
+
+    def _add_degree(self, ends: np.ndarray, sign: int) -> None:
+        """Count ``sign`` more ties at each of the agent ids ``ends`` (-1: not an agent)."""
+        ends = ends[ends >= 0]
+        if ends.size:
+            self.deg = _add_at(self.deg, ends, sign)
 
     def _reset(self, slots: int | np.ndarray) -> None:
         """Attributes of newly taken slots at their defaults; the slots hold ties."""
@@ -94,10 +124,15 @@ class TieTable:
         self.cross[slots] = False
         self.supplier[slots] = -1
         self.alive[slots] = True
+        self.coop[slots] = False
 
     def free(self, slot: int) -> None:
-        """Release the slot of a removed tie."""
+        """Release the slot of a removed tie (its triangles no longer count)."""
         if self.alive[slot]:
+            self._count(slot, False)
+            for end in (int(self.a[slot]), int(self.b[slot])):
+                if end >= 0:
+                    self.deg[end] -= 1
             self.alive[slot] = False
             self.kind[slot] = NO_KIND
             self.extra.pop(slot, None)
@@ -105,7 +140,53 @@ class TieTable:
 
     def clear(self) -> None:
         """Release every slot."""
+        adj = self.adj
         self.__init__(len(self.a))
+        self.adj = adj
+
+    def set_kind(self, slot: int, code: int) -> None:
+        """Set the kind of the tie in ``slot`` (its ends must be in ``adj``), keeping the
+        triangle count in step."""
+        self.kind[slot] = code
+        a, b = self.a[slot], self.b[slot]
+        self._count(slot, bool(COOPERATION[code]) and a >= 0 and b >= 0 and a != b)
+
+    def _count(self, slot: int, coop: bool) -> None:
+        """Make the tie in ``slot`` count as a cooperation tie or not."""
+        if self.coop[slot] != coop:
+            self._count_many([slot], coop)
+
+    def _count_many(self, slots: list[int], coop: bool) -> None:
+        """Make the ties in ``slots`` count as cooperation ties (``coop``) or no longer count,
+        one after the other (ties already so are passed over): each adds or takes away the
+        triangles it closes with two other counted ties."""
+        adj, flags = self.adj, memoryview(self.coop)  # faster to read one by one
+        hits: list[int] = []  # the three corners of every triangle closed or opened
+        for s, u, v in zip(slots, self.a[slots].tolist(), self.b[slots].tolist(), strict=True):
+            if flags[s] == coop:
+                continue
+            if coop:
+                flags[s] = True
+            nu, nv = adj[u], adj[v]
+            for w in nu.keys() & nv.keys():
+                if flags[nu[w].slot] and flags[nv[w].slot]:
+                    hits += (u, v, w)
+            if not coop:
+                flags[s] = False
+        self._add_triangles(hits, 1 if coop else -1)
+
+    def _add_triangles(self, hits: list[int], sign: int) -> None:
+        """Count ``sign`` more triangles at each agent id of ``hits`` (with repeats)."""
+        if hits:
+            self.tri = _add_at(self.tri, np.array(hits, dtype=np.int64), sign)
+
+    def triangles_of(self, ids: np.ndarray) -> np.ndarray:
+        """Triangles of cooperation ties through each of the agents ``ids``."""
+        return _by_id(self.tri, ids)
+
+    def degree_of(self, ids: np.ndarray) -> np.ndarray:
+        """Ties of each of the agents ``ids`` (all kinds, as ``graph.degree``)."""
+        return _by_id(self.deg, ids)
 
     def live(self) -> np.ndarray:
         """Slots holding a tie, in slot order."""
@@ -120,6 +201,25 @@ class TieTable:
             setattr(self, name, new)
         self.kind[self.size:] = NO_KIND
         self.supplier[self.size:] = -1
+
+
+def _add_at(counts: np.ndarray, ids: np.ndarray, sign: int) -> np.ndarray:
+    """``counts`` (grown to hold every id of ``ids``) with ``sign`` added once per
+    occurrence of each id."""
+    top = int(ids.max()) + 1
+    if top > len(counts):
+        grown = np.zeros(max(2 * len(counts), top), dtype=counts.dtype)
+        grown[: len(counts)] = counts
+        counts = grown
+    np.add.at(counts, ids, sign)
+    return counts
+
+
+def _by_id(counts: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``counts[ids]``, 0 for ids outside the array."""
+    ids = np.asarray(ids, dtype=np.int64)
+    inside = (ids >= 0) & (ids < len(counts))
+    return np.where(inside, counts[np.where(inside, ids, 0)], 0)
 
 
 def _id(node: Any) -> int:
@@ -180,7 +280,7 @@ class TieData(MutableMapping):
         if key == "strength":
             t.strength[s] = value
         elif key == "kind":
-            t.kind[s] = KIND_CODE[value]
+            t.set_kind(s, KIND_CODE[value])
         elif key == "born":
             t.born[s] = value
         elif key == "cross":
@@ -271,7 +371,12 @@ class TieGraph(nx.Graph):
 
     def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
         self.ties = TieTable()
-        super().__init__(incoming_graph_data, **attr)
+        attr.pop("backend", None)  # as networkx: an explicit backend="networkx" is ignored
+        super().__init__(**attr)
+        self.ties.adj = self._adj  # before any tie is added
+        if incoming_graph_data is not None:
+            nx.convert.to_networkx_graph(incoming_graph_data, create_using=self)
+            self.graph.update(attr)  # as networkx: given attributes over the data's
 
     def _slot_data(self, u: Any, v: Any) -> TieData:
         return TieData(self.ties, self.ties.new(u, v))
@@ -311,7 +416,7 @@ class TieGraph(nx.Graph):
             self._adj[b][a] = data
             nx._clear_cache(self)
         s = data.slot
-        t.kind[s] = kind
+        t.set_kind(s, kind)
         t.strength[s] = strength
         t.born[s] = born
         t.cross[s] = cross
@@ -332,24 +437,53 @@ class TieGraph(nx.Graph):
             + ([len(strength)] if np.ndim(strength) else [])
         if any(size != n for size in sizes):
             raise ValueError(f"form_new: {n} pairs but arrays of lengths {sizes}")
-        missing = [x for x in {*a, *b} if x not in adj]
-        if missing:
+        if not adj.keys() >= {*a, *b}:
+            missing = [x for x in {*a, *b} if x not in adj]
             raise KeyError(f"form_new: not nodes of the graph: {missing[:5]}")
         formed = np.zeros(n, dtype=bool)
-        new_a, new_b, claimed = [], [], set()
-        for k, (x, y) in enumerate(zip(a, b, strict=True)):
-            if x != y and y not in adj[x] and (x, y) not in claimed:
-                claimed.add((x, y))
-                claimed.add((y, x))  # a repeat in the batch is skipped
-                new_a.append(x)
-                new_b.append(y)
-                formed[k] = True
-        if not new_a:
-            return formed
-        slots = t.new_many(new_a, new_b)
-        for x, y, s in zip(new_a, new_b, slots.tolist(), strict=True):
-            adj[x][y] = adj[y][x] = TieData(t, s)
+        # Each new tie takes the slot new_many will give it (freed slots from the end of the
+        # list, then fresh ones), and, if it is a cooperation tie between agents, closes
+        # triangles with the cooperation ties there already or formed earlier in the batch.
+        while t.size + n > len(t.a):  # room for every pair (flags of all slots readable)
+            t._grow()
+        free, fresh = t._free, t.size
+        reused = min(n, len(free))
+        ahead = free[len(free) - reused:][::-1] + list(range(fresh, fresh + n - reused))
+        agents = ((np.asarray(a, dtype=np.int64) >= 0) & (np.asarray(b, dtype=np.int64) >= 0)
+                  if COOPERATION[kind] else np.zeros(n, dtype=bool)).tolist()
+        flags = memoryview(t.coop)
+        keep, counted, batch, hits = [], [], set(), []
+        try:
+            for k, x, y, agent in zip(range(n), a, b, agents, strict=False):
+                near = adj[x]
+                if y in near or x == y:
+                    continue
+                far = adj[y]
+                c = len(keep)
+                s = ahead[c]
+                near[y] = far[x] = TieData(t, s)
+                keep.append(k)
+                if agent:
+                    for w in near.keys() & far.keys():
+                        s1, s2 = near[w].slot, far[w].slot
+                        if (s1 in batch or flags[s1]) and (s2 in batch or flags[s2]):
+                            hits += (x, y, w)
+                    batch.add(s)
+                    counted.append(c)
+            if not keep:
+                return formed
+            flags.release()
+            slots = t.new_many([a[k] for k in keep], [b[k] for k in keep])
+            if slots.tolist() != ahead[: len(keep)]:  # cannot happen: new_many's order
+                raise RuntimeError("form_new: slots out of step with the tie table")
+        except BaseException:
+            for k in keep:  # nothing formed
+                del adj[a[k]][b[k]], adj[b[k]][a[k]]
+            raise
+        formed[keep] = True
         t.kind[slots] = kind
+        t.coop[slots[counted]] = True
+        t._add_triangles(hits, 1)
         t.strength[slots] = strength if np.ndim(strength) == 0 else np.asarray(strength)[formed]
         t.born[slots] = born
         if cross is not None:
@@ -363,6 +497,14 @@ class TieGraph(nx.Graph):
         """Slot of the tie ``a``-``b``, or -1 if there is none."""
         data = self._adj.get(a, {}).get(b)
         return data.slot if isinstance(data, TieData) else -1
+
+    def slots_of(self, pairs: np.ndarray | Iterable[tuple[Any, Any]]) -> np.ndarray:
+        """:meth:`slot_of` of each pair ``a, b`` (rows of an array, or any pairs)."""
+        get, none = self._adj.get, {}
+        if isinstance(pairs, np.ndarray):
+            pairs = pairs.reshape(-1, 2).tolist()
+        return np.array([d.slot if isinstance(d := get(a, none).get(b), TieData) else -1
+                         for a, b in pairs], dtype=np.int64)
 
     def add_edges_from(self, ebunch_to_add: Iterable[Any], **attr: Any) -> None:
         """As ``networkx.Graph.add_edges_from``, one :meth:`add_edge` per tie."""
@@ -438,6 +580,9 @@ class TieGraph(nx.Graph):
             nbrs = adj.get(n)
             if nbrs is None:
                 continue
+            t = self.ties  # its ties stop counting in triangles, one after the other
+            t._count_many([d.slot for d in nbrs.values()
+                           if isinstance(d, TieData) and d._table is t], False)
             for u, data in list(nbrs.items()):
                 del adj[u][n]
                 self._release(data, detach)
@@ -461,8 +606,8 @@ class TieGraph(nx.Graph):
 
     def degree_by_id(self, size: int) -> np.ndarray:
         """Ties of every agent id below ``size`` (all kinds, as ``graph.degree``)."""
-        t = self.ties
-        live = t.live()
-        a, b = t.a[live], t.b[live]
-        a, b = a[(a >= 0) & (a < size)], b[(b >= 0) & (b < size)]
-        return np.bincount(a, minlength=size) + np.bincount(b, minlength=size)
+        return self.ties.degree_of(np.arange(size))
+
+    def degree_of(self, ids: np.ndarray) -> np.ndarray:
+        """Ties of each of the agents ``ids`` (all kinds, as ``graph.degree``)."""
+        return self.ties.degree_of(ids)

@@ -440,3 +440,17 @@ def test_a_relief_with_its_own_period_outlasts_the_others():
         f["park_since"][row] = model.quarter - 4 * years
         park_regimes(model)
         assert f["relief_profit"][row] == profit and f["relief_property"][row] == prop, years
+
+
+def test_stable_argsort_is_numpys_stable_argsort():
+    """Ties, NaNs, signed zeros and integers all order exactly as the stable sort does."""
+    from sim.ranking import stable_argsort
+
+    rng = np.random.default_rng(1)
+    for case in range(2000):
+        n = int(rng.integers(0, 60))
+        x = [rng.random(n), rng.integers(0, 5, n).astype(float),
+             np.where(rng.random(n) < 0.2, np.nan, rng.random(n)),
+             np.where(rng.random(n) < 0.3, -0.0, 0.0) * np.where(rng.random(n) < 0.5, 1, -1),
+             rng.integers(-3, 3, n)][case % 5]
+        assert np.array_equal(stable_argsort(x), np.argsort(x, kind="stable")), x

@@ -3,6 +3,8 @@ must always agree, and the arrays of the vectorised phases must be what the grap
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import pickle
 
 import networkx as nx
@@ -127,6 +129,10 @@ def test_edge_arrays_match_the_graph_after_a_run(scenario):
     live = set(model.firms.ids.tolist()) | set(model.university_by_id) \
         | {p.unique_id for p in model.parks}
     assert all(a in live and b in live for a, b in model.graph.edges())
+    # the countries ties are judged cross-border by are those of the graph's nodes
+    nodes = np.array(list(model.graph.nodes), dtype=np.int64)
+    assert network.node_country(model, nodes).tolist() == \
+        [model.graph.nodes[n]["country"] for n in nodes.tolist()]
 
 
 def test_decay_weakens_unused_ties_and_dissolves_weak_ones():
@@ -227,3 +233,138 @@ def test_partner_search_never_proposes_invalid_candidates(monkeypatch, preferenc
     monkeypatch.setattr(network, "_draw_weighted", only_themselves)
     assert network.partner_search(model) == 0
     assert model.graph.number_of_edges() == 0
+
+
+# ------------------------------------------------------------------ triangle bookkeeping
+def reference_triangles(g: nx.Graph) -> dict:
+    """Triangles through every node, counted from scratch on the cooperation ties (a kind
+    other than residency, between two distinct agents with non-negative integer ids)."""
+    h = nx.Graph()
+    h.add_nodes_from(g)
+    h.add_edges_from((a, b) for a, b, d in g.edges(data=True)
+                     if d.get("kind", "residency") != "residency" and a != b
+                     and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
+                             for x in (a, b)))
+    return nx.triangles(h)
+
+
+def assert_triangles(g: TieGraph, top: int = 200) -> None:
+    ref = reference_triangles(g)
+    ids = np.arange(top)
+    want = [ref.get(i, 0) for i in range(top)]  # nodes not in the graph: none
+    assert g.ties.triangles_of(ids).tolist() == want
+    assert g.ties.triangles_of(np.array([-1, 10**6])).tolist() == [0, 0]
+    # the degrees kept alongside: every kind, a tie of a node with itself counted twice
+    assert g.degree_of(ids).tolist() == [g.degree(i) if i in g else 0 for i in range(top)]
+
+
+def test_triangle_counts_follow_every_way_ties_come_and_go():
+    rng = np.random.default_rng(5)
+    g = TieGraph()
+    g.add_nodes_from(range(60))
+    g.add_node("park")
+    names = list(KINDS)
+    for step in range(600):
+        a, b = (int(x) for x in rng.integers(0, 60, 2))
+        op = int(rng.integers(17))
+        kind = names[int(rng.integers(len(names)))]
+        if op == 0:
+            g.add_edge(a, b, kind=kind, strength=0.5)
+        elif op == 1:
+            g.add_edges_from([(a, b, {"kind": kind}), (b, (a + 1) % 60)])  # second: no kind
+        elif op == 2:
+            g.add_nodes_from((a, b))  # the fast paths need both nodes
+            g.form(a, b, KINDS.index(kind), 0.5, 0, False) if a != b else None
+        elif op == 3:
+            pairs = rng.integers(0, 60, (8, 2))
+            g.add_nodes_from(pairs.ravel().tolist())
+            g.form_new(pairs[:, 0].tolist(), pairs[:, 1].tolist(), KINDS.index(kind), 0.5, 0)
+        elif op == 4 and g.has_edge(a, b):
+            g.edges[a, b]["kind"] = kind  # into and out of the counted kinds
+        elif op == 5 and g.has_edge(a, b):
+            g.remove_edge(a, b)
+        elif op == 6:
+            g.remove_edges_from([(a, b), (b, (b + 3) % 60)])
+        elif op == 7:
+            g.discard_ties([(a, b), ((a + 5) % 60, b)])
+        elif op == 8 and a in g and step % 5 == 0:
+            g.remove_node(a)
+        elif op == 9 and step % 5 == 0:
+            g.remove_nodes_from([a, 999])
+        elif op == 10 and step % 5 == 0:
+            g.discard_nodes([b])
+        elif op == 11:
+            g.add_edge(a, "park", kind="rnd")  # a node without an integer id
+            g.add_nodes_from([-1, -2, a, b])  # nor a non-negative one
+            g.form_new([a, -1, b, -2, b], [-1, b, -2, a, a], KINDS.index("rnd"), 0.5, 0)
+        elif op == 12:
+            g.add_edge(a, a, kind="rnd")  # a self-loop closes no triangle
+        elif op == 13 and a in g and b not in g:
+            nx.relabel_nodes(g, {a: b}, copy=False)
+        elif op == 14 and a in g and b in g and a != b and step % 3 == 0:
+            nx.contracted_nodes(g, a, b, self_loops=bool(step % 2), copy=False)
+        elif op == 15 and g.has_edge(a, b):
+            nx.set_edge_attributes(g, {(a, b): "residency"}, "kind")
+        elif op == 16:
+            g.add_edges_from([(a, b, {"kind": "supply"})], kind="rnd")  # the data's kind wins
+        assert_triangles(g)
+    assert sum(reference_triangles(g).values()) > 30  # the test saw triangles
+    for h in (g.copy(), copy.deepcopy(g), pickle.loads(pickle.dumps(g)), TieGraph(g)):
+        assert_triangles(h)
+        h.remove_nodes_from(list(h)[:10])  # a copy keeps its own count, in step with its ties
+        assert_triangles(h)
+    assert_triangles(g)
+    g.clear_edges()
+    assert_triangles(g)
+    g.add_edges_from([(1, 2, {"kind": "rnd"}), (2, 3, {"kind": "rnd"}), (3, 1, {"kind": "rnd"})])
+    assert g.ties.triangles_of([1, 2, 3, 4]).tolist() == [1, 1, 1, 0]
+    g.clear()
+    assert_triangles(g)
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "full_package"])
+def test_triangle_counts_of_a_run_equal_a_count_from_scratch(scenario):
+    from conftest import bundled
+    from scipy.sparse.csgraph import connected_components
+    model = fresh_model(bundled(scenario, scale=0.3), seed=2)
+    for _ in range(8):
+        model.step()
+        e = model.edges
+        assert e.triangles is not None
+        adj = e.adjacency()
+        scratch = network.triangles_per_node(adj, np.asarray(adj.sum(axis=1)).ravel())
+        assert np.array_equal(e.triangles, scratch)
+        assert np.array_equal(e.degree(), np.asarray(adj.sum(axis=1)).ravel())
+        assert np.array_equal(connected_components(e.links(), directed=False)[1],
+                              connected_components(adj, directed=False)[1])
+        slow = network.network_stats(model, dataclasses.replace(e, triangles=None))
+        assert slow == model.network_stats
+    assert e.triangles.sum() > 0
+
+
+def test_slots_of_many_pairs_as_one_by_one():
+    g = TieGraph()
+    g.add_edges_from([(1, 2, {"kind": "rnd"}), (2, 3, {"kind": "supply"}), ("x", 1)])
+    pairs = [(1, 2), (2, 1), (3, 2), (1, 3), (9, 1), (1, "x")]
+    assert g.slots_of(np.array(pairs[:5])).tolist() == [g.slot_of(a, b) for a, b in pairs[:5]]
+    assert g.slots_of(pairs).tolist() == [g.slot_of(a, b) for a, b in pairs]
+    assert g.slots_of(np.zeros((0, 2), dtype=np.int64)).tolist() == []
+
+
+def test_a_batch_that_fails_midway_forms_nothing(monkeypatch):
+    g = TieGraph()
+    g.add_edges_from([(1, 2, {"kind": "rnd"}), (2, 3, {"kind": "rnd"})])
+    g.add_node(4)
+    before, tri = graph_view(g), g.ties.triangles_of(range(5)).tolist()
+
+    def broken(self, a, b):
+        raise MemoryError
+
+    monkeypatch.setattr(type(g.ties), "new_many", broken)
+    with pytest.raises(MemoryError):
+        g.form_new([1, 3, 4], [3, 4, 1], KINDS.index("rnd"), 0.5, 0)
+    assert graph_view(g) == before and table_view(g) == before
+    assert g.ties.triangles_of(range(5)).tolist() == tri == [0, 0, 0, 0, 0]
+    monkeypatch.undo()
+    g.form_new([1, 3, 4], [3, 4, 1], KINDS.index("rnd"), 0.5, 0)
+    assert_triangles(g)

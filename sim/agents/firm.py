@@ -162,8 +162,13 @@ class FirmTable:
         gone = self.ids[mask].copy()
         keep = ~mask
         m = int(keep.sum())
+        rows = None
         for arr in self._data.values():
-            arr[:m] = arr[: self.n][keep]
+            if arr.ndim == 1:
+                arr[:m] = arr[: self.n][keep]
+            else:  # rows of a matrix column: faster taken by index
+                rows = np.flatnonzero(keep) if rows is None else rows
+                arr[:m] = np.take(arr, rows, axis=0)
         self._ids[:m] = self._ids[: self.n][keep]
         self.n = m
         self._row = None

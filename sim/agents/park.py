@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from sim.network import add_new_ties
+from sim.ranking import stable_argsort
 from sim.sectors import SECTORS
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def admit_residents(model: ClusterModel) -> int:
         applicants = np.flatnonzero(ok)
         if applicants.size == 0:
             continue
-        chosen = applicants[np.argsort(-merit[applicants], kind="stable")[:slots]]
+        chosen = applicants[stable_argsort(-merit[applicants])[:slots]]
         f["park"][chosen] = park.index
         f["park_since"][chosen] = model.quarter
         firm_ids = f.ids[chosen]

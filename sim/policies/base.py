@@ -9,11 +9,13 @@ A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sim.params import Param, ParamError
+from sim.ranking import stable_argsort
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -126,7 +128,7 @@ class Policy:
     def affordable(money: float, unit: float) -> int:
         """How many items of cost ``unit`` fit in ``money`` (exact multiples count in full,
         whatever the floating-point rounding)."""
-        return int(np.floor(money / unit + 1e-9)) if unit > 0 else 0
+        return math.floor(money / unit + 1e-9) if unit > 0 else 0
 
     @staticmethod
     def ranked(model: ClusterModel, rows: np.ndarray, merit: np.ndarray) -> np.ndarray:
@@ -135,7 +137,7 @@ class Policy:
         noise = model.risks["mistargeting"]
         if noise > 0 and rows.size:  # no draw without noise: runs stay comparable
             merit = merit * np.exp(noise * model.rng.standard_normal(rows.size))
-        return rows[np.argsort(-merit, kind="stable")]
+        return rows[stable_argsort(-merit)]
 
     def cross_border(self, model: ClusterModel) -> float:
         """Strength (0-1) of this instrument's cross-border effect: the coordination level of

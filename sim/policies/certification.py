@@ -58,7 +58,9 @@ class Certification(Policy):
         budget = self.budget(model)
         grant = self["cost_share"] * self["project_cost"]
         done = np.fromiter(self.certified, dtype=np.int64, count=len(self.certified))
-        fresh = ~np.isin(f.ids, done)
+        fresh = np.ones(f.n, dtype=bool)
+        done = f.rows_of(done)
+        fresh[done[done >= 0]] = False  # certified firms that are still here
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             ok = fresh & (f["country"] == k)

@@ -92,9 +92,8 @@ class ExportPromotion(Policy):
             ok &= f.is_sme()
         if self.last_campaign:
             now = model.quarter
-            recent = np.array([i for i, q in self.last_campaign.items() if now - q < 4],
-                              dtype=np.int64)
-            ok &= ~np.isin(f.ids, recent)
+            recent = f.rows_of([i for i, q in self.last_campaign.items() if now - q < 4])
+            ok[recent[recent >= 0]] = False
         return ok
 
     def _campaign(self, model: ClusterModel, rows: np.ndarray, members: np.ndarray,

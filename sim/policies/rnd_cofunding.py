@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,14 +91,14 @@ class RndCofunding(Policy):
         q = model.quarter
         self.projects = [p for p in self.projects if p.until >= q]
         if self.projects:
-            members = np.concatenate([p.firms for p in self.projects])
-            alive = iter((f.rows_of(members) >= 0).tolist())
-            kept = []
-            for p in self.projects:
-                firms = [i for i in p.firms if next(alive)]
-                kept.append(p if len(firms) == len(p.firms)
-                            else Project(firms, p.university, p.until))
-            self.projects = kept
+            members = np.fromiter(chain.from_iterable(p.firms for p in self.projects),
+                                  dtype=np.int64)
+            gone = f.rows_of(members) < 0
+            if gone.any():  # projects that lost members go on without them
+                dead = set(members[gone].tolist())
+                self.projects = [
+                    Project([i for i in p.firms if i not in dead], p.university, p.until)
+                    if dead.intersection(p.firms) else p for p in self.projects]
         self.projects = [p for p in self.projects if p.firms]
         budget = self.budget(model)
         grant = self["grant_share"] * self["member_rd"]
@@ -122,12 +123,15 @@ class RndCofunding(Policy):
         self.projects = []
 
     # ------------------------------------------------------------------ internals
-    def _members_of(self, model: ClusterModel, country: int) -> int:
+    def _members_by_country(self, model: ClusterModel) -> list[int]:
+        """Members of running projects in each country (AZ, BY)."""
         f = model.firms
-        members = [i for p in self.projects for i in p.firms]
-        if not members:
-            return 0
-        return int((f["country"][f.rows_of(members)] == country).sum())
+        members = np.fromiter(chain.from_iterable(p.firms for p in self.projects),
+                              dtype=np.int64)
+        if not members.size:
+            return [0, 0]
+        country = f["country"][f.rows_of(members)]
+        return [int(np.count_nonzero(country == k)) for k in (0, 1)]
 
     def _launch(self, model: ClusterModel, code: str, budget: float, grant: float) -> None:
         """Start projects led by ``code`` while its budget has room for their members; a
@@ -135,9 +139,10 @@ class RndCofunding(Policy):
         f, rng = model.firms, model.rng
         k = 0 if code == "AZ" else 1
         available = self.available(model, budget)
-        room = available - grant * self._members_of(model, k)
+        members = self._members_by_country(model)
+        room = available - grant * members[k]
         joint_ok = self.values["country"] == "both"
-        partner_room = available - grant * self._members_of(model, 1 - k) if joint_ok else 0.0
+        partner_room = available - grant * members[1 - k] if joint_ok else 0.0
         busy = {i for p in self.projects for i in p.firms}
         ranked = {c: self._applicants(model, c, busy).tolist() for c in (0, 1)}
         taken = {0: 0, 1: 0}  # applicants of each country already placed in a project
@@ -149,9 +154,10 @@ class RndCofunding(Policy):
         low = self["min_members"]
         high = max(self["max_members"], low)
         started: list[Project] = []
+        joint_share = self["joint_share"] * self.cross_border(model)
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
-            joint = joint_ok and rng.random() < self["joint_share"] * self.cross_border(model)
+            joint = joint_ok and rng.random() < joint_share
             n_partner = min(size // 2 if joint else 0, self.affordable(partner_room, grant),
                             len(ranked[1 - k]) - taken[1 - k])
             n_own = min(size - n_partner, self.affordable(room, grant),
@@ -174,7 +180,9 @@ class RndCofunding(Policy):
     def _applicants(self, model: ClusterModel, country: int, busy: set[int]) -> np.ndarray:
         """Eligible firms of a country (some R&D, or a spin-off, not in a project), ranked."""
         f = model.firms
-        free = ~np.isin(f.ids, np.fromiter(busy, dtype=np.int64, count=len(busy)))
+        free = np.ones(f.n, dtype=bool)
+        rows = f.rows_of(np.fromiter(busy, dtype=np.int64, count=len(busy)))
+        free[rows[rows >= 0]] = False
         ok = (f["country"] == country) & free & (
             (f["rd_intensity"] >= MIN_APPLICANT_RD) | f["spinoff"])
         rows = np.flatnonzero(ok)
@@ -192,10 +200,13 @@ class RndCofunding(Policy):
         """Hold every project tie at least at ``PROJECT_TIE_STRENGTH``."""
         g = model.graph
         t = g.ties
-        for p in self.projects:
-            if p.slots is None:
-                p.slots = np.array([g.slot_of(a, b) for a, b in p.pairs.tolist()],
-                                   dtype=np.int64)
+        new = [p for p in self.projects if p.slots is None]
+        if new:
+            found = g.slots_of(np.concatenate([p.pairs for p in new]))
+            ends = np.cumsum([len(p.pairs) for p in new])
+            for p, start, end in zip(new, np.r_[0, ends[:-1]].tolist(), ends.tolist(),
+                                     strict=True):
+                p.slots = found[start:end]
         pairs = np.concatenate([p.pairs for p in self.projects])
         slots = np.concatenate([p.slots for p in self.projects])
         safe = np.maximum(slots, 0)
@@ -203,7 +214,7 @@ class RndCofunding(Policy):
         same = (slots >= 0) & t.alive[safe] & (
             ((a == pairs[:, 0]) & (b == pairs[:, 1])) | ((a == pairs[:, 1]) & (b == pairs[:, 0])))
         stale = np.flatnonzero(~same)  # a tie dissolved (or formed) since: look it up again
-        slots[stale] = [g.slot_of(x, y) for x, y in pairs[stale].tolist()]
+        slots[stale] = g.slots_of(pairs[stale])
         slots = slots[slots >= 0]
         strength = t.strength
         strength[slots] = np.maximum(strength[slots], PROJECT_TIE_STRENGTH)

@@ -10,6 +10,7 @@ import numpy as np
 from sim.network import add_new_ties
 from sim.params import Param
 from sim.policies.base import Policy
+from sim.ranking import stable_argsort
 from sim.sectors import SUPPLIES
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class SubcontractingExchange(Policy):
             mine = open_rows[f["country"][open_rows] == c]
             for s in range(SUPPLIES.shape[0]):
                 pool = mine[SUPPLIES[f["sector"][mine], s]]
-                offers[c, s] = pool[np.argsort(-appeal[pool], kind="stable")]
+                offers[c, s] = pool[stable_argsort(-appeal[pool])]
         return offers
 
     def _propose(self, model: ClusterModel, country: int, reach: float,
@@ -87,11 +88,15 @@ class SubcontractingExchange(Policy):
         ids, sector, delivery = f.ids, f["sector"], f["delivery"]
         adj = model.graph.adj._atlas
         other = (rng.random(buyers.size) < cross).tolist()  # the same draws one by one
+        degree = degree.tolist()  # Python numbers: faster one by one
+        lists: dict[tuple[int, int], list[int]] = {}
         matched, pairs = [], set()
         for i, abroad in zip(buyers.tolist(), other, strict=True):
             key = (1 - country if abroad else country, int(sector[i]))
-            ranked, pos = offers[key], front[key]
-            size = ranked.size
+            ranked = lists.get(key)
+            if ranked is None:
+                ranked = lists[key] = offers[key].tolist()
+            pos, size = front[key], len(ranked)
             while pos < size and degree[ranked[pos]] >= max_ties:
                 pos += 1
             front[key] = pos
@@ -100,11 +105,12 @@ class SubcontractingExchange(Policy):
                 q += 1
             if q == size:
                 continue
-            j = int(ranked[q])
+            j = ranked[q]
             a, b = int(ids[i]), int(ids[j])
-            score = 0.4 + 0.6 * delivery[j]
-            if score >= threshold and b not in adj[a] and (min(a, b), max(a, b)) not in pairs:
-                pairs.add((min(a, b), max(a, b)))
+            score = 0.4 + 0.6 * float(delivery[j])
+            pair = (a, b) if a < b else (b, a)
+            if score >= threshold and b not in adj[a] and pair not in pairs:
+                pairs.add(pair)
                 degree[i] += 1
                 degree[j] += 1
                 matched += [i, j]

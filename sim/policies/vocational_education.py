@@ -103,8 +103,8 @@ class VocationalEducation(Policy):
         for uni in model.universities:
             if uni.country == code and uni.unique_id in self.base_skill:
                 base = self.base_skill[uni.unique_id]
-                uni.graduate_skill = float(np.clip(uni.graduate_skill + change, base,
-                                                   min(base + self["graduate_cap"], 1.0)))
+                top = min(base + self["graduate_cap"], 1.0)
+                uni.graduate_skill = float(min(max(uni.graduate_skill + change, base), top))
 
     def _finish_courses(self, model: ClusterModel) -> None:
         f = model.firms
