@@ -18,8 +18,10 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -235,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch scheduler ending a job, ``kill``): handled like Ctrl-C, so worker
+    processes are stopped and finished work is kept."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``clustersim`` command. Returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -243,6 +254,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if FITTED_PROBLEM:
         print(f"clustersim: error: {one_line(FITTED_PROBLEM)}", file=sys.stderr)
         return EXIT_USAGE
+    handle = args.command != "viz" and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if handle else None
+    try:
+        return _dispatch(args)
+    finally:
+        if handle:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command; turn the errors a user can cause into one line and an exit code."""
     try:
         if args.command == "list":
             print(list_text())
@@ -263,9 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, UsageError) as err:
         print(f"clustersim: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("clustersim: interrupted; no output was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        what = "terminated" if isinstance(err, Terminated) else "interrupted"
+        print(f"clustersim: {what}; no output was written", file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130
     except BrokenPipeError:  # output piped into a program that stopped reading (| head)
         sys.stderr.close()
         return 0

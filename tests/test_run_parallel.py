@@ -133,7 +133,11 @@ def _live_group_members(pgid: int) -> list[str]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_stops_the_pool_without_hanging(tmp_path):
+@pytest.mark.parametrize(("how", "code", "word"), [("ctrl-c", 130, "interrupted"),
+                                                   ("kill", 143, "terminated")])
+def test_ctrl_c_stops_the_pool_without_hanging(tmp_path, how, code, word):
+    """Ctrl-C (SIGINT to the whole process group) and ``kill`` (SIGTERM to the command
+    only, as a scheduler ending a job may send) both stop the workers at once."""
     # runs of several seconds each: stopping must not wait for the runs in progress
     path = tmp_path / "slow.toml"
     path.write_text('name = "slow"\n[model]\nfirm_scale = 2.0\n')
@@ -150,7 +154,10 @@ def test_ctrl_c_stops_the_pool_without_hanging(tmp_path):
         assert line.startswith("running 2 scenarios x 2 seeds"), line
         time.sleep(2.0)  # the workers are busy with their first runs
         assert proc.poll() is None, "finished before it could be interrupted"
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        else:
+            os.kill(proc.pid, signal.SIGTERM)  # the workers get nothing
         start = time.monotonic()
         _, err = proc.communicate(timeout=20)
     finally:
@@ -158,8 +165,8 @@ def test_ctrl_c_stops_the_pool_without_hanging(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     assert time.monotonic() - start < 4, "the interrupted command waited for the runs"
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == code, err
+    assert word in err and "Traceback" not in err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
     deadline = time.monotonic() + 10
