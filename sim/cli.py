@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import __version__
-from sim.countries import country_values
+from sim.countries import country_sources, country_values
 from sim.params import (
     COUNTRY_BOUNDS,
     MAX_SEED,
@@ -616,6 +616,15 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return serve(args.host, args.port)
 
 
+def _fit_note(source: str) -> str:
+    """`` [fitted; assumed before: X]`` for a value a calibration set, else ``""``."""
+    found = re.search(r"assumed before: ([^)]+)\)", source)
+    if not found:
+        return ""
+    what = "fitted" if source.startswith("calibrated") else "set for the fit"
+    return f"  [{what}; assumed before: {found.group(1)}]"
+
+
 def list_text() -> str:
     """Bundled scenarios, registered policies and model parameters, as text."""
     lines = ["Bundled scenarios (scenarios/):"]
@@ -637,13 +646,18 @@ def list_text() -> str:
         lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
     lines += ["", "Model parameters ([model]):"]
     for p in MODEL_PARAMS.values():
-        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}"
+                     + _fit_note(p.source))
     lines += ["", "Country values ([countries.AZ] / [countries.BY]; sources in "
-              "sim/data/countries.toml):"]
+              "sim/data/countries.toml, fitted ones in sim/data/calibration.toml):"]
     az, by = country_values("AZ"), country_values("BY")
+    sources = {code: country_sources(code) for code in ("AZ", "BY")}
     for name in COUNTRY_BOUNDS:
+        notes = [f"{code} {_fit_note(sources[code][name]).strip()}" for code in ("AZ", "BY")
+                 if _fit_note(sources[code][name])]
         lines.append(f"  {name:30s} AZ {az[name]!s:8s} BY {by[name]!s:8s} "
-                     f"{country_param(name).allowed()}")
+                     f"{country_param(name).allowed()}" + ("  " + "; ".join(notes)
+                                                           if notes else ""))
     return "\n".join(lines)
 
 

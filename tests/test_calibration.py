@@ -281,3 +281,14 @@ def test_malformed_fitted_file_is_named(tmp_path, text):
     path.write_text(text)
     with pytest.raises(FittedError, match="calibration.toml"):
         fitted_values(path)
+
+
+def test_list_marks_fitted_values_with_their_assumed_ones():
+    code, out, err = run_cli(["list"])
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.strip().startswith("search_preference ="))
+    assert "[fitted; assumed before: 0]" in line
+    line = next(x for x in out.splitlines() if x.strip().startswith("rd_intensity_private "))
+    assert "AZ [fitted; assumed before: 0.004]" in line
+    line = next(x for x in out.splitlines() if x.strip().startswith("steps ="))
+    assert "assumed before" not in line
