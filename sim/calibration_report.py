@@ -158,8 +158,8 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
         f"marked), starting from the values in use, at most {spec.max_evaluations} points.",
         "",
         f"Result: J {fmt(result.start.objective)} at the start → **{fmt(result.best.objective)}**"
-        f" fitted; the optimiser {'converged' if result.converged else 'stopped'}: "
-        f"{result.message}.",
+        f" fitted ({'the optimiser converged: ' if result.converged else ''}"
+        f"{result.message}).",
         "",
         "## Free parameters",
         "",
