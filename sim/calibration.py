@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.countries import COUNTRIES, rd_scale_of, set_rd_scale
+from sim.params import RISK_PARAMS
 from sim.paths import resolve_path, scenario_value, scenario_with
 from sim.scenario import Scenario, ScenarioError, load_scenario, read_toml
 from sim.validation import (
@@ -96,11 +98,16 @@ class FreeParameter:
         return (x - self.low) / (self.high - self.low)
 
     def from_unit(self, u: float) -> float:
-        """The value at position ``u`` (clipped to [0, 1]) between the bounds."""
+        """The value at position ``u`` (clipped to [0, 1]) between the bounds: exactly a
+        bound at 0 and 1, and never outside them by rounding."""
         u = min(max(float(u), 0.0), 1.0)
+        if u in (0.0, 1.0):
+            return self.low if u == 0.0 else self.high
         if self.scale == "log":
-            return math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
-        return self.low + u * (self.high - self.low)
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            x = self.low + u * (self.high - self.low)
+        return min(max(x, self.low), self.high)
 
     def values(self, x: float) -> dict[str, float]:
         """This parameter and its tied ones at value ``x``."""
@@ -168,6 +175,9 @@ def load_calibration(path: str | Path = DEFAULT_FILE) -> Calibration:
     if not isinstance(base_text, str):
         raise _fail(source, "base", "expected the path of a scenario file")
     base = load_scenario((path.parent / base_text).resolve())
+    if base.policies or any(base.risks[k] != RISK_PARAMS[k].default for k in RISK_PARAMS):
+        raise _fail(source, "base", f"{base_text} has policies or risks; a calibration fits "
+                    "the baseline, so its base scenario has neither")
     seeds = data.get("seeds", [100, 101, 102, 103])
     if not isinstance(seeds, list) or not seeds or len(seeds) > 100:
         raise _fail(source, "seeds", "expected a list of 1 to 100 seeds")
@@ -183,7 +193,7 @@ def load_calibration(path: str | Path = DEFAULT_FILE) -> Calibration:
         raise _fail(source, "targets", "expected the path of a targets .toml file")
     try:
         targets, _ = load_targets(targets_file)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
         raise _fail(source, "targets", f"cannot be used: {err}") from None
     outputs = [t for t in targets if t["role"] == "output"]
     if not outputs:
@@ -254,10 +264,16 @@ def _free_parameter(path: str, spec: Any, base: Scenario, source: str) -> FreePa
         raise _fail(source, f"{key}.tied", "expected a table of path = ratio")
     tied = {}
     for other, ratio in tied_spec.items():
+        if not (other.startswith("model.") or other.startswith("countries.")):
+            raise _fail(source, f"{key}.tied.{other}", "a tied parameter is a model.<param> "
+                        "or countries.AZ/BY.<key> path")
         try:
             _, declared = resolve_path(other, base)
         except ValueError as err:
             raise _fail(source, f"{key}.tied.{other}", str(err)) from None
+        if declared.kind is not float:
+            raise _fail(source, f"{key}.tied.{other}", f"{other} is not a real-valued "
+                        "parameter (a ratio of a fitted value is rarely a whole number)")
         ratio = _number(ratio, source, f"{key}.tied.{other}", 0.0, 1e6)
         for end in (low, high):
             try:
@@ -286,6 +302,8 @@ def target_distance(target: dict[str, Any], value: float) -> float:
         return math.inf
     data = float(target["value"])
     low, high = allowed_range(target)
+    if target["tolerance_kind"] != "absolute" and data > 0 and low > 0:
+        value = max(value, low * 1e-3)  # zero is far off on a log scale, not a linear step
     if target["tolerance_kind"] == "absolute" or data <= 0 or value <= 0 or low <= 0:
         width = (high - data) if value >= data else (data - low)
         return (value - data) / width if width > 0 else (0.0 if value == data else math.inf)
@@ -314,7 +332,13 @@ def simulate(scenario: Scenario, seed: int, steps: int, targets_file: Path = TAR
     """One run's moments: every output target (``"<name>:<country>"``) and, with ``facts``,
     every fact's statistic (the fact's name). Runs in worker processes."""
     targets, fact_specs = load_targets(targets_file)
-    record = collect_run(scenario, seed, steps)
+    # the R&D thresholds this point will have once installed (sim.countries.rd_scale)
+    set_rd_scale(rd_scale_of([scenario.countries[c]["rd_intensity_private"]
+                              for c in COUNTRIES]))
+    try:
+        record = collect_run(scenario, seed, steps)
+    finally:
+        set_rd_scale(None)
     out = {f"{t['name']}:{t['country']}": MEASURES[t["measure"]](record, t)
            for t in targets if t["role"] == "output"}
     if facts and fact_specs:
@@ -381,6 +405,7 @@ class CalibrationResult:
     message: str
     converged: bool
     interrupted: bool = False
+    terminated: bool = False
 
 
 def evaluate(spec: Calibration, x: Sequence[float], pool: Executor | None = None) -> Point:
@@ -441,7 +466,7 @@ def calibrate(spec: Calibration, workers: int = 1,
         step = np.zeros_like(u0)
         step[i] = spec.initial_step if u0[i] + spec.initial_step <= 1.0 else -spec.initial_step
         simplex.append(np.clip(u0 + step, 0.0, 1.0))
-    converged, interrupted, message = False, False, ""
+    converged, interrupted, terminated, message = False, False, False, ""
     try:
         run(u0)
         result = optimize.minimize(
@@ -451,16 +476,17 @@ def calibrate(spec: Calibration, workers: int = 1,
         converged, message = bool(result.success), str(result.message)
     except _Budget:
         message = f"stopped after {spec.max_evaluations} points (max_evaluations)"
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         if not trace:
             raise
         interrupted, message = True, f"interrupted after {len(trace)} points"
+        terminated = type(err).__name__ == "Terminated"
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     best = min(trace, key=lambda pt: pt.objective)
     return CalibrationResult(spec, trace[0], best, trace, time.perf_counter() - began,
-                             message, converged, interrupted)
+                             message, converged, interrupted, terminated)
 
 
 class _Budget(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import shutil
@@ -12,8 +13,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.calibration import CalibrationResult, describe, fitted_values
-from sim.fitted import FITTED_FILE
+from sim.calibration import Calibration, CalibrationResult, describe, fitted_values
+from sim.countries import COUNTRIES
+from sim.fitted import BUNDLED_FILE
 from sim.report import PNG_OPTIONS, fmt, md_table, seeds_text
 from sim.validation import allowed_range, load_targets
 
@@ -29,11 +31,20 @@ def _round(x: float) -> float:
 
 
 def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``text`` as a TOML basic string (JSON's escapes are TOML's; DEL is escaped too)."""
+    return json.dumps(str(text), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def values_toml(result: CalibrationResult, definition: str) -> str:
-    """The text of ``calibration.toml``: the fitted values with their sources."""
+    """The text of ``calibration.toml`` (checked to read back as written)."""
+    text = _values_text(result, definition)
+    from sim.fitted import check_text
+
+    check_text(text)
+    return text
+
+
+def _values_text(result: CalibrationResult, definition: str) -> str:
     spec, today = result.spec, datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
         f"# Fitted by `clustersim calibrate {definition}` on {today}; the fit report is",
@@ -54,18 +65,9 @@ def values_toml(result: CalibrationResult, definition: str) -> str:
         "",
         "[values]",
     ]
-    from sim.fitted import fitted_section
-    from sim.params import MODEL_PARAMS
-
-    fitted = {t for p in spec.free for t in (p.path, *p.tied)}
-    installed = fitted_section("model")  # values in use that an earlier fit's base set
-    for name, value in spec.base.model.items():  # settings of the base the fit depends on
-        path = f"model.{name}"
-        differs = name in installed or value != MODEL_PARAMS[name].default
-        if (name in MODEL_PARAMS and differs and path not in fitted
-                and name not in ("steps", "firm_scale") and not isinstance(value, (bool, str))):
-            lines.append(f"{_toml_string(path)} = {{ value = {value!r}, source = "
-                         f"{_toml_string('set by the base scenario of the fit, not fitted')} }}")
+    lines += [f"{_toml_string(path)} = {{ value = {value!r}, source = "
+              f"{_toml_string('set by the base scenario of the fit, not fitted')} }}"
+              for path, value in base_settings(spec).items()]
     for p, x in zip(spec.free, result.best.x, strict=True):
         why = p.why or "see the fit report"
         lines.append(f"{_toml_string(p.path)} = {{ value = {_round(x)!r}, source = "
@@ -90,6 +92,33 @@ def assumed_value(path: str) -> str:
         source, value = country_sources(code)[key], country_values(code)[key]
     found = re.search(r"assumed before: ([^)]+)\)", source)
     return found.group(1) if found else f"{value:g}"
+
+
+def base_settings(spec: Calibration) -> dict[str, float]:
+    """Values of the fit's base scenario that differ from the assumed ones or that an earlier
+    fit installed, other than the fitted paths: the fit holds with them, so they are written
+    beside the fitted values."""
+    from sim.countries import data_values
+    from sim.fitted import fitted_section
+    from sim.params import MODEL_PARAMS
+
+    fitted = {t for p in spec.free for t in (p.path, *p.tied)}
+    out: dict[str, float] = {}
+    installed = fitted_section("model")
+    for name, value in spec.base.model.items():
+        if name in ("steps", "firm_scale") or isinstance(value, (bool, str)):
+            continue
+        assumed = MODEL_PARAMS[name].default if name not in installed else None
+        if f"model.{name}" not in fitted and value != assumed:
+            out[f"model.{name}"] = value
+    for code in COUNTRIES:
+        data, installed = data_values(code), fitted_section(f"countries.{code}")
+        for key, value in spec.base.countries[code].items():
+            path = f"countries.{code}.{key}"
+            if (path not in fitted and isinstance(value, (int, float))
+                    and (key in installed or value != data.get(key))):
+                out[path] = value
+    return out
 
 
 def _moment_rows(result: CalibrationResult) -> list[list[str]]:
@@ -274,7 +303,7 @@ def write_outputs(result: CalibrationResult, folder: Path, definition: str,
     plot_targets(result, folder / "img" / FIGURES[1])
 
 
-def install(folder: Path, values_file: Path = FITTED_FILE, docs: Path = DOCS) -> list[Path]:
+def install(folder: Path, values_file: Path = BUNDLED_FILE, docs: Path = DOCS) -> list[Path]:
     """Copy the fitted values to ``sim/data/calibration.toml`` and the report with its figures
     to ``docs/`` (each file written under a temporary name and renamed). Returns the files
     written."""

@@ -593,7 +593,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if result.interrupted:
         print("\n".join(lines) + "\ncalibrate: interrupted: the best point so far is in the "
               "folder; nothing was installed", file=sys.stderr)
-        return 130
+        return 143 if result.terminated else 130
     if not args.no_install:
         written = install(out)
         lines.append("installed " + ", ".join(_shown_path(p) for p in written))

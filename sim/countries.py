@@ -33,6 +33,13 @@ def _raw() -> dict[str, Any]:
     return data
 
 
+def data_values(code: str) -> dict[str, Any]:
+    """One country's values as ``countries.toml`` gives them, before any fitted value."""
+    with DATA_FILE.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {k: v["value"] for k, v in data[code].items() if isinstance(v, dict)}
+
+
 def country_values(code: str) -> dict[str, float]:
     """Numeric values for one country (``AZ`` or ``BY``), without their sources."""
     return {k: v["value"] for k, v in _raw()[code].items() if isinstance(v, dict)}
@@ -44,14 +51,34 @@ def country_values(code: str) -> dict[str, float]:
 RD_THRESHOLD_BASE = 0.007
 
 
+#: R&D scale a calibration sets while it evaluates a point (see :func:`rd_scale`), or None.
+_RD_SCALE_OVERRIDE: float | None = None
+
+
+def rd_scale_of(intensities: list[float]) -> float:
+    """The R&D scale for the countries' private R&D intensities (see :func:`rd_scale`)."""
+    mean = max(sum(intensities) / len(intensities), 1e-6)
+    return round(mean / RD_THRESHOLD_BASE, 12)
+
+
 @cache
+def _installed_rd_scale() -> float:
+    return rd_scale_of([country_values(c)["rd_intensity_private"] for c in COUNTRIES])
+
+
 def rd_scale() -> float:
     """Factor on every R&D threshold and target of the model and the policies: the bundled
     (or fitted) mean private R&D intensity of the two countries over ``RD_THRESHOLD_BASE``, so
     the rules keep their place in the firms' R&D distribution when a calibration moves it
-    (1.0 with the assumed intensities)."""
-    mean = sum(country_values(c)["rd_intensity_private"] for c in COUNTRIES) / len(COUNTRIES)
-    return round(mean / RD_THRESHOLD_BASE, 12)
+    (1.0 with the assumed intensities). While a calibration evaluates a point it is that
+    point's scale, so a fit sees the thresholds it will have once installed."""
+    return _RD_SCALE_OVERRIDE if _RD_SCALE_OVERRIDE is not None else _installed_rd_scale()
+
+
+def set_rd_scale(scale: float | None) -> None:
+    """Set (or, with None, clear) the R&D scale a calibration is evaluating."""
+    global _RD_SCALE_OVERRIDE
+    _RD_SCALE_OVERRIDE = scale
 
 
 def country_sources(code: str) -> dict[str, str]:

@@ -16,10 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-#: The fitted values in use: ``sim/data/calibration.toml``, or the file the environment
-#: variable ``CLUSTERSIM_CALIBRATION`` names (to try a fit without installing it).
-FITTED_FILE = Path(os.environ.get("CLUSTERSIM_CALIBRATION")
-                   or Path(__file__).parent / "data" / "calibration.toml")
+#: Where ``clustersim calibrate`` installs the fitted values.
+BUNDLED_FILE = Path(__file__).parent / "data" / "calibration.toml"
+#: The fitted values in use: ``BUNDLED_FILE``, or the file the environment variable
+#: ``CLUSTERSIM_CALIBRATION`` names (to try a fit without installing it).
+FITTED_FILE = Path(os.environ.get("CLUSTERSIM_CALIBRATION") or BUNDLED_FILE)
 
 
 class FittedError(ValueError):
@@ -49,13 +50,27 @@ def fitted_values(path: Path = FITTED_FILE) -> dict[str, tuple[float, str]]:
     out: dict[str, tuple[float, str]] = {}
     for key, entry in values.items():
         value = entry.get("value") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and "value" not in entry and entry and all(
+                isinstance(v, dict) for v in entry.values()):
+            raise FittedError(f"{path}: values.{key!r}: write each path in quotes, e.g. "
+                              f"\"{key}.{next(iter(entry))}\" = {{ value = ... }}")
         if (isinstance(value, bool) or not isinstance(value, (int, float))
                 or not math.isfinite(value)):
             raise FittedError(f"{path}: values.{key!r}: expected {{ value = <number>, "
-                              "source = \"...\" }}")
+                              "source = \"...\" }")
         source = entry.get("source", "calibrated")
         out[str(key)] = (value, str(source))
     return out
+
+
+def check_text(text: str) -> None:
+    """Raise :class:`FittedError` unless ``text`` is a fitted-values file that reads back."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "calibration.toml"
+        path.write_text(text, encoding="utf-8")
+        fitted_values.__wrapped__(path)
 
 
 def fitted_section(section: str, path: Path = FITTED_FILE) -> dict[str, tuple[Any, str]]:

@@ -35,9 +35,9 @@ IS_HORIZONTAL = np.isin(np.arange(5), HORIZONTAL)  # by kind code
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
 #: R&D intensity at which a firm counts as fully research-active in partner choice (assumed: 2%
 #: of sales with the assumed intensities, scaled with them, see sim.countries.rd_scale).
-RD_ACTIVE = 0.02 * rd_scale()
+RD_ACTIVE = 0.02
 #: R&D intensity above which a firm looks for university partners (0.5% of sales, scaled).
-RD_SEEKS_UNIVERSITY = 0.005 * rd_scale()
+RD_SEEKS_UNIVERSITY = 0.005
 #: Proximity of partners: same park, same country (cross-border is a model parameter).
 SAME_PARK, SAME_COUNTRY = 1.0, 0.7
 
@@ -320,7 +320,7 @@ def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
     kf = f["kfield"]
     unit = kf / np.maximum(np.linalg.norm(kf, axis=1, keepdims=True), 1e-9)
     complement = 1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers])
-    research = np.minimum(f["rd_intensity"] / RD_ACTIVE, 1.0)
+    research = np.minimum(f["rd_intensity"] / (RD_ACTIVE * rd_scale()), 1.0)
     rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[searchers][col])
     exporter = f["exp_third"]
     consortium = np.where((sc == si) & exporter[cand] & exporter[searchers][col],
@@ -377,7 +377,7 @@ def university_search(model: ClusterModel) -> int:
     unis = model.universities
     if not unis or f.n == 0:
         return 0
-    active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY
+    active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY * rd_scale()
     searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
     if searchers.size == 0:
         return 0

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sim.fitted import FITTED_FILE, FittedError, fitted_section
+from sim.fitted import FITTED_FILE, FittedError, fitted_section, fitted_values
 
 #: Fixed modelling assumptions (not exposed as scenario parameters).
 #: FDI deal size, USD m (assumed).
@@ -242,26 +242,28 @@ MODEL_PARAMS: dict[str, Param] = {
 
 
 def _apply_fitted(declared: dict[str, Param]) -> None:
-    """Replace the assumed defaults that ``clustersim calibrate`` fitted (sim/fitted.py)."""
-    for name, (value, source) in fitted_section("model").items():
-        if name not in declared:
-            raise FittedError(f"{FITTED_FILE}: values.'model.{name}': no such model parameter")
-        param = declared[name]
+    """Check every value ``clustersim calibrate`` fitted (sim/fitted.py) and replace the
+    assumed model defaults among them (country values: sim/countries.py)."""
+    for path, (value, _) in fitted_values().items():
+        section, _, rest = path.partition(".")
+        code, _, key = rest.partition(".")
+        if section == "countries" and code in ("AZ", "BY") and key in COUNTRY_BOUNDS:
+            param = country_param(key)
+        elif section == "model" and rest in declared:
+            param = declared[rest]
+        else:
+            raise FittedError(f"{FITTED_FILE}: values.{path!r}: not a model parameter "
+                              "(model.<param>) or country value (countries.AZ.<key>, "
+                              "countries.BY.<key>) the model knows")
         try:
-            value = param.validate(value, f"model.{name}")
+            param.validate(value, path)
         except ParamError as err:
             raise FittedError(f"{FITTED_FILE}: values.{err}") from None
-        declared[name] = replace(param, default=value,
+    for name, (value, source) in fitted_section("model").items():
+        param = declared[name]
+        declared[name] = replace(param, default=param.validate(value, f"model.{name}"),
                                  source=f"{source} (assumed before: {param.default:g})")
 
-
-#: Why the fitted values could not be used (the command line reports it and stops; a model
-#: refuses to start), or None.
-FITTED_PROBLEM: str | None = None
-try:
-    _apply_fitted(MODEL_PARAMS)
-except FittedError as _err:
-    FITTED_PROBLEM = str(_err)
 
 #: Risks of ineffective cluster policy (scenario section ``[risks]``): the report's four risks as
 #: uncertainties every budgeted instrument is exposed to. Defaults are the risk-free case.
@@ -323,3 +325,12 @@ def country_param(name: str) -> Param:
                        "investment_lag_quarters"}
     default = 0 if integer else 0.0
     return Param(name, default, unit, f"country value {name}", low, high)
+
+
+#: Why the fitted values could not be used (the command line reports it and stops; a model
+#: refuses to start), or None.
+FITTED_PROBLEM: str | None = None
+try:
+    _apply_fitted(MODEL_PARAMS)
+except FittedError as _err:
+    FITTED_PROBLEM = f"{_err} (fix or delete the file to go back to the assumed values)"

@@ -10,6 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import assert_usage_error, run_cli, snapshot
 
@@ -261,7 +262,7 @@ def test_another_fitted_file_is_used_through_the_environment(tmp_path):
 def test_a_broken_fitted_file_stops_the_command_with_one_line(tmp_path):
     bad = tmp_path / "calibration.toml"
     bad.write_text('[values]\n"model.no_such" = { value = 1.0 }\n')
-    for env_value, words in ((str(bad), "no such model parameter"),
+    for env_value, words in ((str(bad), "not a model parameter"),
                              (str(tmp_path / "none.toml"), "no such file")):
         env = {**os.environ, "CLUSTERSIM_CALIBRATION": env_value}
         proc = subprocess.run([sys.executable, "-m", "sim.cli", "list"], env=env,
@@ -292,3 +293,103 @@ def test_list_marks_fitted_values_with_their_assumed_ones():
     assert "AZ [fitted; assumed before: 0.004]" in line
     line = next(x for x in out.splitlines() if x.strip().startswith("steps ="))
     assert "assumed before" not in line
+
+
+# ------------------------------------------------------------------------ review findings
+def test_values_file_reads_back_whatever_the_text_and_keeps_the_base_settings(tmp_path):
+    """Line breaks, quotes, backslashes and control characters in a ``why`` survive; values
+    an earlier fit installed and the base's own settings are written beside the fitted ones,
+    so installing the file gives the model the fit was made with."""
+    spec = cal.load_calibration(_recovery_files(tmp_path, 0.002, start=0.003))
+    spec.free[0] = cal.FreeParameter(spec.free[0].path, spec.free[0].low, spec.free[0].high,
+                                     "log", spec.free[0].tied, 'two\nlines "quoted" \\ \x01\x7f')
+    spec.max_evaluations = 2
+    result = cal.calibrate(spec, workers=1)
+    folder = tmp_path / "out"
+    write_outputs(result, folder, "cal.toml")
+    values = fitted_values(folder / "calibration.toml")
+    assert values["countries.AZ.rd_intensity_private"][1].endswith(
+        'two\nlines "quoted" \\ \x01\x7f')
+    for path, (value, _) in fitted_values().items():  # the installed fit, not fitted here
+        if "countries.AZ.rd_intensity" not in path:
+            assert values[path][0] == value, path
+    assert values["model.max_ties"][0] == 12
+
+
+def test_a_point_is_evaluated_with_the_r_and_d_thresholds_it_will_have_once_installed():
+    from sim.countries import rd_scale, rd_scale_of, set_rd_scale
+
+    installed = rd_scale()
+    seen = []
+    set_rd_scale(rd_scale_of([0.004, 0.01]))
+    try:
+        seen.append(rd_scale())
+    finally:
+        set_rd_scale(None)
+    assert seen == [1.0] and rd_scale() == installed
+    spec = cal.load_calibration()
+    scenario = spec.scenario_at(spec.start()).with_model(firm_scale=0.2, steps=8)
+    a = cal.simulate(scenario, 1, 8, facts=False)
+    assert rd_scale() == installed  # reset after the run
+    moved = scenario_with_rd(scenario, 0.004)
+    b = cal.simulate(moved, 1, 8, facts=False)
+    assert b["rd_gdp:AZ"] > 2 * a["rd_gdp:AZ"]
+
+
+def scenario_with_rd(scenario, value):
+    from sim.paths import scenario_with
+
+    return scenario_with(scenario, {"countries.AZ.rd_intensity_private": value})
+
+
+def test_from_unit_stays_within_the_bounds():
+    for low, high, scale in ((0.3, 0.9, "linear"), (0.001, 0.45, "log"),
+                             (0.0002, 0.01, "log"), (0.1, 0.7, "linear")):
+        p = cal.FreeParameter("model.export_share0", low, high, scale)
+        assert p.from_unit(0.0) == low and p.from_unit(1.0) == high
+        for u in np.linspace(0, 1, 101):
+            assert low <= p.from_unit(u) <= high
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('[free."model.search_preference"]\nlow = 0.1\nhigh = 1\n'
+     'tied = { "model.search_candidates" = 10.0 }', "real-valued"),
+    ('[free."model.search_preference"]\nlow = 0.1\nhigh = 1\n'
+     'tied = { "risks.coordination" = 0.5 }', "model.<param>"),
+])
+def test_tied_parameters_are_real_valued_model_or_country_values(tmp_path, text, words):
+    path = tmp_path / "cal.toml"
+    path.write_text(f'base = "{REPO / "scenarios" / "baseline.toml"}"\n{text}\n')
+    with pytest.raises(cal.CalibrationError, match=words):
+        cal.load_calibration(path)
+
+
+def test_the_base_of_a_calibration_has_no_policies(tmp_path):
+    path = tmp_path / "cal.toml"
+    path.write_text(f'base = "{REPO / "scenarios" / "tax_break.toml"}"\n'
+                    '[free."model.search_preference"]\nlow = 0\nhigh = 3\n')
+    with pytest.raises(cal.CalibrationError, match="policies or risks"):
+        cal.load_calibration(path)
+
+
+def test_a_zero_model_value_is_far_off_not_close():
+    target = {"value": 0.02, "tolerance_kind": "factor", "tolerance": 2.0}
+    assert cal.target_distance(target, 0.0) <= cal.target_distance(target, 1e-4) < -1
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('"countries.AZ.rd_intensity_privat" = { value = 0.1 }', "not a model parameter"),
+    ('"countries.AZ.rd_intensity_private" = { value = 7.0 }', "[0, 0.5]"),
+    ('"risks.coordination" = { value = 0.5 }', "not a model parameter"),
+    ('model.max_ties = { value = 3 }', "in quotes"),
+])
+def test_a_bad_fitted_entry_stops_every_command_with_one_line(tmp_path, text, words):
+    bad = tmp_path / "calibration.toml"
+    bad.write_text(f"[values]\n{text}\n")
+    env = {**os.environ, "CLUSTERSIM_CALIBRATION": str(bad)}
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "list"], env=env,
+                          capture_output=True, text=True, cwd=REPO)
+    assert_usage_error(proc.returncode, proc.stderr, [words, "fix or delete"])
+    proc = subprocess.run([sys.executable, "-c", "import sim; sim.ClusterModel()"], env=env,
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode != 0 and "FittedError" in proc.stderr and words in proc.stderr

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 #: Strength a funded project keeps its ties at (they cannot fade while the work goes on).
 PROJECT_TIE_STRENGTH = 0.8
 #: Least R&D intensity of an applicant that is not a spin-off (assumed: some R&D of its own).
-MIN_APPLICANT_RD = 0.002 * rd_scale()
+MIN_APPLICANT_RD = 0.002
 
 
 @dataclass
@@ -184,7 +184,7 @@ class RndCofunding(Policy):
         rows = f.rows_of(np.fromiter(busy, dtype=np.int64, count=len(busy)))
         free[rows[rows >= 0]] = False
         ok = (f["country"] == country) & free & (
-            (f["rd_intensity"] >= MIN_APPLICANT_RD) | f["spinoff"])
+            (f["rd_intensity"] >= MIN_APPLICANT_RD * rd_scale()) | f["spinoff"])
         rows = np.flatnonzero(ok)
         merit = f["knowledge"][rows] * (1.0 + 50.0 / rd_scale() * f["rd_intensity"][rows])
         return self.ranked(model, rows, merit)
