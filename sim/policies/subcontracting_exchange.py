@@ -65,9 +65,11 @@ class SubcontractingExchange(Policy):
         offers = {}
         for c in (0, 1):
             mine = open_rows[f["country"][open_rows] == c]
+            # ranked once: each sector's pool keeps that order (a stable order of a subset)
+            ranked = mine[stable_argsort(-appeal[mine])]
+            sector = f["sector"][ranked]
             for s in range(SUPPLIES.shape[0]):
-                pool = mine[SUPPLIES[f["sector"][mine], s]]
-                offers[c, s] = pool[stable_argsort(-appeal[pool])].tolist()
+                offers[c, s] = ranked[SUPPLIES[sector, s]].tolist()
         return offers
 
     def _propose(self, model: ClusterModel, country: int, reach: float,
