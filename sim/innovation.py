@@ -154,14 +154,13 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
     lead_v = np.take(kt, edges.v, axis=1)
     lead_u = np.take(kt, edges.u, axis=1)
     np.subtract(lead_v, lead_u, out=lead_v)  # v's knowledge over u's
-    np.minimum(lead_v, 0.0, out=lead_u)
-    np.maximum(lead_v, 0.0, out=lead_v)
-    lead_v *= w  # the lead of v over u, weighted by the tie
-    lead_u *= -w  # of u over v (a zero may carry the other sign: sums are the same)
+    lead_v *= w  # weighted by the tie (w >= 0: the same products as weighting the leads)
+    np.minimum(lead_v, 0.0, out=lead_u)  # minus the lead of u over v
+    np.maximum(lead_v, 0.0, out=lead_v)  # the lead of v over u
     gain = np.empty((n_nodes, fields))
-    for field in range(fields):
+    for field in range(fields):  # (a zero may carry the other sign: sums are the same)
         gain[:, field] = np.bincount(edges.u, weights=lead_v[field], minlength=n_nodes)
-        gain[:, field] += np.bincount(edges.v, weights=lead_u[field], minlength=n_nodes)
+        gain[:, field] -= np.bincount(edges.v, weights=lead_u[field], minlength=n_nodes)
     total_w = np.bincount(edges.u, weights=w, minlength=n_nodes) \
         + np.bincount(edges.v, weights=w, minlength=n_nodes)
     gain /= np.maximum(total_w, 1.0)[:, None]

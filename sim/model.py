@@ -15,6 +15,7 @@ Each step runs fixed phases::
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from functools import partial
 from numbers import Integral
@@ -325,7 +326,22 @@ class ClusterModel(mesa.Model):
 
     # ----------------------------------------------------------------- the step
     def step(self) -> None:
-        """Advance one quarter through the phases."""
+        """Advance one quarter through the phases.
+
+        Python's cyclic garbage collector waits while a quarter runs and resumes after it
+        (if it was on): each quarter makes thousands of long-lived objects (the mappings of
+        new ties), which would otherwise set off several collections a quarter and now and
+        then a full one over every object of the graph. Reference counting frees objects
+        as usual meanwhile; nothing the model computes depends on it."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._phases()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _phases(self) -> None:
         self._begin_quarter()
         self._policy_phase()
         economy.labour_phase(self)

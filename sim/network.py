@@ -127,10 +127,9 @@ def edge_arrays(model: ClusterModel) -> EdgeArrays:
     """Derive tie arrays from the graph's tie columns (residency ties excluded), in slot
     order."""
     t = model.graph.ties
-    live = t.live()
-    kind = t.kind[live]
-    slot = live[(kind != RESIDENCY) & (kind != NO_KIND)]
-    kind = t.kind[slot]
+    every = t.kind[: t.size]
+    slot = np.flatnonzero(t.alive[: t.size] & (every != RESIDENCY) & (every != NO_KIND))
+    kind = every[slot]
     a, b = t.a[slot], t.b[slot]
     swap = (kind == SUPPLY) & (t.supplier[slot] == a)  # u = buyer, v = supplier
     rows = node_rows(model)
@@ -436,8 +435,8 @@ def network_stats(model: ClusterModel, edges: EdgeArrays) -> dict[str, dict[str,
 
     Clustering reads the triangle counts the graph keeps (``edges.triangles``); arrays without
     them are counted from scratch (:func:`triangles_per_node`), with the same result."""
-    node_country = np.r_[model.firms["country"],
-                         [u.country_index for u in model.universities]].astype(int)
+    node_country = np.r_[model.firms["country"],  # small codes: cheaper to gather by tie
+                         [u.country_index for u in model.universities]].astype(np.int8)
     n = edges.n_nodes
     if edges.triangles is None:  # counted from scratch
         adj = edges.adjacency()

@@ -138,6 +138,24 @@ class TieTable:
             self.extra.pop(slot, None)
             self._free.append(slot)
 
+    def free_many(self, slots: list[int]) -> None:
+        """:meth:`free` of each of the distinct ``slots`` in turn, at once."""
+        if not slots:
+            return
+        arr = np.array(slots, dtype=np.int64)
+        arr = arr[self.alive[arr]]
+        if not arr.size:
+            return
+        live = arr.tolist()
+        self._count_many(live, False)
+        self._add_degree(np.r_[self.a[arr], self.b[arr]], -1)
+        self.alive[arr] = False
+        self.kind[arr] = NO_KIND
+        if self.extra:
+            for slot in live:
+                self.extra.pop(slot, None)
+        self._free += live
+
     def clear(self) -> None:
         """Release every slot."""
         adj = self.adj
@@ -211,7 +229,10 @@ def _add_at(counts: np.ndarray, ids: np.ndarray, sign: int) -> np.ndarray:
         grown = np.zeros(max(2 * len(counts), top), dtype=counts.dtype)
         grown[: len(counts)] = counts
         counts = grown
-    np.add.at(counts, ids, sign)
+    if ids.size > 64:  # many ids: one count of each (faster than adding one by one)
+        counts += sign * np.bincount(ids, minlength=len(counts))
+    else:
+        np.add.at(counts, ids, sign)
     return counts
 
 
@@ -437,9 +458,6 @@ class TieGraph(nx.Graph):
             + ([len(strength)] if np.ndim(strength) else [])
         if any(size != n for size in sizes):
             raise ValueError(f"form_new: {n} pairs but arrays of lengths {sizes}")
-        if not adj.keys() >= {*a, *b}:
-            missing = [x for x in {*a, *b} if x not in adj]
-            raise KeyError(f"form_new: not nodes of the graph: {missing[:5]}")
         formed = np.zeros(n, dtype=bool)
         # Each new tie takes the slot new_many will give it (freed slots from the end of the
         # list, then fresh ones), and, if it is a cooperation tie between agents, closes
@@ -449,10 +467,19 @@ class TieGraph(nx.Graph):
         free, fresh = t._free, t.size
         reused = min(n, len(free))
         ahead = free[len(free) - reused:][::-1] + list(range(fresh, fresh + n - reused))
-        agents = ((np.asarray(a, dtype=np.int64) >= 0) & (np.asarray(b, dtype=np.int64) >= 0)
-                  if COOPERATION[kind] else np.zeros(n, dtype=bool)).tolist()
+        try:
+            agents = ((np.asarray(a, dtype=np.int64) >= 0) & (np.asarray(b, dtype=np.int64) >= 0)
+                      if COOPERATION[kind] else np.zeros(n, dtype=bool)).tolist()
+        except (TypeError, ValueError):
+            self._check_nodes(a, b)
+            raise
+        # A tie formed earlier in the batch counts at once: its flag is raised here (and
+        # lowered again if the batch fails); new_many resets the flags, raised again below.
         flags = memoryview(t.coop)
-        keep, counted, batch, hits = [], [], set(), []
+        keep: list[int] = []
+        counted: list[int] = []
+        hits: list[int] = []
+        make = object.__new__  # a TieData without the call of __init__ (faster)
         try:
             for k, x, y, agent in zip(range(n), a, b, agents, strict=False):
                 near = adj[x]
@@ -461,14 +488,20 @@ class TieGraph(nx.Graph):
                 far = adj[y]
                 c = len(keep)
                 s = ahead[c]
-                near[y] = far[x] = TieData(t, s)
+                data = make(TieData)
+                data._table, data.slot, data._values = t, s, None
+                near[y] = far[x] = data
                 keep.append(k)
-                if agent:
-                    for w in near.keys() & far.keys():
-                        s1, s2 = near[w].slot, far[w].slot
-                        if (s1 in batch or flags[s1]) and (s2 in batch or flags[s2]):
-                            hits += (x, y, w)
-                    batch.add(s)
+                if agent:  # the common neighbours, looked up from the end with fewer ties
+                    if len(near) <= len(far):
+                        for w in near:
+                            if w in far and flags[near[w].slot] and flags[far[w].slot]:
+                                hits += (x, y, w)
+                    else:
+                        for w in far:
+                            if w in near and flags[near[w].slot] and flags[far[w].slot]:
+                                hits += (x, y, w)
+                    flags[s] = True
                     counted.append(c)
             if not keep:
                 return formed
@@ -476,9 +509,13 @@ class TieGraph(nx.Graph):
             slots = t.new_many([a[k] for k in keep], [b[k] for k in keep])
             if slots.tolist() != ahead[: len(keep)]:  # cannot happen: new_many's order
                 raise RuntimeError("form_new: slots out of step with the tie table")
-        except BaseException:
+        except BaseException as err:
             for k in keep:  # nothing formed
                 del adj[a[k]][b[k]], adj[b[k]][a[k]]
+            for c in counted:
+                t.coop[ahead[c]] = False
+            if isinstance(err, KeyError):  # every end is looked up in the loop
+                self._check_nodes(a, b)
             raise
         formed[keep] = True
         t.kind[slots] = kind
@@ -492,6 +529,12 @@ class TieGraph(nx.Graph):
             t.supplier[slots] = np.asarray(supplier)[formed]
         nx._clear_cache(self)
         return formed
+
+    def _check_nodes(self, a: list[Any], b: list[Any]) -> None:
+        """Raise a KeyError naming the ends of ``a`` and ``b`` that are not nodes."""
+        missing = [x for x in {*a, *b} if x not in self._adj]
+        if missing:
+            raise KeyError(f"form_new: not nodes of the graph: {missing[:5]}") from None
 
     def slot_of(self, a: Any, b: Any) -> int:
         """Slot of the tie ``a``-``b``, or -1 if there is none."""
@@ -548,15 +591,26 @@ class TieGraph(nx.Graph):
         self._drop_edges(pairs, detach=False)
 
     def _drop_edges(self, ebunch: Iterable[Any], detach: bool) -> None:
-        adj = self._adj
+        adj, t = self._adj, self.ties
+        found, seen = [], set()
         for e in ebunch:
             u, v = e[:2]
             data = adj.get(u, {}).get(v)
-            if data is not None:
-                del adj[u][v]
-                if u != v:
-                    del adj[v][u]
-                self._release(data, detach)
+            if data is not None and id(data) not in seen:
+                seen.add(id(data))
+                found.append((u, v, data))
+        # The ties stop counting in triangles one after the other, while all are still in
+        # the graph (a tie no longer counted closes no triangle), then they go at once.
+        mine = [d for _, _, d in found if isinstance(d, TieData) and d._table is t]
+        t._count_many([d.slot for d in mine], False)
+        for u, v, data in found:
+            del adj[u][v]
+            if u != v:
+                del adj[v][u]
+        if detach:
+            for data in mine:
+                data.detach()
+        t.free_many([d.slot for d in mine])
         nx._clear_cache(self)
 
     def remove_node(self, n: Any) -> None:
@@ -575,19 +629,25 @@ class TieGraph(nx.Graph):
         self._drop_nodes(nodes, detach=False)
 
     def _drop_nodes(self, nodes: Iterable[Any], detach: bool) -> None:
-        adj = self._adj
-        for n in list(nodes):
-            nbrs = adj.get(n)
-            if nbrs is None:
-                continue
-            t = self.ties  # its ties stop counting in triangles, one after the other
-            t._count_many([d.slot for d in nbrs.values()
-                           if isinstance(d, TieData) and d._table is t], False)
+        adj, t = self._adj, self.ties
+        nodes = [n for n in dict.fromkeys(nodes) if n in adj]
+        # Their ties stop counting in triangles one after the other (a tie between two of
+        # them once), while all are still in the graph, then they go at once.
+        t._count_many([d.slot for n in nodes for d in adj[n].values()
+                       if isinstance(d, TieData) and d._table is t], False)
+        mine = []
+        for n in nodes:
+            nbrs = adj[n]
             for u, data in list(nbrs.items()):
                 del adj[u][n]
-                self._release(data, detach)
+                if isinstance(data, TieData) and data._table is t:
+                    mine.append(data)
             del adj[n]
             del self._node[n]
+        if detach:
+            for data in mine:
+                data.detach()
+        t.free_many([d.slot for d in mine])
         nx._clear_cache(self)
 
     def clear(self) -> None:

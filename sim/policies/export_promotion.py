@@ -135,8 +135,7 @@ class ExportPromotion(Policy):
         sector, country = f["sector"][rows].tolist(), f["country"][rows].tolist()
         for r, s, c, j in zip(rows.tolist(), sector, country, joins.tolist(), strict=True):
             groups[s, -1 if j else c].append(r)
-        members, leads, others = [], [], []
-        brand = f["brand"]
+        members, leads, others, starts = [], [], [], []
         for group in groups.values():
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
@@ -144,9 +143,12 @@ class ExportPromotion(Policy):
                     continue
                 leads += [chunk[0]] * (len(chunk) - 1)  # tied to the best-ranked member
                 others += chunk[1:]
-                idx = np.array(chunk)
-                brand[idx] = brand[idx].max()  # a joint brand
+                starts.append(len(members))
                 members += chunk
+        if members:  # a joint brand: each consortium's best (consortia share no firm)
+            brand, idx = f["brand"], np.array(members)
+            best = np.maximum.reduceat(brand[idx], starts)
+            brand[idx] = np.repeat(best, np.diff([*starts, len(members)]))
         if leads:
             add_new_ties(model, f.ids[leads], f.ids[others], "export_consortium", strength=0.8)
         return np.array(members, dtype=np.int64)

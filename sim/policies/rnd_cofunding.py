@@ -102,9 +102,9 @@ class RndCofunding(Policy):
         self.projects = [p for p in self.projects if p.firms]
         budget = self.budget(model)
         grant = self["grant_share"] * self["member_rd"]
+        members = [i for p in self.projects for i in p.firms]  # the launches add theirs
         for code in self.countries():
-            self._launch(model, code, budget, grant)
-        members = [i for p in self.projects for i in p.firms]
+            self._launch(model, code, budget, grant, members)
         rows = f.rows_of(members)
         paid = {code: 0.0 for code in self.countries()}
         if rows.size:
@@ -123,28 +123,30 @@ class RndCofunding(Policy):
         self.projects = []
 
     # ------------------------------------------------------------------ internals
-    def _members_by_country(self, model: ClusterModel) -> list[int]:
-        """Members of running projects in each country (AZ, BY)."""
-        f = model.firms
-        members = np.fromiter(chain.from_iterable(p.firms for p in self.projects),
-                              dtype=np.int64)
-        if not members.size:
+    @staticmethod
+    def _members_by_country(model: ClusterModel, rows: np.ndarray) -> list[int]:
+        """Members of running projects (their ``rows``) in each country (AZ, BY)."""
+        if not rows.size:
             return [0, 0]
-        country = f["country"][f.rows_of(members)]
+        country = model.firms["country"][rows]
         return [int(np.count_nonzero(country == k)) for k in (0, 1)]
 
-    def _launch(self, model: ClusterModel, code: str, budget: float, grant: float) -> None:
+    def _launch(self, model: ClusterModel, code: str, budget: float, grant: float,
+                members: list[int]) -> None:
         """Start projects led by ``code`` while its budget has room for their members; a
-        joint project also needs room in the partner government's budget."""
+        joint project also needs room in the partner government's budget. ``members`` are
+        the firms of running projects, in project order; the new projects' are added."""
         f, rng = model.firms, model.rng
         k = 0 if code == "AZ" else 1
         available = self.available(model, budget)
-        members = self._members_by_country(model)
-        room = available - grant * members[k]
+        rows = f.rows_of(np.array(members, dtype=np.int64))
+        counts = self._members_by_country(model, rows)
+        room = available - grant * counts[k]
         joint_ok = self.values["country"] == "both"
-        partner_room = available - grant * members[1 - k] if joint_ok else 0.0
-        busy = {i for p in self.projects for i in p.firms}
-        ranked = {c: self._applicants(model, c, busy).tolist() for c in (0, 1)}
+        partner_room = available - grant * counts[1 - k] if joint_ok else 0.0
+        free = np.ones(f.n, dtype=bool)  # firms not in a project
+        free[rows[rows >= 0]] = False
+        ranked = {c: self._applicants(model, c, free).tolist() for c in (0, 1)}
         taken = {0: 0, 1: 0}  # applicants of each country already placed in a project
         pool = [u for u in model.universities if u.country_index == k]
         weights = np.array([u.research for u in pool]) + 1e-9
@@ -173,16 +175,15 @@ class RndCofunding(Policy):
             self.projects.append(Project(firms, uni.unique_id,
                                          model.quarter + self["duration"] - 1))
             started.append(self.projects[-1])
+            members += firms
             room -= grant * n_own
             partner_room -= grant * n_partner
         self._tie(model, started)
 
-    def _applicants(self, model: ClusterModel, country: int, busy: set[int]) -> np.ndarray:
-        """Eligible firms of a country (some R&D, or a spin-off, not in a project), ranked."""
+    def _applicants(self, model: ClusterModel, country: int, free: np.ndarray) -> np.ndarray:
+        """Eligible firms of a country (some R&D, or a spin-off, ``free``: not in a project),
+        ranked."""
         f = model.firms
-        free = np.ones(f.n, dtype=bool)
-        rows = f.rows_of(np.fromiter(busy, dtype=np.int64, count=len(busy)))
-        free[rows[rows >= 0]] = False
         ok = (f["country"] == country) & free & (
             (f["rd_intensity"] >= MIN_APPLICANT_RD * rd_scale()) | f["spinoff"])
         rows = np.flatnonzero(ok)

@@ -52,9 +52,10 @@ class SubcontractingExchange(Policy):
             self.pay(model, code, self.money(model, "operating_cost"))
 
     @staticmethod
-    def _offers(model: ClusterModel) -> dict[tuple[int, int], np.ndarray]:
-        """Suppliers with free capacity on offer to buyers of each (country, sector), best
-        first (free capacity and delivery discipline): listed once a quarter."""
+    def _offers(model: ClusterModel) -> dict[tuple[int, int], list[int]]:
+        """Suppliers (rows) with free capacity on offer to buyers of each (country, sector),
+        best first (free capacity and delivery discipline): listed once a quarter, as Python
+        lists (read one by one)."""
         f = model.firms
         spare = np.maximum(f["capacity"] - f["sales_total"] / np.maximum(f["price"], 1e-12),
                            0.0)
@@ -64,13 +65,15 @@ class SubcontractingExchange(Policy):
         offers = {}
         for c in (0, 1):
             mine = open_rows[f["country"][open_rows] == c]
+            # ranked once: each sector's pool keeps that order (a stable order of a subset)
+            ranked = mine[stable_argsort(-appeal[mine])]
+            sector = f["sector"][ranked]
             for s in range(SUPPLIES.shape[0]):
-                pool = mine[SUPPLIES[f["sector"][mine], s]]
-                offers[c, s] = pool[stable_argsort(-appeal[pool])]
+                offers[c, s] = ranked[SUPPLIES[sector, s]].tolist()
         return offers
 
     def _propose(self, model: ClusterModel, country: int, reach: float,
-                 offers: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
+                 offers: dict[tuple[int, int], list[int]]) -> np.ndarray:
         """Offer importing buyers a supplier with spare capacity; returns the rows matched."""
         f, p, rng = model.firms, model.params, model.rng
         if f.n < 2:
@@ -89,13 +92,10 @@ class SubcontractingExchange(Policy):
         adj = model.graph.adj._atlas
         other = (rng.random(buyers.size) < cross).tolist()  # the same draws one by one
         degree = degree.tolist()  # Python numbers: faster one by one
-        lists: dict[tuple[int, int], list[int]] = {}
         matched, pairs = [], set()
         for i, abroad in zip(buyers.tolist(), other, strict=True):
             key = (1 - country if abroad else country, int(sector[i]))
-            ranked = lists.get(key)
-            if ranked is None:
-                ranked = lists[key] = offers[key].tolist()
+            ranked = offers[key]
             pos, size = front[key], len(ranked)
             while pos < size and degree[ranked[pos]] >= max_ties:
                 pos += 1
