@@ -603,7 +603,7 @@ class TieGraph(nx.Graph):
         # the graph (a tie no longer counted closes no triangle), then they go at once.
         mine = [d for _, _, d in found if isinstance(d, TieData) and d._table is t]
         t._count_many([d.slot for d in mine], False)
-        for u, v, data in found:
+        for u, v, _data in found:
             del adj[u][v]
             if u != v:
                 del adj[v][u]
