@@ -493,7 +493,7 @@ class _Budget(Exception):
     """The evaluation budget is spent."""
 
 
-def fitted_values(result: CalibrationResult) -> dict[str, float]:
+def fit_values(result: CalibrationResult) -> dict[str, float]:
     """Every path the calibration sets (free and tied) at the best point."""
     values: dict[str, float] = {}
     for p, x in zip(result.spec.free, result.best.x, strict=True):

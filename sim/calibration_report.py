@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.calibration import Calibration, CalibrationResult, describe, fitted_values
+from sim.calibration import Calibration, CalibrationResult, describe, fit_values
 from sim.countries import COUNTRIES
-from sim.fitted import BUNDLED_FILE
+from sim.fitted import BUNDLED_FILE, assumed_before
 from sim.report import PNG_OPTIONS, fmt, md_table, seeds_text
 from sim.validation import allowed_range, load_targets
 
@@ -90,8 +89,8 @@ def assumed_value(path: str) -> str:
     else:
         code, key = rest.split(".", 1)
         source, value = country_sources(code)[key], country_values(code)[key]
-    found = re.search(r"assumed before: ([^)]+)\)", source)
-    return found.group(1) if found else f"{value:g}"
+    before = assumed_before(source)
+    return before if before is not None else f"{value:g}"
 
 
 def base_settings(spec: Calibration) -> dict[str, float]:
@@ -321,4 +320,4 @@ def install(folder: Path, values_file: Path = BUNDLED_FILE, docs: Path = DOCS) -
 
 def fitted_summary(result: CalibrationResult) -> str:
     """One line per fitted path, for the terminal."""
-    return "\n".join(f"  {path} = {_round(v):g}" for path, v in fitted_values(result).items())
+    return "\n".join(f"  {path} = {_round(v):g}" for path, v in fit_values(result).items())

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.countries import country_sources, country_values
+from sim.fitted import assumed_before
 from sim.params import (
     COUNTRY_BOUNDS,
     MAX_SEED,
@@ -618,11 +619,11 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 def _fit_note(source: str) -> str:
     """`` [fitted; assumed before: X]`` for a value a calibration set, else ``""``."""
-    found = re.search(r"assumed before: ([^)]+)\)", source)
-    if not found:
+    before = assumed_before(source)
+    if before is None:
         return ""
     what = "fitted" if source.startswith("calibrated") else "set for the fit"
-    return f"  [{what}; assumed before: {found.group(1)}]"
+    return f"  [{what}; assumed before: {before}]"
 
 
 def list_text() -> str:

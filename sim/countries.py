@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sim.fitted import FITTED_FILE, FittedError, fitted_section
+from sim.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source
 
 DATA_FILE = Path(__file__).parent / "data" / "countries.toml"
 COUNTRIES = ("AZ", "BY")
@@ -29,7 +29,7 @@ def _raw() -> dict[str, Any]:
                 raise FittedError(f"{FITTED_FILE}: values.'countries.{code}.{key}': no such "
                                   "country value")
             before = data[code][key]["value"]
-            data[code][key] = {"value": value, "source": f"{source} (assumed before: {before:g})"}
+            data[code][key] = {"value": value, "source": fitted_source(source, before)}
     return data
 
 

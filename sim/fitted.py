@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -61,6 +62,18 @@ def fitted_values(path: Path = FITTED_FILE) -> dict[str, tuple[float, str]]:
         source = entry.get("source", "calibrated")
         out[str(key)] = (value, str(source))
     return out
+
+
+def fitted_source(source: str, before: Any) -> str:
+    """The source of a fitted value, which keeps the value it replaced."""
+    return f"{source} (assumed before: {before:g})"
+
+
+def assumed_before(source: str) -> str | None:
+    """The value a fitted value replaced, from its source (:func:`fitted_source`), or None
+    for a value no calibration set."""
+    found = re.search(r"assumed before: ([^)]+)\)", source)
+    return found.group(1) if found else None
 
 
 def check_text(text: str) -> None:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sim.fitted import FITTED_FILE, FittedError, fitted_section, fitted_values
+from sim.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source, fitted_values
 
 #: Fixed modelling assumptions (not exposed as scenario parameters).
 #: FDI deal size, USD m (assumed).
@@ -262,7 +262,7 @@ def _apply_fitted(declared: dict[str, Param]) -> None:
     for name, (value, source) in fitted_section("model").items():
         param = declared[name]
         declared[name] = replace(param, default=param.validate(value, f"model.{name}"),
-                                 source=f"{source} (assumed before: {param.default:g})")
+                                 source=fitted_source(source, param.default))
 
 
 #: Risks of ineffective cluster policy (scenario section ``[risks]``): the report's four risks as

@@ -416,13 +416,18 @@ class TieGraph(nx.Graph):
     def _add_edge(self, u: Any, v: Any, attr: dict[Any, Any]) -> None:
         for key, value in attr.items():  # a bad value adds nothing
             _check(key, value)
+        self._tie_data(u, v).update(attr)
+        nx._clear_cache(self)
+
+    def _tie_data(self, u: Any, v: Any) -> TieData:
+        """The mapping of the tie ``u``-``v``; a new tie (a new slot) if there is none."""
         data = self._adj[u].get(v)
         if data is None:
             data = self._slot_data(u, v)
             self._adj[u][v] = data
             self._adj[v][u] = data
-        data.update(attr)
-        nx._clear_cache(self)
+            nx._clear_cache(self)
+        return data
 
     def form(self, a: int, b: int, kind: int, strength: float, born: int, cross: bool,
              supplier: int = -1) -> int:
@@ -430,13 +435,7 @@ class TieGraph(nx.Graph):
         directly (the fast path of :meth:`add_edge` for the model's own ties; both nodes
         must exist). Returns its slot."""
         t = self.ties
-        data = self._adj[a].get(b)
-        if data is None:
-            data = self._slot_data(a, b)
-            self._adj[a][b] = data
-            self._adj[b][a] = data
-            nx._clear_cache(self)
-        s = data.slot
+        s = self._tie_data(a, b).slot
         t.set_kind(s, kind)
         t.strength[s] = strength
         t.born[s] = born
