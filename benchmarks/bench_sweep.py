@@ -8,7 +8,8 @@ workers, against the same runs with no runner at all.
 Cases (each repeat runs seeds 0..N-1 of ``scenarios/baseline.toml``, 40 quarters; medians of
 the repeats):
 
-* ``bare``: ``sim.run.run_model`` N times in this process, no runner, no store: the work.
+* ``bare``: ``sim.experiments.runs.run_model`` N times in this process, no runner, no store:
+  the work.
 * ``runner, this process``: ``clustersim sweep --workers 1``: the same runs through the runner,
   each written to the store (synced Parquet file) as it finishes.
 * ``runner, 2 processes``: ``--workers 2`` (the pool's start is included).
@@ -36,10 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.run import run_model  # noqa: E402
-from sim.runner import dask_executor, run_sweep  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
-from sim.sweep import sweep_from_dict  # noqa: E402
+from sim.experiments.runs import run_model  # noqa: E402
+from sim.experiments.sweep import sweep_from_dict  # noqa: E402
+from sim.experiments.sweep_runner import dask_executor, run_sweep  # noqa: E402
+from sim.inputs.scenario import load_scenario  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 

@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import load_scenario, run_scenario
-from sim.paths import scenario_with
-from sim.scorecard import aggregate_growth
+from sim import load_scenario, run_scenario, scenario_with
+from sim.reporting.scorecard import aggregate_growth
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="ipyparallel not installed")

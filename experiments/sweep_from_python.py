@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.runner import dask_executor, run_sweep
-from sim.store import load_results
-from sim.sweep import sweep_from_dict
+from sim import dask_executor, load_results, run_sweep, sweep_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 

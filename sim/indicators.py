@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sim.sectors import SECTORS
+from sim.inputs.sectors import SECTORS
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel

@@ -1,4 +1,5 @@
-"""Building agents from country data: the starting population, entrants, and exits.
+"""The population of agents: the starting one from country data and its first ties, new
+firms' values, and adding and removing firms.
 
 The starting population follows the report's institutional environment: a few large state-owned
 incumbents with 3rd-4th generation equipment holding most employment, many small private firms,
@@ -13,11 +14,13 @@ import numpy as np
 
 from sim.agents import Firm, Government, Park, University
 from sim.agents.firm import PIPELINE
-from sim.agents.park import RELIEFS
-from sim.countries import COUNTRIES, baseline_parks, rd_scale
-from sim.innovation import new_equipment_tech
-from sim.params import ABSORPTIVE_SCALE, IMPORT_DELIVERY, IMPORT_QUALITY, MARKUP0
-from sim.sectors import N_SECTORS, SECTORS
+from sim.inputs.countries import COUNTRIES, baseline_parks, rd_scale
+from sim.inputs.params import ABSORPTIVE_SCALE, IMPORT_DELIVERY, IMPORT_QUALITY, MARKUP0
+from sim.inputs.sectors import N_SECTORS, SECTORS, SUPPLIES
+from sim.network.ties import add_new_ties
+from sim.phases.finance import RELIEFS
+from sim.phases.investment import new_equipment_tech
+from sim.phases.parks import add_park, strongest_university
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -55,7 +58,7 @@ def build_parks(model: ClusterModel) -> None:
         reliefs = {k: spec[k] for k in RELIEFS}
         host = -1
         if spec["kind"] == "technopark":
-            host = model.strongest_university(spec["country"])
+            host = strongest_university(model, spec["country"])
         add_park(model, Park(
             model, spec["name"], spec["country"], spec["kind"], spec["sector"],
             capacity=max(int(round(spec["capacity"] * model.scale_n)), 1), reliefs=reliefs,
@@ -63,17 +66,6 @@ def build_parks(model: ClusterModel) -> None:
             min_rd_intensity=0.01 * rd_scale() if spec["kind"] == "technopark" else 0.0,
             relief_periods={k: int(spec[f"{k}_years"] * 4) for k in RELIEFS
                             if f"{k}_years" in spec}))
-
-
-def add_park(model: ClusterModel, park: Park) -> Park:
-    """Register a park with the model (index, graph node, host university link)."""
-    park.index = len(model.parks)
-    model.parks.append(park)
-    model.graph.add_node(park.unique_id, kind="park", country=park.country_index)
-    if park.host >= 0:
-        uni = model.university_by_id[park.host]
-        uni.technopark = park.index
-    return park
 
 
 def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.ndarray]:
@@ -181,6 +173,37 @@ def _shares(values: list[float]) -> np.ndarray:
     return arr / arr.sum()
 
 
+def initial_ties(model: ClusterModel) -> None:
+    """Sparse, mostly vertical ties: some firms buy from a supplier in their country,
+    preferring large ones; a few horizontal ties; state incumbents train at universities."""
+    f, rng = model.firms, model.rng
+    ids, sector, country = f.ids, f["sector"], f["country"]
+    size = np.sqrt(f["employees"])
+    buyers = np.flatnonzero(rng.random(f.n) < 0.3)
+    for c in (0, 1):
+        for s in range(N_SECTORS):
+            mine = buyers[(country[buyers] == c) & (sector[buyers] == s)]
+            pool = np.flatnonzero((country == c) & SUPPLIES[sector, s])
+            if mine.size == 0 or pool.size == 0:
+                continue
+            picks = rng.choice(pool, size=mine.size, p=size[pool] / size[pool].sum())
+            add_new_ties(model, ids[mine], ids[picks], "supply", supplier=ids[picks])
+    pairs = []
+    for i in np.flatnonzero(rng.random(f.n) < 0.03).tolist():
+        j = int(rng.integers(f.n))
+        if country[j] == country[i]:
+            pairs.append((int(ids[i]), int(ids[j])))
+    if pairs:
+        add_new_ties(model, *zip(*pairs, strict=True), "rnd")
+    pairs = []
+    for i in np.flatnonzero(f["state_owned"]).tolist():
+        unis = [u for u in model.universities if u.country_index == country[i]]
+        if unis:
+            pairs.append((int(ids[i]), unis[int(rng.integers(len(unis)))].unique_id))
+    if pairs:
+        add_new_ties(model, *zip(*pairs, strict=True), "education")
+
+
 def add_firms(model: ClusterModel, values: dict[str, np.ndarray]) -> np.ndarray:
     """Create Firm agents and their rows and graph nodes. Returns the new rows."""
     n = len(values["employees"])
@@ -208,47 +231,3 @@ def remove_firms(model: ClusterModel, mask: np.ndarray) -> np.ndarray:
     for fid in gone_list:
         by_id.pop(fid).remove()
     return gone
-
-
-def exit_phase(model: ClusterModel) -> dict[str, int]:
-    """Private firms exit after sustained losses or when over-indebted with no cash.
-    State-owned firms are kept alive (soft budget constraint). Returns exits per country."""
-    f, p = model.firms, model.params
-    losing = f["loss_quarters"] >= p["exit_loss_quarters"]
-    broke = (f["debt"] > 2.0 * p["max_leverage"] * f["capital"]) & (f["cash"] <= 0)
-    leaving = ~f["state_owned"] & (losing | broke)
-    counts = {code: int((leaving & (f["country"] == k)).sum()) for k, code in
-              enumerate(COUNTRIES)}
-    remove_firms(model, leaving)
-    return counts
-
-
-def entry_phase(model: ClusterModel) -> dict[str, int]:
-    """New SMEs enter where margins are good and barriers low; universities spin off firms.
-    Returns entries per country."""
-    f, p, rng = model.firms, model.params, model.rng
-    sme = f.is_sme()
-    margin = np.divide(f["profit"], f["sales_total"], out=np.zeros(f.n),
-                       where=f["sales_total"] > 0)
-    rates = []
-    for k in range(len(COUNTRIES)):
-        mine = f["country"] == k
-        sel = mine & sme
-        avg_margin = float(margin[sel].mean()) if sel.any() else 0.0
-        competition = float(np.clip(1.0 + 5.0 * avg_margin, 0.2, 2.0))
-        barrier = 1.3 - model.admin_barrier[k]
-        room = p["replacement_entry"] * model.events[COUNTRIES[k]]["exits"]
-        rates.append((p["entry_rate"] * mine.sum() * competition + room) * barrier
-                      * model.levers.entry[k])
-    counts = {}
-    for k, code in enumerate(COUNTRIES):
-        rate = rates[k]
-        smes = int(rng.poisson(rate))
-        add_firms(model, entrant_values(model, code, smes, spinoff=False))
-        unis = [u for u in model.universities if u.country == code]
-        spins = [u.spinoffs(p["spinoff_rate"] * model.levers.spinoff[k]) for u in unis]
-        sectors = np.repeat([int(np.argmax(u.kfield)) for u in unis], spins).astype(np.int8)
-        add_firms(model, entrant_values(model, code, len(sectors), spinoff=True,
-                                        sector=sectors))
-        counts[code] = smes + len(sectors)
-    return counts

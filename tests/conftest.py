@@ -25,7 +25,7 @@ import pytest
 
 from sim import ClusterModel
 from sim.indicators import COUNTRY_KEYS
-from sim.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.inputs.scenario import Scenario, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from conftest import assert_usage_error, run_cli, snapshot
 
-from sim import calibration as cal
-from sim.calibration_report import install, values_toml, write_outputs
-from sim.countries import country_sources, country_values
-from sim.fitted import FITTED_FILE, FittedError, fitted_values
-from sim.params import MODEL_PARAMS
+from sim.experiments import calibration as cal
+from sim.experiments.calibration_report import install, values_toml, write_outputs
+from sim.inputs.countries import country_sources, country_values
+from sim.inputs.fitted import FITTED_FILE, FittedError, fitted_values
+from sim.inputs.params import MODEL_PARAMS
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = {"name": "x", "country": "AZ", "value": 0.002, "tolerance_kind": "relative",
@@ -245,8 +245,8 @@ def test_another_fitted_file_is_used_through_the_environment(tmp_path):
     other = tmp_path / "fit.toml"
     other.write_text('[values]\n"model.search_preference" = { value = 0.25, source = '
                      '"calibrated elsewhere" }\n')
-    script = ("from sim.params import MODEL_PARAMS\n"
-              "from sim.countries import country_values\n"
+    script = ("from sim.inputs.params import MODEL_PARAMS\n"
+              "from sim.inputs.countries import country_values\n"
               "p = MODEL_PARAMS['search_preference']\n"
               "print(p.default, p.source, MODEL_PARAMS['max_ties'].default, "
               "country_values('AZ')['rd_intensity_private'])\n")
@@ -318,7 +318,7 @@ def test_values_file_reads_back_whatever_the_text_and_keeps_the_base_settings(tm
 
 def test_a_point_is_evaluated_with_the_r_and_d_thresholds_it_will_have_once_installed(
         monkeypatch):
-    from sim.countries import rd_scale, rd_scale_of, set_rd_scale
+    from sim.inputs.countries import rd_scale, rd_scale_of, set_rd_scale
 
     installed = rd_scale()
     set_rd_scale(rd_scale_of([0.004, 0.01]))
@@ -344,7 +344,7 @@ def test_a_point_is_evaluated_with_the_r_and_d_thresholds_it_will_have_once_inst
 
 
 def scenario_with_rd(scenario, value):
-    from sim.paths import scenario_with
+    from sim.inputs.parameter_paths import scenario_with
 
     return scenario_with(scenario, {"countries.AZ.rd_intensity_private": value})
 

@@ -1,4 +1,5 @@
-"""Tests of sim.comparison on synthetic indicator tables with known effects and budgets."""
+"""Tests of sim.reporting.comparison on synthetic indicator tables with known effects and
+budgets."""
 
 import json
 import math
@@ -8,8 +9,8 @@ import pandas as pd
 import pytest
 from test_report import FACTOR, T, is_png, make_table
 
-from sim.comparison import COMPARE_COLUMNS, compare, write_compare_report
 from sim.indicators import COUNTRY_KEYS, INDICATORS
+from sim.reporting.comparison import COMPARE_COLUMNS, compare, write_compare_report
 
 
 def shift(t: pd.DataFrame, indicator: str, delta, steps=None) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from sim.params import RISK_PARAMS, Param
+from sim.inputs.params import RISK_PARAMS, Param
+from sim.inputs.scenario import bundled_scenarios
 from sim.policies import COMMON_PARAMS, REGISTRY
-from sim.scenario import bundled_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "policies.md"
@@ -127,10 +127,10 @@ def test_section_quotes_report_section(page: str, name: str) -> None:
 def test_parameter_table_matches_declarations(page: str, name: str) -> None:
     cls = REGISTRY[name]
     body = section_of(page, name)
-    for p in cls.params:
+    for p in cls.param_specs:
         assert f"`{p.name}` | `{render_value(p.default)}`" in body, (
             f"{name}.{p.name} (default {render_value(p.default)}) is missing from its section")
-    assert table_after(body) == render_table(cls.params), (
+    assert table_after(body) == render_table(cls.param_specs), (
         f"the parameter table of '{name}' is stale; regenerate it with "
         "`.venv/bin/python tests/test_docs_policies.py`")
 
@@ -177,7 +177,7 @@ def all_tables() -> str:
     """Every generated table of the page, headed by where it goes."""
     parts = ["Common parameters", render_table(COMMON_PARAMS)]
     for name, cls in REGISTRY.items():
-        parts += [f"{cls.label} (`{name}`)", render_table(cls.params)]
+        parts += [f"{cls.label} (`{name}`)", render_table(cls.param_specs)]
     parts += ["Risks ([risks])", render_table(list(RISK_PARAMS.values()))]
     return "\n\n".join(parts)
 

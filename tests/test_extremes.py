@@ -102,7 +102,7 @@ LARGE = textwrap.dedent("""
     import json, resource, sys, time
     import numpy as np
     from sim import ClusterModel
-    from sim.scenario import default_scenario
+    from sim.inputs.scenario import default_scenario
     start = time.perf_counter()
     s = default_scenario().with_model(firm_scale=100_000 / 1500, warmup=0)
     model = ClusterModel(s, seed=1)

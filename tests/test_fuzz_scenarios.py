@@ -43,7 +43,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import one_line
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, country_param
+from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, country_param
 from sim.policies import REGISTRY
 
 #: Derandomized, no example database, no deadline; no shrinking either (a failing case is

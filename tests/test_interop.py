@@ -12,7 +12,7 @@ import pytest
 
 from sim import ClusterModel, load_scenario
 from sim.indicators import KEY_INDICATORS
-from sim.scenario import ScenarioError
+from sim.inputs.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "experiments"

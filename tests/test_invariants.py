@@ -23,8 +23,8 @@ from conftest import BUNDLED, bundled, fresh_model, spec
 from sim.agents import Firm
 from sim.agents.firm import COLUMNS, MATRIX_COLUMNS
 from sim.indicators import COUNTRY_KEYS, INDICATORS
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS, Param
 from sim.network import KINDS
-from sim.params import MODEL_PARAMS, RISK_PARAMS, Param
 from sim.policies import REGISTRY
 
 STEPS = 20

@@ -25,7 +25,8 @@ from conftest import (
     spec,
 )
 
-from sim.innovation import investment_lag
+from sim.network import cooperation_degree
+from sim.phases.investment import investment_lag
 
 CONTROL = spec()
 
@@ -48,7 +49,7 @@ def firm_mean(column: str) -> Metric:
 
 def degree_dispersion(model) -> float:
     """Variance over mean of the firms' cooperation degrees (Poisson: 1)."""
-    degree = model.cooperation_degree().astype(float)
+    degree = cooperation_degree(model).astype(float)
     return float(degree.var() / degree.mean())
 
 

@@ -6,9 +6,9 @@ import pytest
 from conftest import SCENARIO_DIR, bundled, fresh_model, scenario, series, spec
 
 from sim import ClusterModel, ScenarioError, default_scenario, load_scenario, run_scenario
+from sim.experiments.runs import TABLE_COLUMNS
 from sim.indicators import COUNTRY_KEYS, INDICATORS
-from sim.run import TABLE_COLUMNS
-from sim.scenario import bundled_scenarios
+from sim.inputs.scenario import bundled_scenarios
 
 STEPS = 10
 SMALL_BASE = spec(scale=0.3)

@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 from conftest import assert_usage_error, run_cli, snapshot, toml_text
 
-import sim.comparison
-import sim.report
-import sim.scorecard
+import sim.reporting.comparison
+import sim.reporting.run_report
+import sim.reporting.scorecard
 from sim.cli import main
 
 TINY = {"model": {"firm_scale": 0.02, "warmup": 0, "steps": 2}}
 #: A writer each command calls after it has written some of its files, before its folder is
 #: moved into place; and a file that exists in a complete result.
 COMMANDS = {
-    "run": (sim.report, "plot_indicators", "summary.md"),
-    "compare": (sim.comparison, "plot_compare", "compare.md"),
-    "scorecard": (sim.scorecard, "plot_scorecard", "scorecard.md"),
+    "run": (sim.reporting.run_report, "plot_indicators", "summary.md"),
+    "compare": (sim.reporting.comparison, "plot_compare", "compare.md"),
+    "scorecard": (sim.reporting.scorecard, "plot_scorecard", "scorecard.md"),
 }
 
 
@@ -153,13 +153,13 @@ def test_output_filled_during_the_run_is_not_overwritten(setup, monkeypatch):
     a, b, out = setup
     for p in sorted(out.rglob("*"), reverse=True):
         p.rmdir() if p.is_dir() else p.unlink()
-    original = sim.report.write_json
+    original = sim.reporting.run_report.write_json
 
     def fill_meanwhile(obj, path):
         (out / "theirs.txt").write_text("someone else's")
         return original(obj, path)
 
-    monkeypatch.setattr(sim.report, "write_json", fill_meanwhile)
+    monkeypatch.setattr(sim.reporting.run_report, "write_json", fill_meanwhile)
     code, stdout, err = run_cli(argv("compare", a, b, out))
     assert_usage_error(code, err, [str(out), "--force"])
     assert sorted(p.name for p in out.iterdir()) == ["theirs.txt"]

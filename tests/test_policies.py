@@ -427,7 +427,7 @@ def test_fdi_starts_at_its_data_value_and_follows_appeal():
 
 def test_a_relief_with_its_own_period_outlasts_the_others():
     """Great Stone: profit-tax relief for 10 years, property-tax relief for 40 (to 2062)."""
-    from sim.agents.park import park_regimes
+    from sim.phases.parks import park_regimes
 
     model = fresh_model(BASE, 1)
     (park,) = [p for p in model.parks if p.name.startswith("China-Belarus")]
@@ -438,6 +438,7 @@ def test_a_relief_with_its_own_period_outlasts_the_others():
     f["park"][row] = park.index
     for years, profit, prop in ((5, 1.0, 1.0), (12, 0.0, 1.0), (41, 0.0, 0.0)):
         f["park_since"][row] = model.quarter - 4 * years
+        f.reset_flows()  # a new quarter: reliefs are granted anew
         park_regimes(model)
         assert f["relief_profit"][row] == profit and f["relief_property"][row] == prop, years
 

@@ -1,4 +1,4 @@
-"""Tests of sim.report on synthetic indicator tables with known values."""
+"""Tests of sim.reporting.run_report on synthetic indicator tables with known values."""
 
 import json
 import math
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
-from sim.report import band, fmt, step_bands, write_run_report
+from sim.reporting.run_report import band, fmt, step_bands, write_run_report
 
 SEEDS = [0, 1, 2, 3, 4]
 T = 8

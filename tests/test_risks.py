@@ -36,7 +36,7 @@ from conftest import (
 )
 
 from sim import ScenarioError
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 
 T = 16
 BASE = bundled_spec("baseline")
@@ -191,7 +191,7 @@ def test_weak_implementation_delivers_part_of_other_grants():
 
 
 def test_weak_implementation_scales_services_and_reforms():
-    """Parks' operator services, the coordination body's levers, SME attraction of a new park,
+    """Parks' operator services, the coordination body's shifters, SME attraction of a new park,
     the barrier reform and the infrastructure stock are scaled by implementation; spending is
     not (the rest of the money is spent without effect)."""
     d = spec(policies=[{"type": "industrial_park"}, {"type": "technopark"},
@@ -204,11 +204,11 @@ def test_weak_implementation_scales_services_and_reforms():
     for code in ("AZ", "BY"):
         assert math.isclose(parks[f"New industrial park ({code})"].services, 0.6 * WEAK)
         assert math.isclose(parks[f"New technopark ({code})"].services, 0.8 * WEAK)
-    levers = model.levers
-    np.testing.assert_allclose(levers.entry, 1.0 + 0.1 * WEAK)
-    np.testing.assert_allclose(levers.coordination, 0.25 * WEAK)
-    np.testing.assert_allclose(levers.matching, 0.3 * WEAK)
-    np.testing.assert_allclose(levers.information, 0.3 * WEAK)
+    shifters = model.shifters
+    np.testing.assert_allclose(shifters.entry, 1.0 + 0.1 * WEAK)
+    np.testing.assert_allclose(shifters.coordination, 0.25 * WEAK)
+    np.testing.assert_allclose(shifters.matching, 0.3 * WEAK)
+    np.testing.assert_allclose(shifters.information, 0.3 * WEAK)
     for _ in range(9):
         model.step()
     np.testing.assert_allclose(model.admin_barrier, base_barrier * (1.0 - 0.4 * WEAK))
@@ -261,7 +261,7 @@ def test_weak_implementation_shrinks_effects(stem, name, lo, hi, scale):
 # ============================================================================ coordination
 def test_without_coordination_the_body_adds_no_cross_border_ties():
     """Coordination 0: the body still raises matching and information flow but not the
-    cross-border lever, and the cross-border share of ties stays at the baseline's level
+    cross-border shifter, and the cross-border share of ties stays at the baseline's level
     (measured 0.3-0.8% against 0.1-0.8%; with coordination 1: 7.8-9.5%)."""
     share = ind("cross_border_share", "last")
     for seed in SEEDS:
@@ -272,9 +272,9 @@ def test_without_coordination_the_body_adds_no_cross_border_ties():
         assert abs(none - base) < 0.01, (seed, base, full, none)
     model = fresh_model(with_risks("coordination_body", coordination=0.0), seed=1)
     model.step()
-    np.testing.assert_array_equal(model.levers.coordination, 0.0)
-    np.testing.assert_allclose(model.levers.matching, 0.3)
-    np.testing.assert_allclose(model.levers.information, 0.3)
+    np.testing.assert_array_equal(model.shifters.coordination, 0.0)
+    np.testing.assert_allclose(model.shifters.matching, 0.3)
+    np.testing.assert_allclose(model.shifters.information, 0.3)
 
 
 def joint_projects(model) -> int:

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.run import RunError, run_many, run_scenario
-from sim.scenario import Scenario, scenario_from_dict
+from sim.experiments.runs import RunError, run_many, run_scenario
+from sim.inputs.scenario import Scenario, scenario_from_dict
 
 CLUSTERSIM = Path(sys.executable).parent / "clustersim"
 SEEDS = [3, 1]  # out of order on purpose: tables keep the order given

@@ -17,7 +17,7 @@ from conftest import BUNDLED, SCENARIO_DIR
 from sim import __version__
 from sim.cli import main
 from sim.indicators import COUNTRY_KEYS, INDICATORS
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS
+from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS
 from sim.policies import REGISTRY
 
 CLUSTERSIM = Path(sys.executable).parent / "clustersim"
@@ -277,7 +277,7 @@ def test_list_shows_scenarios_and_policies(capsys):
         assert path.name in out
     for name, cls in REGISTRY.items():
         assert f"{name}:" in out
-        for p in cls.params:
+        for p in cls.param_specs:
             assert p.name in out
     assert "INVALID" not in out
     assert "frontier_growth" in out

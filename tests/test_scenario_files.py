@@ -13,9 +13,9 @@ import pytest
 from conftest import SCENARIO_DIR, fresh_model
 
 from sim import ScenarioError
-from sim.countries import country_values
-from sim.params import MODEL_PARAMS, RISK_PARAMS
-from sim.scenario import bundled_scenarios, load_scenario, scenario_from_dict
+from sim.inputs.countries import country_values
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
+from sim.inputs.scenario import bundled_scenarios, load_scenario, scenario_from_dict
 
 FILES = sorted(SCENARIO_DIR.glob("*.toml"))
 

@@ -1,5 +1,5 @@
-"""Tests of sim.scorecard on synthetic indicator tables with known effects and budgets, and of
-``clustersim scorecard`` on two tiny scenario files."""
+"""Tests of sim.reporting.scorecard on synthetic indicator tables with known effects and budgets,
+and of ``clustersim scorecard`` on two tiny scenario files."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from test_report import FACTOR, SEEDS, T, is_png, make_table
 
 from sim.cli import main
 from sim.indicators import COUNTRY_KEYS, KEY_INDICATORS
-from sim.scorecard import (
+from sim.reporting.scorecard import (
     AGGREGATE_HORIZON,
     AGGREGATE_MEAN,
     GROWTH_INDICATORS,

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.runner import run_sweep
-from sim.sensitivity import (
+from sim.experiments.sensitivity import (
     ISHIGAMI_S1,
     ISHIGAMI_ST,
     SensitivityError,
@@ -22,7 +21,8 @@ from sim.sensitivity import (
     linear,
     write_sensitivity_report,
 )
-from sim.sweep import sweep_from_dict
+from sim.experiments.sweep import sweep_from_dict
+from sim.experiments.sweep_runner import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 PI = math.pi

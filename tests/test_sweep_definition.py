@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.params import MODEL_PARAMS, RISK_PARAMS
-from sim.scenario import load_scenario
-from sim.sweep import (
+from sim.experiments.sweep import (
     ModelEvaluator,
     SweepError,
     load_sweep,
@@ -20,6 +18,8 @@ from sim.sweep import (
     scenario_with,
     sweep_from_dict,
 )
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
+from sim.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "experiments"
@@ -160,8 +160,8 @@ def test_hash_ignores_name_and_follows_what_defines_the_runs():
 
 
 def test_growth_rates_are_the_scorecards():
-    from sim.evaluation import GROWTH_INDICATORS
-    from sim.scorecard import GROWTH_INDICATORS as SCORECARD_GROWTH
+    from sim.experiments.point_evaluation import GROWTH_INDICATORS
+    from sim.reporting.scorecard import GROWTH_INDICATORS as SCORECARD_GROWTH
 
     assert GROWTH_INDICATORS == tuple(SCORECARD_GROWTH)
 
@@ -169,7 +169,7 @@ def test_growth_rates_are_the_scorecards():
 def test_growth_rates_are_averaged_and_levels_taken_at_the_horizon():
     import numpy as np
 
-    from sim.sweep import Outputs, model_outputs
+    from sim.experiments.sweep import Outputs, model_outputs
 
     names = ["tech_exports", "productivity_growth"]
     array = np.zeros((4, 3, 2))

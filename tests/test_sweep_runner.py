@@ -16,15 +16,15 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.runner import dask_executor, run_sweep
-from sim.store import (
+from sim.experiments.store import (
     ResultStore,
     StoreError,
     load_failures,
     load_results,
     load_runs,
 )
-from sim.sweep import sweep_from_dict
+from sim.experiments.sweep import sweep_from_dict
+from sim.experiments.sweep_runner import dask_executor, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTERSIM = Path(sys.executable).parent / "clustersim"
@@ -116,9 +116,9 @@ def test_a_running_dask_scheduler_takes_the_sweep(tmp_path, reference, capsys):
 
 
 def test_an_unreachable_scheduler_exits_2_before_writing(tmp_path, capsys, monkeypatch):
-    import sim.runner
+    import sim.experiments.sweep_runner
 
-    monkeypatch.setattr(sim.runner, "CONNECT_TIMEOUT", "0.5s")
+    monkeypatch.setattr(sim.experiments.sweep_runner, "CONNECT_TIMEOUT", "0.5s")
     path = write_toml(tmp_path / "tiny.toml", definition())
     code = main(["sweep", str(path), "--out", str(tmp_path / "s"), "--scheduler",
                  "tcp://127.0.0.1:9", "--quiet"])
@@ -129,8 +129,8 @@ def test_an_unreachable_scheduler_exits_2_before_writing(tmp_path, capsys, monke
 
 
 def test_a_run_is_the_model_run_of_its_scenario_and_seed(reference):
-    from sim.run import run_scenario
-    from sim.scorecard import aggregate_growth
+    from sim.experiments.runs import run_scenario
+    from sim.reporting.scorecard import aggregate_growth
 
     point = TINY.design().points[3]
     table = aggregate_growth(run_scenario(TINY.evaluate.scenario(point), seeds=[2]))

@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 from conftest import fresh_model, spec
 
-from sim import network
-from sim.ties import KINDS, TieData, TieGraph
+from sim.network import KINDS, TieData, TieGraph, edge_arrays, node_country, search
+from sim.network.decay import decay_ties
+from sim.network.search import partner_search
+from sim.network.stats import network_stats, triangles_per_node
+from sim.network.ties import EDUCATION
 
 
 def graph_view(g: nx.Graph) -> dict[frozenset, dict]:
@@ -118,7 +121,7 @@ def test_edge_arrays_match_the_graph_after_a_run(scenario):
     model = fresh_model(bundled(scenario, scale=0.2), seed=4)
     for _ in range(6):
         model.step()
-    e = network.edge_arrays(model)
+    e = edge_arrays(model)
     got = {(*oriented(u, v, KINDS[k]), KINDS[k], round(s, 12), c) for u, v, k, s, c in
            zip(e.u.tolist(), e.v.tolist(), e.kind.tolist(), e.strength.tolist(),
                e.cross.tolist(), strict=True)}
@@ -131,14 +134,14 @@ def test_edge_arrays_match_the_graph_after_a_run(scenario):
     assert all(a in live and b in live for a, b in model.graph.edges())
     # the countries ties are judged cross-border by are those of the graph's nodes
     nodes = np.array(list(model.graph.nodes), dtype=np.int64)
-    assert network.node_country(model, nodes).tolist() == \
+    assert node_country(model, nodes).tolist() == \
         [model.graph.nodes[n]["country"] for n in nodes.tolist()]
 
 
 def test_decay_weakens_unused_ties_and_dissolves_weak_ones():
     model = fresh_model(spec(scale=0.1, model={"warmup": 0}), seed=2)
     g, p = model.graph, model.params
-    edges = network.edge_arrays(model)
+    edges = edge_arrays(model)
     assert len(edges.u) > 10
     before = edges.strength.copy()
     used = np.zeros(len(edges.u), dtype=bool)
@@ -147,12 +150,12 @@ def test_decay_weakens_unused_ties_and_dissolves_weak_ones():
     g.ties.strength[edges.slot[weakest]] = p["tie_min_strength"] * 1.01  # about to dissolve
     before[weakest] = p["tie_min_strength"] * 1.01
     n_before = g.number_of_edges()
-    dissolved = network.decay_ties(model, edges, used)
+    dissolved = decay_ties(model, edges, used)
     after = g.ties.strength[edges.slot]
     assert np.allclose(after[used], np.minimum(1.0, before[used] + 2 * p["tie_decay"]))
     off = ~used
     off[weakest] = False
-    rate = p["tie_decay"] * np.where(edges.kind[off] == network.EDUCATION, 0.5, 1.0)
+    rate = p["tie_decay"] * np.where(edges.kind[off] == EDUCATION, 0.5, 1.0)
     alive = g.ties.alive[edges.slot[off]]
     assert np.allclose(after[off][alive], (before[off] * (1 - rate))[alive])
     assert dissolved >= 1 and g.number_of_edges() == n_before - dissolved
@@ -229,9 +232,9 @@ def test_partner_search_never_proposes_invalid_candidates(monkeypatch, preferenc
         rows = np.flatnonzero(model.firms["country"] >= 0)
         return np.broadcast_to(rows[:want.shape[0], None], want.shape).copy()
 
-    monkeypatch.setattr(network, "_draw_from_pools", only_themselves)
-    monkeypatch.setattr(network, "_draw_weighted", only_themselves)
-    assert network.partner_search(model) == 0
+    monkeypatch.setattr(search, "_draw_from_pools", only_themselves)
+    monkeypatch.setattr(search, "_draw_weighted", only_themselves)
+    assert partner_search(model) == 0
     assert model.graph.number_of_edges() == 0
 
 
@@ -332,12 +335,12 @@ def test_triangle_counts_of_a_run_equal_a_count_from_scratch(scenario):
         e = model.edges
         assert e.triangles is not None
         adj = e.adjacency()
-        scratch = network.triangles_per_node(adj, np.asarray(adj.sum(axis=1)).ravel())
+        scratch = triangles_per_node(adj, np.asarray(adj.sum(axis=1)).ravel())
         assert np.array_equal(e.triangles, scratch)
         assert np.array_equal(e.degree(), np.asarray(adj.sum(axis=1)).ravel())
         assert np.array_equal(connected_components(e.links(), directed=False)[1],
                               connected_components(adj, directed=False)[1])
-        slow = network.network_stats(model, dataclasses.replace(e, triangles=None))
+        slow = network_stats(model, dataclasses.replace(e, triangles=None))
         assert slow == model.network_stats
     assert e.triangles.sum() > 0
 

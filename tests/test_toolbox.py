@@ -35,7 +35,7 @@ from conftest import (
     spec,
 )
 
-from sim.innovation import fdi_appeal
+from sim.phases.investment import fdi_appeal
 from sim.policies import REGISTRY
 
 T = 16
@@ -157,14 +157,14 @@ def test_industrial_park_draws_smes_while_it_has_free_slots():
     country's entry is not raised."""
     model = fresh_model(SPECS["industrial_park"], seed=1)
     model.step()
-    np.testing.assert_array_equal(model.levers.entry, [1.1, 1.1])
+    np.testing.assert_array_equal(model.shifters.entry, [1.1, 1.1])
     full = 0
     for _ in range(T - 1):
         model.step()
         for park in model.policies[0].parks.values():
-            assert model.levers.entry[park.country_index] in (1.0, 1.1)
+            assert model.shifters.entry[park.country_index] in (1.0, 1.1)
             if park.free_slots() == 0:
-                assert model.levers.entry[park.country_index] == 1.0
+                assert model.shifters.entry[park.country_index] == 1.0
                 full += 1
     assert full > 0, "no park filled up: the test does not exercise a full park"
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.countries import baseline_parks, country_values
+from sim.inputs.countries import baseline_parks, country_values
 from sim.validation import (
     FACT_STATISTICS,
     FIGURES,
     MEASURES,
-    RunRecord,
+    RunObservations,
     core_periphery,
     degree_statistics,
     fact_holds,
@@ -281,7 +281,7 @@ def test_measures_and_national_scale_on_a_known_record():
     sums["rd_spend"][:8] *= 0.02  # quarters 9-10 lie outside the window
     sums["sales_partner"][:, 1] = 3.0
     sums["profit_tax"] *= 0.2
-    record = RunRecord(seed=0, quarters=quarters, sums=sums,
+    record = RunObservations(seed=0, quarters=quarters, sums=sums,
                        national_factor=np.array([10.0, 20.0]),
                        gdp_quarter=np.array([100.0, 400.0]))
     target = {"quarters": [1, 8], "country": "AZ"}

@@ -9,7 +9,7 @@ import pytest
 import solara
 from conftest import SMALL
 
-from sim.params import MODEL_PARAMS, RISK_PARAMS
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
 from sim.policies import REGISTRY
 from sim.viz import app
 from sim.viz.live import LiveRun, scenario_files

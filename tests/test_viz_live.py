@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from conftest import SCENARIO_DIR, SMALL
 
+from sim.experiments.runs import run_model
 from sim.indicators import INDICATORS, KEY_INDICATORS
-from sim.params import MODEL_PARAMS, RISK_PARAMS, ParamError
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS, ParamError
+from sim.inputs.scenario import ScenarioError, load_scenario
 from sim.policies import COMMON_PARAMS, REGISTRY
-from sim.run import run_model
-from sim.scenario import ScenarioError, load_scenario
 from sim.viz import assets, server
 from sim.viz.charts import IndicatorCharts, current_table, table_html
 from sim.viz.inputs import input_kind, parse_number, slider_step
@@ -277,7 +277,7 @@ def test_model_parameters_get_inputs_that_fit_their_range(name, kind):
 
 def test_slider_positions_reach_the_default_and_the_bounds():
     for param in [*MODEL_PARAMS.values(), *RISK_PARAMS.values(),
-                  *(p for cls in REGISTRY.values() for p in cls.params)]:
+                  *(p for cls in REGISTRY.values() for p in cls.param_specs)]:
         step = slider_step(param, param.default)
         if step and param.kind is float:
             positions = (param.high - param.low) / step

@@ -12,79 +12,85 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.sectors import N_SECTORS
+from sim.inputs.sectors import N_SECTORS
+from sim.phases.finance import RELIEF_DECLARATIONS
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Column name -> (dtype, meaning and unit). Money is USD m; flows are per quarter.
-COLUMNS: dict[str, tuple[str, str]] = {
-    "country": ("i1", "0 = AZ, 1 = BY"),
-    "sector": ("i1", "index into sim.sectors.SECTORS"),
-    "state_owned": ("?", "state-owned enterprise"),
-    "born": ("i4", "quarter of entry (negative: before the run)"),
-    "spinoff": ("?", "founded as a university or technopark spin-off"),
-    "employees": ("f8", "workers"),
-    "skill": ("f8", "workforce skill index 0-1"),
-    "capital": ("f8", "installed equipment, USD m"),
-    "tech": ("f8", "capital-weighted technology generation of equipment, 3-6"),
-    "equip_age": ("f8", "capital-weighted equipment age, quarters"),
-    "process": ("f8", "process efficiency multiplier from process innovations"),
-    "quality": ("f8", "product quality index 0-1"),
-    "mgmt": ("f8", "management quality index 0-1"),
-    "delivery": ("f8", "delivery discipline as a supplier, 0-1"),
-    "absorptive": ("f8", "absorptive capacity 0-1"),
-    "knowledge": ("f8", "knowledge level (sum over fields)"),
-    "cash": ("f8", "cash, USD m (>= 0)"),
-    "debt": ("f8", "debt, USD m (>= 0)"),
-    "rd_intensity": ("f8", "planned R&D spending / sales"),
-    "in_project": ("?", "has a product project under way"),
+#: Column name -> (dtype, meaning and unit, value at the start of every quarter). Money is USD m;
+#: flows are per quarter. A column whose start value is None is state the phases carry from
+#: one quarter to the next (or recompute every quarter before they read it); a flow that
+#: accumulates within the quarter (grants, investment, taxes) is reset to its start value by
+#: :meth:`FirmTable.reset_flows` before the policies act. The tax-relief columns are declared
+#: with the taxes they relieve (:data:`sim.phases.finance.RELIEF_DECLARATIONS`).
+COLUMNS: dict[str, tuple[str, str, float | None]] = {
+    "country": ("i1", "0 = AZ, 1 = BY", None),
+    "sector": ("i1", "index into sim.inputs.sectors.SECTORS", None),
+    "state_owned": ("?", "state-owned enterprise", None),
+    "born": ("i4", "quarter of entry (negative: before the run)", None),
+    "spinoff": ("?", "founded as a university or technopark spin-off", None),
+    "employees": ("f8", "workers", None),
+    "skill": ("f8", "workforce skill index 0-1", None),
+    "capital": ("f8", "installed equipment, USD m", None),
+    "tech": ("f8", "capital-weighted technology generation of equipment, 3-6", None),
+    "equip_age": ("f8", "capital-weighted equipment age, quarters", None),
+    "process": ("f8", "process efficiency multiplier from process innovations", None),
+    "quality": ("f8", "product quality index 0-1", None),
+    "mgmt": ("f8", "management quality index 0-1", None),
+    "delivery": ("f8", "delivery discipline as a supplier, 0-1", None),
+    "absorptive": ("f8", "absorptive capacity 0-1", None),
+    "knowledge": ("f8", "knowledge level (sum over fields)", None),
+    "cash": ("f8", "cash, USD m (>= 0)", None),
+    "debt": ("f8", "debt, USD m (>= 0)", None),
+    "rd_intensity": ("f8", "planned R&D spending / sales", None),
+    "in_project": ("?", "has a product project under way", None),
     "project_start": ("i4", "quarter the current product project started (may be negative: "
-                      "before the run)"),
-    "project_progress": ("f8", "progress of the current product project, 0-1"),
-    "exp_partner": ("?", "serves the partner country's market"),
-    "exp_third": ("?", "serves third-country markets"),
-    "park": ("i4", "index of the park the firm resides in, -1 if none"),
-    "park_since": ("i4", "quarter of admission to the park"),
-    "supported_until": ("i4", "last quarter counted as receiving budget-funded support"),
-    "loss_quarters": ("i4", "consecutive quarters with a loss"),
-    "innovated": ("?", "innovated this quarter"),
-    "relief_profit": ("f8", "share of profit tax forgiven this quarter"),
-    "relief_vat": ("f8", "share of VAT forgiven this quarter"),
-    "relief_property": ("f8", "share of property tax forgiven this quarter"),
-    "relief_import_vat": ("f8", "share of import VAT on equipment forgiven this quarter"),
-    "grant": ("f8", "grant received this quarter for investment, USD m"),
-    "funded_project": ("f8", "cost of the grant-funded project (grant plus co-funding), USD m"),
-    "rd_grant": ("f8", "R&D grant received this quarter (joint project co-funding), USD m"),
+                      "before the run)", None),
+    "project_progress": ("f8", "progress of the current product project, 0-1", None),
+    "exp_partner": ("?", "serves the partner country's market", None),
+    "exp_third": ("?", "serves third-country markets", None),
+    "park": ("i4", "index of the park the firm resides in, -1 if none", None),
+    "park_since": ("i4", "quarter of admission to the park", None),
+    "supported_until": ("i4", "last quarter counted as receiving budget-funded support", None),
+    "loss_quarters": ("i4", "consecutive quarters with a loss", None),
+    "innovated": ("?", "innovated this quarter", None),
+    "grant": ("f8", "grant received this quarter for investment, USD m", 0.0),
+    "funded_project": ("f8", "cost of the grant-funded project (grant plus co-funding), USD m",
+                       0.0),
+    "rd_grant": ("f8", "R&D grant received this quarter (joint project co-funding), USD m", 0.0),
     "rd_project": ("f8", "R&D spending on co-funded joint projects this quarter (grant plus "
-                   "the firm's share), on top of its own R&D plans, USD m"),
+                   "the firm's share), on top of its own R&D plans, USD m", 0.0),
     "brand": ("f8", "reputation of the firm's products abroad from marketing, fairs and "
-              "branding, 0-1"),
-    "fdi": ("f8", "foreign direct investment received this quarter, USD m"),
-    "investment": ("f8", "investment spending this quarter, USD m"),
-    "sales_home": ("f8", "sales on the home market, USD m"),
-    "sales_partner": ("f8", "sales to the partner country, USD m"),
-    "sales_third": ("f8", "sales to third countries, USD m"),
-    "sales_b2b": ("f8", "sales to buyers along supply ties, USD m"),
-    "sales_total": ("f8", "all sales, USD m"),
-    "value_added": ("f8", "sales minus material inputs, USD m"),
-    "inputs_total": ("f8", "material inputs bought, USD m"),
-    "inputs_domestic": ("f8", "inputs bought from cluster suppliers, USD m"),
-    "profit": ("f8", "profit before tax, USD m"),
-    "net_income": ("f8", "profit after profit tax, USD m"),
-    "tax_paid": ("f8", "taxes paid this quarter, USD m"),
-    "rd_spend": ("f8", "R&D spending this quarter, USD m"),
-    "productivity": ("f8", "output per worker-quarter, USD m"),
-    "capacity": ("f8", "output capacity this quarter, USD m at reference prices"),
-    "demand": ("f8", "demand before the capacity limit, USD m at reference prices"),
-    "markup": ("f8", "markup over unit cost"),
-    "base_home": ("f8", "last quarter's home-market sales, the base of its market share"),
-    "base_partner": ("f8", "last quarter's sales in the partner country"),
-    "base_third": ("f8", "last quarter's sales in third countries"),
-    "price": ("f8", "ex-works price relative to the reference price"),
-    "input_quality": ("f8", "quality of the inputs it bought last quarter, 0-1"),
-    "input_delivery": ("f8", "delivery discipline of its inputs last quarter, 0-1"),
+              "branding, 0-1", None),
+    "fdi": ("f8", "foreign direct investment received this quarter, USD m", 0.0),
+    "investment": ("f8", "investment spending this quarter, USD m", 0.0),
+    "sales_home": ("f8", "sales on the home market, USD m", None),
+    "sales_partner": ("f8", "sales to the partner country, USD m", None),
+    "sales_third": ("f8", "sales to third countries, USD m", None),
+    "sales_b2b": ("f8", "sales to buyers along supply ties, USD m", None),
+    "sales_total": ("f8", "all sales, USD m", None),
+    "value_added": ("f8", "sales minus material inputs, USD m", None),
+    "inputs_total": ("f8", "material inputs bought, USD m", None),
+    "inputs_domestic": ("f8", "inputs bought from cluster suppliers, USD m", None),
+    "profit": ("f8", "profit before tax, USD m", None),
+    "net_income": ("f8", "profit after profit tax, USD m", None),
+    "tax_paid": ("f8", "taxes paid this quarter, USD m", 0.0),
+    "rd_spend": ("f8", "R&D spending this quarter, USD m", None),
+    "productivity": ("f8", "output per worker-quarter, USD m", None),
+    "capacity": ("f8", "output capacity this quarter, USD m at reference prices", None),
+    "demand": ("f8", "demand before the capacity limit, USD m at reference prices", None),
+    "markup": ("f8", "markup over unit cost", None),
+    "base_home": ("f8", "last quarter's home-market sales, the base of its market share", None),
+    "base_partner": ("f8", "last quarter's sales in the partner country", None),
+    "base_third": ("f8", "last quarter's sales in third countries", None),
+    "price": ("f8", "ex-works price relative to the reference price", None),
+    "input_quality": ("f8", "quality of the inputs it bought last quarter, 0-1", None),
+    "input_delivery": ("f8", "delivery discipline of its inputs last quarter, 0-1", None),
+    **RELIEF_DECLARATIONS,
 }
+#: Columns reset at the start of every quarter, in declaration order.
+FLOW_COLUMNS = tuple(k for k, (_, _, start) in COLUMNS.items() if start is not None)
 #: Two-dimensional columns: knowledge by field (one field per sector).
 #: Investment pipeline: equipment value (and value x technology) arriving in k quarters.
 PIPELINE = 8
@@ -97,7 +103,7 @@ class FirmTable:
     def __init__(self, capacity: int = 256) -> None:
         self.n = 0
         self._cap = max(capacity, 16)
-        self._data = {k: np.zeros(self._cap, dtype=dt) for k, (dt, _) in COLUMNS.items()}
+        self._data = {k: np.zeros(self._cap, dtype=dt) for k, (dt, _, _) in COLUMNS.items()}
         for k, width in MATRIX_COLUMNS.items():
             self._data[k] = np.zeros((self._cap, width))
         self._ids = np.zeros(self._cap, dtype=np.int64)
@@ -112,6 +118,11 @@ class FirmTable:
         self._data[name][: self.n] = values
 
     col = __getitem__
+
+    def reset_flows(self) -> None:
+        """Every flow column back to its declared start value (the start of a quarter)."""
+        for name in FLOW_COLUMNS:
+            self._data[name][: self.n] = COLUMNS[name][2]
 
     @property
     def ids(self) -> np.ndarray:

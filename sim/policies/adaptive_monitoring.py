@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.params import Param
+from sim.inputs.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class AdaptiveMonitoring(Policy):
     label = "Adaptive monitoring and budget reallocation"
     report_section = ("Implementation: a monitoring mechanism with a database of practice; "
                       "flexible, result-oriented financing")
-    params = (
+    param_specs = (
         Param("review", 4, "quarters", "quarters between reviews", 1, 40),
         Param("speed", 0.5, "", "how strongly a review moves budget (log-weight per "
               "standard deviation of measured return)", 0.0, 5.0),

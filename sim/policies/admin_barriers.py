@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import Param
+from sim.inputs.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class AdminBarriers(Policy):
     label = "Administrative-barrier reduction (fast-track expertise)"
     report_section = ("Favourable environment: removing administrative barriers, fast-track "
                       "state expertise of project documents")
-    params = (
+    param_specs = (
         Param("reduction", 0.4, "share", "share of the barrier index removed", 0.0, 1.0),
         Param("phase_in", 8, "quarters", "quarters until the full reduction", 1, 80),
         Param("operating_cost", 0.2, "USD m/quarter", "cost of the fast-track service and "

@@ -1,9 +1,9 @@
 """The policy interface and the registry of instruments by name.
 
-A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple of typed
-``params``; defining the class registers it, so a scenario file can name it. The model calls
-``initialize`` once, ``step`` every quarter at the first phase (before firms act), which runs
-``apply`` inside the policy's active window and ``after_end`` once it has closed, and
+A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple of typed parameter
+declarations, ``param_specs``; defining the class registers it, so a scenario file can name it. The
+model calls ``initialize`` once, ``step`` every quarter at the first phase (before firms act), which
+runs ``apply`` inside the policy's active window and ``after_end`` once it has closed, and
 ``finalize`` after the last step.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from sim.params import Param, ParamError
+from sim.inputs.params import Param, ParamError
 from sim.ranking import stable_argsort
 
 if TYPE_CHECKING:
@@ -35,14 +35,15 @@ COMMON_PARAMS: tuple[Param, ...] = (
 class Policy:
     """Base class of a policy instrument (covasim-style intervention).
 
-    Subclasses set ``name``, ``label``, ``report_section`` and ``params`` and implement
-    ``apply``; they may override ``initialize`` and ``finalize``.
+    Subclasses set ``name``, ``label``, ``report_section`` and ``param_specs`` (the
+    declarations of their own parameters; a policy object's values are in ``values``) and
+    implement ``apply``; they may override ``initialize``, ``after_end`` and ``finalize``.
     """
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     report_section: ClassVar[str] = ""
-    params: ClassVar[tuple[Param, ...]] = ()
+    param_specs: ClassVar[tuple[Param, ...]] = ()
     #: Adaptive monitoring may move budget to and from this instrument (it has a ``budget``
     #: and identifiable recipients whose results can be measured).
     monitored: ClassVar[bool] = False
@@ -74,7 +75,7 @@ class Policy:
     @classmethod
     def declared(cls) -> dict[str, Param]:
         """All parameters of this policy (common ones first), by name."""
-        return {p.name: p for p in (*COMMON_PARAMS, *cls.params)}
+        return {p.name: p for p in (*COMMON_PARAMS, *cls.param_specs)}
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

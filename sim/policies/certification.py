@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economy import settle
-from sim.params import Param
+from sim.inputs.params import Param
+from sim.phases.finance import settle
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class Certification(Policy):
     report_section = ("Project support: management quality, consulting and ISO 9000 "
                       "quality-management certification")
     monitored = True
-    params = (
+    param_specs = (
         Param("budget", 0.3, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
         Param("cost_share", 0.5, "share", "share of a firm's project the grant covers",

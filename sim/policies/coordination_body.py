@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.params import Param
+from sim.inputs.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class CoordinationBody(Policy):
     label = "Joint cluster coordination body"
     report_section = ("Support for joint clusters: a specialised cluster-development "
                       "organisation (joint coordination body)")
-    params = (
+    param_specs = (
         Param("operating_cost", 0.3, "USD m/quarter", "cost to each paying government",
               0.0, 1000.0),
         Param("cross_border", 0.25, "score", "added to the share of cross-border candidates "
@@ -36,12 +36,12 @@ class CoordinationBody(Policy):
     )
 
     def apply(self, model: ClusterModel) -> None:
-        """Set the levers of the paying countries and pay for the body."""
+        """Set the shifters of the paying countries and pay for the body."""
         reach = model.risks["implementation"]
-        levers = model.levers
+        shifters = model.shifters
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            levers.coordination[k] += self["cross_border"] * self.cross_border(model) * reach
-            levers.matching[k] += self["matching"] * reach
-            levers.information[k] += self["information"] * reach
+            shifters.coordination[k] += self["cross_border"] * self.cross_border(model) * reach
+            shifters.matching[k] += self["matching"] * reach
+            shifters.information[k] += self["information"] * reach
             self.pay(model, code, self.money(model, "operating_cost"))

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economy import FOOTHOLD, THIRD, competitiveness, settle
+from sim.inputs.params import Param
 from sim.network import add_new_ties
-from sim.params import Param
+from sim.phases.finance import settle
+from sim.phases.markets import FOOTHOLD, THIRD, competitiveness
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class ExportPromotion(Policy):
     report_section = ("Project support: export and marketing (foreign fairs, marketing, "
                       "branding, export consortia)")
     monitored = True
-    params = (
+    param_specs = (
         Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
         Param("cost_share", 0.5, "share", "share of a campaign's cost the grant covers",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.agents.park import RELIEFS, Park
-from sim.countries import baseline_parks
-from sim.params import Param
+from sim.agents.park import Park
+from sim.inputs.countries import baseline_parks
+from sim.inputs.params import Param
+from sim.inputs.sectors import SECTORS
+from sim.phases.finance import RELIEFS
+from sim.phases.parks import add_park
 from sim.policies.technopark import ParkPolicy
-from sim.population import add_park
-from sim.sectors import SECTORS
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -40,7 +41,7 @@ class IndustrialPark(ParkPolicy):
     label = "Industrial park creation"
     report_section = ("Favourable environment: industrial parks (single operator, land, "
                       "buildings and infrastructure)")
-    params = (
+    param_specs = (
         Param("capacity", 25, "firms", "resident slots (scaled by model.firm_scale)", 1, 10000),
         Param("setup_cost", 30.0, "USD m", "land, buildings, engineering and transport "
               "connections, paid at start", 0.0, 10000.0),
@@ -74,5 +75,5 @@ class IndustrialPark(ParkPolicy):
 
     def _operate(self, model: ClusterModel, park: Park) -> None:
         if park.free_slots() > 0:
-            model.levers.entry[park.country_index] += (self["sme_attraction"]
+            model.shifters.entry[park.country_index] += (self["sme_attraction"]
                                                        * model.risks["implementation"])

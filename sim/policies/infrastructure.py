@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import Param
+from sim.inputs.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class Infrastructure(Policy):
     name = "infrastructure"
     label = "Engineering and transport infrastructure"
     report_section = "Favourable environment: targeted engineering and transport infrastructure"
-    params = (
+    param_specs = (
         Param("budget", 2.0, "USD m/quarter", "investment of each paying government",
               0.0, 10000.0),
         Param("scale", 100.0, "USD m", "infrastructure stock that achieves 63% of the largest "

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.countries import rd_scale
+from sim.inputs.countries import rd_scale
+from sim.inputs.params import Param
 from sim.network import add_new_ties
-from sim.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class RndCofunding(Policy):
     report_section = ("Project support: R&D cooperation, joint research and pilot work of "
                       "5-10 enterprises and organisations")
     monitored = True
-    params = (
+    param_specs = (
         Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
         Param("grant_share", 0.5, "share", "share of a member's project R&D the grant covers",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.countries import rd_scale
-from sim.params import Param
+from sim.inputs.countries import rd_scale
+from sim.inputs.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class SmeSubsidy(Policy):
     label = "Competitive SME project subsidies"
     report_section = "Implementation: competitive subsidies to SMEs (state support programmes)"
     monitored = True
-    params = (
+    param_specs = (
         Param("budget", 2.0, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
         Param("grant_share", 0.5, "share", "share of a project's cost the grant covers",

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.network import add_new_ties
-from sim.params import Param
+from sim.inputs.params import Param
+from sim.inputs.sectors import SUPPLIES
+from sim.network import add_new_ties, cooperation_degree
 from sim.policies.base import Policy
 from sim.ranking import stable_argsort
-from sim.sectors import SUPPLIES
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -29,7 +29,7 @@ class SubcontractingExchange(Policy):
     label = "Subcontracting exchange"
     report_section = ("Project support: a subcontracting mechanism (free capacity and demand, "
                       "matching suppliers to producers)")
-    params = (
+    param_specs = (
         Param("operating_cost", 0.15, "USD m/quarter", "cost to each paying government",
               0.0, 1000.0),
         Param("proposals", 0.05, "share", "share of importing buyers offered a supplier each "
@@ -41,12 +41,12 @@ class SubcontractingExchange(Policy):
     )
 
     def apply(self, model: ClusterModel) -> None:
-        """Propose matches and set the matching lever of the paying countries."""
+        """Propose matches and set the matching shifter of the paying countries."""
         reach = model.risks["implementation"]
         offers = self._offers(model)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            model.levers.matching[k] += self["matching"] * reach
+            model.shifters.matching[k] += self["matching"] * reach
             matched = self._propose(model, k, reach, offers)
             self.support(model, matched, quarters=1)
             self.pay(model, code, self.money(model, "operating_cost"))
@@ -82,7 +82,7 @@ class SubcontractingExchange(Policy):
                                    out=np.zeros(f.n), where=f["inputs_total"] > 0)
         buyers = np.flatnonzero((f["country"] == country) & (imported > 0.5)
                                 & (rng.random(f.n) < self["proposals"] * reach))
-        degree = model.cooperation_degree()
+        degree = cooperation_degree(model)
         cross = self["cross_border_share"] * self.cross_border(model)
         # Each list is read from the front; suppliers that reached their tie limit are passed
         # for good (degrees only grow within the quarter), so a buyer costs O(1), not O(list).

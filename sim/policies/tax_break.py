@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.park import RELIEF_COLUMNS
-from sim.countries import rd_scale
-from sim.params import Param
+from sim.inputs.countries import rd_scale
+from sim.inputs.params import Param
+from sim.network import cooperation_degree
+from sim.phases.finance import RELIEFS, grant_reliefs
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
-
 
 
 class TaxBreak(Policy):
@@ -26,7 +26,7 @@ class TaxBreak(Policy):
     name = "tax_break"
     label = "Tax breaks for cluster participants"
     report_section = "Favourable environment: tax incentives for cluster participants"
-    params = (
+    param_specs = (
         Param("profit_relief", 1.0, "share", "share of profit tax forgiven", 0.0, 1.0),
         Param("vat_relief", 0.0, "share", "share of VAT forgiven", 0.0, 1.0),
         Param("property_relief", 1.0, "share", "share of property tax forgiven", 0.0, 1.0),
@@ -39,17 +39,14 @@ class TaxBreak(Policy):
 
     def apply(self, model: ClusterModel) -> None:
         """Grant the reliefs to this quarter's targeted firms."""
-        f = model.firms
-        who = self.targeted(model)
-        for param, column in RELIEF_COLUMNS.items():
-            f[column] = np.where(who, np.maximum(f[column], self[param]), f[column])
+        grant_reliefs(model, self.targeted(model), {relief: self[relief] for relief in RELIEFS})
 
     def targeted(self, model: ClusterModel) -> np.ndarray:
         """Boolean mask of the firms the relief applies to."""
         f = model.firms
         target = self["target"]
         if target == "cluster_members":
-            who = model.cooperation_degree() > 0
+            who = cooperation_degree(model) > 0
         elif target == "smes":
             who = f.is_sme()
         elif target == "innovative":

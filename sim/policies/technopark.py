@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.agents.park import RELIEFS, Park, close_park
-from sim.countries import rd_scale
-from sim.params import Param
+from sim.agents.park import Park
+from sim.inputs.countries import rd_scale
+from sim.inputs.params import Param
+from sim.phases.finance import RELIEFS
+from sim.phases.parks import add_park, close_park, strongest_university
 from sim.policies.base import Policy
-from sim.population import add_park
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -67,7 +68,7 @@ class Technopark(ParkPolicy):
     name = "technopark"
     label = "Technopark creation"
     report_section = "Favourable environment: technoparks at universities and research institutes"
-    params = (
+    param_specs = (
         Param("capacity", 20, "firms", "resident slots (scaled by model.firm_scale)", 1, 10000),
         Param("setup_cost", 10.0, "USD m", "construction and equipment, paid at start",
               0.0, 10000.0),
@@ -88,7 +89,7 @@ class Technopark(ParkPolicy):
     )
 
     def _build(self, model: ClusterModel, code: str) -> Park | None:
-        host = model.strongest_university(code)
+        host = strongest_university(model, code)
         if host < 0:
             return None
         reliefs = {k: self[k] for k in RELIEFS}

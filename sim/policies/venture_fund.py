@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.countries import rd_scale
-from sim.params import Param
+from sim.inputs.countries import rd_scale
+from sim.inputs.params import Param
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class VentureFund(Policy):
     report_section = ("Project support: venture funds and private investors for new "
                       "innovative firms, incubators")
     monitored = True
-    params = (
+    param_specs = (
         Param("budget", 0.5, "USD m/quarter", "investment of each paying government",
               0.0, 1000.0),
         Param("deal_size", 0.1, "USD m", "equity per funded firm", 0.001, 100.0),
@@ -55,7 +55,7 @@ class VentureFund(Policy):
         innovative = f["spinoff"] | (f["rd_intensity"] > 0.005 * rd_scale())
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            model.levers.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
+            model.shifters.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
             rows = np.flatnonzero(young & innovative & (f["country"] == k))
             count = min(self.affordable(self.available(model, budget), deal), rows.size)
             if count == 0:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import Param
+from sim.inputs.params import Param
+from sim.network import cooperation_degree
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class VocationalEducation(Policy):
     report_section = ("Favourable environment: vocational and continuing education tied to "
                       "cluster firms")
     monitored = True
-    params = (
+    param_specs = (
         Param("budget", 0.5, "USD m/quarter", "training budget of each paying government",
               0.0, 1000.0),
         Param("cost_per_trainee", 1.0, "USD k", "cost of one worker's course", 0.01, 1000.0),
@@ -95,7 +96,7 @@ class VocationalEducation(Policy):
         f = model.firms
         ok = f["country"] == country
         if self["target"] == "cluster_members":
-            ok &= (model.cooperation_degree() > 0) | (f["park"] >= 0)
+            ok &= (cooperation_degree(model) > 0) | (f["park"] >= 0)
         return ok
 
     def _graduates(self, model: ClusterModel, code: str, sign: float) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 
 import solara
 
-from sim.params import MODEL_PARAMS, RISK_PARAMS, Param, ParamError
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS, Param, ParamError
+from sim.inputs.scenario import ScenarioError
 from sim.policies import REGISTRY
-from sim.scenario import ScenarioError
 from sim.viz.charts import IndicatorCharts, current_table, table_html
 from sim.viz.inputs import ParamInput
 from sim.viz.live import LiveRun, scenario_files

@@ -1,5 +1,5 @@
-"""Inputs built from the typed parameter declarations (:class:`sim.params.Param`), the same ones
-that validate scenario files: a switch for a flag, a menu for a choice, a slider where a
+"""Inputs built from the typed parameter declarations (:class:`sim.inputs.params.Param`), the
+same ones that validate scenario files: a switch for a flag, a menu for a choice, a slider where a
 reasonable step reaches the default, a number field otherwise. What the user enters is checked
 by the declaration; a rejected value shows its message and changes nothing."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import solara
 
-from sim.params import Param, ParamError
+from sim.inputs.params import Param, ParamError
 
 #: Most positions a slider may have; wider ranges get a number field.
 MAX_SLIDER_STEPS = 1000

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from sim.experiments.runs import model_table, run_model
+from sim.inputs.params import ParamError
+from sim.inputs.scenario import SCENARIO_DIR, bundled_scenarios, load_scenario
 from sim.model import ClusterModel
-from sim.params import ParamError
 from sim.policies import REGISTRY, Policy
-from sim.run import model_table, run_model
-from sim.scenario import SCENARIO_DIR, bundled_scenarios, load_scenario
 
 T = TypeVar("T")
 

@@ -26,9 +26,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
 
-from sim.countries import COUNTRIES
+from sim.inputs.countries import COUNTRIES
+from sim.inputs.sectors import N_SECTORS, SECTORS
 from sim.model import ClusterModel
-from sim.sectors import N_SECTORS, SECTORS
 from sim.viz.canvas import Canvas
 
 #: Most nodes drawn; above it a sample is drawn.

@@ -61,7 +61,7 @@ class StoreError(ValueError):
 
 
 @dataclass
-class RunRecord:
+class SweepRunResult:
     """The result of one run, as a worker returns it.
 
     Attributes:
@@ -234,7 +234,7 @@ class ResultStore:
         return _keys(self.failures_dir)
 
     # ------------------------------------------------------------------ writing
-    def write(self, record: RunRecord, point: dict[str, Any]) -> None:
+    def write(self, record: SweepRunResult, point: dict[str, Any]) -> None:
         """Store a finished run (or its failure) under its key."""
         name = run_name(record.sample, record.seed)
         if not record.ok:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 #: Where ``clustersim calibrate`` installs the fitted values.
-BUNDLED_FILE = Path(__file__).parent / "data" / "calibration.toml"
+BUNDLED_FILE = Path(__file__).resolve().parents[1] / "data" / "calibration.toml"
 #: The fitted values in use: ``BUNDLED_FILE``, or the file the environment variable
 #: ``CLUSTERSIM_CALIBRATION`` names (to try a fit without installing it).
 FITTED_FILE = Path(os.environ.get("CLUSTERSIM_CALIBRATION") or BUNDLED_FILE)

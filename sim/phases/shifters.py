@@ -1,9 +1,11 @@
-"""Levers: the model quantities that policies without a firm-level target move.
+"""Shifters: the quantities of the model's mechanisms that policies without a firm-level
+target move (how often firms search for partners, how far cross-border partners seem, how
+fast knowledge flows, how many SMEs enter, how many firms universities spin off).
 
-Each quarter the model resets every lever to its neutral value before the policy phase, and
-every active policy adds its effect, so a policy that is switched off (or whose window has
-closed) stops acting at once. Values are per country (index 0 = AZ, 1 = BY): the country whose
-firms act (the searching firm, the entrant's country).
+Each quarter the model resets every shifter to its neutral value before the policy phase,
+and every active policy adds its effect, so a policy that is switched off (or whose window
+has closed) stops acting at once. Values are per country (index 0 = AZ, 1 = BY): the country
+whose firms act (the searching firm, the entrant's country).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ def _ones() -> np.ndarray:
 
 
 @dataclass
-class Levers:
-    """Policy levers, per country.
+class Shifters:
+    """Mechanism shifters that policies move, per country.
 
     Attributes:
         coordination: added to the share of cross-border candidates in partner search and to

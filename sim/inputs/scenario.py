@@ -7,13 +7,13 @@ A scenario is a TOML file::
 
     extends = "other.toml"  # optional: start from another scenario file
 
-    [model]                 # overrides of sim.params.MODEL_PARAMS
+    [model]                 # overrides of sim.inputs.params.MODEL_PARAMS
     steps = 40
 
     [countries.AZ]          # overrides of sim/data/countries.toml
     admin_barrier = 0.5
 
-    [risks]                 # overrides of sim.params.RISK_PARAMS
+    [risks]                 # overrides of sim.inputs.params.RISK_PARAMS
     mistargeting = 1.0
 
     [[policies]]            # instruments from sim.policies.REGISTRY
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.countries import COUNTRIES, country_values
-from sim.params import (
+from sim.inputs.countries import COUNTRIES, country_values
+from sim.inputs.params import (
     COUNTRY_BOUNDS,
     MODEL_PARAMS,
     RISK_PARAMS,
@@ -45,7 +45,7 @@ from sim.params import (
 )
 from sim.policies import REGISTRY, Policy
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 TOP_LEVEL_KEYS = ("name", "description", "model", "risks", "countries", "policies")
 
 
@@ -67,7 +67,7 @@ class Scenario:
         description: what the scenario represents.
         model: every model parameter, defaults applied.
         countries: every country value per country code, defaults applied.
-        risks: the four risks of ineffective policy (``sim.params.RISK_PARAMS``), defaults
+        risks: the four risks of ineffective policy (``sim.inputs.params.RISK_PARAMS``), defaults
             applied.
         policies: list of (policy type, parameter values with defaults applied).
         source: file path or "<defaults>" / "<dict>".

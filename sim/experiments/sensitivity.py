@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.store import ResultStore, StoreError, load_results
-from sim.sweep import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
+from sim.experiments.store import ResultStore, StoreError, load_results
+from sim.experiments.sweep import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
 
 MORRIS_COLUMNS = ["mu_star", "mu_star_conf", "sigma", "mu"]
 SOBOL_COLUMNS = ["S1", "S1_conf", "ST", "ST_conf"]
@@ -148,7 +148,7 @@ def analyze_store(path: str | Path) -> SensitivityResult:
     second = pd.DataFrame(s2_rows) if method == "sobol" and design["second_order"] else None
     return SensitivityResult(method, table, second, notes,
                              (int(per_seed.min()), int(per_seed.max())),
-                             model=definition["evaluate"] == "sim.sweep:ModelEvaluator")
+                             model=definition["evaluate"] == "sim.experiments.sweep:ModelEvaluator")
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
 
 
 def _markdown(result: SensitivityResult) -> str:
-    from sim.report import fmt, label_of, md_table
+    from sim.reporting.run_report import fmt, label_of, md_table
 
     morris = result.method == "morris"
     table = result.table
@@ -269,7 +269,7 @@ def _markdown(result: SensitivityResult) -> str:
 def _figure(result: SensitivityResult, country: str) -> Any:
     from matplotlib.figure import Figure
 
-    from sim.report import label_of
+    from sim.reporting.run_report import label_of
 
     table = result.table[(result.table["country"] == country) & (result.table["note"] == "")]
     indicators = list(pd.unique(table["indicator"])) or ["(none)"]

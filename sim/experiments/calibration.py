@@ -41,10 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.countries import COUNTRIES, rd_scale_of, set_rd_scale
-from sim.params import RISK_PARAMS
-from sim.paths import resolve_path, scenario_value, scenario_with
-from sim.scenario import Scenario, ScenarioError, load_scenario, read_toml
+from sim.inputs.countries import COUNTRIES, rd_scale_of, set_rd_scale
+from sim.inputs.parameter_paths import resolve_path, scenario_value, scenario_with
+from sim.inputs.params import RISK_PARAMS
+from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, read_toml
 from sim.validation import (
     FACT_STATISTICS,
     MEASURES,
@@ -54,7 +54,7 @@ from sim.validation import (
     run_statistics,
 )
 
-DEFAULT_FILE = (Path(__file__).resolve().parent.parent / "experiments" / "calibration"
+DEFAULT_FILE = (Path(__file__).resolve().parents[2] / "experiments" / "calibration"
                 / "baseline.toml")
 SCALES = ("linear", "log")
 #: Keys a calibration file may have at the top level and per free parameter.
@@ -77,7 +77,8 @@ class FreeParameter:
     """A parameter the calibration fits.
 
     Attributes:
-        path: its path (``model.<param>`` or ``countries.AZ.<key>``, see :mod:`sim.paths`).
+        path: its path (``model.<param>`` or ``countries.AZ.<key>``, see
+            :mod:`sim.inputs.parameter_paths`).
         low, high: the search bounds (within the declared bounds).
         scale: ``linear`` or ``log`` (for positive values spanning orders of magnitude).
         tied: other paths set to ``ratio x`` this value at every point.
@@ -332,7 +333,7 @@ def simulate(scenario: Scenario, seed: int, steps: int, targets_file: Path = TAR
     """One run's moments: every output target (``"<name>:<country>"``) and, with ``facts``,
     every fact's statistic (the fact's name). Runs in worker processes."""
     targets, fact_specs = load_targets(targets_file)
-    # the R&D thresholds this point will have once installed (sim.countries.rd_scale)
+    # the R&D thresholds this point will have once installed (sim.inputs.countries.rd_scale)
     set_rd_scale(rd_scale_of([scenario.countries[c]["rd_intensity_private"]
                               for c in COUNTRIES]))
     try:
@@ -429,7 +430,7 @@ def calibrate(spec: Calibration, workers: int = 1,
     the start included)."""
     from scipy import optimize
 
-    from sim.run import process_pool
+    from sim.experiments.runs import process_pool
 
     say = progress or (lambda _msg: None)
     began = time.perf_counter()

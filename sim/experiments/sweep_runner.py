@@ -1,13 +1,13 @@
 """Running a sweep: every (point, seed) on a ``concurrent.futures.Executor``, each result written
 to the store the moment it arrives.
 
-One code path serves every backend: this process (:class:`InlineExecutor`), local worker
-processes (:func:`sim.run.process_pool`) and Dask distributed (``client.get_executor()``, see
-:func:`dask_executor`). A run that raises is recorded with its error and the sweep goes on. A
-local worker that dies breaks its pool: a new pool takes over and only the unfinished runs are
-submitted again (a run that was in flight when workers died three times is recorded as a
-failure; it runs alone after the first time, so runs beside it are not blamed). Dask reruns
-the tasks of a dead worker by itself. ``resume=True`` runs only what the store lacks.
+One code path serves every backend: this process (:class:`InlineExecutor`), local worker processes
+(:func:`sim.experiments.runs.process_pool`) and Dask distributed (``client.get_executor()``, see
+:func:`dask_executor`). A run that raises is recorded with its error and the sweep goes on. A local
+worker that dies breaks its pool: a new pool takes over and only the unfinished runs are submitted
+again (a run that was in flight when workers died three times is recorded as a failure; it runs
+alone after the first time, so runs beside it are not blamed). Dask reruns the tasks of a dead
+worker by itself. ``resume=True`` runs only what the store lacks.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from sim.store import ResultStore, RunRecord
-from sim.sweep import Sweep, check_point
+from sim.experiments.store import ResultStore, SweepRunResult
+from sim.experiments.sweep import Sweep, check_point
 
 #: A run in flight when its workers died this many times is recorded as a failure.
 MAX_LOST = 3
@@ -110,7 +110,7 @@ class InlineExecutor(Executor):
 
 
 def evaluate_run(evaluate: Callable[[dict[str, Any], int], Any], sample: int, seed: int,
-                 point: dict[str, Any]) -> RunRecord:
+                 point: dict[str, Any]) -> SweepRunResult:
     """One run in a worker: its outputs, or its error and traceback if it raised."""
     start = time.perf_counter()
     outputs, error = None, None
@@ -119,7 +119,7 @@ def evaluate_run(evaluate: Callable[[dict[str, Any], int], Any], sample: int, se
     except Exception as err:
         error = {"type": type(err).__name__, "message": str(err),
                  "traceback": traceback.format_exc()}
-    return RunRecord(sample, seed, outputs, error, time.perf_counter() - start,
+    return SweepRunResult(sample, seed, outputs, error, time.perf_counter() - start,
                      f"{socket.gethostname()}:{os.getpid()}", _now())
 
 
@@ -153,18 +153,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _lost_record(sample: int, seed: int, cause: str) -> RunRecord:
+def _lost_record(sample: int, seed: int, cause: str) -> SweepRunResult:
     message = (f"the worker running it died {MAX_LOST} times ({cause}); it may crash its "
                "process (out of memory?)")
-    return RunRecord(sample, seed, None, {"type": "WorkerLost", "message": message,
+    return SweepRunResult(sample, seed, None, {"type": "WorkerLost", "message": message,
                                           "traceback": ""}, 0.0, "", _now())
 
 
-def _infrastructure_failure(sample: int, seed: int, err: BaseException) -> RunRecord:
+def _infrastructure_failure(sample: int, seed: int, err: BaseException) -> SweepRunResult:
     """A run whose future raised (the task wrapper catches the run's own errors, so this is the
     executor's: e.g. Dask's KilledWorker after repeated worker deaths)."""
     text = "".join(traceback.format_exception(err))
-    return RunRecord(sample, seed, None, {"type": type(err).__name__, "message": str(err),
+    return SweepRunResult(sample, seed, None, {"type": type(err).__name__, "message": str(err),
                                           "traceback": text}, 0.0, "", _now())
 
 
@@ -176,7 +176,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
               workers: int | None = None, resume: bool = False, force: bool = False,
               retry_failed: bool = False, progress: bool = False, backend: str = "",
               max_in_flight: int | None = None, sync: bool = True,
-              on_record: Callable[[RunRecord, SweepSummary], None] | None = None) \
+              on_record: Callable[[SweepRunResult, SweepSummary], None] | None = None) \
         -> SweepSummary:
     """Run a sweep into a result store, writing each run as it finishes.
 
@@ -210,7 +210,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
             or is in use.
         SweepError: a point is invalid.
     """
-    from sim.run import available_cpus
+    from sim.experiments.runs import available_cpus
 
     store = ResultStore(out, sync=sync)
     sweep_hash = sweep.hash()
@@ -238,7 +238,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
                 if (s, seed) not in done]
         summary.before = summary.total - len(todo)
         if executor is None and workers > 1 and len(todo) > 1:
-            from sim.run import process_pool
+            from sim.experiments.runs import process_pool
 
             n = min(workers, len(todo))
             factory: Callable[[], Executor] | None = lambda: process_pool(n)  # noqa: E731
@@ -255,7 +255,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
         with tqdm(total=summary.total, initial=summary.before, disable=not progress,
                   delay=1.0, unit="run", desc=sweep.name, leave=False, smoothing=0.1) as bar:
 
-            def handle(record: RunRecord) -> None:
+            def handle(record: SweepRunResult) -> None:
                 tick = time.perf_counter()
                 store.write(record, points[record.sample])
                 summary.write_seconds += time.perf_counter() - tick
@@ -284,7 +284,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
 
 def _dispatch(sweep: Sweep, points: list[dict[str, Any]], todo: list[tuple[int, int]],
               executor: Executor | None, factory: Callable[[], Executor] | None, window: int,
-              handle: Callable[[RunRecord], None], summary: SweepSummary) -> None:
+              handle: Callable[[SweepRunResult], None], summary: SweepSummary) -> None:
     """Submit the runs, keep at most ``window`` in flight, hand every result to ``handle``, and
     replace a broken pool (only when this function made it: ``factory``)."""
     pending = deque(todo)
@@ -363,14 +363,14 @@ def _fill(pool: Executor, sweep: Sweep, points: list[dict[str, Any]],
 
 
 def _stop_pool(pool: Executor) -> None:
-    from sim.run import _stop
+    from sim.experiments.runs import _stop
 
     _stop(pool, [], owned=True)
 
 
 def _stop_quietly(pool: Executor, in_flight: dict[Future, tuple[int, int]],
                   owned: bool) -> None:
-    from sim.run import _stop
+    from sim.experiments.runs import _stop
 
     with contextlib.suppress(Exception):
         _stop(pool, list(in_flight), owned)
@@ -482,8 +482,8 @@ def _package_version() -> str:
     not pay for the imports)."""
     from importlib.metadata import version
 
-    import sim.run  # noqa: F401
-    import sim.runner  # noqa: F401
+    import sim.experiments.runs  # noqa: F401
+    import sim.experiments.sweep_runner  # noqa: F401
 
     return version("clustersim")
 

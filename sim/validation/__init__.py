@@ -36,11 +36,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import optimize, stats
 
-from sim.countries import COUNTRIES, country_values
-from sim.report import PNG_OPTIONS, band, fmt, md_table, seeds_text
-from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+from sim.inputs.countries import COUNTRIES, country_values
+from sim.inputs.scenario import SCENARIO_DIR, Scenario, load_scenario
+from sim.reporting.run_report import PNG_OPTIONS, band, fmt, md_table, seeds_text
 
-TARGETS_FILE = Path(__file__).parent / "data" / "targets.toml"
+TARGETS_FILE = Path(__file__).resolve().parents[1] / "data" / "targets.toml"
 BASELINE = SCENARIO_DIR / "baseline.toml"
 QUARTERS_PER_YEAR = 4
 #: Least quarters a validation run needs: two model years (one year-on-year transition).
@@ -348,7 +348,7 @@ def _positive(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class RunRecord:
+class RunObservations:
     """What one run leaves for validation.
 
     Attributes:
@@ -408,11 +408,11 @@ def cooperation_edges(model: Any) -> tuple[np.ndarray, int]:
     return np.array(pairs, dtype=np.int64).reshape(-1, 2), len(ids)
 
 
-def collect_run(scenario: Scenario, seed: int, steps: int) -> RunRecord:
+def collect_run(scenario: Scenario, seed: int, steps: int) -> RunObservations:
     """Run ``scenario`` with ``seed`` for ``steps`` quarters and record what validation needs."""
-    from sim.run import run_model
+    from sim.experiments.runs import run_model
 
-    record = RunRecord(seed=seed)
+    record = RunObservations(seed=seed)
     sums: dict[str, list[np.ndarray]] = {name: [] for name in SUMS}
 
     def on_quarter(model: Any) -> None:
@@ -470,13 +470,13 @@ def load_targets(path: Path = TARGETS_FILE) -> tuple[list[dict[str, Any]], list[
     return targets, facts
 
 
-def _window(record: RunRecord, target: dict[str, Any]) -> np.ndarray:
+def _window(record: RunObservations, target: dict[str, Any]) -> np.ndarray:
     first, last = target["quarters"]
     return (record.quarters >= first) & (record.quarters <= last)
 
 
-def _pooled(numerator: str, denominator: str) -> Callable[[RunRecord, dict[str, Any]], float]:
-    def measure(record: RunRecord, target: dict[str, Any]) -> float:
+def _pooled(numerator: str, denominator: str) -> Callable[[RunObservations, dict[str, Any]], float]:
+    def measure(record: RunObservations, target: dict[str, Any]) -> float:
         c, rows = COUNTRIES.index(target["country"]), _window(record, target)
         den = record.sums[denominator][rows, c].sum()
         return float(record.sums[numerator][rows, c].sum() / den) if den > 0 else math.nan
@@ -484,36 +484,36 @@ def _pooled(numerator: str, denominator: str) -> Callable[[RunRecord, dict[str, 
     return measure
 
 
-def _bilateral_turnover(record: RunRecord, target: dict[str, Any]) -> float:
+def _bilateral_turnover(record: RunObservations, target: dict[str, Any]) -> float:
     c, rows = COUNTRIES.index(target["country"]), _window(record, target)
     turnover = record.sums["sales_partner"][rows].sum()  # AZ to BY plus BY to AZ
     den = record.sums["value_added"][rows, c].sum()
     return float(turnover / den) if den > 0 else math.nan
 
 
-def _vat_rate(record: RunRecord, target: dict[str, Any]) -> float:
+def _vat_rate(record: RunObservations, target: dict[str, Any]) -> float:
     return float(record.vat[COUNTRIES.index(target["country"])])
 
 
-def _park(record: RunRecord, target: dict[str, Any]) -> dict[str, float]:
+def _park(record: RunObservations, target: dict[str, Any]) -> dict[str, float]:
     if target.get("park") not in record.parks:
         raise ValidationError(f"target {target['name']!r}: the model has no park named "
                               f"{target.get('park')!r}")
     return record.parks[target["park"]]
 
 
-def _park_relief(record: RunRecord, target: dict[str, Any]) -> float:
+def _park_relief(record: RunObservations, target: dict[str, Any]) -> float:
     return float(_park(record, target)[target["name"].removeprefix("park_")])
 
 
-def _park_relief_years(record: RunRecord, target: dict[str, Any]) -> float:
+def _park_relief_years(record: RunObservations, target: dict[str, Any]) -> float:
     """``park_relief_years``: the park's relief period; ``park_<relief>_years``: that
     relief's own period."""
     return float(_park(record, target)[target["name"].removeprefix("park_")])
 
 
 #: Measure name (``measure`` in targets.toml) -> model value of a target in one run.
-MEASURES: dict[str, Callable[[RunRecord, dict[str, Any]], float]] = {
+MEASURES: dict[str, Callable[[RunObservations, dict[str, Any]], float]] = {
     "effective_profit_tax": _pooled("profit_tax", "taxed_profit"),
     "vat_rate": _vat_rate,
     "park_relief": _park_relief,
@@ -554,7 +554,7 @@ def within_tolerance(target: dict[str, Any], model_value: float, horizon_years: 
     return low - 1e-12 <= model_value <= high + 1e-12
 
 
-def national_scale(record: RunRecord, quarters: tuple[int, int] = (1, 8)) -> dict[str, Any]:
+def national_scale(record: RunObservations, quarters: tuple[int, int] = (1, 8)) -> dict[str, Any]:
     """Output targets at national scale, for information: the sample's flows times the number
     of real tech firms each model firm stands for (an assumption of the country data), over
     the country's GDP.
@@ -578,7 +578,7 @@ def national_scale(record: RunRecord, quarters: tuple[int, int] = (1, 8)) -> dic
 # stylized facts
 
 
-def run_statistics(record: RunRecord) -> dict[str, float]:
+def run_statistics(record: RunObservations) -> dict[str, float]:
     """Every stylized-fact statistic of one run (see ``sim/data/targets.toml``, [[facts]])."""
     final_workers = record.workers[-1] if record.workers else np.zeros(0)
     tail_a, tail_xmin, tail_ks = power_law_fit(final_workers)
@@ -698,7 +698,7 @@ class Validation:
     targets: list[Check]
     facts: list[Check]
     statistics: dict[str, np.ndarray]
-    records: list[RunRecord]
+    records: list[RunObservations]
     seconds: float
 
 
@@ -709,7 +709,7 @@ def _check(spec: dict[str, Any], values: Sequence[float],
     return Check(spec, arr, median, low, high, holds(median), sum(holds(v) for v in arr))
 
 
-def evaluate(records: Sequence[RunRecord], steps: int, seconds: float = 0.0) -> Validation:
+def evaluate(records: Sequence[RunObservations], steps: int, seconds: float = 0.0) -> Validation:
     """Every target and fact over the runs in ``records``."""
     targets, facts = load_targets()
     horizon = records[0].horizon_years
@@ -877,8 +877,8 @@ def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
         "## Calibration targets: outputs",
         "",
         "These emerge from the firms' behaviour; the behavioural parameters in "
-        "`sim/params.py` are assumed, and a calibration fits them to these targets. Money in "
-        "the model is at the scale of the modelled firm sample, so every target is a ratio; "
+        "`sim/inputs/params.py` are assumed, and a calibration fits them to these targets. Money "
+        "in the model is at the scale of the modelled firm sample, so every target is a ratio; "
         "'output' is value added (sales minus material inputs), the model's counterpart of "
         "GDP, summed over quarters 1-8 (the first two years after the warm-up).",
         "",

@@ -3,8 +3,8 @@
 A run produces a tidy table with the columns ``scenario, seed, step, country, indicator, value``
 (see :data:`TABLE_COLUMNS`). Statistics across seeds are medians with a 90% band (5th and 95th
 percentiles), always NaN-aware (``time_to_market`` is NaN when nothing was launched recently).
-The helpers shared with :mod:`sim.comparison` (bands, number formatting, Markdown tables, table
-and provenance writing) live here too.
+The helpers shared with :mod:`sim.reporting.comparison` (bands, number formatting, Markdown
+tables, table and provenance writing) live here too.
 
 Plots are drawn on :class:`matplotlib.figure.Figure` objects rendered by the Agg canvas, never
 through ``pyplot``: no GUI backend is touched, no global figure registry fills up, and each

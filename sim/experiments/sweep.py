@@ -48,10 +48,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.evaluation import GROWTH_INDICATORS, ModelEvaluator, Outputs, model_outputs
+from sim.experiments.point_evaluation import (
+    GROWTH_INDICATORS,
+    ModelEvaluator,
+    Outputs,
+    model_outputs,
+)
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
-from sim.params import MAX_SEED, MAX_SEEDS, Param, ParamError, show
-from sim.paths import (
+from sim.inputs.parameter_paths import (
     Target,
     resolve_path,
     scenario_value,
@@ -59,7 +63,8 @@ from sim.paths import (
     unknown_message,
     with_values,
 )
-from sim.scenario import (
+from sim.inputs.params import MAX_SEED, MAX_SEEDS, Param, ParamError, show
+from sim.inputs.scenario import (
     Scenario,
     ScenarioError,
     default_scenario,
@@ -231,7 +236,7 @@ class Sweep:
     """A validated sweep: the parameters, the design, the seeds and the evaluation function.
 
     Build one with :func:`load_sweep` or :func:`sweep_from_dict`; run it with
-    :func:`sim.runner.run_sweep`.
+    :func:`sim.experiments.sweep_runner.run_sweep`.
 
     Attributes:
         name: short title (the default store folder is ``results/<name>``).
@@ -322,7 +327,7 @@ class Sweep:
 
 def _qualified_name(fn: Any) -> str:
     if isinstance(fn, ModelEvaluator):
-        return "sim.sweep:ModelEvaluator"
+        return "sim.experiments.sweep:ModelEvaluator"
     target = fn if hasattr(fn, "__qualname__") else type(fn)
     return f"{target.__module__}:{target.__qualname__}"
 

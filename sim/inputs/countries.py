@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sim.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source
+from sim.inputs.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source
 
-DATA_FILE = Path(__file__).parent / "data" / "countries.toml"
+DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "countries.toml"
 COUNTRIES = ("AZ", "BY")
 
 
@@ -19,7 +19,7 @@ def _raw() -> dict[str, Any]:
     place of the assumed ones."""
     with DATA_FILE.open("rb") as fh:
         data = tomllib.load(fh)
-    from sim.params import FITTED_PROBLEM
+    from sim.inputs.params import FITTED_PROBLEM
 
     if FITTED_PROBLEM:
         return data

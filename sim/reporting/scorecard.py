@@ -2,11 +2,11 @@
 its risks cost.
 
 Each scenario is compared with the reference (the first table) seed by seed, as in
-:func:`sim.comparison.compare`: the change is the per-seed difference scenario minus reference,
-summarised by its median and 90% band (5th and 95th percentiles) across seeds. The indicators
-are the nine :data:`~sim.indicators.KEY_INDICATORS`, taken at the last quarter T, except the two
-growth rates (:data:`GROWTH_INDICATORS`, % y/y): a growth rate at one quarter is noisy, and a
-lasting gain in level shows up as growth only while it builds up, so the scorecard uses their
+:func:`sim.reporting.comparison.compare`: the change is the per-seed difference scenario minus
+reference, summarised by its median and 90% band (5th and 95th percentiles) across seeds. The
+indicators are the nine :data:`~sim.indicators.KEY_INDICATORS`, taken at the last quarter T, except
+the two growth rates (:data:`GROWTH_INDICATORS`, % y/y): a growth rate at one quarter is noisy, and
+a lasting gain in level shows up as growth only while it builds up, so the scorecard uses their
 mean over quarters 1..T (the average annual growth over the run) for both sides.
 
 A scenario named ``<base>_<suffix>`` whose ``<base>`` is another scenario of the set (not the
@@ -60,7 +60,8 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.comparison import (
+from sim.indicators import KEY_INDICATORS
+from sim.reporting.comparison import (
     ARROWS,
     BAD_MARK,
     COST_TOL,
@@ -73,8 +74,7 @@ from sim.comparison import (
     direction_of,
     limits_with_zero,
 )
-from sim.indicators import KEY_INDICATORS
-from sim.report import (
+from sim.reporting.run_report import (
     COUNTRY_NAMES,
     PNG_OPTIONS,
     check_columns,

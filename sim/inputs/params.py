@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sim.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source, fitted_values
+from sim.inputs.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source, fitted_values
 
 #: Fixed modelling assumptions (not exposed as scenario parameters).
 #: FDI deal size, USD m (assumed).

@@ -19,8 +19,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.indicators import COUNTRY_KEYS
+from sim.inputs.scenario import Scenario, load_scenario
 from sim.model import ClusterModel
-from sim.scenario import Scenario, load_scenario
 
 TABLE_COLUMNS = ["scenario", "seed", "step", "country", "indicator", "value"]
 
@@ -123,7 +123,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["sim.run"])
+        context.set_forkserver_preload(["sim.experiments.runs"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_ignore_interrupts)
 

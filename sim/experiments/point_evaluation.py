@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 
 from sim.indicators import COUNTRY_KEYS, KEY_INDICATORS
-from sim.params import Param
-from sim.paths import Target, with_values
-from sim.scenario import Scenario
+from sim.inputs.parameter_paths import Target, with_values
+from sim.inputs.params import Param
+from sim.inputs.scenario import Scenario
 
 #: Key indicators that are growth rates; a run keeps their mean over quarters 1..T, as the
-#: scorecard does (``sim.scorecard.GROWTH_INDICATORS``, not imported: it pulls in matplotlib).
+#: scorecard does (``sim.reporting.scorecard.GROWTH_INDICATORS``, not imported: it pulls in
+#: matplotlib).
 GROWTH_INDICATORS = ("productivity_growth", "investment_growth")
 
 
@@ -60,7 +61,7 @@ class ModelEvaluator:
 
     def __call__(self, point: Mapping[str, Any], seed: int) -> dict[str, Any]:
         """Run the point's scenario with ``seed``; return the outputs as columns."""
-        from sim.run import run_model
+        from sim.experiments.runs import run_model
 
         model = run_model(self.scenario(point), seed)
         return model_outputs(model.indicator_array(), model.indicator_names(), self.outputs)

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import __version__
-from sim.countries import country_sources, country_values
-from sim.fitted import assumed_before
-from sim.params import (
+from sim.inputs.countries import country_sources, country_values
+from sim.inputs.fitted import assumed_before
+from sim.inputs.params import (
     COUNTRY_BOUNDS,
     MAX_SEED,
     MAX_SEEDS,
@@ -40,8 +40,8 @@ from sim.params import (
     RISK_PARAMS,
     country_param,
 )
+from sim.inputs.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
 from sim.policies import COMMON_PARAMS, REGISTRY
-from sim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -250,7 +250,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``clustersim`` command. Returns the exit code."""
     args = build_parser().parse_args(argv)
-    from sim.params import FITTED_PROBLEM
+    from sim.inputs.params import FITTED_PROBLEM
 
     if FITTED_PROBLEM:
         print(f"clustersim: error: {one_line(FITTED_PROBLEM)}", file=sys.stderr)
@@ -393,8 +393,8 @@ def provenance(scenarios: list[Scenario], seeds: list[int], steps: int | None,
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``clustersim run``: one scenario, several seeds, a report folder."""
-    from sim.report import write_run_report
-    from sim.run import run_scenario
+    from sim.experiments.runs import run_scenario
+    from sim.reporting.run_report import write_run_report
 
     scenario = load_scenario(args.scenario)
     out = _check_out(args.out, scenario.name, args.force)
@@ -423,7 +423,7 @@ def _load_set(paths: list[Path], command: str) -> list[Scenario]:
 def _run_set(scenarios: list[Scenario], seeds: list[int],
              args: argparse.Namespace) -> list[pd.DataFrame]:
     """Every scenario over every seed on ``--workers`` processes: one table per scenario."""
-    from sim.run import available_cpus, run_many
+    from sim.experiments.runs import available_cpus, run_many
 
     workers = args.workers or available_cpus()
     runs = len(scenarios) * len(seeds)
@@ -437,7 +437,7 @@ def _run_set(scenarios: list[Scenario], seeds: list[int],
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``clustersim compare``: scenarios against the first, at the horizon."""
-    from sim.comparison import write_compare_report
+    from sim.reporting.comparison import write_compare_report
 
     paths = list(args.scenarios)
     if args.all or not paths:
@@ -457,7 +457,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     """``clustersim scorecard``: every scenario's effects, costs and risks against the first."""
-    from sim.scorecard import write_scorecard_report
+    from sim.reporting.scorecard import write_scorecard_report
 
     scenarios = _load_set(list(args.scenarios) or bundled_scenarios(), "scorecard")
     out = _check_out(args.out, "scorecard", args.force)
@@ -475,8 +475,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``clustersim sweep`` and ``clustersim sensitivity``: run a sweep into its result store
     (and analyse it). Exit 0 when every run finished, 1 when some failed (they are recorded),
     130 on Ctrl-C (what finished is kept)."""
-    from sim.store import StoreError
-    from sim.sweep import SENSITIVITY_METHODS, load_sweep
+    from sim.experiments.store import StoreError
+    from sim.experiments.sweep import SENSITIVITY_METHODS, load_sweep
 
     method = getattr(args, "method", None)
     if method is not None and method not in SENSITIVITY_METHODS:
@@ -499,9 +499,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_into(args: argparse.Namespace, sweep: Any, out: Path) -> int:
     """Check the store, start the backend, run the sweep, report (and analyse)."""
-    from sim.runner import dask_executor, run_sweep
-    from sim.store import ResultStore
-    from sim.sweep import check_point
+    from sim.experiments.store import ResultStore
+    from sim.experiments.sweep import check_point
+    from sim.experiments.sweep_runner import dask_executor, run_sweep
 
     mode = ResultStore(out).check(sweep.hash(), args.resume, args.force)
     for sample, point in enumerate(sweep.design().points if mode != "resume" else []):
@@ -532,7 +532,11 @@ def _sweep_into(args: argparse.Namespace, sweep: Any, out: Path) -> int:
     print(f"wrote {out}/: {summary.ran} runs now, {summary.before} before, "
           f"{summary.failures} failed ({summary.seconds:.1f} s on {summary.backend})")
     if args.command == "sensitivity":
-        from sim.sensitivity import SensitivityError, analyze_store, write_sensitivity_report
+        from sim.experiments.sensitivity import (
+            SensitivityError,
+            analyze_store,
+            write_sensitivity_report,
+        )
 
         try:
             result = analyze_store(out)
@@ -571,9 +575,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     the fitted values."""
     from dataclasses import replace
 
-    from sim.calibration import DEFAULT_FILE, calibrate, load_calibration, progress_to_stderr
-    from sim.calibration_report import fitted_summary, install, write_outputs
-    from sim.run import available_cpus
+    from sim.experiments.calibration import (
+        DEFAULT_FILE,
+        calibrate,
+        load_calibration,
+        progress_to_stderr,
+    )
+    from sim.experiments.calibration_report import fitted_summary, install, write_outputs
+    from sim.experiments.runs import available_cpus
 
     path = args.definition or DEFAULT_FILE
     spec = load_calibration(path)
@@ -640,7 +649,7 @@ def list_text() -> str:
               + ", ".join(f"{p.name} ({p.allowed()})" for p in COMMON_PARAMS)]
     for name, cls in sorted(REGISTRY.items()):
         lines.append(f"  {name}: {cls.label}")
-        for p in cls.params:
+        for p in cls.param_specs:
             lines.append(f"      {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
     lines += ["", "Risks of ineffective policy ([risks]):"]
     for p in RISK_PARAMS.values():
@@ -661,6 +670,3 @@ def list_text() -> str:
                                                            if notes else ""))
     return "\n".join(lines)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,9 @@
-"""Investment with equipment vintages and FDI; R&D, innovation, product projects, spillovers."""
+"""Investment: equipment vintages, foreign direct investment, investment lags.
+
+New equipment closes part of a firm's gap to the world technology frontier (more with
+absorptive capacity) and arrives after a lag that administrative barriers lengthen and park
+services shorten; it is financed from cash, credit, grants and FDI, and carries import VAT.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.firm import PIPELINE
-from sim.economy import book_taxes, settle, wage_per_worker
-from sim.network import KNOWLEDGE_WEIGHT, EdgeArrays
-from sim.params import ABSORPTIVE_SCALE, FDI_DEAL
-from sim.sectors import N_SECTORS
+from sim.inputs.countries import COUNTRIES
+from sim.inputs.params import FDI_DEAL
+from sim.phases.finance import charge_import_vat, settle
+from sim.phases.labour import wage_per_worker
+from sim.phases.parks import park_services
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 #: Elasticity of a country's FDI volume to investors' mean appeal of its firms (assumed).
 FDI_APPEAL_ELASTICITY = 0.5
+
+
 #: Equipment above this multiple of the planned need is excess; the share of the excess sold
 #: off per quarter; how much older (generations) the sold vintages are than the average
 #: (assumed).
 EXCESS_CAPITAL, DISINVEST_SPEED, OLD_VINTAGE_GAP = 1.3, 0.1, 0.3
-#: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
-RD_LEARNING = 2.0
 
 
 def install_equipment(model: ClusterModel) -> None:
@@ -74,7 +80,7 @@ def investment_lag(model: ClusterModel) -> np.ndarray:
     with park services."""
     c = model.firms["country"]
     lag = model.investment_lag[c] * (0.6 + 0.8 * model.admin_barrier[c]) \
-        * (1.0 - 0.4 * model.park_services())
+        * (1.0 - 0.4 * park_services(model))
     return np.clip(np.rint(lag).astype(int), 1, PIPELINE)
 
 
@@ -121,12 +127,9 @@ def investment_phase(model: ClusterModel) -> None:
     own = np.maximum(f["cash"] - 0.25 * wage_per_worker(model) * f["employees"], 0.0)
     earmarked = f["grant"] + f["fdi"]
     invest = np.maximum(np.minimum(want, own + headroom + earmarked), earmarked)
-    vat_due = model.import_vat[c] * invest
-    vat = vat_due * (1.0 - f["relief_import_vat"])
+    vat = charge_import_vat(model, invest)
     settle(model, earmarked - invest - vat)
     f["investment"] = invest
-    f["tax_paid"] += vat
-    book_taxes(model, vat, vat_due - vat)
     new_tech = new_equipment_tech(model, f["tech"], f["absorptive"])
     slot = lag - 1
     rows = np.arange(f.n)
@@ -142,91 +145,21 @@ def new_equipment_tech(model: ClusterModel, tech: np.ndarray,
     return tech + model.params["technology_access"] * absorptive * gap
 
 
-def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
-    """Knowledge a firm can absorb this quarter (firms x fields): the strength-weighted mean
-    lead of its partners over it, field by field (zero where it is ahead)."""
-    f = model.firms
-    k = np.vstack([f["kfield"], *(u.kfield[None, :] for u in model.universities)]) \
-        if model.universities else f["kfield"]
-    n_nodes, fields = edges.n_nodes, k.shape[1]
-    w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
-    kt = k.T.copy()  # fields x nodes: each field's values in one row, the gathers contiguous
-    lead_v = np.take(kt, edges.v, axis=1)
-    lead_u = np.take(kt, edges.u, axis=1)
-    np.subtract(lead_v, lead_u, out=lead_v)  # v's knowledge over u's
-    lead_v *= w  # weighted by the tie (w >= 0: the same products as weighting the leads)
-    np.minimum(lead_v, 0.0, out=lead_u)  # minus the lead of u over v
-    np.maximum(lead_v, 0.0, out=lead_v)  # the lead of v over u
-    gain = np.empty((n_nodes, fields))
-    for field in range(fields):  # (a zero may carry the other sign: sums are the same)
-        gain[:, field] = np.bincount(edges.u, weights=lead_v[field], minlength=n_nodes)
-        gain[:, field] -= np.bincount(edges.v, weights=lead_u[field], minlength=n_nodes)
-    total_w = np.bincount(edges.u, weights=w, minlength=n_nodes) \
-        + np.bincount(edges.v, weights=w, minlength=n_nodes)
-    gain /= np.maximum(total_w, 1.0)[:, None]
-    return gain[: f.n]
+def fdi_reference_volume(model: ClusterModel) -> None:
+    """FDI into tech per quarter at the model's scale (from the country data)."""
+    model.fdi_base = np.zeros(2)
+    model.fdi_appeal0 = np.ones(2)
+    for k, code in enumerate(COUNTRIES):
+        c = model.spec.countries[code]
+        sample = (c["model_firms"] * model.scale_n) / max(c["real_tech_firms"], 1.0)
+        model.fdi_base[k] = (c["gdp_usd_bn"] * 1000 / 4 * c["fdi_share_gdp"]
+                             * c["fdi_to_tech_share"] * min(sample, 1.0))
 
 
-def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
-    """R&D builds knowledge; ties spill it over; innovations raise process efficiency or
-    start and speed product projects; finished projects raise quality."""
-    f, p, rng = model.firms, model.params, model.rng
-    n = f.n
-    rows = np.arange(n)
-    ratio = f["rd_spend"] / np.maximum(wage_per_worker(model) * f["employees"], 1e-12)
-    kf = f["kfield"]
-    kf[rows, f["sector"]] += RD_LEARNING * ratio
-    gain = spillovers(model, edges)
-    flow = p["spillover_rate"] * (1.0 + model.levers.information[f["country"]])
-    kf += (flow * f["absorptive"])[:, None] * gain
-    kf *= 1.0 - p["knowledge_decay"]
-    for uni in model.universities:
-        uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) + 0.02 * uni.research
-    f["knowledge"] = kf.sum(axis=1)
-    f["absorptive"] = 1.0 - np.exp(-f["knowledge"] / ABSORPTIVE_SCALE * (0.5 + f["skill"]))
-    # partners with complementary knowledge raise the chance of a successful idea
-    hazard = (p["base_innovation"] + p["rd_effect"] * ratio * (0.5 + f["absorptive"])
-              + 0.02 * np.minimum(gain.sum(axis=1), 2.0))
-    f["innovated"] = rng.random(n) < 1.0 - np.exp(-hazard)
-    process = f["innovated"] & (rng.random(n) < 0.5)
-    f["process"] = np.where(process, f["process"] * (1.0 + p["process_gain"]), f["process"])
-    product = f["innovated"] & ~process
-    idle = ~f["in_project"]
-    f["project_start"] = np.where(product & idle, model.quarter, f["project_start"])
-    f["in_project"] = f["in_project"] | product
-    boost = np.where(product & ~idle, 0.25, 0.0)
-    _advance_projects(model, boost)
-    _imitate(model)
-
-
-def _imitate(model: ClusterModel) -> None:
-    """Laggards imitate: product quality and process efficiency move toward their sector's
-    average in their country, faster with absorptive capacity (Nelson-Winter imitation)."""
-    f, p = model.firms, model.params
-    group = f["country"].astype(int) * N_SECTORS + f["sector"]
-    weight = np.maximum(f["sales_total"], 1e-12)
-    count = np.bincount(group, weights=weight, minlength=2 * N_SECTORS)
-    rate = p["imitation_rate"] * f["absorptive"]
-    for column in ("quality", "process"):
-        mean = np.bincount(group, weights=weight * f[column], minlength=2 * N_SECTORS) \
-            / np.maximum(count, 1e-12)
-        gap = np.maximum(mean[group] - f[column], 0.0)
-        f[column] = f[column] + rate * gap
-
-
-def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
-    """Product projects progress with knowledge, park services and low barriers; a finished
-    project launches a product (quality up) and records its time to market."""
-    f, p = model.firms, model.params
-    c = f["country"]
-    busy = f["in_project"]
-    speed = (1.0 / p["project_duration"]) * (0.5 + f["absorptive"]) \
-        * (1.0 + 0.5 * model.park_services()) * (1.3 - 0.6 * model.admin_barrier[c])
-    f["project_progress"] = np.where(busy, f["project_progress"] + speed + boost, 0.0)
-    done = np.flatnonzero(busy & (f["project_progress"] >= 1.0))
-    if done.size == 0:
-        return
-    f["quality"][done] += p["product_quality_gain"] * (1.0 - f["quality"][done])
-    model.record_launches(c[done].astype(np.int64), model.quarter - f["project_start"][done] + 1)
-    f["in_project"][done] = False
-    f["project_progress"][done] = 0.0
+def fdi_reference_appeal(model: ClusterModel) -> None:
+    """Investors' mean appeal of each country's firms at the start of the run, so FDI
+    starts at its data value whatever parks already hold."""
+    appeal = fdi_appeal(model)
+    country = model.firms["country"]
+    model.fdi_appeal0 = np.array([appeal[country == k].mean() if (country == k).any()
+                                  else 1.0 for k in (0, 1)])

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.calibration import Calibration, CalibrationResult, describe, fit_values
-from sim.countries import COUNTRIES
-from sim.fitted import BUNDLED_FILE, assumed_before
-from sim.report import PNG_OPTIONS, fmt, md_table, seeds_text
+from sim.experiments.calibration import Calibration, CalibrationResult, describe, fit_values
+from sim.inputs.countries import COUNTRIES
+from sim.inputs.fitted import BUNDLED_FILE, assumed_before
+from sim.reporting.run_report import PNG_OPTIONS, fmt, md_table, seeds_text
 from sim.validation import allowed_range, load_targets
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 FIGURES = ("calibration_trace.png", "calibration_targets.png")
 #: Significant digits of the fitted values written to the values file.
@@ -37,7 +37,7 @@ def _toml_string(text: str) -> str:
 def values_toml(result: CalibrationResult, definition: str) -> str:
     """The text of ``calibration.toml`` (checked to read back as written)."""
     text = _values_text(result, definition)
-    from sim.fitted import check_text
+    from sim.inputs.fitted import check_text
 
     check_text(text)
     return text
@@ -47,9 +47,10 @@ def _values_text(result: CalibrationResult, definition: str) -> str:
     spec, today = result.spec, datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
         f"# Fitted by `clustersim calibrate {definition}` on {today}; the fit report is",
-        "# docs/calibration.md. These values replace the assumed defaults of sim/params.py and",
-        "# sim/data/countries.toml for every scenario (sim/fitted.py); a scenario file can still",
-        "# set any of them. Delete this file to go back to the assumed values.",
+        "# docs/calibration.md. These values replace the assumed defaults of",
+        "# sim/inputs/params.py and sim/data/countries.toml for every scenario",
+        "# (sim/inputs/fitted.py); a scenario file can still set any of them. Delete this file",
+        "# to go back to the assumed values.",
         "",
         "[fit]",
         f"definition = {_toml_string(definition)}",
@@ -80,8 +81,8 @@ def _values_text(result: CalibrationResult, definition: str) -> str:
 def assumed_value(path: str) -> str:
     """The value a path had before any calibration, from its source text (``assumed before:
     X``), or its current value when it was never fitted."""
-    from sim.countries import country_sources, country_values
-    from sim.params import MODEL_PARAMS
+    from sim.inputs.countries import country_sources, country_values
+    from sim.inputs.params import MODEL_PARAMS
 
     section, _, rest = path.partition(".")
     if section == "model":
@@ -97,9 +98,9 @@ def base_settings(spec: Calibration) -> dict[str, float]:
     """Values of the fit's base scenario that differ from the assumed ones or that an earlier
     fit installed, other than the fitted paths: the fit holds with them, so they are written
     beside the fitted values."""
-    from sim.countries import data_values
-    from sim.fitted import fitted_section
-    from sim.params import MODEL_PARAMS
+    from sim.inputs.countries import data_values
+    from sim.inputs.fitted import fitted_section
+    from sim.inputs.params import MODEL_PARAMS
 
     fitted = {t for p in spec.free for t in (p.path, *p.tied)}
     out: dict[str, float] = {}
@@ -228,8 +229,8 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
         "- A parameter at one of its bounds means the targets pull it further than its "
         "declared range allows: the model's structure, not the parameter, is then the limit.",
         "- Only the listed parameters are fitted; every other behavioural parameter keeps its "
-        "assumed value (sim/params.py), and the input targets (tax rates, park regimes) come "
-        "from the data directly.",
+        "assumed value (sim/inputs/params.py), and the input targets (tax rates, park regimes) "
+        "come from the data directly.",
         "",
     ]
     return "\n".join(lines)

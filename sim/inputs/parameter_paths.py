@@ -4,8 +4,8 @@ built from values given by path.
 ``model.<param>``, ``risks.<risk>``, ``countries.AZ.<key>`` (or ``BY``),
 ``policies.<type>.<param>`` (the scenario's policy of that type) and
 ``policies.<type>[k].<param>`` (its k-th policy of that type, from 0). A path resolves to its
-declaration (:class:`~sim.params.Param`: type and bounds), so sweeps sample within the declared
-bounds and every value is validated.
+declaration (:class:`~sim.inputs.params.Param`: type and bounds), so sweeps sample within the
+declared bounds and every value is validated.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.countries import COUNTRIES
-from sim.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, country_param
+from sim.inputs.countries import COUNTRIES
+from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, country_param
+from sim.inputs.scenario import Scenario
 from sim.policies import REGISTRY
-from sim.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def scenario_with(base: Scenario, values: Mapping[str, Any]) -> Scenario:
 
     Raises:
         ValueError: a path names no declared parameter, or a value is invalid (a
-            :class:`~sim.params.ParamError` naming the path).
+            :class:`~sim.inputs.params.ParamError` naming the path).
     """
     resolved = {}
     for path, value in values.items():

@@ -1,0 +1,224 @@
+"""Partner search: firms look for suppliers, R&D partners, consortium members and universities.
+
+Searchers draw a sample of candidates instead of scanning all pairs; a candidate's score is
+complementarity x proximity x attractiveness, and the best one above the threshold becomes a
+partner.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.inputs.countries import rd_scale
+from sim.inputs.sectors import SUPPLIES
+from sim.network.table import KINDS
+from sim.network.ties import EXPORT, RND, SUPPLY, add_new_ties, add_tie
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+#: R&D intensity at which a firm counts as fully research-active in partner choice (assumed: 2%
+#: of sales with the assumed intensities, scaled with them, see sim.inputs.countries.rd_scale).
+RD_ACTIVE = 0.02
+
+
+#: R&D intensity above which a firm looks for university partners (0.5% of sales, scaled).
+RD_SEEKS_UNIVERSITY = 0.005
+
+
+#: Proximity of partners: same park, same country (cross-border is a model parameter).
+SAME_PARK, SAME_COUNTRY = 1.0, 0.7
+
+
+def _draw_from_pools(rng: np.random.Generator, pools: list[np.ndarray],
+                     want: np.ndarray) -> np.ndarray:
+    """One uniform draw from ``pools[want]`` for every entry of ``want``; -1 where that pool
+    is empty."""
+    sizes = np.array([len(pl) for pl in pools])
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    flat = np.concatenate(pools) if sizes.sum() else np.zeros(1, dtype=np.int64)
+    pick = np.minimum((rng.random(want.shape) * sizes[want]).astype(np.int64),
+                      np.maximum(sizes[want] - 1, 0))
+    return np.where(sizes[want] > 0, flat[np.minimum(offsets[want] + pick, len(flat) - 1)], -1)
+
+
+def _draw_weighted(rng: np.random.Generator, pools: list[np.ndarray], weights: np.ndarray,
+                   want: np.ndarray) -> np.ndarray:
+    """Like :func:`_draw_from_pools`, but each member of a pool is drawn with a chance
+    proportional to ``weights`` (indexed by firm row)."""
+    out = np.full(want.shape, -1, dtype=np.int64)
+    u = rng.random(want.shape)
+    for c, pool in enumerate(pools):
+        mine = want == c
+        if pool.size == 0 or not mine.any():
+            continue
+        cdf = np.cumsum(weights[pool])
+        pick = np.searchsorted(cdf, u[mine] * cdf[-1], side="right")
+        out[mine] = pool[np.minimum(pick, pool.size - 1)]
+    return out
+
+
+def partner_search(model: ClusterModel) -> int:
+    """Some firms look for a partner among sampled candidates. Returns ties formed.
+
+    All searchers of the quarter draw their candidates at once (a share from the other
+    country) and score them together. The score of a candidate is complementarity of
+    knowledge x proximity x attractiveness; the best candidate above the threshold becomes a
+    partner. Whether the tie is vertical (supply) or horizontal (R&D, export consortium)
+    follows the sectors' supply relations. Proposals are then taken in turn: a pair already
+    tied, or a partner that reached its tie limit earlier in the quarter, forms nothing.
+    With ``search_preference`` above 0 a candidate is drawn with a chance proportional to
+    (its ties + 1) to that power: well-connected firms are better known.
+    The shifters of the searcher's country (``model.shifters``): ``coordination`` (a coordination
+    body) raises the share of cross-border candidates and their proximity; ``matching`` (a
+    subcontracting exchange) raises search and the value of supply matches.
+    """
+    f, p, rng = model.firms, model.params, model.rng
+    shifters = model.shifters
+    n = f.n
+    if n < 2:
+        return 0
+    degree = model.graph.degree_of(f.ids)
+    country = f["country"]
+    rate = p["search_rate"] * (1.0 + (f["park"] >= 0)) * (1.0 + shifters.matching[country])
+    max_ties = p["max_ties"]
+    searchers = np.flatnonzero((rng.random(n) < rate) & (degree < max_ties))
+    if searchers.size == 0:
+        return 0
+    k = int(p["search_candidates"])
+    ci = country[searchers].astype(np.int64)
+    share_other = np.minimum(0.15 + shifters.coordination[ci], 0.9)
+    other = rng.random((searchers.size, k)) < share_other[:, None]
+    pools = [np.flatnonzero(country == c) for c in (0, 1)]
+    want = np.where(other, 1 - ci[:, None], ci[:, None])
+    preference = p["search_preference"]
+    if preference > 0:  # well-connected firms are seen more often (preferential attachment)
+        cand = _draw_weighted(rng, pools, (degree + 1.0) ** preference, want)
+    else:
+        cand = _draw_from_pools(rng, pools, want)
+    valid = (cand >= 0) & (cand != searchers[:, None])
+    cand = np.where(valid, cand, 0)
+    scores = _partner_scores(model, searchers, ci, cand)
+    scores[:, ~valid | (degree[cand] >= max_ties)] = -np.inf  # never chosen, whatever the
+    flat = scores.transpose(1, 0, 2).reshape(searchers.size, 3 * k)  # threshold; kinds first
+    choice = np.argmax(flat, axis=1)
+    best = flat[np.arange(searchers.size), choice]
+    go = np.flatnonzero(np.isfinite(best) & (best >= p["tie_threshold"]))
+    kinds, partners = choice[go] // k, cand[go, choice[go] % k]
+    return _form_ties(model, searchers[go], partners, kinds, degree)
+
+
+def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
+                    cand: np.ndarray) -> np.ndarray:
+    """Scores (kinds SUPPLY, RND, EXPORT x searchers x candidates) of each candidate.
+
+    Supply (vertical): where one sector supplies the other; the partner's appeal counts.
+    R&D (horizontal): complementary knowledge, but only between firms that do R&D.
+    Export consortium (horizontal): two exporters to third markets in the same sector.
+    All scale with proximity; state-owned firms value horizontal ties less.
+    """
+    f, p, shifters = model.firms, model.params, model.shifters
+    attract = _attractiveness(model)
+    col = (slice(None), None)  # searcher values as a column against their candidates
+    si, sc = f["sector"][searchers][col], f["sector"][cand]
+    same_country = f["country"][cand] == ci[col]
+    park_i = f["park"][searchers][col]
+    same_park = (f["park"][cand] == park_i) & (park_i >= 0)
+    proximity = np.where(same_park, SAME_PARK,
+                         np.where(same_country, SAME_COUNTRY, p["cross_border_proximity"]))
+    proximity = np.minimum(proximity + shifters.coordination[ci][col] * ~same_country, 1.0)
+    near = 0.4 + 0.6 * proximity
+    vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
+    supply = np.where(vertical, (0.3 + 0.7 * attract[cand])
+                      * (1.0 + shifters.matching[ci])[col], 0.0)
+    kf = f["kfield"]
+    unit = kf / np.maximum(np.linalg.norm(kf, axis=1, keepdims=True), 1e-9)
+    complement = 1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers])
+    research = np.minimum(f["rd_intensity"] / (RD_ACTIVE * rd_scale()), 1.0)
+    rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[searchers][col])
+    exporter = f["exp_third"]
+    consortium = np.where((sc == si) & exporter[cand] & exporter[searchers][col],
+                          0.3 + 0.7 * attract[cand], 0.0)
+    horizontal = np.where(f["state_owned"][searchers], 1.0 - p["state_horizontal_aversion"],
+                          1.0)[col]
+    return np.stack([supply, rnd * horizontal, consortium * horizontal]) * near
+
+
+def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kinds: np.ndarray,
+               degree: np.ndarray) -> int:
+    """Form the proposed ties in turn (firm rows, partner rows, kind codes)."""
+    f, adj = model.firms, model.graph.adj._atlas
+    ids = f.ids
+    max_ties = model.params["max_ties"]
+    degree = degree.tolist()  # Python numbers: faster one by one
+    keep = []
+    pairs = set()
+    for k, i, j in zip(range(rows.size), rows.tolist(), partners.tolist(), strict=True):
+        if degree[j] >= max_ties:
+            continue
+        a, b = int(ids[i]), int(ids[j])
+        pair = (a, b) if a < b else (b, a)
+        if b in adj[a] or pair in pairs:
+            continue
+        pairs.add(pair)
+        keep.append(k)
+        degree[i] += 1
+        degree[j] += 1
+    rows, partners, kinds = rows[keep], partners[keep], kinds[keep]
+    sector = f["sector"]
+    for kind in (SUPPLY, RND, EXPORT):
+        mine = kinds == kind
+        if not mine.any():
+            continue
+        a, b = ids[rows[mine]], ids[partners[mine]]
+        supplier = np.where(SUPPLIES[sector[partners[mine]], sector[rows[mine]]], b, a) \
+            if kind == SUPPLY else None
+        add_new_ties(model, a, b, KINDS[kind], supplier=supplier)
+    return len(keep)
+
+
+def _attractiveness(model: ClusterModel) -> np.ndarray:
+    """0-1 appeal of a firm as a partner: quality, technology, delivery."""
+    f = model.firms
+    return np.clip(0.4 * f["quality"] + 0.3 * (f["tech"] - 3.0) / 3.0 + 0.3 * f["delivery"],
+                   0.0, 1.0)
+
+
+def university_search(model: ClusterModel) -> int:
+    """Firms doing R&D look for a university partner (drawn in their own country or, as far
+    as governments coordinate, in the other). Returns ties formed."""
+    f, p, rng = model.firms, model.params, model.rng
+    unis = model.universities
+    if not unis or f.n == 0:
+        return 0
+    active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY * rd_scale()
+    searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
+    if searchers.size == 0:
+        return 0
+    coordination = model.shifters.coordination
+    ci = f["country"][searchers].astype(np.int64)
+    cross = rng.random(searchers.size) < np.minimum(0.1 + coordination[ci], 0.9)
+    want = np.where(cross, 1 - ci, ci)
+    uni_country = np.array([u.country_index for u in unis])
+    pools = [np.flatnonzero(uni_country == c) for c in (0, 1)]
+    pick = _draw_from_pools(rng, pools, want)
+    proximity = np.where(cross, p["cross_border_proximity"], SAME_COUNTRY)
+    proximity = np.minimum(proximity + coordination[ci] * cross, 1.0)
+    score = (0.3 + 0.7 * f["absorptive"][searchers]) * (0.4 + 0.6 * proximity)
+    go = np.flatnonzero((pick >= 0) & (score >= p["tie_threshold"]))
+    if go.size == 0:
+        return 0
+    uni_degree = model.graph.degree_of(model.university_ids)
+    g, ids, rd = model.graph, f.ids, f["rd_intensity"]
+    formed = 0
+    for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):
+        uni = unis[k]
+        a, b = int(ids[i]), uni.unique_id
+        if uni_degree[k] >= uni.max_ties or g.has_edge(a, b):
+            continue
+        add_tie(model, a, b, "rnd" if rd[i] > 0.02 else "education")
+        uni_degree[k] += 1
+        formed += 1
+    return formed

@@ -1,0 +1,139 @@
+"""R&D and innovation: own R&D builds knowledge, knowledge spills over along ties, innovations
+raise process efficiency or start and speed product projects, laggards imitate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.indicators import LAUNCH_WINDOW
+from sim.inputs.countries import COUNTRIES
+from sim.inputs.params import ABSORPTIVE_SCALE
+from sim.inputs.sectors import N_SECTORS
+from sim.network.ties import EdgeArrays
+from sim.phases.labour import wage_per_worker
+from sim.phases.parks import park_services
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+#: Knowledge a tie carries, relative to an R&D tie (assumed).
+KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
+
+#: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
+RD_LEARNING = 2.0
+
+
+def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
+    """Knowledge a firm can absorb this quarter (firms x fields): the strength-weighted mean
+    lead of its partners over it, field by field (zero where it is ahead)."""
+    f = model.firms
+    k = np.vstack([f["kfield"], *(u.kfield[None, :] for u in model.universities)]) \
+        if model.universities else f["kfield"]
+    n_nodes, fields = edges.n_nodes, k.shape[1]
+    w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
+    kt = k.T.copy()  # fields x nodes: each field's values in one row, the gathers contiguous
+    lead_v = np.take(kt, edges.v, axis=1)
+    lead_u = np.take(kt, edges.u, axis=1)
+    np.subtract(lead_v, lead_u, out=lead_v)  # v's knowledge over u's
+    lead_v *= w  # weighted by the tie (w >= 0: the same products as weighting the leads)
+    np.minimum(lead_v, 0.0, out=lead_u)  # minus the lead of u over v
+    np.maximum(lead_v, 0.0, out=lead_v)  # the lead of v over u
+    gain = np.empty((n_nodes, fields))
+    for field in range(fields):  # (a zero may carry the other sign: sums are the same)
+        gain[:, field] = np.bincount(edges.u, weights=lead_v[field], minlength=n_nodes)
+        gain[:, field] -= np.bincount(edges.v, weights=lead_u[field], minlength=n_nodes)
+    total_w = np.bincount(edges.u, weights=w, minlength=n_nodes) \
+        + np.bincount(edges.v, weights=w, minlength=n_nodes)
+    gain /= np.maximum(total_w, 1.0)[:, None]
+    return gain[: f.n]
+
+
+def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
+    """R&D builds knowledge; ties spill it over; innovations raise process efficiency or
+    start and speed product projects; finished projects raise quality."""
+    f, p, rng = model.firms, model.params, model.rng
+    n = f.n
+    rows = np.arange(n)
+    ratio = f["rd_spend"] / np.maximum(wage_per_worker(model) * f["employees"], 1e-12)
+    kf = f["kfield"]
+    kf[rows, f["sector"]] += RD_LEARNING * ratio
+    gain = spillovers(model, edges)
+    flow = p["spillover_rate"] * (1.0 + model.shifters.information[f["country"]])
+    kf += (flow * f["absorptive"])[:, None] * gain
+    kf *= 1.0 - p["knowledge_decay"]
+    for uni in model.universities:
+        uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) + 0.02 * uni.research
+    f["knowledge"] = kf.sum(axis=1)
+    f["absorptive"] = 1.0 - np.exp(-f["knowledge"] / ABSORPTIVE_SCALE * (0.5 + f["skill"]))
+    # partners with complementary knowledge raise the chance of a successful idea
+    hazard = (p["base_innovation"] + p["rd_effect"] * ratio * (0.5 + f["absorptive"])
+              + 0.02 * np.minimum(gain.sum(axis=1), 2.0))
+    f["innovated"] = rng.random(n) < 1.0 - np.exp(-hazard)
+    process = f["innovated"] & (rng.random(n) < 0.5)
+    f["process"] = np.where(process, f["process"] * (1.0 + p["process_gain"]), f["process"])
+    product = f["innovated"] & ~process
+    idle = ~f["in_project"]
+    f["project_start"] = np.where(product & idle, model.quarter, f["project_start"])
+    f["in_project"] = f["in_project"] | product
+    boost = np.where(product & ~idle, 0.25, 0.0)
+    _advance_projects(model, boost)
+    _imitate(model)
+
+
+def _imitate(model: ClusterModel) -> None:
+    """Laggards imitate: product quality and process efficiency move toward their sector's
+    average in their country, faster with absorptive capacity (Nelson-Winter imitation)."""
+    f, p = model.firms, model.params
+    group = f["country"].astype(int) * N_SECTORS + f["sector"]
+    weight = np.maximum(f["sales_total"], 1e-12)
+    count = np.bincount(group, weights=weight, minlength=2 * N_SECTORS)
+    rate = p["imitation_rate"] * f["absorptive"]
+    for column in ("quality", "process"):
+        mean = np.bincount(group, weights=weight * f[column], minlength=2 * N_SECTORS) \
+            / np.maximum(count, 1e-12)
+        gap = np.maximum(mean[group] - f[column], 0.0)
+        f[column] = f[column] + rate * gap
+
+
+def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
+    """Product projects progress with knowledge, park services and low barriers; a finished
+    project launches a product (quality up) and records its time to market."""
+    f, p = model.firms, model.params
+    c = f["country"]
+    busy = f["in_project"]
+    speed = (1.0 / p["project_duration"]) * (0.5 + f["absorptive"]) \
+        * (1.0 + 0.5 * park_services(model)) * (1.3 - 0.6 * model.admin_barrier[c])
+    f["project_progress"] = np.where(busy, f["project_progress"] + speed + boost, 0.0)
+    done = np.flatnonzero(busy & (f["project_progress"] >= 1.0))
+    if done.size == 0:
+        return
+    f["quality"][done] += p["product_quality_gain"] * (1.0 - f["quality"][done])
+    record_launches(model, c[done].astype(np.int64), model.quarter - f["project_start"][done] + 1)
+    f["in_project"][done] = False
+    f["project_progress"][done] = 0.0
+
+
+def record_launch(model: ClusterModel, country: int, duration: int) -> None:
+    """Log a product launch and its time to market (quarters)."""
+    record_launches(model, np.array([country]), np.array([duration]))
+
+
+def record_launches(model: ClusterModel, countries: np.ndarray, durations: np.ndarray) -> None:
+    """Log product launches of this quarter (country codes, times to market)."""
+    q = model.quarter
+    counts = np.bincount(countries, minlength=2)
+    totals = np.bincount(countries, weights=durations, minlength=2)
+    for key, count, total in ((COUNTRIES[0], counts[0], totals[0]),
+                              (COUNTRIES[1], counts[1], totals[1]),
+                              ("JOINT", counts.sum(), totals.sum())):
+        log = model.launches[key]
+        for old in [k for k in log if k <= q - LAUNCH_WINDOW]:
+            del log[old]
+        if count:
+            entry = log.setdefault(q, [0, 0])
+            entry[0] += int(count)
+            entry[1] += int(round(total))
+

@@ -1,0 +1,252 @@
+"""Markets: prices, competitiveness and market shares on the two home markets and third
+countries, markups, export entry, and the world outside (imports, demand growth).
+
+A firm always sells at home and may export to the partner country and to third markets.
+Market shares follow replicator dynamics on quality, technology and price (trade costs and
+VAT raise the price), against imports whose competitiveness follows the world technology
+frontier and world quality growth.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.inputs.countries import COUNTRIES, country_values
+from sim.inputs.params import MARKUP0
+from sim.inputs.sectors import N_SECTORS
+from sim.network.ties import EdgeArrays, edge_arrays
+from sim.phases.finance import settle
+from sim.phases.labour import wage_per_worker
+from sim.phases.supply import SupplyFlows, buy_inputs
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+HOME_AZ, HOME_BY, THIRD = 0, 1, 2
+
+
+#: Weight of technology generation in market competitiveness, relative to quality (assumed).
+TECH_WEIGHT = 0.15
+
+
+#: Markup ceiling and the markup's response to utilisation and to market-share growth
+#: (assumed; Keynes+Schumpeter models let markups follow market shares in the same way).
+MAX_MARKUP, MARKUP_SPEED, MARKUP_SHARE = 0.5, 0.1, 0.2
+
+
+#: Sales a new exporter starts with abroad, as a share of its home sales (assumed).
+FOOTHOLD = 0.05
+
+
+#: Weight of a firm's brand abroad (0-1) in its competitiveness on export markets: a fully
+#: established brand is worth as much as a 10% lower price (assumed); and the share of the
+#: brand that fades each quarter without new marketing (assumed).
+BRAND_WEIGHT, BRAND_DECAY = 0.2, 0.05
+
+
+def unit_cost(model: ClusterModel) -> np.ndarray:
+    """Cost of one unit of output (reference price = 1): inputs plus unit labour cost
+    relative to the starting average."""
+    f, p = model.firms, model.params
+    ulc = wage_per_worker(model) / f["productivity"]
+    share = p["input_share"]
+    return share + (1.0 - share) * ulc / model.ulc_reference
+
+
+def set_prices(model: ClusterModel) -> None:
+    """Ex-works price relative to the reference: unit cost marked up."""
+    f = model.firms
+    f["price"] = unit_cost(model) * (1.0 + f["markup"]) / (1.0 + MARKUP0)
+
+
+def competitiveness(model: ClusterModel) -> np.ndarray:
+    """Log-competitiveness of each firm in each market (n x 3): quality of product and
+    inputs, technology, and the price buyers pay there (trade costs abroad, VAT at home)."""
+    f, p = model.firms, model.params
+    c = f["country"]
+    q = f["quality"] * (0.7 + 0.3 * f["input_quality"])
+    appeal = q + TECH_WEIGHT * (f["tech"] - 4.5)
+    vat = model.vat[c]
+    home_price = f["price"] * (1.0 + vat * (1.0 - f["relief_vat"])) / (1.0 + vat)
+    eta = p["price_elasticity"]
+    z = np.empty((f.n, 3))
+    home = np.where(c == 0, HOME_AZ, HOME_BY)
+    rows = np.arange(f.n)
+    z[rows, home] = appeal - eta * np.log(home_price)
+    abroad = appeal + BRAND_WEIGHT * f["brand"]
+    z[rows, 1 - home] = abroad - eta * np.log(f["price"] * (1.0 + model.trade_cost[c, 1]))
+    z[:, THIRD] = abroad - eta * np.log(f["price"] * (1.0 + model.trade_cost[c, 2]))
+    bias = getattr(model, "origin_bias", None)
+    if bias is not None:
+        z += bias[:, f["sector"], c].T
+    return z
+
+
+def customer_base(model: ClusterModel) -> np.ndarray:
+    """Last quarter's sales of each firm in each market (n x 3), the base of its share."""
+    f = model.firms
+    home = np.where(f["country"] == 0, HOME_AZ, HOME_BY)
+    rows = np.arange(f.n)
+    base = np.zeros((f.n, 3))
+    base[rows, home] = f["base_home"]
+    base[rows, 1 - home] = np.where(f["exp_partner"], f["base_partner"], 0.0)
+    base[:, THIRD] = np.where(f["exp_third"], f["base_third"], 0.0)
+    return base
+
+
+def market_sales(model: ClusterModel) -> np.ndarray:
+    """Spending on each firm's products in each market (n x 3, USD m), before capacity.
+
+    Replicator dynamics: a firm's share grows with its competitiveness relative to imports,
+    ``share ~ last sales x exp(selectivity x (z - z_imports))``.
+    """
+    sector = model.firms["sector"]
+    z = competitiveness(model)
+    base = customer_base(model)
+    sel = model.params["selectivity"]
+    sales = np.zeros_like(base)
+    z_out = import_competitiveness(model)
+    for m in range(3):
+        w = base[:, m] * np.exp(sel * np.clip(z[:, m] - z_out[m][sector], -20.0, 20.0))
+        denom = np.bincount(sector, weights=w, minlength=N_SECTORS) + model.import_base[m]
+        sales[:, m] = model.demand[m][sector] * w / np.maximum(denom[sector], 1e-12)
+    return sales
+
+
+def update_customer_base(model: ClusterModel, sales: np.ndarray) -> None:
+    """Remember this quarter's sales by market, and what imports sold."""
+    f = model.firms
+    home = np.where(f["country"] == 0, HOME_AZ, HOME_BY)
+    rows = np.arange(f.n)
+    f["base_home"] = sales[rows, home]
+    f["base_partner"] = sales[rows, 1 - home]
+    f["base_third"] = sales[:, THIRD]
+    for m in range(3):
+        sold = np.bincount(f["sector"], weights=sales[:, m], minlength=N_SECTORS)
+        model.import_base[m] = np.maximum(model.demand[m] - sold, 0.02 * model.demand[m])
+
+
+def production_phase(model: ClusterModel, edges: EdgeArrays) -> SupplyFlows:
+    """Sell on the three markets within capacity, then buy inputs along supply ties."""
+    f = model.firms
+    set_prices(model)
+    sales = market_sales(model)
+    volume = sales.sum(axis=1) / f["price"]
+    f["demand"] = volume
+    scale = np.minimum(1.0, f["capacity"] / np.maximum(volume, 1e-12))
+    sales *= scale[:, None]
+    before = f["base_home"] + f["base_partner"] + f["base_third"]
+    growth = np.divide(sales.sum(axis=1), before, out=np.ones(f.n), where=before > 0) - 1.0
+    update_customer_base(model, sales)
+    home = np.where(f["country"] == 0, HOME_AZ, HOME_BY)
+    rows = np.arange(f.n)
+    f["sales_home"] = sales[rows, home]
+    f["sales_partner"] = sales[rows, 1 - home]
+    f["sales_third"] = sales[:, THIRD]
+    flows = buy_inputs(model, edges, volume * scale)
+    f["sales_total"] = f["sales_home"] + f["sales_partner"] + f["sales_third"]
+    f["value_added"] = f["sales_total"] - f["inputs_total"]
+    _adjust_markups(model, growth - model.demand_growth.mean())
+    return flows
+
+
+def _adjust_markups(model: ClusterModel, share_growth: np.ndarray) -> None:
+    """Firms short of customers cut their markup, firms at full capacity raise it; firms
+    gaining market share raise it and firms losing share cut it (as in Keynes+Schumpeter
+    models), which keeps a lasting edge from compounding into monopoly."""
+    f, p = model.firms, model.params
+    produced = f["sales_total"] / f["price"]
+    utilisation = produced / np.maximum(f["capacity"], 1e-12)
+    change = MARKUP_SPEED * (utilisation - p["target_utilisation"]) \
+        + MARKUP_SHARE * np.clip(share_growth, -0.2, 0.2)
+    f["markup"] = np.clip(f["markup"] + change, 0.0, MAX_MARKUP)
+
+
+def export_entry(model: ClusterModel) -> None:
+    """Profitable firms start exporting with a chance that rises with absorptive capacity;
+    entering a market costs a sunk share of the wage bill."""
+    f, p, rng = model.firms, model.params, model.rng
+    f["brand"] *= 1.0 - BRAND_DECAY
+    able = (f["profit"] > 0) & (rng.random(f.n) < p["export_entry_rate"] * f["absorptive"])
+    cost = p["export_entry_cost"] * wage_per_worker(model) * f["employees"]
+    partner = able & ~f["exp_partner"] & (rng.random(f.n) < p["partner_entry_share"])
+    third = able & ~f["exp_third"] & ~partner
+    enter = (partner | third) & (f["cash"] >= cost)
+    f["exp_partner"] = f["exp_partner"] | (partner & enter)
+    f["exp_third"] = f["exp_third"] | (third & enter)
+    # a foothold abroad: a small share of home sales, from which the replicator grows it
+    f["base_partner"] = np.where(partner & enter, FOOTHOLD * f["base_home"], f["base_partner"])
+    f["base_third"] = np.where(third & enter, FOOTHOLD * f["base_home"], f["base_third"])
+    settle(model, -cost * enter)
+
+
+def import_competitiveness(model: ClusterModel) -> np.ndarray:
+    """Log-competitiveness of imports by market and sector: foreign products follow the
+    technology frontier and improve in quality at the world's pace."""
+    z = TECH_WEIGHT * (model.frontier - model.frontier0) \
+        + model.params["foreign_quality_growth"] * model.steps
+    return np.full((3, N_SECTORS), z)
+
+
+def advance_world(model: ClusterModel) -> None:
+    """The world frontier advances; home and third-market demand grow at their rates."""
+    model.frontier += model.params["frontier_growth"]
+    model.demand[HOME_AZ] *= 1.0 + model.demand_growth[0]
+    model.demand[HOME_BY] *= 1.0 + model.demand_growth[1]
+    model.demand[THIRD] *= 1.0 + model.demand_growth.mean()
+
+
+def balance_markets(model: ClusterModel) -> None:
+    """Start every market in balance: firms sell at their target utilisation, exporters
+    send a share abroad, and imports hold the rest of each home market (so domestic firms
+    start at ``home_share0``) and of third markets (cluster firms at ``third_share0``)."""
+    f, p = model.firms, model.params
+    model.ulc_reference = 1.0
+    ulc = wage_per_worker(model) / f["productivity"]
+    model.ulc_reference = float(np.average(ulc, weights=f["employees"])) if f.n else 1.0
+    set_prices(model)
+    value = f["capacity"] * p["target_utilisation"] * f["price"]
+    f["base_partner"] = np.where(f["exp_partner"], p["partner_export_share0"] * value, 0.0)
+    f["base_third"] = np.where(f["exp_third"], p["export_share0"] * value, 0.0)
+    f["base_home"] = value - f["base_partner"] - f["base_third"]
+    base = customer_base(model)
+    model.demand = np.zeros((3, N_SECTORS))
+    model.import_base = np.zeros((3, N_SECTORS))
+    for m in (HOME_AZ, HOME_BY, THIRD):
+        own = f["country"] == m if m != THIRD else np.ones(f.n, dtype=bool)
+        target = p["home_share0"] if m != THIRD else p["third_share0"]
+        sold = np.bincount(f["sector"], weights=base[:, m], minlength=N_SECTORS)
+        domestic = np.bincount(f["sector"][own], weights=base[own, m], minlength=N_SECTORS)
+        imports = domestic * (1.0 - target) / target - (sold - domestic)
+        model.import_base[m] = np.maximum(imports, 0.05 * sold)
+        model.demand[m] = sold + model.import_base[m]
+    # Preferences by origin (home bias) are set so that each group of sellers would start
+    # in balance at the bundled data's trade costs and VAT; a scenario that sets other
+    # trade costs or VAT, and later changes of competitiveness, then move shares.
+    z = _reference_competitiveness(model)
+    model.origin_bias = np.zeros((3, N_SECTORS, 2))
+    for m in range(3):
+        for c in (0, 1):
+            sel = (f["country"] == c) & (base[:, m] > 0)
+            zw = np.bincount(f["sector"][sel], weights=base[sel, m] * z[sel, m],
+                             minlength=N_SECTORS)
+            total = np.bincount(f["sector"][sel], weights=base[sel, m], minlength=N_SECTORS)
+            model.origin_bias[m, :, c] = -zw / np.maximum(total, 1e-12)
+    # one production pass fills sales, inputs and demand, which the first quarter plans on
+    model.supply_flows = production_phase(model, edge_arrays(model))
+
+
+def _reference_competitiveness(model: ClusterModel) -> np.ndarray:
+    """Firms' competitiveness with the trade costs and VAT of the bundled country data."""
+    scenario = model.trade_cost, model.vat
+    ref = [country_values(code) for code in COUNTRIES]
+    model.trade_cost = np.array([[0.0, r["trade_cost_partner"], r["trade_cost_third"]]
+                                for r in ref])
+    model.vat = np.array([r["vat"] for r in ref])
+    try:
+        return competitiveness(model)
+    finally:
+        model.trade_cost, model.vat = scenario
+
