@@ -23,9 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 #: Libraries whose versions a provenance records (with Python's).
 RECORDED_PACKAGES = ("clustersim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx",
@@ -75,7 +73,7 @@ class FolderFilled(FileExistsError):
     """The destination folder received other files while a result was being written."""
 
 
-def replace_folder(out: str | Path, write: Callable[[Path], T], force: bool = False) -> T:
+def replace_folder[T](out: str | Path, write: Callable[[Path], T], force: bool = False) -> T:
     """Call ``write(tmp)`` on a fresh temporary folder beside ``out``, then move it to ``out``.
 
     Until the move, ``out`` is untouched; an earlier result there is moved aside (not deleted)
