@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.agents import Firm, Government, Park, University
 from sim.agents.firm import PIPELINE
-from sim.inputs.countries import COUNTRIES, baseline_parks, rd_scale
+from sim.inputs.countries import COUNTRIES, baseline_parks
 from sim.inputs.params import ABSORPTIVE_SCALE, IMPORT_DELIVERY, IMPORT_QUALITY, MARKUP0
 from sim.inputs.sectors import N_SECTORS, SECTORS, SUPPLIES
 from sim.network.ties import add_new_ties
@@ -63,7 +63,7 @@ def build_parks(model: ClusterModel) -> None:
             model, spec["name"], spec["country"], spec["kind"], spec["sector"],
             capacity=max(int(round(spec["capacity"] * model.scale_n)), 1), reliefs=reliefs,
             relief_quarters=int(spec["relief_years"] * 4), services=0.5, host=host,
-            min_rd_intensity=0.01 * rd_scale() if spec["kind"] == "technopark" else 0.0,
+            min_rd_intensity=0.01 * model.rd_scale if spec["kind"] == "technopark" else 0.0,
             relief_periods={k: int(spec[f"{k}_years"] * 4) for k in RELIEFS
                             if f"{k}_years" in spec}))
 
