@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.inputs.countries import COUNTRIES, country_values
+from sim.reporting.files import write_text
 from sim.reporting.run_report import band, fmt, md_table, seeds_text
 from sim.validation.evaluation import Check, Validation, validate
 from sim.validation.facts import STATISTIC_LABELS
@@ -192,8 +193,8 @@ def write_validation_report(seeds: Sequence[int], steps: int = 40,
                             progress: bool = False) -> Validation:
     """Run the validation and write ``out`` with its figures in ``out.parent / "img"``.
 
-    The Markdown file is written to a temporary name and renamed, so an interrupted run never
-    leaves half a report.
+    The Markdown file is written through :func:`sim.reporting.files.write_text` (a temporary
+    file renamed into place), so an interrupted run never leaves half a report.
 
     Raises:
         ValidationError: bad seeds, steps or output path.
@@ -216,7 +217,5 @@ def write_validation_report(seeds: Sequence[int], steps: int = 40,
             print(f"validate: drawing {img / name}", file=sys.stderr, flush=True)
         draw(result, img / name)
         figures[caption] = f"img/{name}"
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(validation_markdown(result, figures), encoding="utf-8")
-    tmp.replace(out)
+    write_text(out, validation_markdown(result, figures))
     return result
