@@ -12,7 +12,7 @@ seeds. The objective is
 
 where ``d_t`` is the target's log deviation from its data value in units of its tolerance
 (``log(model / data) / log(high / data)`` above the data value, ``/ log(data / low)`` below, with
-``[low, high]`` the accepted range of :func:`sim.validation.allowed_range`; absolute
+``[low, high]`` the accepted range of :func:`sim.validation.targets.allowed_range`; absolute
 tolerances use ``(model - data) / tolerance``), so ``|d_t| <= 1`` exactly when the target is met,
 and ``p_f`` is how far a fact's statistic falls short of its criterion tightened by a safety
 margin, in units of that margin (0 when it holds with the margin, 1 on the criterion itself,
@@ -46,14 +46,9 @@ from sim.inputs.countries import COUNTRIES, rd_scale_of
 from sim.inputs.parameter_paths import resolve_path, scenario_value, scenario_with
 from sim.inputs.params import RISK_PARAMS
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, read_toml
-from sim.validation import (
-    FACT_STATISTICS,
-    MEASURES,
-    TARGETS_FILE,
-    collect_run,
-    load_targets,
-    run_statistics,
-)
+from sim.validation.facts import FACT_STATISTICS, run_statistics
+from sim.validation.observations import collect_run
+from sim.validation.targets import MEASURES, TARGETS_FILE, allowed_range, load_targets
 
 DEFAULT_FILE = (Path(__file__).resolve().parents[2] / "experiments" / "calibration"
                 / "baseline.toml")
@@ -300,8 +295,6 @@ def _free_parameter(path: str, spec: Any, base: Scenario, source: str) -> FreePa
 def target_distance(target: dict[str, Any], value: float) -> float:
     """A target's deviation from its data value in units of its tolerance (see the module
     docstring); ``|d| <= 1`` when the target is met, ``inf`` for a missing value."""
-    from sim.validation import allowed_range
-
     if not math.isfinite(value):
         return math.inf
     data = float(target["value"])

@@ -16,7 +16,7 @@ from sim.experiments.calibration import Calibration, CalibrationResult, describe
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.fitted import BUNDLED_FILE, assumed_before
 from sim.reporting.run_report import PNG_OPTIONS, fmt, md_table, seeds_text
-from sim.validation import allowed_range, load_targets
+from sim.validation.targets import allowed_range, load_targets
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
