@@ -14,17 +14,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-#: Fixed modelling assumptions (not exposed as scenario parameters).
-#: FDI deal size, USD m (assumed).
-FDI_DEAL = 0.5
-#: Knowledge scale of absorptive capacity: 1 - exp(-knowledge / scale * (0.5 + skill)) (assumed).
-ABSORPTIVE_SCALE = 3.0
-#: Quality and delivery discipline of imported inputs (assumed; long logistics chains).
-IMPORT_QUALITY, IMPORT_DELIVERY = 0.55, 0.75
-#: Starting markup over unit cost (assumed).
-MARKUP0 = 0.2
-
-
 #: Largest seed a run accepts (seeds are stored as 64-bit integers in result tables).
 MAX_SEED = 2**63 - 1
 #: Most seeds one command runs (a sanity bound: 10,000 runs of the default scenario take

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.params import MARKUP0
 from sim.inputs.sectors import N_SECTORS
 from sim.network.ties import EdgeArrays, edge_arrays
 from sim.phases.finance import settle
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 HOME_AZ, HOME_BY, THIRD = 0, 1, 2
+#: Starting markup over unit cost (assumed).
+MARKUP0 = 0.2
 
 
 #: Weight of technology generation in market competitiveness, relative to quality (assumed).
