@@ -188,7 +188,9 @@ def _attractiveness(model: ClusterModel) -> np.ndarray:
 
 def university_search(model: ClusterModel) -> int:
     """Firms doing R&D look for a university partner (drawn in their own country or, as far
-    as governments coordinate, in the other). Returns ties formed."""
+    as governments coordinate, in the other): a research-active firm (R&D intensity above
+    ``RD_ACTIVE`` times the model's R&D scale) forms an R&D tie, another an education tie
+    (its staff train there). Returns ties formed."""
     f, p, rng = model.firms, model.params, model.rng
     unis = model.universities
     if not unis or f.n == 0:
@@ -212,13 +214,14 @@ def university_search(model: ClusterModel) -> int:
         return 0
     uni_degree = model.graph.degree_of(model.university_ids)
     g, ids, rd = model.graph, f.ids, f["rd_intensity"]
+    research_active = RD_ACTIVE * model.rd_scale  # an R&D partner; others train there
     formed = 0
     for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):
         uni = unis[k]
         a, b = int(ids[i]), uni.unique_id
         if uni_degree[k] >= uni.max_ties or g.has_edge(a, b):
             continue
-        add_tie(model, a, b, "rnd" if rd[i] > 0.02 else "education")
+        add_tie(model, a, b, "rnd" if rd[i] > research_active else "education")
         uni_degree[k] += 1
         formed += 1
     return formed
