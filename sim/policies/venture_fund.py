@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.phases.finance import settle
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class VentureFund(Policy):
             won = self.ranked(model, rows, merit)[:count]
             f["grant"][won] += deal / 2
             f["funded_project"][won] += deal / 2
-            f["cash"][won] += deal / 2
+            settle(model, deal / 2, rows=won)  # cash for R&D, as every cash flow
             f["rd_intensity"][won] = np.maximum(f["rd_intensity"][won], self["rd_target"])
             self.portfolio.update(f.ids[won].tolist())
             self.support(model, won)
