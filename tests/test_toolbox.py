@@ -17,6 +17,7 @@ default population.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -597,3 +598,26 @@ def test_venture_fund_cash_settles_like_every_cash_flow_and_reaches_only_its_fir
     others[won] = False
     np.testing.assert_array_equal(f["cash"][others], cash[others])
     np.testing.assert_array_equal(f["debt"][others], debt[others])
+
+
+@pytest.mark.parametrize(("kind", "winners"), [("certification", "certified"),
+                                               ("export_promotion", "last_campaign")])
+def test_a_programme_payment_moves_only_its_winners_cash(kind, winners):
+    """Certification and export promotion run by one government charge their winners' share
+    of the project through the accounts; no other firm's cash or debt moves, in either
+    country. Catches a payment settled over every firm (which made any firm with spare cash,
+    in the other country too, repay debt when a programme paid anyone)."""
+    d = copy.deepcopy(SPECS[kind])
+    d["policies"][0]["country"] = "AZ"
+    model = fresh_model(d, 2)
+    f = model.firms
+    f["debt"] = 1.0
+    f["cash"] = f["sales_total"] + 1.0  # every firm has cash above its buffer
+    cash, debt = f["cash"].copy(), f["debt"].copy()
+    policy = model.policies[0]
+    policy.apply(model)
+    won = np.isin(f.ids, list(getattr(policy, winners)))
+    assert won.any() and (f["country"][won] == 0).all()
+    np.testing.assert_array_equal(f["cash"][~won], cash[~won])
+    np.testing.assert_array_equal(f["debt"][~won], debt[~won])
+    assert ((f["cash"] - f["debt"])[won] < (cash - debt)[won]).all(), "winners pay a share"
