@@ -3,17 +3,16 @@ to the store the moment it arrives.
 
 One code path serves every backend: this process (:class:`InlineExecutor`), local worker processes
 (:func:`sim.experiments.runs.process_pool`) and Dask distributed (``client.get_executor()``, see
-:func:`dask_executor`). A run that raises is recorded with its error and the sweep goes on. A local
-worker that dies breaks its pool: a new pool takes over and only the unfinished runs are submitted
-again (a run that was in flight when workers died three times is recorded as a failure; it runs
-alone after the first time, so runs beside it are not blamed). Dask reruns the tasks of a dead
-worker by itself. ``resume=True`` runs only what the store lacks.
+:func:`sim.experiments.dask_backend.dask_executor`). A run that raises is recorded with its error
+and the sweep goes on. A local worker that dies breaks its pool: a new pool takes over and only the
+unfinished runs are submitted again (a run that was in flight when workers died three times is
+recorded as a failure; it runs alone after the first time, so runs beside it are not blamed). Dask
+reruns the tasks of a dead worker by itself. ``resume=True`` runs only what the store lacks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import platform
 import socket
@@ -21,7 +20,7 @@ import sys
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -37,6 +36,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from sim.experiments.dask_backend import dask_executor as dask_executor
 from sim.experiments.store import ResultStore, SweepRunResult
 from sim.experiments.sweep import Sweep, check_point
 
@@ -44,20 +44,6 @@ from sim.experiments.sweep import Sweep, check_point
 MAX_LOST = 3
 #: Runs kept in flight per local worker process (the next one is queued while one runs).
 IN_FLIGHT_PER_WORKER = 2
-#: Runs kept in flight on Dask: per worker thread, and at least this many.
-DASK_IN_FLIGHT_PER_THREAD, DASK_MIN_IN_FLIGHT = 4, 256
-#: Worker settings of a local Dask cluster. Dask's statistical profiler samples every worker
-#: thread's stack every 10 ms and the event loop ticks every 20 ms; on a machine where the
-#: workers have all the cores those interruptions made each run about 7% slower. Neither is
-#: needed to run a sweep. (A cluster reached with ``--scheduler`` keeps its own settings; see
-#: docs/experiments.md.)
-LOCAL_WORKER_CONFIG = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.gil.enabled": False,
-}
-#: How long to try reaching a Dask scheduler.
-CONNECT_TIMEOUT = "10s"
 
 
 @dataclass
@@ -427,76 +413,3 @@ def _end_launch(store: ResultStore, launch: dict[str, Any], summary: SweepSummar
                    "wall_seconds": round(summary.seconds, 3)})
     provenance["launches"][-1] = launch
     store.write_provenance(provenance)
-
-
-# ---------------------------------------------------------------------------------------------
-# Dask
-
-
-@contextlib.contextmanager
-def dask_executor(scheduler: str | None = None, workers: int | None = None) -> \
-        Iterator[tuple[Executor, int, str]]:
-    """A Dask executor: connected to a running scheduler, or on a local cluster.
-
-    Args:
-        scheduler: the scheduler's address (``tcp://host:8786``); its workers must have
-            clustersim installed.
-        workers: otherwise, local worker processes (one thread each).
-
-    Yields:
-        ``(executor, runs to keep in flight, description)``.
-
-    Raises:
-        OSError: the scheduler cannot be reached.
-        RuntimeError: its workers cannot import clustersim.
-    """
-    import dask
-    from distributed import Client, LocalCluster
-
-    with contextlib.ExitStack() as stack:
-        if scheduler is not None:
-            try:
-                client = stack.enter_context(Client(scheduler, timeout=CONNECT_TIMEOUT))
-            except (OSError, TimeoutError) as err:
-                raise OSError(f"cannot connect to the Dask scheduler at {scheduler}: "
-                              f"{err}") from None
-            _check_workers(client)
-            threads = sum(client.nthreads().values())
-            description = f"Dask scheduler {scheduler} ({threads} worker threads)"
-        else:
-            n = workers or 1
-            stack.enter_context(dask.config.set(LOCAL_WORKER_CONFIG))
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR))  # not the warnings of tasks cancelled on Ctrl-C
-            client = stack.enter_context(Client(cluster))
-            client.run(_package_version)
-            threads = n
-            description = f"Dask LocalCluster ({n} workers)"
-        window = max(DASK_MIN_IN_FLIGHT, DASK_IN_FLIGHT_PER_THREAD * threads)
-        yield client.get_executor(pure=False), window, description
-
-
-def _package_version() -> str:
-    """The worker's clustersim version, once it has imported the model (so the first runs do
-    not pay for the imports)."""
-    from importlib.metadata import version
-
-    import sim.experiments.runs  # noqa: F401
-    import sim.experiments.sweep_runner  # noqa: F401
-
-    return version("clustersim")
-
-
-def _check_workers(client: Any) -> None:
-    """Fail early if the workers cannot run the model (clustersim not installed there)."""
-    try:
-        found = client.run(_package_version)
-    except Exception as err:
-        raise RuntimeError(f"the Dask workers cannot import clustersim ({type(err).__name__}: "
-                           f"{err}); install it in the workers' environment") from None
-    mine = _package_version()
-    other = sorted({v for v in found.values() if v != mine})
-    if other:
-        print(f"clustersim: warning: Dask workers run clustersim {', '.join(other)}, this "
-              f"process {mine}", file=sys.stderr)
