@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import socket
 import sys
 import time
@@ -30,7 +29,6 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,7 @@ from tqdm.auto import tqdm
 from sim.experiments.dask_backend import dask_executor as dask_executor
 from sim.experiments.store import ResultStore, SweepRunResult
 from sim.experiments.sweep import Sweep, check_point
+from sim.reporting import files
 
 #: A run in flight when its workers died this many times is recorded as a failure.
 MAX_LOST = 3
@@ -106,7 +105,7 @@ def evaluate_run(evaluate: Callable[[dict[str, Any], int], Any], sample: int, se
         error = {"type": type(err).__name__, "message": str(err),
                  "traceback": traceback.format_exc()}
     return SweepRunResult(sample, seed, outputs, error, time.perf_counter() - start,
-                     f"{socket.gethostname()}:{os.getpid()}", _now())
+                     f"{socket.gethostname()}:{os.getpid()}", files.now())
 
 
 def as_outputs(result: Any) -> dict[str, Any]:
@@ -135,15 +134,11 @@ def as_outputs(result: Any) -> dict[str, Any]:
                     "output names to numbers or a table with indicator and value columns")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _lost_record(sample: int, seed: int, cause: str) -> SweepRunResult:
     message = (f"the worker running it died {MAX_LOST} times ({cause}); it may crash its "
                "process (out of memory?)")
     return SweepRunResult(sample, seed, None, {"type": "WorkerLost", "message": message,
-                                          "traceback": ""}, 0.0, "", _now())
+                                          "traceback": ""}, 0.0, "", files.now())
 
 
 def _infrastructure_failure(sample: int, seed: int, err: BaseException) -> SweepRunResult:
@@ -151,7 +146,7 @@ def _infrastructure_failure(sample: int, seed: int, err: BaseException) -> Sweep
     executor's: e.g. Dask's KilledWorker after repeated worker deaths)."""
     text = "".join(traceback.format_exception(err))
     return SweepRunResult(sample, seed, None, {"type": type(err).__name__, "message": str(err),
-                                          "traceback": text}, 0.0, "", _now())
+                                          "traceback": text}, 0.0, "", files.now())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,40 +361,24 @@ def _stop_quietly(pool: Executor, in_flight: dict[Future, tuple[int, int]],
 # provenance
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for package in ("clustersim", "mesa", "numpy", "pandas", "pyarrow", "salib", "dask",
-                    "distributed"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
 def _provenance(sweep: Sweep, sweep_hash: str) -> dict[str, Any]:
-    return {
-        "package": "clustersim",
-        "sweep": sweep.name,
-        "source": sweep.source,
-        "hash": sweep_hash,
-        "created": _now(),
-        "base_scenario": sweep.base.resolved() if sweep.base is not None else None,
-        "versions": _versions(),
-        "outputs": "for the model: each indicator at the horizon T, the growth rates "
-                   "(productivity_growth, investment_growth) averaged over quarters 1..T as "
-                   "in the scorecard",
-        "launches": [],
-    }
+    return files.provenance(
+        sweep=sweep.name,
+        source=sweep.source,
+        hash=sweep_hash,
+        base_scenario=sweep.base.resolved() if sweep.base is not None else None,
+        outputs="for the model: each indicator at the horizon T, the growth rates "
+                "(productivity_growth, investment_growth) averaged over quarters 1..T as "
+                "in the scorecard",
+        launches=[],
+    )
 
 
 def _start_launch(store: ResultStore, summary: SweepSummary, resume: bool) -> dict[str, Any]:
     provenance = store.provenance()
-    launch = {"started": _now(), "command": " ".join(sys.argv), "host": socket.gethostname(),
+    launch = {"started": files.now(), "command": " ".join(sys.argv), "host": socket.gethostname(),
               "backend": summary.backend, "resume": resume, "runs_before": summary.before,
-              "versions": _versions(), "status": "running"}
+              "versions": files.versions(), "status": "running"}
     provenance["launches"].append(launch)
     store.write_provenance(provenance)
     return launch
@@ -408,7 +387,7 @@ def _start_launch(store: ResultStore, summary: SweepSummary, resume: bool) -> di
 def _end_launch(store: ResultStore, launch: dict[str, Any], summary: SweepSummary,
                 status: str) -> None:
     provenance = store.provenance()
-    launch.update({"finished": _now(), "status": status, "ran": summary.ran,
+    launch.update({"finished": files.now(), "status": status, "ran": summary.ran,
                    "failed": summary.failed, "lost": summary.lost,
                    "wall_seconds": round(summary.seconds, 3)})
     provenance["launches"][-1] = launch
