@@ -1,10 +1,10 @@
 """Experimental designs: the points a sweep runs.
 
-``grid`` (every combination of the parameters' values), ``lhs`` (a Latin hypercube over their
-ranges), ``list`` (the points given in the file), and the sensitivity designs ``morris``
-(trajectories for Morris screening) and ``sobol`` (Saltelli's sample for Sobol indices), drawn
-with SALib. :func:`check_design` checks a sweep's design settings, :func:`check_point` each
-point, before anything runs.
+``grid`` (every combination of the parameters' values), ``list`` (the points given in the
+file), ``lhs`` (a Latin hypercube over their ranges) and the sensitivity designs ``morris``
+(trajectories for Morris screening) and ``sobol`` (Saltelli's sample for Sobol indices); the
+last three are drawn with SALib. :func:`check_design` checks a sweep's design settings,
+:func:`check_point` each point, before anything runs.
 """
 
 from __future__ import annotations
