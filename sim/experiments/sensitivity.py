@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.designs import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
 from sim.experiments.store import ResultStore, StoreError, load_results
-from sim.experiments.sweep import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
 
 MORRIS_COLUMNS = ["mu_star", "mu_star_conf", "sigma", "mu"]
 SOBOL_COLUMNS = ["S1", "S1_conf", "ST", "ST_conf"]
