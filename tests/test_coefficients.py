@@ -6,7 +6,8 @@ numbers only where they are not coefficients: 0, 1 and -1 (identities, flags, "n
 tiny guards against division by zero, and the small whole numbers 2 and 3 as sizes (two
 countries, three markets) but never in arithmetic or comparisons. Any other number is a
 declared parameter or a named constant at the top of its module with a ``#:`` comment that
-says what it means and where its value comes from ("assumed", or "source: ..."). The table in
+says what it means and where its value comes from ("assumed", "source: ...", "by definition"
+or "implementation: ..."). The table in
 docs/model.md is generated from those constants:
 
     .venv/bin/python -m sim.reporting.coefficients docs/model.md
@@ -79,8 +80,9 @@ def test_no_bare_coefficient_in_a_mechanism(module):
 def test_every_named_coefficient_says_what_it_is_and_where_it_comes_from(module):
     missing = [f"sim/{c.module}:{c.line}: {c.name}" for c in module_coefficients(module)
                if not c.has_source]
-    assert not missing, ("constants without a '#:' comment naming their source ('assumed' or "
-                         "'source: ...'):\n  " + "\n  ".join(missing))
+    assert not missing, ("constants without a '#:' comment naming their source ('assumed', "
+                         "'source: ...', 'by definition', 'implementation: ...'):\n  "
+                         + "\n  ".join(missing))
 
 
 def test_the_checks_catch_what_they_should():

@@ -4,7 +4,8 @@ description.
 Every number a mechanism uses is either a declared parameter (``sim/inputs/params.py``,
 ``sim/data/countries.toml``, a policy's ``param_specs``: users may vary those) or a named
 constant at the top of the module of its phase, with a ``#:`` comment above it that says what
-it means and where its value comes from (``assumed``, or ``source:`` and the citation). This
+it means and where its value comes from (``assumed``, ``source:`` and the citation, ``by
+definition`` or ``implementation:``; see :data:`SOURCE_MARKER`). This
 module reads those constants and comments straight from the source files, so the table in
 ``docs/model.md`` is generated, never typed:
 
@@ -45,8 +46,11 @@ MECHANISM_MODULES = (
     *(f"policies/{p.name}" for p in sorted((PACKAGE / "policies").glob("*.py"))
       if p.name != "__init__.py"),
 )
-#: What a constant's comment must say about where its value comes from.
-SOURCE_MARKER = re.compile(r"\bassumed\b|\bsource: |\bdata: ")
+#: What a constant's comment must say about where its value comes from: "assumed" (with a
+#: reason or a range where there is one), "source: " and the citation, "by definition" (a
+#: unit conversion, a count), or "implementation: " (a choice that does not change results,
+#: such as an array's starting capacity).
+SOURCE_MARKER = re.compile(r"\bassumed\b|\bsource: |\bby definition\b|\bimplementation: ")
 START, END = "<!-- coefficients -->", "<!-- /coefficients -->"
 
 
