@@ -13,7 +13,6 @@ figure is freed as soon as it has been saved.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -25,6 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.reporting import files
 
 TABLE_COLUMNS = ("scenario", "seed", "step", "country", "indicator", "value")
 #: Indicators of ``summary.md``: the nine headline indicators plus the economy and the budget.
@@ -145,15 +145,10 @@ def write_assessment(out_dir: Path, stem: str, result: pd.DataFrame, markdown: s
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     result.to_csv(out_dir / f"{stem}.csv", index=False)
-    (out_dir / f"{stem}.md").write_text(markdown)
+    files.write_text(out_dir / f"{stem}.md", markdown)
     plot(out_dir / f"{stem}.png")
     write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
-    write_json(provenance, out_dir / "provenance.json")
-
-
-def write_json(obj: dict, path: Path) -> None:
-    """Write ``obj`` as pretty, key-sorted JSON."""
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+    files.write_json(provenance, out_dir / "provenance.json")
 
 
 def write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
@@ -371,5 +366,5 @@ def write_run_report(
     bands = step_bands(table)
     plot_indicators(bands, out_dir / "plots", progress=progress)
     plot_overview(bands, out_dir / "plots" / "overview.png")
-    (out_dir / "summary.md").write_text(summary_markdown(table, bands))
-    write_json(provenance, out_dir / "provenance.json")
+    files.write_text(out_dir / "summary.md", summary_markdown(table, bands))
+    files.write_json(provenance, out_dir / "provenance.json")
