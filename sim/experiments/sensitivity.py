@@ -220,7 +220,7 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
 
 
 def _markdown(result: SensitivityResult) -> str:
-    from sim.reporting.run_report import fmt, label_of, md_table
+    from sim.reporting.formatting import fmt, label_of, md_table
 
     morris = result.method == "morris"
     table = result.table
@@ -264,7 +264,7 @@ def _markdown(result: SensitivityResult) -> str:
 def _figure(result: SensitivityResult, country: str) -> Any:
     from matplotlib.figure import Figure
 
-    from sim.reporting.run_report import label_of
+    from sim.reporting.formatting import label_of
 
     table = result.table[(result.table["country"] == country) & (result.table["note"] == "")]
     indicators = list(pd.unique(table["indicator"])) or ["(none)"]

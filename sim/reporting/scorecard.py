@@ -74,18 +74,16 @@ from sim.reporting.comparison import (
     direction_of,
     limits_with_zero,
 )
-from sim.reporting.run_report import (
+from sim.reporting.formatting import (
     COUNTRY_NAMES,
-    PNG_OPTIONS,
-    check_columns,
     fmt,
     label_of,
     md_table,
     ordered_names,
     plain,
     seeds_text,
-    write_assessment,
 )
+from sim.reporting.run_report import PNG_OPTIONS, check_columns, write_assessment
 
 #: Key indicators that are growth rates: the scorecard uses their mean over quarters 1..T.
 GROWTH_INDICATORS = ["productivity_growth", "investment_growth"]
