@@ -13,7 +13,7 @@ from conftest import assert_usage_error, run_cli, snapshot, toml_text
 import sim.reporting.comparison
 import sim.reporting.files
 import sim.reporting.run_report
-import sim.reporting.scorecard
+import sim.reporting.scorecard_plot
 from sim.cli import main
 
 TINY = {"model": {"firm_scale": 0.02, "warmup": 0, "steps": 2}}
@@ -22,7 +22,7 @@ TINY = {"model": {"firm_scale": 0.02, "warmup": 0, "steps": 2}}
 COMMANDS = {
     "run": (sim.reporting.run_report, "plot_indicators", "summary.md"),
     "compare": (sim.reporting.comparison, "plot_compare", "compare.md"),
-    "scorecard": (sim.reporting.scorecard, "plot_scorecard", "scorecard.md"),
+    "scorecard": (sim.reporting.scorecard_plot, "plot_scorecard", "scorecard.md"),
 }
 
 
