@@ -255,12 +255,12 @@ def test_out_below_a_file_exits_2(tmp_path, capsys):
 
 def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
     """A failure to write (disk full, permissions) ends with one line and exit code 1."""
-    import sim.cli
+    import sim.cli.output
 
     def fail(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
 
-    monkeypatch.setattr(sim.cli.tempfile, "mkdtemp", fail)
+    monkeypatch.setattr(sim.cli.output.tempfile, "mkdtemp", fail)
     code = main(["run", str(SCENARIO_DIR / "baseline.toml"), "--seeds", "1", "--steps", "1",
                  "--out", str(tmp_path / "x"), "--quiet"])
     err = capsys.readouterr().err
@@ -290,3 +290,13 @@ def test_version_flag(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_every_command_has_a_handler():
+    """The dispatch table names exactly the parser's commands."""
+    import argparse
+
+    from sim.cli import COMMANDS, build_parser
+
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(COMMANDS) == set(sub.choices)
