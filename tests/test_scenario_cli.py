@@ -255,12 +255,12 @@ def test_out_below_a_file_exits_2(tmp_path, capsys):
 
 def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
     """A failure to write (disk full, permissions) ends with one line and exit code 1."""
-    import sim.cli.output
+    import sim.reporting.files
 
     def fail(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
 
-    monkeypatch.setattr(sim.cli.output.tempfile, "mkdtemp", fail)
+    monkeypatch.setattr(sim.reporting.files.tempfile, "mkdtemp", fail)
     code = main(["run", str(SCENARIO_DIR / "baseline.toml"), "--seeds", "1", "--steps", "1",
                  "--out", str(tmp_path / "x"), "--quiet"])
     err = capsys.readouterr().err

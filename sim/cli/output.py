@@ -4,20 +4,16 @@ and the provenance recorded with every result."""
 from __future__ import annotations
 
 import os
-import platform
 import re
-import shutil
 import sys
-import tempfile
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
 from sim.cli.errors import UsageError
 from sim.inputs.scenario import Scenario
+from sim.reporting import files
 
 #: Longest name of one folder in an output path (most file systems allow 255 bytes; the
 #: temporary folder beside it adds a prefix and a suffix).
@@ -61,52 +57,28 @@ def check_out(out: Path | None, name: str, force: bool) -> Path:
 
 
 def write_atomically(out: Path, force: bool, write: Callable[[Path], Any]) -> Any:
-    """Call ``write(tmp)`` on a fresh temporary folder beside ``out``, then move it to ``out``.
+    """Write the result folder ``out`` all at once with :func:`sim.reporting.files.replace_folder`
+    (an error or Ctrl-C leaves the earlier result or the complete new one, never part of one).
 
-    Until the move, ``out`` is untouched; an earlier result there is moved aside (not deleted)
-    first and deleted only once the new one is in place, so an error or Ctrl-C at any point
-    leaves either the earlier result or the complete new one at ``out``, never part of one.
+    Raises:
+        UsageError: ``out`` was empty or missing when the command began and was filled while it
+            ran (without ``force``).
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    aside = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
     try:
-        result = write(tmp)
-        if out.exists() and not force and any(out.iterdir()):
-            raise UsageError(f"--out {out}: the folder was filled while this command ran; "
-                             f"use --force to replace it")
-        if out.exists() or out.is_symlink():
-            out.rename(aside)
-        tmp.rename(out)
-        return result
-    finally:
-        if aside.exists() or aside.is_symlink():
-            if not (out.exists() or out.is_symlink()):
-                aside.rename(out)  # the new result did not arrive: put the old one back
-            elif aside.is_dir() and not aside.is_symlink():
-                shutil.rmtree(aside, ignore_errors=True)
-            else:
-                aside.unlink()
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        return files.replace_folder(out, write, force)
+    except files.FolderFilled:
+        raise UsageError(f"--out {out}: the folder was filled while this command ran; "
+                         f"use --force to replace it") from None
 
 
 def provenance(scenarios: list[Scenario], seeds: list[int], steps: int | None,
                seconds: float) -> dict[str, Any]:
-    """Everything needed to reproduce a result."""
-    import mesa
-    import numpy
-
-    return {
-        "package": "clustersim",
-        "version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["clustersim", *sys.argv[1:]]),
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": numpy.__version__,
-        "seeds": seeds,
-        "steps": steps if steps is not None else [s.model["steps"] for s in scenarios],
-        "wall_seconds": round(seconds, 2),
-        "scenarios": [s.resolved() for s in scenarios],
-    }
+    """Everything needed to reproduce a result: :func:`sim.reporting.files.provenance` with the
+    command line, the seeds, the quarters, the wall time and every scenario resolved."""
+    return files.provenance(
+        command=" ".join(["clustersim", *sys.argv[1:]]),
+        seeds=seeds,
+        steps=steps if steps is not None else [s.model["steps"] for s in scenarios],
+        wall_seconds=round(seconds, 2),
+        scenarios=[s.resolved() for s in scenarios],
+    )
