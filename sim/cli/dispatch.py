@@ -50,12 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"clustersim: error: {one_line(FITTED_PROBLEM)}", file=sys.stderr)
         return EXIT_USAGE
     handle = args.command != "viz" and threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if handle else None
+    if handle:
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _dispatch(args)
     finally:
-        if handle:
-            signal.signal(signal.SIGTERM, previous)
+        if handle:  # put back the caller's handler (None: one not set from Python, not kept)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
