@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.cli.errors import UsageError, one_line
 from sim.cli.output import check_out, provenance, write_atomically
@@ -65,6 +66,22 @@ def _run_set(scenarios: list[Scenario], seeds: list[int],
                     progress=not args.quiet)
 
 
+def _assess(args: argparse.Namespace, paths: list[Path], command: str,
+            write_report: Callable[[list[pd.DataFrame], Path, dict], Any]) -> int:
+    """Run every scenario of ``paths`` (the first is the reference) and write the folder of
+    ``command`` (``<command>.md``, ``.csv``, ``.png``, ...) with ``write_report``."""
+    scenarios = _load_set(paths, command)
+    out = check_out(args.out, command, args.force)
+    seeds = _seeds(args)
+    start = time.perf_counter()
+    tables = _run_set(scenarios, seeds, args)
+    prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
+    write_atomically(out, args.force, lambda tmp: write_report(tables, tmp, prov))
+    print(one_line(f"wrote {out}/ ({command}.md, {command}.csv, {command}.png, "
+                   "indicators.parquet, provenance.json)"))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """``clustersim compare``: scenarios against the first, at the horizon."""
     from sim.reporting.comparison import write_compare_report
@@ -73,29 +90,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.all or not paths:
         paths = bundled_scenarios() if not paths else paths + [
             p for p in bundled_scenarios() if p not in paths]
-    scenarios = _load_set(paths, "compare")
-    out = check_out(args.out, "compare", args.force)
-    seeds = _seeds(args)
-    start = time.perf_counter()
-    tables = _run_set(scenarios, seeds, args)
-    prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
-    write_atomically(out, args.force, lambda tmp: write_compare_report(tables, tmp, prov))
-    print(one_line(f"wrote {out}/ (compare.md, compare.csv, compare.png, indicators.parquet, "
-                   "provenance.json)"))
-    return 0
+    return _assess(args, paths, "compare", write_compare_report)
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     """``clustersim scorecard``: every scenario's effects, costs and risks against the first."""
     from sim.reporting.scorecard import write_scorecard_report
 
-    scenarios = _load_set(list(args.scenarios) or bundled_scenarios(), "scorecard")
-    out = check_out(args.out, "scorecard", args.force)
-    seeds = _seeds(args)
-    start = time.perf_counter()
-    tables = _run_set(scenarios, seeds, args)
-    prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
-    write_atomically(out, args.force, lambda tmp: write_scorecard_report(tables, tmp, prov))
-    print(one_line(f"wrote {out}/ (scorecard.md, scorecard.csv, scorecard.png, "
-                   "indicators.parquet, provenance.json)"))
-    return 0
+    return _assess(args, list(args.scenarios) or bundled_scenarios(), "scorecard",
+                   write_scorecard_report)
