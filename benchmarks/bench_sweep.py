@@ -37,9 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sim.experiments.dask_backend import dask_executor  # noqa: E402
 from sim.experiments.runs import run_model  # noqa: E402
 from sim.experiments.sweep import sweep_from_dict  # noqa: E402
-from sim.experiments.sweep_runner import dask_executor, run_sweep  # noqa: E402
+from sim.experiments.sweep_runner import run_sweep  # noqa: E402
 from sim.inputs.scenario import load_scenario  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -40,8 +40,7 @@ from sim.indicators import (
     country_masks,
 )
 from sim.inputs.countries import COUNTRIES
-from sim.inputs.fitted import FittedError
-from sim.inputs.params import FITTED_PROBLEM, MODEL_PARAMS, RISK_PARAMS
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
 from sim.inputs.scenario import Scenario, default_scenario, load_scenario
 from sim.network import TieGraph, edge_arrays
 from sim.network.decay import decay_ties, used_ties
@@ -65,8 +64,9 @@ class ClusterModel(mesa.Model):
     also count the warm-up quarters.
 
     Args:
-        scenario: a validated :class:`~sim.inputs.scenario.Scenario` or the path of a scenario file
-            (default: the baseline).
+        scenario: a validated :class:`~sim.inputs.scenario.Scenario` (which carries the fitted
+            values it was built with) or the path of a scenario file, loaded with the fitted
+            values in use (default: the baseline).
         seed: seed of the model's random generators; one scenario and seed give one run
             (None: a fresh random seed, kept in ``seed``).
         policies: policy objects to use instead of the scenario's (e.g. from the browser view).
@@ -78,15 +78,18 @@ class ClusterModel(mesa.Model):
         TypeError: a keyword is neither a model parameter nor a risk, or the seed is not an
             integer.
         ScenarioError: a value is out of its bounds, or the scenario file is invalid.
+        FittedError: a scenario is loaded here with the fitted values in use, and their file
+            is malformed.
 
     Attributes:
         spec: the validated scenario of this run (Mesa's own ``scenario`` attribute is left to
             Mesa).
         params: the model parameters, defaults applied.
+        rd_scale: factor on every R&D threshold (the scenario's, from its fitted values).
         firms: the firm columns (:class:`~sim.agents.firm.FirmTable`); ``firm_agents`` maps
             ids to the thin Mesa agents.
         graph: the cooperation graph (a networkx graph keeping tie attributes in columns,
-            :class:`~sim.ties.TieGraph`), the one source of truth for ties.
+            :class:`~sim.network.graph.TieGraph`), the one source of truth for ties.
         governments: ``{"AZ": Government, "BY": Government}``.
         universities, parks: the other agents.
         quarter: the current quarter (0 = the starting state).
@@ -95,8 +98,6 @@ class ClusterModel(mesa.Model):
     def __init__(self, scenario: Scenario | str | Path | None = None, seed: int | None = 0,
                  policies: list[Policy] | None = None, *, rng: int | None = None,
                  **params: Any) -> None:
-        if FITTED_PROBLEM:
-            raise FittedError(FITTED_PROBLEM)
         seed = _seed_of(seed, rng)
         super().__init__(rng=seed)
         self.seed = seed
@@ -104,6 +105,7 @@ class ClusterModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.params: dict[str, Any] = self.spec.model
         self.scale_n = self.params["firm_scale"]
+        self.rd_scale = self.spec.rd_scale
         self._country_arrays()
         self.graph = TieGraph()
         self.firms = FirmTable()
@@ -127,6 +129,8 @@ class ClusterModel(mesa.Model):
         self.shifters = Shifters()  # moved by policies each quarter; neutral = no policy
         self.policies: list[Policy] = (policies if policies is not None
                                        else self.spec.make_policies())
+        for policy in self.policies:
+            policy.resolve_defaults(self.spec.scales())
         markets.balance_markets(self)
         investment.fdi_reference_volume(self)
         self.history = {key: {name: [] for name in HISTORY_COLUMNS} for key in COUNTRY_KEYS}
@@ -262,6 +266,13 @@ class ClusterModel(mesa.Model):
         values = compute_all(self, masks)
         self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
         self.datacollector.collect(self)
+
+    def add_policy(self, policy: Policy) -> None:
+        """Add a policy to a running model: it acts from the next quarter (its defaults are
+        resolved with the model's scales and it is initialised now)."""
+        policy.resolve_defaults(self.spec.scales())
+        policy.initialize(self)
+        self.policies.append(policy)
 
     def finish(self) -> None:
         """Call every policy's finalize() once the run is over."""

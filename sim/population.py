@@ -14,13 +14,15 @@ import numpy as np
 
 from sim.agents import Firm, Government, Park, University
 from sim.agents.firm import PIPELINE
-from sim.inputs.countries import COUNTRIES, baseline_parks, rd_scale
-from sim.inputs.params import ABSORPTIVE_SCALE, IMPORT_DELIVERY, IMPORT_QUALITY, MARKUP0
+from sim.inputs.countries import COUNTRIES, baseline_parks
 from sim.inputs.sectors import N_SECTORS, SECTORS, SUPPLIES
 from sim.network.ties import add_new_ties
 from sim.phases.finance import RELIEFS
+from sim.phases.innovation import absorptive_capacity
 from sim.phases.investment import new_equipment_tech
+from sim.phases.markets import MARKUP0
 from sim.phases.parks import add_park, strongest_university
+from sim.phases.supply import IMPORT_DELIVERY, IMPORT_QUALITY
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -63,7 +65,7 @@ def build_parks(model: ClusterModel) -> None:
             model, spec["name"], spec["country"], spec["kind"], spec["sector"],
             capacity=max(int(round(spec["capacity"] * model.scale_n)), 1), reliefs=reliefs,
             relief_quarters=int(spec["relief_years"] * 4), services=0.5, host=host,
-            min_rd_intensity=0.01 * rd_scale() if spec["kind"] == "technopark" else 0.0,
+            min_rd_intensity=0.01 * model.rd_scale if spec["kind"] == "technopark" else 0.0,
             relief_periods={k: int(spec[f"{k}_years"] * 4) for k in RELIEFS
                             if f"{k}_years" in spec}))
 
@@ -155,7 +157,7 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
         capital=capital, tech=tech, process=np.ones(n), quality=quality, mgmt=mgmt,
         delivery=np.clip(0.4 + 0.5 * mgmt + rng.normal(0, 0.05, n), 0.0, 1.0),
         kfield=kfield, knowledge=knowledge, rd_intensity=rd,
-        absorptive=1.0 - np.exp(-knowledge / ABSORPTIVE_SCALE * (0.5 + skill)),
+        absorptive=absorptive_capacity(knowledge, skill),
         input_quality=np.full(n, IMPORT_QUALITY), input_delivery=np.full(n, IMPORT_DELIVERY),
         productivity=prod, capacity=prod * employees,
         demand=prod * employees * p["target_utilisation"], markup=np.full(n, MARKUP0),

@@ -17,8 +17,9 @@ from conftest import assert_usage_error, run_cli, snapshot
 from sim.experiments import calibration as cal
 from sim.experiments.calibration_report import install, values_toml, write_outputs
 from sim.inputs.countries import country_sources, country_values
-from sim.inputs.fitted import FITTED_FILE, FittedError, fitted_values
+from sim.inputs.fitted import BUNDLED_FILE, FittedError, fitted_in_use, load_fitted
 from sim.inputs.params import MODEL_PARAMS
+from sim.inputs.scenario import default_scenario, fitted_defaults
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = {"name": "x", "country": "AZ", "value": 0.002, "tolerance_kind": "relative",
@@ -174,7 +175,7 @@ def test_outputs_and_install_write_loadable_values(tmp_path):
                  "img/calibration_trace.png", "img/calibration_targets.png"):
         assert (folder / name).stat().st_size > 0, name
     assert len((folder / "trace.csv").read_text().splitlines()) == 1 + len(result.trace)
-    values = fitted_values(folder / "calibration.toml")
+    values = load_fitted(folder / "calibration.toml").values
     best = result.best.x[0]
     assert values["countries.AZ.rd_intensity_private"][0] == pytest.approx(best, rel=1e-3)
     assert values["countries.AZ.rd_intensity_state"][0] == pytest.approx(best / 2, rel=1e-3)
@@ -191,7 +192,7 @@ def test_outputs_and_install_write_loadable_values(tmp_path):
 
 def test_cli_writes_the_folder_and_installs_nothing_with_no_install(tmp_path):
     definition = _recovery_files(tmp_path, 0.002, start=0.003)
-    before = FITTED_FILE.read_bytes() if FITTED_FILE.exists() else None
+    before = BUNDLED_FILE.read_bytes() if BUNDLED_FILE.exists() else None
     out = tmp_path / "fit"
     code, stdout, stderr = run_cli(["calibrate", str(definition), "--max-evaluations", "2",
                                     "--workers", "1", "--out", str(out), "--no-install",
@@ -199,7 +200,7 @@ def test_cli_writes_the_folder_and_installs_nothing_with_no_install(tmp_path):
     assert code == 0, stderr
     assert "J " in stdout and "countries.AZ.rd_intensity_private" in stdout
     assert (out / "calibration.md").exists() and (out / "calibration.toml").exists()
-    assert (FITTED_FILE.read_bytes() if FITTED_FILE.exists() else None) == before
+    assert (BUNDLED_FILE.read_bytes() if BUNDLED_FILE.exists() else None) == before
     assert "not installed" in (out / "calibration.md").read_text()
 
 
@@ -220,19 +221,25 @@ def test_cli_bad_definition_is_one_line_and_changes_nothing(tmp_path):
 # ------------------------------------------------------------------------ fitted values in use
 def test_fitted_values_replace_the_assumed_defaults(tmp_path):
     """The installed fit replaces the defaults of the model parameters and country values it
-    names, with their sources; the calibration starts from them."""
-    values = fitted_values()
+    names, with their sources, in the scenarios built with it; the calibration starts from
+    them; the declarations keep the assumed defaults."""
+    values = fitted_in_use().values
     assert values, "sim/data/calibration.toml holds the fitted values"
+    scenario = default_scenario()
+    defaults = fitted_defaults(scenario.fitted)
     spec = cal.load_calibration()
     free = {p.path for p in spec.free} | {t for p in spec.free for t in p.tied}
     assert set(values) == free | {"model.max_ties"}  # the base scenario's setting
     for path, (value, _) in values.items():
         section, _, rest = path.partition(".")
         if section == "model":
-            current, source = MODEL_PARAMS[rest].default, MODEL_PARAMS[rest].source
+            current, source = defaults[rest].default, defaults[rest].source
+            assert scenario.model[rest] == value, path
+            assert MODEL_PARAMS[rest].default != value and MODEL_PARAMS[rest].source == "assumed"
         else:
             code, key = rest.split(".")
             current, source = country_values(code)[key], country_sources(code)[key]
+            assert scenario.countries[code][key] == value, path
         assert current == value, path
         assert "assumed before" in source
         assert source.startswith("calibrated" if path in free else "set by the base"), path
@@ -245,11 +252,12 @@ def test_another_fitted_file_is_used_through_the_environment(tmp_path):
     other = tmp_path / "fit.toml"
     other.write_text('[values]\n"model.search_preference" = { value = 0.25, source = '
                      '"calibrated elsewhere" }\n')
-    script = ("from sim.inputs.params import MODEL_PARAMS\n"
-              "from sim.inputs.countries import country_values\n"
-              "p = MODEL_PARAMS['search_preference']\n"
-              "print(p.default, p.source, MODEL_PARAMS['max_ties'].default, "
-              "country_values('AZ')['rd_intensity_private'])\n")
+    script = ("from sim import default_scenario\n"
+              "from sim.inputs.scenario import fitted_defaults\n"
+              "s = default_scenario()\n"
+              "p = fitted_defaults(s.fitted)['search_preference']\n"
+              "print(p.default, p.source, s.model['max_ties'], "
+              "s.countries['AZ']['rd_intensity_private'])\n")
     env = {**os.environ, "CLUSTERSIM_CALIBRATION": str(other)}
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, cwd=REPO, check=True)
@@ -281,7 +289,7 @@ def test_malformed_fitted_file_is_named(tmp_path, text):
     path = tmp_path / "calibration.toml"
     path.write_text(text)
     with pytest.raises(FittedError, match="calibration.toml"):
-        fitted_values(path)
+        load_fitted(path)
 
 
 def test_list_marks_fitted_values_with_their_assumed_ones():
@@ -307,10 +315,10 @@ def test_values_file_reads_back_whatever_the_text_and_keeps_the_base_settings(tm
     result = cal.calibrate(spec, workers=1)
     folder = tmp_path / "out"
     write_outputs(result, folder, "cal.toml")
-    values = fitted_values(folder / "calibration.toml")
+    values = load_fitted(folder / "calibration.toml").values
     assert values["countries.AZ.rd_intensity_private"][1].endswith(
         'two\nlines "quoted" \\ \x01\x7f')
-    for path, (value, _) in fitted_values().items():  # the installed fit, not fitted here
+    for path, (value, _) in fitted_in_use().values.items():  # the installed fit
         if "countries.AZ.rd_intensity" not in path:
             assert values[path][0] == value, path
     assert values["model.max_ties"][0] == 12
@@ -318,29 +326,31 @@ def test_values_file_reads_back_whatever_the_text_and_keeps_the_base_settings(tm
 
 def test_a_point_is_evaluated_with_the_r_and_d_thresholds_it_will_have_once_installed(
         monkeypatch):
-    from sim.inputs.countries import rd_scale, rd_scale_of, set_rd_scale
+    """The point's scenario carries the R&D scale its own intensities give (the scale they
+    will give every scenario once installed), and the run uses it: nothing is set in the
+    process, so the scale in use before and after is the installed one."""
+    from sim.inputs.countries import rd_scale_of
 
-    installed = rd_scale()
-    set_rd_scale(rd_scale_of([0.004, 0.01]))
-    try:
-        assert rd_scale() == 1.0
-    finally:
-        set_rd_scale(None)
-    assert rd_scale() == installed
+    installed = default_scenario().rd_scale
     seen = []
     real = cal.collect_run
 
     def spy(scenario, seed, steps):
-        seen.append(rd_scale())
+        seen.append(scenario.rd_scale)
         return real(scenario, seed, steps)
 
     monkeypatch.setattr(cal, "collect_run", spy)
     spec = cal.load_calibration()
-    scenario = scenario_with_rd(spec.scenario_at(spec.start()).with_model(firm_scale=0.2), 0.004)
-    cal.simulate(scenario, 1, 8, facts=False)
-    by = scenario.countries["BY"]["rd_intensity_private"]
-    assert seen == [rd_scale_of([0.004, by])] and seen[0] != installed
-    assert rd_scale() == installed  # reset after the run
+    point = scenario_with_rd(spec.scenario_at(spec.start()), 0.004)
+    # setting a value on a scenario keeps its scale: only a fit (or a point of one) moves it
+    assert point.rd_scale == installed
+    point = spec.scenario_at([0.004 if p.path == "countries.AZ.rd_intensity_private" else x
+                              for p, x in zip(spec.free, spec.start(), strict=True)])
+    by = point.countries["BY"]["rd_intensity_private"]
+    assert point.rd_scale == rd_scale_of([0.004, by]) != installed
+    cal.simulate(point.with_model(firm_scale=0.2), 1, 8, facts=False)
+    assert seen == [rd_scale_of([0.004, by])]
+    assert default_scenario().rd_scale == installed
 
 
 def scenario_with_rd(scenario, value):

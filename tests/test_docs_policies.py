@@ -55,7 +55,8 @@ def render_allowed(p: Param) -> str:
 
 def render_row(p: Param) -> str:
     """One table row of a parameter declaration."""
-    return (f"| `{p.name}` | `{render_value(p.default)}` | {p.unit or '–'} | "
+    scaled = " × R&D scale" if p.scaled_by == "rd_scale" else ""
+    return (f"| `{p.name}` | `{render_value(p.default)}`{scaled} | {p.unit or '–'} | "
             f"{render_allowed(p)} | {p.doc} |")
 
 

@@ -50,3 +50,35 @@ def test_university_ties_of_innovators_are_kept():
                  if (a in unis) != (b in unis) and d["kind"] in ("rnd", "education")]
     assert strengths
     assert np.mean(strengths) > 2 * m.params["tie_min_strength"]
+
+
+def test_a_research_active_firm_ties_to_a_university_for_r_and_d_the_others_for_training():
+    """University search: a firm above the research-active threshold (2% of sales times the
+    model's R&D scale) forms an R&D tie, one below it (but doing some R&D) an education tie.
+    Catches a threshold that ignores the R&D scale (with the fitted scale of about 0.26, an
+    unscaled 2% would make every one of these ties an education tie)."""
+    from conftest import fresh_model
+
+    from sim.network.search import RD_ACTIVE, RD_SEEKS_UNIVERSITY, university_search
+
+    model = fresh_model(spec(), 1)
+    scale = model.rd_scale
+    assert scale < 0.5  # the installed fit: an unscaled threshold would sit far above
+    f = model.firms
+    high = np.arange(f.n) % 2 == 0
+    f["rd_intensity"] = np.where(high, 1.5 * RD_ACTIVE * scale,
+                                 0.5 * (RD_ACTIVE + RD_SEEKS_UNIVERSITY) * scale)
+    model.params["search_rate"] = 2.0  # every firm searches
+    for u in model.universities:
+        u.max_ties = 10**6
+    before = set(map(frozenset, model.graph.edges()))
+    assert university_search(model) > 20
+    unis = set(model.university_ids.tolist())
+    kinds = {"rnd": [], "education": []}
+    for a, b, d in model.graph.edges(data=True):
+        if frozenset((a, b)) in before:
+            continue
+        firm = a if b in unis else b
+        kinds[d["kind"]].append(bool(high[f.row_of(firm)]))
+    assert kinds["rnd"] and kinds["education"]
+    assert all(kinds["rnd"]) and not any(kinds["education"])

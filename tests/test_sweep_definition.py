@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from sim.experiments.designs import runs_needed
 from sim.experiments.sweep import (
     ModelEvaluator,
     SweepError,
     load_sweep,
     resolve_path,
-    runs_needed,
     scenario_with,
     sweep_from_dict,
 )

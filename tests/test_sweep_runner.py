@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.experiments.dask_backend import dask_executor
 from sim.experiments.store import (
     ResultStore,
     StoreError,
@@ -24,7 +25,7 @@ from sim.experiments.store import (
     load_runs,
 )
 from sim.experiments.sweep import sweep_from_dict
-from sim.experiments.sweep_runner import dask_executor, run_sweep
+from sim.experiments.sweep_runner import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTERSIM = Path(sys.executable).parent / "clustersim"
@@ -116,9 +117,9 @@ def test_a_running_dask_scheduler_takes_the_sweep(tmp_path, reference, capsys):
 
 
 def test_an_unreachable_scheduler_exits_2_before_writing(tmp_path, capsys, monkeypatch):
-    import sim.experiments.sweep_runner
+    import sim.experiments.dask_backend
 
-    monkeypatch.setattr(sim.experiments.sweep_runner, "CONNECT_TIMEOUT", "0.5s")
+    monkeypatch.setattr(sim.experiments.dask_backend, "CONNECT_TIMEOUT", "0.5s")
     path = write_toml(tmp_path / "tiny.toml", definition())
     code = main(["sweep", str(path), "--out", str(tmp_path / "s"), "--scheduler",
                  "tcp://127.0.0.1:9", "--quiet"])

@@ -17,6 +17,7 @@ default population.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -573,3 +574,50 @@ def test_disabled_instrument_changes_nothing(kind):
     ref = run_spec(control, 1, WINDOW_STEPS)
     assert np.array_equal(model.indicator_array(), ref.indicator_array(), equal_nan=True)
     assert all(g.spent_by_policy.get(kind, 0.0) == 0.0 for g in model.governments.values())
+
+
+def test_venture_fund_cash_settles_like_every_cash_flow_and_reaches_only_its_firms():
+    """A deal pays half its size as cash for R&D through the firm's accounts: an indebted
+    firm with cash above its buffer repays part of its debt with it (the money is not simply
+    added to cash), its net cash position rises by exactly half the deal, and no other firm's
+    cash or debt moves. Catches cash written around the accounts, and a payment that makes
+    every firm with spare cash repay debt."""
+    model = fresh_model(SPECS["venture_fund"], 2)
+    f = model.firms
+    f["debt"] = 1.0
+    f["cash"] = f["sales_total"] + 1.0  # above the buffer of half the quarter's sales
+    cash, debt = f["cash"].copy(), f["debt"].copy()
+    fund = model.policies[0]
+    fund.apply(model)
+    won = np.flatnonzero(np.isin(f.ids, list(fund.portfolio)))
+    assert won.size > 0
+    deal = fund["deal_size"]
+    np.testing.assert_allclose((f["cash"] - f["debt"])[won], (cash - debt)[won] + deal / 2)
+    assert (f["debt"][won] < 1.0).all(), "the surplus repays debt, as every cash flow does"
+    others = np.ones(f.n, dtype=bool)
+    others[won] = False
+    np.testing.assert_array_equal(f["cash"][others], cash[others])
+    np.testing.assert_array_equal(f["debt"][others], debt[others])
+
+
+@pytest.mark.parametrize(("kind", "winners"), [("certification", "certified"),
+                                               ("export_promotion", "last_campaign")])
+def test_a_programme_payment_moves_only_its_winners_cash(kind, winners):
+    """Certification and export promotion run by one government charge their winners' share
+    of the project through the accounts; no other firm's cash or debt moves, in either
+    country. Catches a payment settled over every firm (which made any firm with spare cash,
+    in the other country too, repay debt when a programme paid anyone)."""
+    d = copy.deepcopy(SPECS[kind])
+    d["policies"][0]["country"] = "AZ"
+    model = fresh_model(d, 2)
+    f = model.firms
+    f["debt"] = 1.0
+    f["cash"] = f["sales_total"] + 1.0  # every firm has cash above its buffer
+    cash, debt = f["cash"].copy(), f["debt"].copy()
+    policy = model.policies[0]
+    policy.apply(model)
+    won = np.isin(f.ids, list(getattr(policy, winners)))
+    assert won.any() and (f["country"][won] == 0).all()
+    np.testing.assert_array_equal(f["cash"][~won], cash[~won])
+    np.testing.assert_array_equal(f["debt"][~won], debt[~won])
+    assert ((f["cash"] - f["debt"])[won] < (cash - debt)[won]).all(), "winners pay a share"

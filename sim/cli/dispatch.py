@@ -44,10 +44,11 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``clustersim`` command. Returns the exit code."""
     args = build_parser().parse_args(argv)
-    from sim.inputs.params import FITTED_PROBLEM
+    from sim.inputs.fitted import fitted_problem
 
-    if FITTED_PROBLEM:
-        print(f"clustersim: error: {one_line(FITTED_PROBLEM)}", file=sys.stderr)
+    problem = fitted_problem()
+    if problem:
+        print(f"clustersim: error: {one_line(problem)}", file=sys.stderr)
         return EXIT_USAGE
     handle = args.command != "viz" and threading.current_thread() is threading.main_thread()
     if handle:

@@ -8,8 +8,14 @@ import json
 
 from sim.inputs.countries import country_sources, country_values
 from sim.inputs.fitted import assumed_before
-from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, country_param
-from sim.inputs.scenario import ScenarioError, bundled_scenarios, load_scenario
+from sim.inputs.params import COUNTRY_BOUNDS, RISK_PARAMS, country_param
+from sim.inputs.scenario import (
+    ScenarioError,
+    bundled_scenarios,
+    default_scenario,
+    fitted_defaults,
+    load_scenario,
+)
 from sim.policies import COMMON_PARAMS, REGISTRY
 
 
@@ -32,23 +38,27 @@ def list_text() -> str:
             lines.append(f"  {path.name:28s} {summary[:90]}")
         except ScenarioError as err:
             lines.append(f"  {path.name:28s} INVALID: {err}")
+    base = default_scenario()
     lines += ["", "Policies ([[policies]] type = ...), common parameters: "
               + ", ".join(f"{p.name} ({p.allowed()})" for p in COMMON_PARAMS)]
     for name, cls in sorted(REGISTRY.items()):
         lines.append(f"  {name}: {cls.label}")
         for p in cls.param_specs:
-            lines.append(f"      {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+            scaled = (f" ({p.default:g} x the R&D scale {base.rd_scale:g})"
+                      if p.scaled_by == "rd_scale" else "")
+            lines.append(f"      {p.name} = {json.dumps(p.default_at(base.scales()))}"
+                         f"{scaled}  {p.doc}; {p.allowed()}")
     lines += ["", "Risks of ineffective policy ([risks]):"]
     for p in RISK_PARAMS.values():
         lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
     lines += ["", "Model parameters ([model]):"]
-    for p in MODEL_PARAMS.values():
+    for p in fitted_defaults(base.fitted).values():
         lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}"
                      + _fit_note(p.source))
     lines += ["", "Country values ([countries.AZ] / [countries.BY]; sources in "
               "sim/data/countries.toml, fitted ones in sim/data/calibration.toml):"]
-    az, by = country_values("AZ"), country_values("BY")
-    sources = {code: country_sources(code) for code in ("AZ", "BY")}
+    az, by = country_values("AZ", base.fitted), country_values("BY", base.fitted)
+    sources = {code: country_sources(code, base.fitted) for code in ("AZ", "BY")}
     for name in COUNTRY_BOUNDS:
         notes = [f"{code} {_fit_note(sources[code][name]).strip()}" for code in ("AZ", "BY")
                  if _fit_note(sources[code][name])]

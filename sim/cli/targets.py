@@ -14,7 +14,8 @@ from sim.cli.output import check_out, write_atomically
 def cmd_validate(args: argparse.Namespace) -> int:
     """``clustersim validate``: the baseline over several seeds against its calibration
     targets and stylized facts, written to a Markdown report with figures."""
-    from sim.validation import ValidationError, write_validation_report
+    from sim.validation.report import write_validation_report
+    from sim.validation.targets import ValidationError
 
     try:
         result = write_validation_report(range(args.seeds), args.steps, args.out,

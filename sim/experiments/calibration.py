@@ -12,7 +12,7 @@ seeds. The objective is
 
 where ``d_t`` is the target's log deviation from its data value in units of its tolerance
 (``log(model / data) / log(high / data)`` above the data value, ``/ log(data / low)`` below, with
-``[low, high]`` the accepted range of :func:`sim.validation.allowed_range`; absolute
+``[low, high]`` the accepted range of :func:`sim.validation.targets.allowed_range`; absolute
 tolerances use ``(model - data) / tolerance``), so ``|d_t| <= 1`` exactly when the target is met,
 and ``p_f`` is how far a fact's statistic falls short of its criterion tightened by a safety
 margin, in units of that margin (0 when it holds with the margin, 1 on the criterion itself,
@@ -30,6 +30,7 @@ bounds and scale, values tied to them, the seeds and the budget; see that file.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -41,18 +42,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.inputs.countries import COUNTRIES, rd_scale_of, set_rd_scale
+from sim.inputs.countries import COUNTRIES, rd_scale_of
 from sim.inputs.parameter_paths import resolve_path, scenario_value, scenario_with
 from sim.inputs.params import RISK_PARAMS
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, read_toml
-from sim.validation import (
-    FACT_STATISTICS,
-    MEASURES,
-    TARGETS_FILE,
-    collect_run,
-    load_targets,
-    run_statistics,
-)
+from sim.validation.facts import FACT_STATISTICS, run_statistics
+from sim.validation.observations import collect_run
+from sim.validation.targets import MEASURES, TARGETS_FILE, allowed_range, load_targets
 
 DEFAULT_FILE = (Path(__file__).resolve().parents[2] / "experiments" / "calibration"
                 / "baseline.toml")
@@ -138,11 +134,13 @@ class Calibration:
                          for p in self.free])
 
     def scenario_at(self, x: Sequence[float]) -> Scenario:
-        """The base scenario with the free parameters (and those tied to them) at ``x``."""
+        """The base scenario with the free parameters (and those tied to them) at ``x``, and
+        the R&D scale these values will give every scenario once installed: a point is
+        evaluated with the R&D thresholds it will have in use."""
         values: dict[str, float] = {}
         for p, value in zip(self.free, x, strict=True):
             values.update(p.values(float(value)))
-        return scenario_with(self.base, values)
+        return installed_scale(scenario_with(self.base, values))
 
 
 def _fail(source: str, key: str, message: str) -> CalibrationError:
@@ -297,8 +295,6 @@ def _free_parameter(path: str, spec: Any, base: Scenario, source: str) -> FreePa
 def target_distance(target: dict[str, Any], value: float) -> float:
     """A target's deviation from its data value in units of its tolerance (see the module
     docstring); ``|d| <= 1`` when the target is met, ``inf`` for a missing value."""
-    from sim.validation import allowed_range
-
     if not math.isfinite(value):
         return math.inf
     data = float(target["value"])
@@ -328,18 +324,19 @@ def fact_shortfall(fact: dict[str, Any], value: float, margin: float) -> float:
     return max(short, 0.0)
 
 
+def installed_scale(scenario: Scenario) -> Scenario:
+    """``scenario`` with the R&D scale its private R&D intensities would give once installed as
+    fitted values (:func:`sim.inputs.countries.rd_scale_of`)."""
+    return dataclasses.replace(scenario, rd_scale=rd_scale_of(
+        [scenario.countries[c]["rd_intensity_private"] for c in COUNTRIES]))
+
+
 def simulate(scenario: Scenario, seed: int, steps: int, targets_file: Path = TARGETS_FILE,
              facts: bool = True) -> dict[str, float]:
     """One run's moments: every output target (``"<name>:<country>"``) and, with ``facts``,
     every fact's statistic (the fact's name). Runs in worker processes."""
     targets, fact_specs = load_targets(targets_file)
-    # the R&D thresholds this point will have once installed (sim.inputs.countries.rd_scale)
-    set_rd_scale(rd_scale_of([scenario.countries[c]["rd_intensity_private"]
-                              for c in COUNTRIES]))
-    try:
-        record = collect_run(scenario, seed, steps)
-    finally:
-        set_rd_scale(None)
+    record = collect_run(scenario, seed, steps)
     out = {f"{t['name']}:{t['country']}": MEASURES[t["measure"]](record, t)
            for t in targets if t["role"] == "output"}
     if facts and fact_specs:

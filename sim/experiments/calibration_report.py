@@ -16,7 +16,7 @@ from sim.experiments.calibration import Calibration, CalibrationResult, describe
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.fitted import BUNDLED_FILE, assumed_before
 from sim.reporting.run_report import PNG_OPTIONS, fmt, md_table, seeds_text
-from sim.validation import allowed_range, load_targets
+from sim.validation.targets import allowed_range, load_targets
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
@@ -99,12 +99,11 @@ def base_settings(spec: Calibration) -> dict[str, float]:
     fit installed, other than the fitted paths: the fit holds with them, so they are written
     beside the fitted values."""
     from sim.inputs.countries import data_values
-    from sim.inputs.fitted import fitted_section
     from sim.inputs.params import MODEL_PARAMS
 
     fitted = {t for p in spec.free for t in (p.path, *p.tied)}
     out: dict[str, float] = {}
-    installed = fitted_section("model")
+    installed = spec.base.fitted.section("model")
     for name, value in spec.base.model.items():
         if name in ("steps", "firm_scale") or isinstance(value, (bool, str)):
             continue
@@ -112,7 +111,7 @@ def base_settings(spec: Calibration) -> dict[str, float]:
         if f"model.{name}" not in fitted and value != assumed:
             out[f"model.{name}"] = value
     for code in COUNTRIES:
-        data, installed = data_values(code), fitted_section(f"countries.{code}")
+        data, installed = data_values(code), spec.base.fitted.section(f"countries.{code}")
         for key, value in spec.base.countries[code].items():
             path = f"countries.{code}.{key}"
             if (path not in fitted and isinstance(value, (int, float))

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.designs import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
 from sim.experiments.store import ResultStore, StoreError, load_results
-from sim.experiments.sweep import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
 from sim.reporting.files import write_file
 
 MORRIS_COLUMNS = ["mu_star", "mu_star_conf", "sigma", "mu"]

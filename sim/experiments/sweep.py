@@ -30,6 +30,10 @@ raises :class:`SweepError` naming the file and the key.
 A sweep may instead evaluate any function ``f(point, seed)`` (``evaluate = "module:function"``
 in a file, or ``evaluate=`` in :func:`sweep_from_dict`); its parameters are then free names with
 explicit ranges. The runner, the store and the sensitivity analysis treat both alike.
+
+This module reads a definition; each ``[vary]`` entry and ``[[points]]`` table is read in
+:mod:`sim.experiments.sweep_parameters`, and the points of the design are drawn in
+:mod:`sim.experiments.designs` (their public names are importable from here too).
 """
 
 from __future__ import annotations
@@ -38,21 +42,40 @@ import dataclasses
 import functools
 import hashlib
 import importlib
-import itertools
 import json
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim.experiments.designs import (
+    METHODS,
+    SENSITIVITY_METHODS,
+    Design,
+    check_design,
+    check_point,
+    make_design,
+    runs_needed,
+    salib_problem,
+)
 from sim.experiments.point_evaluation import (
     GROWTH_INDICATORS,
     ModelEvaluator,
     Outputs,
     model_outputs,
+)
+from sim.experiments.sweep_parameters import (
+    Parameter,
+    SweepError,
+    check_value,
+    flatten,
+    free_parameter,
+    is_range,
+    list_points,
+    no_duplicate_targets,
+    parse_parameter,
 )
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
 from sim.inputs.parameter_paths import (
@@ -79,156 +102,13 @@ __all__ = ["GROWTH_INDICATORS", "METHODS", "SENSITIVITY_METHODS", "Design", "Mod
            "load_sweep", "model_outputs", "resolve_path", "runs_needed", "salib_problem",
            "scenario_value", "scenario_with", "sweep_from_dict", "with_values"]
 
-#: Designs a sweep may use; the last two are the sensitivity methods.
-METHODS = ("grid", "lhs", "list", "morris", "sobol")
-SENSITIVITY_METHODS = ("morris", "sobol")
-#: Keys of a range table in ``[vary]``.
-RANGE_KEYS = ("low", "high", "levels", "values")
 TOP_KEYS = ("name", "description", "base", "evaluate", "seeds", "steps", "indicators",
             "countries", "trajectories", "fixed", "design", "vary", "points")
-#: Column names of the stored results, which a custom function's parameters may not take.
-RESERVED_NAMES = ("sample", "seed", "step", "country", "indicator", "value")
 DESIGN_KEYS = ("method", "samples", "levels", "second_order", "seed")
-#: Defaults of the design settings.
-GRID_LEVELS, MORRIS_LEVELS, MORRIS_TRAJECTORIES, SOBOL_SAMPLES = 5, 4, 10, 64
-
-
-
-class SweepError(ScenarioError):
-    """A sweep definition is invalid; the message names the file, the key and what is allowed."""
-
-
-# ---------------------------------------------------------------------------------------------
-# varied parameters
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A varied parameter: its declaration, where it goes, and its values or range.
-
-    Attributes:
-        name: the path (or, for a custom evaluation function, a free name).
-        param: the declaration (type and bounds) its values are validated against.
-        target: where the value goes in a scenario (None for a custom function).
-        values: explicit values (grid and list designs).
-        low: lower end of the range sampled (default: the declared bound).
-        high: upper end of the range sampled (default: the declared bound).
-        levels: evenly spaced grid values over the range (grid designs).
-    """
-
-    name: str
-    param: Param
-    target: Target | None = None
-    values: tuple[Any, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-    levels: int | None = None
-
-    @property
-    def numeric(self) -> bool:
-        """Whether values are numbers (so the parameter can be sampled over a range)."""
-        return self.param.kind in (int, float)
-
-    def convert(self, x: float) -> Any:
-        """A sampled number as a value of this parameter (integers rounded)."""
-        return int(round(x)) if self.param.kind is int else float(x)
-
-    def grid(self, default_levels: int) -> list[Any]:
-        """The grid values: the explicit ones, or ``levels`` evenly spaced over the range."""
-        if self.values is not None:
-            return list(self.values)
-        levels = self.levels or default_levels
-        raw = np.linspace(self.low, self.high, levels) if levels > 1 else [self.low]
-        return list(dict.fromkeys(self.convert(x) for x in raw))
-
-    def describe(self) -> dict[str, Any]:
-        """The parameter as plain data (for the definition file and its hash)."""
-        return {"name": self.name, "type": self.param.kind.__name__, "values":
-                None if self.values is None else list(self.values), "low": self.low,
-                "high": self.high, "levels": self.levels}
-
-
-def _check(param: Param, value: Any, key: str, source: str) -> Any:
-    try:
-        return param.validate(value, key)
-    except ParamError as err:
-        raise SweepError(source, err.key, err.message) from None
-
-
-def _parameter(name: str, spec: Any, param: Param, target: Target | None, key: str,
-               source: str) -> Parameter:
-    """Validate one ``[vary]`` entry: a list of values or a range table."""
-    if isinstance(spec, list):
-        if not spec:
-            raise SweepError(source, key, "an empty list; give at least one value")
-        values = tuple(_check(param, v, key, source) for v in spec)
-        if len(set(values)) != len(values):
-            raise SweepError(source, key, f"{spec!r} repeats a value")
-        return Parameter(name, param, target, values=values)
-    if not isinstance(spec, dict):
-        raise SweepError(source, key, f"{spec!r} is not allowed; expected a list of values or "
-                         "a range table {low = ..., high = ..., levels = ...} ({} for the "
-                         "declared bounds)")
-    for k in spec:
-        if k not in RANGE_KEYS:
-            raise SweepError(source, f"{key}.{k}", f"unknown key '{k}'; allowed: "
-                             f"{', '.join(RANGE_KEYS)}")
-    if "values" in spec:
-        if set(spec) != {"values"}:
-            raise SweepError(source, key, "give either values or a range (low, high, levels)")
-        return _parameter(name, spec["values"], param, target, f"{key}.values", source)
-    if param.kind not in (int, float):
-        raise SweepError(source, key, f"a {param.kind.__name__} parameter has no range; give "
-                         "its values as a list")
-    low, high = spec.get("low", param.low), spec.get("high", param.high)
-    if low is None or high is None:
-        raise SweepError(source, key, "no declared bounds; give low and high")
-    low = _check(param, low, f"{key}.low", source)
-    high = _check(param, high, f"{key}.high", source)
-    if not low < high:
-        raise SweepError(source, key, f"low {low:g} is not below high {high:g}")
-    levels = spec.get("levels")
-    if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int)
-                               or levels < 1):
-        raise SweepError(source, f"{key}.levels", f"{levels!r} is not allowed; expected a "
-                         "whole number >= 1")
-    return Parameter(name, param, target, low=float(low), high=float(high), levels=levels)
-
-
-def _flatten(table: dict[str, Any], leaf: Callable[[Any], bool], prefix: str = "") -> \
-        dict[str, Any]:
-    """``{"a": {"b": v}}`` as ``{"a.b": v}`` (TOML writes an unquoted dotted key as nested
-    tables); ``leaf`` says which values end a path."""
-    flat: dict[str, Any] = {}
-    for key, value in table.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and not leaf(value):
-            flat.update(_flatten(value, leaf, path + "."))
-        else:
-            flat[path] = value
-    return flat
-
-
-def _is_range(value: Any) -> bool:
-    return isinstance(value, dict) and all(k in RANGE_KEYS for k in value)
 
 
 # ---------------------------------------------------------------------------------------------
 # the sweep
-
-
-@dataclass(frozen=True)
-class Design:
-    """The points of a sweep.
-
-    Attributes:
-        points: one dict per sample index, parameter name to value.
-        matrix: the sample as SALib drew it (before integers were rounded), for the Morris
-            analysis; None for grid and list designs.
-    """
-
-    points: list[dict[str, Any]]
-    matrix: np.ndarray | None = None
 
 
 @dataclass
@@ -273,7 +153,7 @@ class Sweep:
     def design(self) -> Design:
         """The points of the design (computed once)."""
         if self._design is None:
-            self._design = _make_design(self)
+            self._design = make_design(self)
         return self._design
 
     def runs(self) -> int:
@@ -321,7 +201,7 @@ class Sweep:
         if method != self.method and samples is None:
             changed.samples = None  # another method's count means something else
             changed.levels = None
-        _check_design(changed, "--samples" if samples is not None else "design.samples")
+        check_design(changed, "--samples" if samples is not None else "design.samples")
         return changed
 
 
@@ -412,23 +292,23 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<dict>",
             if key in data:
                 raise SweepError(source, key, "only model sweeps have this key (this one "
                                  "evaluates a function)")
-        base, resolve = None, functools.partial(_free_parameter, source=source)
-    vary = _flatten(_table(data, "vary", source), _is_range)
+        base, resolve = None, functools.partial(free_parameter, source=source)
+    vary = flatten(_table(data, "vary", source), is_range)
     parameters = []
     for path, spec in vary.items():
         key = f"vary.{path}"
         param, target = resolve(path, key, spec)
-        parameters.append(_parameter(path, spec, param, target, key, source))
+        parameters.append(parse_parameter(path, spec, param, target, key, source))
     points = None
     if method == "list":
         if vary:
             raise SweepError(source, "vary", "a list design takes its points from [[points]], "
                              "not [vary]")
-        parameters, points = _list_points(data.get("points"), resolve, base, source)
+        parameters, points = list_points(data.get("points"), resolve, base, source)
     elif "points" in data:
         raise SweepError(source, "points", f"[[points]] need design.method = \"list\" (it is "
                          f"{method!r})")
-    _no_duplicate_targets(parameters, source)
+    no_duplicate_targets(parameters, source)
     if evaluate is None:
         evaluate = ModelEvaluator(base, tuple((p.name, p.target, p.param) for p in parameters),
                                   _outputs(data, source))
@@ -438,7 +318,7 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<dict>",
                   second_order=_bool(design, "second_order", source, True),
                   design_seed=_opt_int(design, "seed", source, 0) or 0, points=points,
                   base=base, description=description, source=source)
-    _check_design(sweep, "design.samples")
+    check_design(sweep, "design.samples")
     return sweep
 
 
@@ -464,7 +344,7 @@ def _model_base(data: dict[str, Any], source: str, base_dir: str | Path) -> \
             raise SweepError(source, key, str(err)) from None
         return param, target
 
-    fixed = _flatten(_table(data, "fixed", source), lambda v: False)
+    fixed = flatten(_table(data, "fixed", source), lambda v: False)
     if "steps" in data:
         if "model.steps" in fixed:
             raise SweepError(source, "steps", "given twice (also as fixed.model.steps)")
@@ -473,68 +353,12 @@ def _model_base(data: dict[str, Any], source: str, base_dir: str | Path) -> \
     for path, value in fixed.items():
         key = "steps" if path == "model.steps" and "steps" in data else f"fixed.{path}"
         param, target = resolve(path, key)
-        values[target] = _check(param, value, key, source)
+        values[target] = check_value(param, value, key, source)
     try:
         base = with_values(base, values)
     except ParamError as err:
         raise SweepError(source, "fixed", err.message) from None
     return base, resolve
-
-
-def _free_parameter(path: str, key: str, spec: Any, source: str) -> tuple[Param, None]:
-    """The declaration of a custom function's parameter, from its values or range."""
-    if path in RESERVED_NAMES:
-        raise SweepError(source, key, f"'{path}' names a column of the results; call the "
-                         "parameter something else")
-    sample = spec[0] if isinstance(spec, list) and spec else (
-        spec.get("values", [0.0])[0] if isinstance(spec, dict) and spec.get("values") else 0.0)
-    kind_default = sample if isinstance(sample, (bool, str, int, float)) else 0.0
-    if isinstance(kind_default, int) and not isinstance(kind_default, bool):
-        kind_default = 0.0  # free numbers are real numbers
-    return Param(path, kind_default, "", f"parameter {path}"), None
-
-
-def _list_points(entries: Any, resolve: Callable, base: Scenario | None, source: str) -> \
-        tuple[list[Parameter], list[dict[str, Any]]]:
-    """The parameters and validated points of a list design."""
-    if not isinstance(entries, list) or not entries:
-        raise SweepError(source, "points", "a list design needs [[points]] tables, each "
-                         "setting parameters by path")
-    flat_points = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not entry:
-            raise SweepError(source, f"points[{i}]", "expected a table of path = value")
-        flat_points.append(_flatten(entry, lambda v: False))
-    names = list(dict.fromkeys(k for p in flat_points for k in p))
-    declared = {n: resolve(n, f"points.{n}", [flat_points[0].get(n, 0.0)]) for n in names}
-    parameters, points = [], []
-    for i, flat in enumerate(flat_points):
-        point = {}
-        for n in names:
-            param, target = declared[n]
-            if n in flat:
-                point[n] = _check(param, flat[n], f"points[{i}].{n}", source)
-            elif target is not None:
-                point[n] = scenario_value(base, target)
-            else:
-                raise SweepError(source, f"points[{i}]", f"does not set '{n}' (each point of a "
-                                 "function sweep sets every parameter)")
-        points.append(point)
-    for n in names:
-        param, target = declared[n]
-        parameters.append(Parameter(n, param, target,
-                                    values=tuple(dict.fromkeys(p[n] for p in points))))
-    return parameters, points
-
-
-def _no_duplicate_targets(parameters: list[Parameter], source: str) -> None:
-    seen: dict[Target, str] = {}
-    for p in parameters:
-        if p.target is not None and p.target in seen:
-            raise SweepError(source, f"vary.{p.name}", f"the same parameter as "
-                             f"'{seen[p.target]}'")
-        if p.target is not None:
-            seen[p.target] = p.name
 
 
 def _outputs(data: dict[str, Any], source: str) -> Outputs:
@@ -604,102 +428,3 @@ def _seeds(value: Any, source: str) -> list[int]:
                      f"seeds in [1, {MAX_SEEDS}] (seeds 0..N-1) or a list of distinct whole "
                      f"numbers in [0, {MAX_SEED}]")
 
-
-# ---------------------------------------------------------------------------------------------
-# designs
-
-
-def _check_design(sweep: Sweep, samples_key: str) -> None:
-    """Check that the design's settings suit its method and parameters."""
-    src, method = sweep.source, sweep.method
-    if method in ("grid", "list"):
-        for p in sweep.parameters:
-            if p.values is None and p.low is None:
-                raise SweepError(src, f"vary.{p.name}", "a grid needs values or a range")
-        return
-    if not sweep.parameters:
-        raise SweepError(src, "vary", f"a {method} design needs at least one parameter with a "
-                         "range")
-    for p in sweep.parameters:
-        if p.values is not None or not p.numeric:
-            raise SweepError(src, f"vary.{p.name}", f"{method} samples a range: give low and "
-                             "high ({} for the declared bounds), not a list of values")
-    if method == "lhs" and sweep.samples is None:
-        raise SweepError(src, samples_key, "an lhs design needs samples (the number of points)")
-    if method == "morris":
-        levels = sweep.levels or MORRIS_LEVELS
-        if levels < 2 or levels % 2:
-            raise SweepError(src, "design.levels", f"{levels} is not allowed; Morris needs an "
-                             "even number of levels >= 2 (default 4)")
-        if (sweep.samples or MORRIS_TRAJECTORIES) < 2:
-            raise SweepError(src, samples_key, "Morris needs at least 2 trajectories")
-    if method == "sobol":
-        n = sweep.samples or SOBOL_SAMPLES
-        if n < 2 or n & (n - 1):
-            raise SweepError(src, samples_key, f"{n} is not allowed; Sobol needs N a power of "
-                             "2 (e.g. 64, 128, 256): it runs N(2D+2) points with second order, "
-                             "N(D+2) without")
-        if sweep.second_order and len(sweep.parameters) < 2:
-            raise SweepError(src, "design.second_order", "second-order indices need at least "
-                             "two parameters; set second_order = false")
-
-
-def salib_problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
-    """The SALib problem of sampled parameters (names and ranges)."""
-    return {"num_vars": len(parameters), "names": [p.name for p in parameters],
-            "bounds": [[p.low, p.high] for p in parameters]}
-
-
-def _make_design(sweep: Sweep) -> Design:
-    params, method = sweep.parameters, sweep.method
-    if method == "list":
-        return Design([dict(p) for p in sweep.points or []])
-    if method == "grid":
-        grids = [p.grid(sweep.levels or GRID_LEVELS) for p in params]
-        return Design([{p.name: v for p, v in zip(params, combo, strict=True)}
-                       for combo in itertools.product(*grids)])
-    problem = salib_problem(params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # SALib's notes on sample sizes
-        if method == "lhs":
-            from SALib.sample import latin
-
-            matrix = latin.sample(problem, sweep.samples, seed=sweep.design_seed)
-        elif method == "morris":
-            from SALib.sample import morris
-
-            matrix = morris.sample(problem, sweep.samples or MORRIS_TRAJECTORIES,
-                                   num_levels=sweep.levels or MORRIS_LEVELS,
-                                   seed=sweep.design_seed)
-        else:
-            from SALib.sample import sobol
-
-            matrix = sobol.sample(problem, sweep.samples or SOBOL_SAMPLES,
-                                  calc_second_order=sweep.second_order, seed=sweep.design_seed)
-    points = [{p.name: p.convert(x) for p, x in zip(params, row, strict=True)}
-              for row in matrix]
-    return Design(points, np.asarray(matrix, dtype=float))
-
-
-def runs_needed(method: str, samples: int, parameters: int, second_order: bool = True) -> int:
-    """Points a sensitivity method needs: Morris N(D+1), Sobol N(2D+2) (N(D+2) without second
-    order)."""
-    if method == "morris":
-        return samples * (parameters + 1)
-    if method == "sobol":
-        return samples * (2 * parameters + 2 if second_order else parameters + 2)
-    raise ValueError(f"not a sensitivity method: {method}")
-
-
-def check_point(sweep: Sweep, sample: int, point: Mapping[str, Any]) -> None:
-    """Check that a point gives a valid scenario (model sweeps), before anything runs.
-
-    Raises:
-        SweepError: naming the sample and the parameter.
-    """
-    if isinstance(sweep.evaluate, ModelEvaluator):
-        try:
-            sweep.evaluate.scenario(point)
-        except ParamError as err:
-            raise SweepError(sweep.source, f"sample {sample}",
-                             f"{err.key}: {err.message}") from None

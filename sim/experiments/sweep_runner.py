@@ -3,25 +3,23 @@ to the store the moment it arrives.
 
 One code path serves every backend: this process (:class:`InlineExecutor`), local worker processes
 (:func:`sim.experiments.runs.process_pool`) and Dask distributed (``client.get_executor()``, see
-:func:`dask_executor`). A run that raises is recorded with its error and the sweep goes on. A local
-worker that dies breaks its pool: a new pool takes over and only the unfinished runs are submitted
-again (a run that was in flight when workers died three times is recorded as a failure; it runs
-alone after the first time, so runs beside it are not blamed). Dask reruns the tasks of a dead
-worker by itself. ``resume=True`` runs only what the store lacks.
+:func:`sim.experiments.dask_backend.dask_executor`). A run that raises is recorded with its error
+and the sweep goes on. A local worker that dies breaks its pool: a new pool takes over and only the
+unfinished runs are submitted again (a run that was in flight when workers died three times is
+recorded as a failure; it runs alone after the first time, so runs beside it are not blamed). Dask
+reruns the tasks of a dead worker by itself. ``resume=True`` runs only what the store lacks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import platform
 import socket
 import sys
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -31,33 +29,20 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from sim.experiments.dask_backend import dask_executor as dask_executor
 from sim.experiments.store import ResultStore, SweepRunResult
 from sim.experiments.sweep import Sweep, check_point
+from sim.reporting import files
 
 #: A run in flight when its workers died this many times is recorded as a failure.
 MAX_LOST = 3
 #: Runs kept in flight per local worker process (the next one is queued while one runs).
 IN_FLIGHT_PER_WORKER = 2
-#: Runs kept in flight on Dask: per worker thread, and at least this many.
-DASK_IN_FLIGHT_PER_THREAD, DASK_MIN_IN_FLIGHT = 4, 256
-#: Worker settings of a local Dask cluster. Dask's statistical profiler samples every worker
-#: thread's stack every 10 ms and the event loop ticks every 20 ms; on a machine where the
-#: workers have all the cores those interruptions made each run about 7% slower. Neither is
-#: needed to run a sweep. (A cluster reached with ``--scheduler`` keeps its own settings; see
-#: docs/experiments.md.)
-LOCAL_WORKER_CONFIG = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.gil.enabled": False,
-}
-#: How long to try reaching a Dask scheduler.
-CONNECT_TIMEOUT = "10s"
 
 
 @dataclass
@@ -120,7 +105,7 @@ def evaluate_run(evaluate: Callable[[dict[str, Any], int], Any], sample: int, se
         error = {"type": type(err).__name__, "message": str(err),
                  "traceback": traceback.format_exc()}
     return SweepRunResult(sample, seed, outputs, error, time.perf_counter() - start,
-                     f"{socket.gethostname()}:{os.getpid()}", _now())
+                     f"{socket.gethostname()}:{os.getpid()}", files.now())
 
 
 def as_outputs(result: Any) -> dict[str, Any]:
@@ -149,15 +134,11 @@ def as_outputs(result: Any) -> dict[str, Any]:
                     "output names to numbers or a table with indicator and value columns")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _lost_record(sample: int, seed: int, cause: str) -> SweepRunResult:
     message = (f"the worker running it died {MAX_LOST} times ({cause}); it may crash its "
                "process (out of memory?)")
     return SweepRunResult(sample, seed, None, {"type": "WorkerLost", "message": message,
-                                          "traceback": ""}, 0.0, "", _now())
+                                          "traceback": ""}, 0.0, "", files.now())
 
 
 def _infrastructure_failure(sample: int, seed: int, err: BaseException) -> SweepRunResult:
@@ -165,7 +146,7 @@ def _infrastructure_failure(sample: int, seed: int, err: BaseException) -> Sweep
     executor's: e.g. Dask's KilledWorker after repeated worker deaths)."""
     text = "".join(traceback.format_exception(err))
     return SweepRunResult(sample, seed, None, {"type": type(err).__name__, "message": str(err),
-                                          "traceback": text}, 0.0, "", _now())
+                                          "traceback": text}, 0.0, "", files.now())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,40 +361,24 @@ def _stop_quietly(pool: Executor, in_flight: dict[Future, tuple[int, int]],
 # provenance
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for package in ("clustersim", "mesa", "numpy", "pandas", "pyarrow", "salib", "dask",
-                    "distributed"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
 def _provenance(sweep: Sweep, sweep_hash: str) -> dict[str, Any]:
-    return {
-        "package": "clustersim",
-        "sweep": sweep.name,
-        "source": sweep.source,
-        "hash": sweep_hash,
-        "created": _now(),
-        "base_scenario": sweep.base.resolved() if sweep.base is not None else None,
-        "versions": _versions(),
-        "outputs": "for the model: each indicator at the horizon T, the growth rates "
-                   "(productivity_growth, investment_growth) averaged over quarters 1..T as "
-                   "in the scorecard",
-        "launches": [],
-    }
+    return files.provenance(
+        sweep=sweep.name,
+        source=sweep.source,
+        hash=sweep_hash,
+        base_scenario=sweep.base.resolved() if sweep.base is not None else None,
+        outputs="for the model: each indicator at the horizon T, the growth rates "
+                "(productivity_growth, investment_growth) averaged over quarters 1..T as "
+                "in the scorecard",
+        launches=[],
+    )
 
 
 def _start_launch(store: ResultStore, summary: SweepSummary, resume: bool) -> dict[str, Any]:
     provenance = store.provenance()
-    launch = {"started": _now(), "command": " ".join(sys.argv), "host": socket.gethostname(),
+    launch = {"started": files.now(), "command": " ".join(sys.argv), "host": socket.gethostname(),
               "backend": summary.backend, "resume": resume, "runs_before": summary.before,
-              "versions": _versions(), "status": "running"}
+              "versions": files.versions(), "status": "running"}
     provenance["launches"].append(launch)
     store.write_provenance(provenance)
     return launch
@@ -422,81 +387,8 @@ def _start_launch(store: ResultStore, summary: SweepSummary, resume: bool) -> di
 def _end_launch(store: ResultStore, launch: dict[str, Any], summary: SweepSummary,
                 status: str) -> None:
     provenance = store.provenance()
-    launch.update({"finished": _now(), "status": status, "ran": summary.ran,
+    launch.update({"finished": files.now(), "status": status, "ran": summary.ran,
                    "failed": summary.failed, "lost": summary.lost,
                    "wall_seconds": round(summary.seconds, 3)})
     provenance["launches"][-1] = launch
     store.write_provenance(provenance)
-
-
-# ---------------------------------------------------------------------------------------------
-# Dask
-
-
-@contextlib.contextmanager
-def dask_executor(scheduler: str | None = None, workers: int | None = None) -> \
-        Iterator[tuple[Executor, int, str]]:
-    """A Dask executor: connected to a running scheduler, or on a local cluster.
-
-    Args:
-        scheduler: the scheduler's address (``tcp://host:8786``); its workers must have
-            clustersim installed.
-        workers: otherwise, local worker processes (one thread each).
-
-    Yields:
-        ``(executor, runs to keep in flight, description)``.
-
-    Raises:
-        OSError: the scheduler cannot be reached.
-        RuntimeError: its workers cannot import clustersim.
-    """
-    import dask
-    from distributed import Client, LocalCluster
-
-    with contextlib.ExitStack() as stack:
-        if scheduler is not None:
-            try:
-                client = stack.enter_context(Client(scheduler, timeout=CONNECT_TIMEOUT))
-            except (OSError, TimeoutError) as err:
-                raise OSError(f"cannot connect to the Dask scheduler at {scheduler}: "
-                              f"{err}") from None
-            _check_workers(client)
-            threads = sum(client.nthreads().values())
-            description = f"Dask scheduler {scheduler} ({threads} worker threads)"
-        else:
-            n = workers or 1
-            stack.enter_context(dask.config.set(LOCAL_WORKER_CONFIG))
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR))  # not the warnings of tasks cancelled on Ctrl-C
-            client = stack.enter_context(Client(cluster))
-            client.run(_package_version)
-            threads = n
-            description = f"Dask LocalCluster ({n} workers)"
-        window = max(DASK_MIN_IN_FLIGHT, DASK_IN_FLIGHT_PER_THREAD * threads)
-        yield client.get_executor(pure=False), window, description
-
-
-def _package_version() -> str:
-    """The worker's clustersim version, once it has imported the model (so the first runs do
-    not pay for the imports)."""
-    from importlib.metadata import version
-
-    import sim.experiments.runs  # noqa: F401
-    import sim.experiments.sweep_runner  # noqa: F401
-
-    return version("clustersim")
-
-
-def _check_workers(client: Any) -> None:
-    """Fail early if the workers cannot run the model (clustersim not installed there)."""
-    try:
-        found = client.run(_package_version)
-    except Exception as err:
-        raise RuntimeError(f"the Dask workers cannot import clustersim ({type(err).__name__}: "
-                           f"{err}); install it in the workers' environment") from None
-    mine = _package_version()
-    other = sorted({v for v in found.values() if v != mine})
-    if other:
-        print(f"clustersim: warning: Dask workers run clustersim {', '.join(other)}, this "
-              f"process {mine}", file=sys.stderr)

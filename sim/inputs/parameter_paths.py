@@ -10,6 +10,7 @@ declared bounds and every value is validated.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -111,7 +112,10 @@ def scenario_value(base: Scenario, target: Target) -> Any:
         return base.risks[target.name]
     if target.section == "countries":
         return base.countries[target.country][target.name]
-    return base.policies[target.index][1][target.name]
+    kind, values = base.policies[target.index]
+    if target.name in values:
+        return values[target.name]
+    return REGISTRY[kind].declared()[target.name].default_at(base.scales())  # set at build
 
 
 def scenario_with(base: Scenario, values: Mapping[str, Any]) -> Scenario:
@@ -153,5 +157,5 @@ def with_values(base: Scenario, values: Mapping[Target, Any], name: str | None =
     for index in {t.index for t in values if t.section == "policies"}:
         kind, vals = policies[index]
         REGISTRY[kind](**vals)
-    return Scenario(name or base.name, base.description, model, countries, policies,
-                    base.source, base.sha256, risks)
+    return dataclasses.replace(base, name=name or base.name, model=model, countries=countries,
+                               policies=policies, risks=risks)

@@ -3,27 +3,16 @@
 One declaration serves three users: the scenario loader validates against it, experiments sample
 within its bounds, and the browser view builds sliders from it. Defaults live here, one line each,
 with unit and source. Behavioural parameters have no direct data: they are assumed (and are the
-free parameters a calibration fits).
+free parameters a calibration fits). The declarations never change: a scenario starts from these
+defaults, lays the fitted values it is built with over them (:mod:`sim.inputs.fitted`), then its
+own settings.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
-
-from sim.inputs.fitted import FITTED_FILE, FittedError, fitted_section, fitted_source, fitted_values
-
-#: Fixed modelling assumptions (not exposed as scenario parameters).
-#: FDI deal size, USD m (assumed).
-FDI_DEAL = 0.5
-#: Knowledge scale of absorptive capacity: 1 - exp(-knowledge / scale * (0.5 + skill)) (assumed).
-ABSORPTIVE_SCALE = 3.0
-#: Quality and delivery discipline of imported inputs (assumed; long logistics chains).
-IMPORT_QUALITY, IMPORT_DELIVERY = 0.55, 0.75
-#: Starting markup over unit cost (assumed).
-MARKUP0 = 0.2
-
 
 #: Largest seed a run accepts (seeds are stored as 64-bit integers in result tables).
 MAX_SEED = 2**63 - 1
@@ -66,6 +55,10 @@ class Param:
         high: largest allowed value (numbers only).
         choices: allowed values (strings only).
         source: where the default comes from ("assumed" when no data exists).
+        scaled_by: for a default that is a multiple of a model-wide scale (``"rd_scale"``: the
+            R&D thresholds, see :func:`sim.inputs.countries.rd_scale_of`), that scale's name:
+            ``default`` is then the value at scale 1 and the value in use is resolved when a
+            model is built (:meth:`default_at`). A value set in a scenario is used as given.
     """
 
     name: str
@@ -76,6 +69,13 @@ class Param:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     source: str = "assumed"
+    scaled_by: str | None = None
+
+    def default_at(self, scales: dict[str, float]) -> Any:
+        """The default in use with the given model-wide scales (``{"rd_scale": ...}``)."""
+        if self.scaled_by is None:
+            return self.default
+        return round(self.default * scales[self.scaled_by], 6)
 
     @property
     def kind(self) -> type:
@@ -241,30 +241,6 @@ MODEL_PARAMS: dict[str, Param] = {
 
 
 
-def _apply_fitted(declared: dict[str, Param]) -> None:
-    """Check every value ``clustersim calibrate`` fitted (sim/fitted.py) and replace the
-    assumed model defaults among them (country values: sim/countries.py)."""
-    for path, (value, _) in fitted_values().items():
-        section, _, rest = path.partition(".")
-        code, _, key = rest.partition(".")
-        if section == "countries" and code in ("AZ", "BY") and key in COUNTRY_BOUNDS:
-            param = country_param(key)
-        elif section == "model" and rest in declared:
-            param = declared[rest]
-        else:
-            raise FittedError(f"{FITTED_FILE}: values.{path!r}: not a model parameter "
-                              "(model.<param>) or country value (countries.AZ.<key>, "
-                              "countries.BY.<key>) the model knows")
-        try:
-            param.validate(value, path)
-        except ParamError as err:
-            raise FittedError(f"{FITTED_FILE}: values.{err}") from None
-    for name, (value, source) in fitted_section("model").items():
-        param = declared[name]
-        declared[name] = replace(param, default=param.validate(value, f"model.{name}"),
-                                 source=fitted_source(source, param.default))
-
-
 #: Risks of ineffective cluster policy (scenario section ``[risks]``): the report's four risks as
 #: uncertainties every budgeted instrument is exposed to. Defaults are the risk-free case.
 RISK_PARAMS: dict[str, Param] = {
@@ -325,12 +301,3 @@ def country_param(name: str) -> Param:
                        "investment_lag_quarters"}
     default = 0 if integer else 0.0
     return Param(name, default, unit, f"country value {name}", low, high)
-
-
-#: Why the fitted values could not be used (the command line reports it and stops; a model
-#: refuses to start), or None.
-FITTED_PROBLEM: str | None = None
-try:
-    _apply_fitted(MODEL_PARAMS)
-except FittedError as _err:
-    FITTED_PROBLEM = f"{_err} (fix or delete the file to go back to the assumed values)"

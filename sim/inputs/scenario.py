@@ -27,13 +27,15 @@ allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.inputs.countries import COUNTRIES, country_values
+from sim.inputs.countries import COUNTRIES, country_values, rd_scale_of
+from sim.inputs.fitted import NO_FIT, FittedValues, fitted_in_use, fitted_source
 from sim.inputs.params import (
     COUNTRY_BOUNDS,
     MODEL_PARAMS,
@@ -62,16 +64,26 @@ class ScenarioError(ValueError):
 class Scenario:
     """A validated scenario: model parameters, country values and policy specifications.
 
+    Everything a run depends on travels with it: a model reads its parameters, country values,
+    risks, policies, fitted values and R&D scale from its scenario, never from the process.
+
     Attributes:
         name: short title.
         description: what the scenario represents.
-        model: every model parameter, defaults applied.
-        countries: every country value per country code, defaults applied.
+        model: every model parameter: its declared default, the fitted value if ``fitted`` has
+            one, the scenario's own setting if it has one.
+        countries: every country value per country code, in the same order of precedence.
         risks: the four risks of ineffective policy (``sim.inputs.params.RISK_PARAMS``), defaults
             applied.
-        policies: list of (policy type, parameter values with defaults applied).
+        policies: list of (policy type, parameter values with defaults applied; a default that
+            scales with the model, ``Param.scaled_by``, is left out and set when the model is
+            built).
         source: file path or "<defaults>" / "<dict>".
         sha256: hash of the file bytes (empty when not from a file).
+        fitted: the fitted values the scenario was built with (:mod:`sim.inputs.fitted`).
+        rd_scale: factor on every R&D threshold of the model and the policies
+            (:func:`sim.inputs.countries.rd_scale_of` of the fitted private R&D intensities: a
+            scenario's own R&D settings do not move it).
     """
 
     name: str = "baseline"
@@ -83,10 +95,21 @@ class Scenario:
     sha256: str = ""
     risks: dict[str, Any] = field(default_factory=lambda: {k: p.default
                                                            for k, p in RISK_PARAMS.items()})
+    fitted: FittedValues = NO_FIT
+    rd_scale: float = 1.0
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one model run."""
         return [REGISTRY[kind](**values) for kind, values in self.policies]
+
+    def scales(self) -> dict[str, float]:
+        """The model-wide scales that defaults may depend on (``Param.scaled_by``)."""
+        return {"rd_scale": self.rd_scale}
+
+    def reference_countries(self) -> dict[str, dict[str, Any]]:
+        """Each country's values without the scenario's own settings: the data file's, with
+        the fitted values in place of the assumed ones."""
+        return {code: country_values(code, self.fitted) for code in COUNTRIES}
 
     def with_model(self, **overrides: Any) -> Scenario:
         """A copy with some model parameters replaced (validated)."""
@@ -98,15 +121,13 @@ class Scenario:
                 model[key] = MODEL_PARAMS[key].validate(value, f"model.{key}")
             except ParamError as err:
                 raise ScenarioError(self.source, err.key, err.message) from None
-        return Scenario(self.name, self.description, model, self.countries, self.policies,
-                        self.source, self.sha256, self.risks)
+        return dataclasses.replace(self, model=model)
 
     def with_risks(self, **overrides: Any) -> Scenario:
         """A copy with some risk parameters replaced (validated)."""
         checked = _section(overrides, RISK_PARAMS, "risks", self.source)
         risks = {**self.risks, **{k: checked[k] for k in overrides}}
-        return Scenario(self.name, self.description, self.model, self.countries, self.policies,
-                        self.source, self.sha256, risks)
+        return dataclasses.replace(self, risks=risks)
 
     def resolved(self) -> dict[str, Any]:
         """Everything that defines a run, for provenance files."""
@@ -118,7 +139,10 @@ class Scenario:
             "model": self.model,
             "risks": self.risks,
             "countries": self.countries,
-            "policies": [{"type": k, **v} for k, v in self.policies],
+            "policies": [{"type": k, **REGISTRY[k].defaults(self.scales()), **v}
+                         for k, v in self.policies],
+            "fitted_values": self.fitted.source,
+            "rd_scale": self.rd_scale,
         }
 
 
@@ -126,15 +150,22 @@ def _unknown(key: str, allowed: Any) -> str:
     return f"unknown key '{key}'; allowed: {', '.join(sorted(allowed))}"
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, fitted: FittedValues | None = None) -> Scenario:
     """Read and validate a scenario file.
 
     A file may start from another with ``extends = "other.toml"`` (a path relative to the
     file): its ``[model]``, ``[risks]`` and ``[countries.XX]`` values are laid over the other
     file's, and its ``[[policies]]``, if it has any, replace the other's.
 
+    Args:
+        path: the scenario file.
+        fitted: the fitted values its defaults start from (None: the fitted values in use,
+            :func:`sim.inputs.fitted.fitted_in_use`; ``sim.inputs.fitted.NO_FIT``: the
+            assumed values).
+
     Raises:
         ScenarioError: the file is missing, is not TOML, or holds an invalid key or value.
+        FittedError: ``fitted`` is None and the fitted values in use are malformed.
     """
     path = Path(path)
     source = str(path)
@@ -149,7 +180,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raw += more
         current, extends = parent_path, base.pop("extends", None)
         data = _overlay(base, data)
-    scenario = scenario_from_dict(data, source=source, default_name=path.stem)
+    scenario = scenario_from_dict(data, source=source, default_name=path.stem, fitted=fitted)
     scenario.sha256 = hashlib.sha256(raw).hexdigest()
     return scenario
 
@@ -228,27 +259,47 @@ def _overlay(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_from_dict(
-    data: dict[str, Any], source: str = "<dict>", default_name: str = "scenario"
+    data: dict[str, Any], source: str = "<dict>", default_name: str = "scenario",
+    fitted: FittedValues | None = None,
 ) -> Scenario:
-    """Validate a scenario given as a dict (the parsed TOML) and apply defaults."""
+    """Validate a scenario given as a dict (the parsed TOML) and apply defaults: the declared
+    ones, with ``fitted`` values in their place (None: the fitted values in use; see
+    :func:`load_scenario`)."""
     for key in data:
         if key == "extends":
             raise ScenarioError(source, key, "only scenario files can extend another file "
                                 "(load them with load_scenario)")
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(source, key, _unknown(key, (*TOP_LEVEL_KEYS, "extends")))
+    fitted = fitted_in_use() if fitted is None else fitted
     name = string_value(data, "name", source, default_name)
     description = string_value(data, "description", source, "")
-    model = _section(table_value(data, "model", source), MODEL_PARAMS, "model", source)
+    model = _section(table_value(data, "model", source), MODEL_PARAMS, "model", source,
+                     fitted_defaults(fitted))
     risks = _section(table_value(data, "risks", source), RISK_PARAMS, "risks", source)
-    countries = _countries_section(table_value(data, "countries", source), source)
+    countries = _countries_section(table_value(data, "countries", source), source, fitted)
     policies = _policies_section(data.get("policies", []), source)
-    return Scenario(name, description, model, countries, policies, source, risks=risks)
+    scale = rd_scale_of([country_values(code, fitted)["rd_intensity_private"]
+                         for code in COUNTRIES])
+    return Scenario(name, description, model, countries, policies, source, risks=risks,
+                    fitted=fitted, rd_scale=scale)
 
 
-def default_scenario() -> Scenario:
-    """The baseline with every default and no policies."""
-    return scenario_from_dict({}, source="<defaults>", default_name="baseline")
+def default_scenario(fitted: FittedValues | None = None) -> Scenario:
+    """The baseline with every default and no policies (``fitted``: as in
+    :func:`load_scenario`)."""
+    return scenario_from_dict({}, source="<defaults>", default_name="baseline", fitted=fitted)
+
+
+def fitted_defaults(fitted: FittedValues) -> dict[str, Param]:
+    """The model parameters' declarations with ``fitted`` values as their defaults (and
+    sources that say so)."""
+    declared = dict(MODEL_PARAMS)
+    for name, (value, source) in fitted.section("model").items():
+        param = declared[name]
+        declared[name] = dataclasses.replace(param, default=param.validate(value, f"model.{name}"),
+                                             source=fitted_source(source, param.default))
+    return declared
 
 
 def bundled_scenarios() -> list[Path]:
@@ -276,10 +327,10 @@ def table_value(data: dict[str, Any], key: str, source: str,
 
 
 def _section(table: dict[str, Any], declared: dict[str, Param], name: str,
-             source: str) -> dict[str, Any]:
+             source: str, defaults: dict[str, Param] | None = None) -> dict[str, Any]:
     """Values of a section of declared parameters (``[model]``, ``[risks]``), defaults
-    applied."""
-    values = {k: p.default for k, p in declared.items()}
+    applied (those of ``defaults`` where given: the fitted ones)."""
+    values = {k: p.default for k, p in (defaults or declared).items()}
     for key, value in table.items():
         if key not in declared:
             raise ScenarioError(source, f"{name}.{key}", _unknown(key, declared))
@@ -290,8 +341,9 @@ def _section(table: dict[str, Any], declared: dict[str, Param], name: str,
     return values
 
 
-def _countries_section(table: dict[str, Any], source: str) -> dict[str, dict[str, float]]:
-    result = {code: country_values(code) for code in COUNTRIES}
+def _countries_section(table: dict[str, Any], source: str,
+                       fitted: FittedValues) -> dict[str, dict[str, float]]:
+    result = {code: country_values(code, fitted) for code in COUNTRIES}
     for code, overrides in table.items():
         if code not in COUNTRIES:
             raise ScenarioError(source, f"countries.{code}", _unknown(code, COUNTRIES))
@@ -330,5 +382,5 @@ def _policies_section(entries: Any, source: str) -> list[tuple[str, dict[str, An
             policy = REGISTRY[kind](**entry)
         except ParamError as err:
             raise ScenarioError(source, f"{where}.{err.key}", err.message) from None
-        policies.append((kind, policy.values))
+        policies.append((kind, policy.settled_values()))
     return policies

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import rd_scale
 from sim.inputs.sectors import SUPPLIES
 from sim.network.table import KINDS
 from sim.network.ties import EXPORT, RND, SUPPLY, add_new_ties, add_tie
@@ -20,7 +19,8 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 #: R&D intensity at which a firm counts as fully research-active in partner choice (assumed: 2%
-#: of sales with the assumed intensities, scaled with them, see sim.inputs.countries.rd_scale).
+#: of sales with the assumed intensities, times the model's R&D scale, see
+#: sim.inputs.countries.rd_scale_of).
 RD_ACTIVE = 0.02
 
 
@@ -136,7 +136,7 @@ def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
     kf = f["kfield"]
     unit = kf / np.maximum(np.linalg.norm(kf, axis=1, keepdims=True), 1e-9)
     complement = 1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers])
-    research = np.minimum(f["rd_intensity"] / (RD_ACTIVE * rd_scale()), 1.0)
+    research = np.minimum(f["rd_intensity"] / (RD_ACTIVE * model.rd_scale), 1.0)
     rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[searchers][col])
     exporter = f["exp_third"]
     consortium = np.where((sc == si) & exporter[cand] & exporter[searchers][col],
@@ -188,12 +188,14 @@ def _attractiveness(model: ClusterModel) -> np.ndarray:
 
 def university_search(model: ClusterModel) -> int:
     """Firms doing R&D look for a university partner (drawn in their own country or, as far
-    as governments coordinate, in the other). Returns ties formed."""
+    as governments coordinate, in the other): a research-active firm (R&D intensity above
+    ``RD_ACTIVE`` times the model's R&D scale) forms an R&D tie, another an education tie
+    (its staff train there). Returns ties formed."""
     f, p, rng = model.firms, model.params, model.rng
     unis = model.universities
     if not unis or f.n == 0:
         return 0
-    active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY * rd_scale()
+    active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY * model.rd_scale
     searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
     if searchers.size == 0:
         return 0
@@ -212,13 +214,14 @@ def university_search(model: ClusterModel) -> int:
         return 0
     uni_degree = model.graph.degree_of(model.university_ids)
     g, ids, rd = model.graph, f.ids, f["rd_intensity"]
+    research_active = RD_ACTIVE * model.rd_scale  # an R&D partner; others train there
     formed = 0
     for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):
         uni = unis[k]
         a, b = int(ids[i]), uni.unique_id
         if uni_degree[k] >= uni.max_ties or g.has_edge(a, b):
             continue
-        add_tie(model, a, b, "rnd" if rd[i] > 0.02 else "education")
+        add_tie(model, a, b, "rnd" if rd[i] > research_active else "education")
         uni_degree[k] += 1
         formed += 1
     return formed

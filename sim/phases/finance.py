@@ -103,13 +103,21 @@ def book_taxes(model: ClusterModel, taxes: np.ndarray, foregone: np.ndarray) -> 
         gov.collect(float(taxes[mine].sum()), float(foregone[mine].sum()))
 
 
-def settle(model: ClusterModel, cash_flow: np.ndarray) -> None:
-    """Add a cash flow: deficits are borrowed, surpluses above a buffer repay debt."""
+def settle(model: ClusterModel, cash_flow: np.ndarray | float,
+           rows: np.ndarray | None = None) -> None:
+    """Add a cash flow: deficits are borrowed, surpluses above a buffer repay debt.
+
+    Every change of a firm's cash goes through here. Without ``rows`` the flow is one per
+    firm (the phases: every firm's quarter settles); with ``rows`` it is paid to or by those
+    firms only (a policy's grant, a firm's share of a project), and no other firm's cash or
+    debt moves.
+    """
     f = model.firms
-    cash = f["cash"] + cash_flow
+    where = slice(None) if rows is None else rows
+    cash = f["cash"][where] + cash_flow
     borrow = np.maximum(-cash, 0.0)
     cash = np.maximum(cash, 0.0)
-    buffer = 0.5 * f["sales_total"]
-    repay = np.minimum(np.maximum(cash - buffer, 0.0) * 0.5, f["debt"] + borrow)
-    f["debt"] = f["debt"] + borrow - repay
-    f["cash"] = cash - repay
+    buffer = 0.5 * f["sales_total"][where]
+    repay = np.minimum(np.maximum(cash - buffer, 0.0) * 0.5, f["debt"][where] + borrow)
+    f["debt"][where] = f["debt"][where] + borrow - repay
+    f["cash"][where] = cash - repay

@@ -10,7 +10,6 @@ import numpy as np
 
 from sim.indicators import LAUNCH_WINDOW
 from sim.inputs.countries import COUNTRIES
-from sim.inputs.params import ABSORPTIVE_SCALE
 from sim.inputs.sectors import N_SECTORS
 from sim.network.ties import EdgeArrays
 from sim.phases.labour import wage_per_worker
@@ -19,11 +18,21 @@ from sim.phases.parks import park_services
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Knowledge scale of absorptive capacity: 1 - exp(-knowledge / scale * (0.5 + skill)) (assumed).
+ABSORPTIVE_SCALE = 3.0
+
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
 
 #: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
 RD_LEARNING = 2.0
+
+
+def absorptive_capacity(knowledge: np.ndarray, skill: np.ndarray) -> np.ndarray:
+    """Absorptive capacity, 0-1: how much of the knowledge it meets a firm can take in, rising
+    with its own knowledge and its workforce's skill (Cohen and Levinthal's concept; the form
+    is assumed)."""
+    return 1.0 - np.exp(-knowledge / ABSORPTIVE_SCALE * (0.5 + skill))
 
 
 def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
@@ -67,7 +76,7 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     for uni in model.universities:
         uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) + 0.02 * uni.research
     f["knowledge"] = kf.sum(axis=1)
-    f["absorptive"] = 1.0 - np.exp(-f["knowledge"] / ABSORPTIVE_SCALE * (0.5 + f["skill"]))
+    f["absorptive"] = absorptive_capacity(f["knowledge"], f["skill"])
     # partners with complementary knowledge raise the chance of a successful idea
     hazard = (p["base_innovation"] + p["rd_effect"] * ratio * (0.5 + f["absorptive"])
               + 0.02 * np.minimum(gain.sum(axis=1), 2.0))

@@ -13,13 +13,15 @@ import numpy as np
 
 from sim.agents.firm import PIPELINE
 from sim.inputs.countries import COUNTRIES
-from sim.inputs.params import FDI_DEAL
 from sim.phases.finance import charge_import_vat, settle
 from sim.phases.labour import wage_per_worker
 from sim.phases.parks import park_services
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: FDI deal size, USD m (assumed).
+FDI_DEAL = 0.5
 
 #: Elasticity of a country's FDI volume to investors' mean appeal of its firms (assumed).
 FDI_APPEAL_ELASTICITY = 0.5

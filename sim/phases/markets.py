@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import COUNTRIES, country_values
-from sim.inputs.params import MARKUP0
 from sim.inputs.sectors import N_SECTORS
 from sim.network.ties import EdgeArrays, edge_arrays
 from sim.phases.finance import settle
@@ -25,6 +23,8 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 HOME_AZ, HOME_BY, THIRD = 0, 1, 2
+#: Starting markup over unit cost (assumed).
+MARKUP0 = 0.2
 
 
 #: Weight of technology generation in market competitiveness, relative to quality (assumed).
@@ -241,7 +241,7 @@ def balance_markets(model: ClusterModel) -> None:
 def _reference_competitiveness(model: ClusterModel) -> np.ndarray:
     """Firms' competitiveness with the trade costs and VAT of the bundled country data."""
     scenario = model.trade_cost, model.vat
-    ref = [country_values(code) for code in COUNTRIES]
+    ref = list(model.spec.reference_countries().values())
     model.trade_cost = np.array([[0.0, r["trade_cost_partner"], r["trade_cost_third"]]
                                 for r in ref])
     model.vat = np.array([r["vat"] for r in ref])

@@ -11,11 +11,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.params import IMPORT_DELIVERY, IMPORT_QUALITY
 from sim.network.ties import EdgeArrays
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Quality of imported inputs, 0-1 (assumed; long logistics chains).
+IMPORT_QUALITY = 0.55
+#: Delivery discipline of imported inputs, 0-1 (assumed; long logistics chains).
+IMPORT_DELIVERY = 0.75
 
 
 @dataclass

@@ -59,9 +59,14 @@ class Policy:
         if unknown:
             raise ParamError(unknown[0], f"unknown parameter of policy '{self.name}'; "
                              f"allowed: {', '.join(declared)}")
+        #: Parameter values; a default that scales with the model (``Param.scaled_by``) is
+        #: None until :meth:`resolve_defaults` sets it when the model is built.
         self.values = {
-            k: p.validate(values[k], k) if k in values else p.default for k, p in declared.items()
+            k: p.validate(values[k], k) if k in values else None if p.scaled_by else p.default
+            for k, p in declared.items()
         }
+        #: Parameters whose default waits for the model's scales.
+        self.pending = {k for k, p in declared.items() if k not in values and p.scaled_by}
         if self.values["end"] < self.values["start"]:
             raise ParamError("end", f"{self.values['end']} is before start "
                              f"{self.values['start']}; expected an integer in "
@@ -77,12 +82,30 @@ class Policy:
         """All parameters of this policy (common ones first), by name."""
         return {p.name: p for p in (*COMMON_PARAMS, *cls.param_specs)}
 
+    @classmethod
+    def defaults(cls, scales: dict[str, float]) -> dict[str, Any]:
+        """Every parameter's default with the given model-wide scales (``{"rd_scale": ...}``)."""
+        return {k: p.default_at(scales) for k, p in cls.declared().items()}
+
+    def resolve_defaults(self, scales: dict[str, float]) -> None:
+        """Set the defaults that scale with the model (the model calls this when it is built,
+        with its own scales)."""
+        declared = self.declared()
+        for key in sorted(self.pending):
+            self.values[key] = declared[key].default_at(scales)
+        self.pending.clear()
+
+    def settled_values(self) -> dict[str, Any]:
+        """The values given or defaulted so far (without those waiting for the model)."""
+        return {k: v for k, v in self.values.items() if k not in self.pending}
+
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
     def set(self, key: str, value: Any) -> None:
         """Change a parameter during a run (e.g. from the browser view), validated."""
         self.values[key] = self.declared()[key].validate(value, key)
+        self.pending.discard(key)
 
     def countries(self) -> tuple[str, ...]:
         """The governments that run this policy."""

@@ -89,6 +89,4 @@ class Certification(Policy):
         for column, gain in (("mgmt", "mgmt_gain"), ("delivery", "delivery_gain"),
                              ("quality", "quality_gain")):
             f[column][rows] += self[gain] * (1.0 - f[column][rows])
-        flow = np.zeros(f.n)
-        flow[rows] = -max(self["project_cost"] - grant, 0.0)
-        settle(model, flow)
+        settle(model, -max(self["project_cost"] - grant, 0.0), rows=rows)  # the firm's share

@@ -118,9 +118,7 @@ class ExportPromotion(Policy):
             f[flag][chosen] = True
         share = np.where(np.isin(rows, members), 1.0 - self["consortium_saving"], 1.0)
         own = np.maximum(cost * share - grant, 0.0)
-        flow = np.zeros(f.n)
-        flow[rows] = -own
-        settle(model, flow)
+        settle(model, -own, rows=rows)  # each winner pays its share of the campaign
 
     def _consortia(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
         """Group winners of a sector into consortia (ties to the strongest member, a joint

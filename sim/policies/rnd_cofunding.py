@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import rd_scale
 from sim.inputs.params import Param
 from sim.network import add_new_ties
 from sim.policies.base import Policy
@@ -185,9 +184,9 @@ class RndCofunding(Policy):
         ranked."""
         f = model.firms
         ok = (f["country"] == country) & free & (
-            (f["rd_intensity"] >= MIN_APPLICANT_RD * rd_scale()) | f["spinoff"])
+            (f["rd_intensity"] >= MIN_APPLICANT_RD * model.rd_scale) | f["spinoff"])
         rows = np.flatnonzero(ok)
-        merit = f["knowledge"][rows] * (1.0 + 50.0 / rd_scale() * f["rd_intensity"][rows])
+        merit = f["knowledge"][rows] * (1.0 + 50.0 / model.rd_scale * f["rd_intensity"][rows])
         return self.ranked(model, rows, merit)
 
     def _tie(self, model: ClusterModel, projects: list[Project]) -> None:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import rd_scale
 from sim.inputs.params import Param
 from sim.network import cooperation_degree
 from sim.phases.finance import RELIEFS, grant_reliefs
@@ -50,7 +49,7 @@ class TaxBreak(Policy):
         elif target == "smes":
             who = f.is_sme()
         elif target == "innovative":
-            who = f["rd_intensity"] >= 0.01 * rd_scale()
+            who = f["rd_intensity"] >= 0.01 * model.rd_scale
         elif target == "park_residents":
             who = f["park"] >= 0
         else:

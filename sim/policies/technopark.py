@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.agents.park import Park
-from sim.inputs.countries import rd_scale
 from sim.inputs.params import Param
 from sim.phases.finance import RELIEFS
 from sim.phases.parks import add_park, close_park, strongest_university
@@ -74,9 +73,9 @@ class Technopark(ParkPolicy):
               0.0, 10000.0),
         Param("operating_cost", 0.5, "USD m/quarter", "operator services", 0.0, 1000.0),
         Param("services", 0.8, "index 0-1", "strength of operator services", 0.0, 1.0),
-        Param("min_rd_intensity", round(0.01 * rd_scale(), 6), "share of sales", "entry rule "
-              "on residents' R&D (1% with the assumed R&D intensities, scaled with the bundled "
-              "ones)", 0.0, 0.5),
+        Param("min_rd_intensity", 0.01, "share of sales", "entry rule on residents' R&D (by "
+              "default 1% with the assumed R&D intensities, times the R&D scale of the "
+              "scenario's fitted values)", 0.0, 0.5, scaled_by="rd_scale"),
         Param("profit_relief", 1.0, "share", "residents' profit-tax relief (AZ High "
               "Technologies Park and BY Hi-Tech Park: full exemption)", 0.0, 1.0),
         Param("property_relief", 1.0, "share", "residents' property-tax relief", 0.0, 1.0),

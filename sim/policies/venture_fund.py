@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import rd_scale
 from sim.inputs.params import Param
+from sim.phases.finance import settle
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -34,9 +34,9 @@ class VentureFund(Policy):
               0.0, 1000.0),
         Param("deal_size", 0.1, "USD m", "equity per funded firm", 0.001, 100.0),
         Param("max_age", 16, "quarters", "oldest firm the fund invests in", 1, 400),
-        Param("rd_target", round(0.03 * rd_scale(), 6), "share of sales", "least R&D "
-              "intensity of a funded firm (3% with the assumed R&D intensities, scaled with "
-              "the bundled ones)", 0.0, 0.5),
+        Param("rd_target", 0.03, "share of sales", "least R&D intensity of a funded firm "
+              "(by default 3% with the assumed R&D intensities, times the R&D scale of the "
+              "scenario's fitted values)", 0.0, 0.5, scaled_by="rd_scale"),
         Param("spinoff_boost", 0.5, "share", "rise of universities' spin-off rate while the "
               "fund invests", 0.0, 10.0),
     )
@@ -52,7 +52,7 @@ class VentureFund(Policy):
         deal = self["deal_size"]
         held = np.fromiter(self.portfolio, dtype=np.int64, count=len(self.portfolio))
         young = (model.quarter - f["born"] <= self["max_age"]) & ~np.isin(f.ids, held)
-        innovative = f["spinoff"] | (f["rd_intensity"] > 0.005 * rd_scale())
+        innovative = f["spinoff"] | (f["rd_intensity"] > 0.005 * model.rd_scale)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             model.shifters.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
@@ -61,11 +61,11 @@ class VentureFund(Policy):
             if count == 0:
                 continue
             merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
-                * (1.0 + 50.0 / rd_scale() * f["rd_intensity"][rows])
+                * (1.0 + 50.0 / model.rd_scale * f["rd_intensity"][rows])
             won = self.ranked(model, rows, merit)[:count]
             f["grant"][won] += deal / 2
             f["funded_project"][won] += deal / 2
-            f["cash"][won] += deal / 2
+            settle(model, deal / 2, rows=won)  # cash for R&D, as every cash flow
             f["rd_intensity"][won] = np.maximum(f["rd_intensity"][won], self["rd_target"])
             self.portfolio.update(f.ids[won].tolist())
             self.support(model, won)

@@ -152,7 +152,7 @@ def PolicyRow(run: LiveRun, name: str, tick: solara.Reactive[int],
     cls = REGISTRY[name]
     live = run.policy_values(name)
     values = live if live is not None else {
-        **{k: p.default for k, p in cls.declared().items()}, **drafts.value.get(name, {})}
+        **cls.defaults(run.spec.scales()), **drafts.value.get(name, {})}
 
     def changed() -> None:
         set_edits(edits + 1)

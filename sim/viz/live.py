@@ -175,9 +175,7 @@ class LiveRun:
                 for policy in found:
                     policy.set("enabled", on)
             elif on:
-                policy = cls(**{**(values or {}), "enabled": True})
-                policy.initialize(self.model)
-                self.model.policies.append(policy)
+                self.model.add_policy(cls(**{**(values or {}), "enabled": True}))
             else:
                 return
             self.changes.append(Change(self.quarter, f"{name} {'on' if on else 'off'}"))

@@ -1,0 +1,112 @@
+"""Stylized facts: every fact statistic of one run (:func:`run_statistics`), which statistic
+tests which fact (:data:`FACT_STATISTICS`) and whether a statistic meets a fact."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.validation.observations import RunObservations
+from sim.validation.statistics import (
+    core_periphery,
+    degree_statistics,
+    growth_rates,
+    hill_exponent,
+    kurtosis,
+    laplace_loglik,
+    normal_loglik,
+    panel,
+    persistence,
+    power_law_fit,
+    random_graph_rho,
+    subbotin_shape,
+    yearly,
+)
+
+
+def run_statistics(record: RunObservations) -> dict[str, float]:
+    """Every stylized-fact statistic of one run (see ``sim/data/targets.toml``, [[facts]])."""
+    final_workers = record.workers[-1] if record.workers else np.zeros(0)
+    tail_a, tail_xmin, tail_ks = power_law_fit(final_workers)
+    _, sales, present = panel(record.ids, record.sales)
+    growth = growth_rates(*yearly(sales, present, "sum"))
+    _, innovated, present = panel(record.ids, [i.astype(float) for i in record.innovated])
+    transitions = persistence(*yearly(innovated, present, "any"))
+    degrees = np.bincount(record.edges.ravel(), minlength=record.nodes)
+    deg = degree_statistics(degrees)
+    core = core_periphery(record.edges, record.nodes)
+    null_rho = random_graph_rho(record.nodes, record.edges.shape[0], seed=record.seed)
+    return {
+        "hill_top10": hill_exponent(final_workers, 0.1),
+        "hill_top20": hill_exponent(final_workers, 0.2),
+        "powerlaw_exponent": tail_a,
+        "powerlaw_xmin": tail_xmin,
+        "powerlaw_ks": tail_ks,
+        "growth_observations": float(growth.size),
+        "laplace_minus_normal": laplace_loglik(growth) - normal_loglik(growth),
+        "growth_kurtosis": kurtosis(growth),
+        "subbotin_shape": subbotin_shape(growth),
+        "degree_mean": deg["mean"],
+        "degree_max_over_mean": deg["max_over_mean"],
+        "degree_skewness": deg["skewness"],
+        "degree_dispersion": deg["dispersion"],
+        "lr_negbin_poisson": deg["lr_negbin_poisson"],
+        "core_fraction": core["core_fraction"],
+        "core_tie_share": core["core_tie_share"],
+        "core_rho": core["rho"],
+        "core_rho_random": null_rho,
+        "core_rho_ratio": core["rho"] / null_rho if null_rho > 0 else math.nan,
+        "p_innovate_after_innovating": transitions["p11"],
+        "p_innovate_after_not": transitions["p01"],
+        "persistence": transitions["difference"],
+        "persistence_z": transitions["z"],
+    }
+
+
+#: Fact name (``[[facts]]`` in targets.toml) -> its statistic in :func:`run_statistics`.
+FACT_STATISTICS: dict[str, str] = {
+    "size_tail": "hill_top10",
+    "growth_laplace": "laplace_minus_normal",
+    "growth_kurtosis": "growth_kurtosis",
+    "degree_overdispersion": "lr_negbin_poisson",
+    "degree_skewness": "degree_skewness",
+    "core_share": "core_tie_share",
+    "core_periphery_fit": "core_rho_ratio",
+    "innovation_persistence": "persistence",
+}
+
+#: Labels of the statistics in the report's detail table.
+STATISTIC_LABELS: dict[str, str] = {
+    "hill_top10": "Hill exponent, top 10% of firms by workers",
+    "hill_top20": "Hill exponent, top 20%",
+    "powerlaw_exponent": "Power-law exponent above the KS-best xmin (Clauset et al.)",
+    "powerlaw_xmin": "its xmin (workers)",
+    "powerlaw_ks": "its Kolmogorov-Smirnov distance",
+    "growth_observations": "Firm-years of sales growth",
+    "laplace_minus_normal": "Log-likelihood per firm-year, Laplace minus normal",
+    "growth_kurtosis": "Kurtosis of growth rates (normal 3, Laplace 6)",
+    "subbotin_shape": "Subbotin shape of growth rates (Laplace 1, normal 2)",
+    "degree_mean": "Mean degree",
+    "degree_max_over_mean": "Largest degree / mean degree",
+    "degree_skewness": "Skewness of degrees",
+    "degree_dispersion": "Variance / mean of degrees (Poisson 1)",
+    "lr_negbin_poisson": "2 x log-likelihood gain, negative binomial over Poisson",
+    "core_fraction": "Core size / nodes",
+    "core_tie_share": "Share of ties touching the core",
+    "core_rho": "Core-periphery correlation (Borgatti-Everett)",
+    "core_rho_random": "the same in random graphs of as many nodes and ties (mean of 20)",
+    "core_rho_ratio": "Core-periphery correlation / that of random graphs",
+    "p_innovate_after_innovating": "P(innovates in t+1 | innovated in t)",
+    "p_innovate_after_not": "P(innovates in t+1 | did not innovate in t)",
+    "persistence": "Difference of the two",
+    "persistence_z": "Two-proportion z statistic",
+}
+
+
+def fact_holds(fact: dict[str, Any], value: float) -> bool:
+    """Whether a statistic lies in a fact's ``[low, high]`` (a missing bound is open)."""
+    if not math.isfinite(value):
+        return False
+    return (value >= fact.get("low", -math.inf)) and (value <= fact.get("high", math.inf))

@@ -1,0 +1,221 @@
+"""The validation report: the text of ``docs/validation.md`` (:func:`validation_markdown`) and
+:func:`write_validation_report`, which runs the validation and writes the report with its
+figures (``clustersim validate``)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim.inputs.countries import COUNTRIES, country_values
+from sim.reporting.files import write_text
+from sim.reporting.run_report import band, fmt, md_table, seeds_text
+from sim.validation.evaluation import Check, Validation, validate
+from sim.validation.facts import STATISTIC_LABELS
+from sim.validation.figures import FIGURES
+from sim.validation.statistics import QUARTERS_PER_YEAR
+from sim.validation.targets import ValidationError, allowed_range, national_scale
+
+
+def _show(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{fmt(100 * value)}%" if math.isfinite(value) else "n/a"
+    return fmt(value)
+
+
+def _tolerance_text(spec: dict[str, Any], horizon: float) -> str:
+    kind, unit = spec["tolerance_kind"], spec["unit"]
+    if kind == "horizon":
+        return f"= data (up to {fmt(horizon)} years, the run's length)"
+    low, high = allowed_range(spec)
+    if kind == "absolute" and high - low < 1e-5:
+        return "= data"
+    return f"[{_show(low, unit)}, {_show(high, unit)}]"
+
+
+def _mark(check: Check) -> str:
+    n = len(check.values)
+    return f"{'pass' if check.passed else '**miss**'} ({check.seeds_passed}/{n} seeds)"
+
+
+def _target_rows(checks: Sequence[Check], horizon: float) -> list[list[str]]:
+    rows = []
+    for c in checks:
+        s = c.spec
+        rows.append([
+            f"{s['label']} ({s['country']})", _show(float(s["value"]), s["unit"]),
+            f"{s['source']} ({s['year']})",
+            f"{_show(c.median, s['unit'])} [{_show(c.low, s['unit'])}, "
+            f"{_show(c.high, s['unit'])}]",
+            _tolerance_text(s, horizon), _mark(c),
+        ])
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table whose cells may hold ``|`` (as in P(a | b))."""
+    return md_table(header, [[cell.replace("|", "\\|") for cell in row] for row in rows])
+
+
+def _criterion_text(fact: dict[str, Any]) -> str:
+    low, high = fact.get("low"), fact.get("high")
+    if low is not None and high is not None:
+        return f"in [{fmt(low)}, {fmt(high)}]"
+    return f"> {fmt(low)}" if low is not None else f"< {fmt(high)}"
+
+
+def _national_lines(result: Validation) -> list[str]:
+    """For information: the output ratios at national scale, next to the national figures."""
+    national = [national_scale(r) for r in result.records]
+    data = {code: country_values(code) for code in COUNTRIES}
+    rd = {t["country"]: t["value"] for t in (c.spec for c in result.targets)
+          if t["name"] == "rd_gdp"}
+
+    def cell(key: str, k: int) -> str:
+        return "{} [{}, {}]".format(*(_show(v, "share") for v in band(
+            [n[key][k] for n in national])))
+
+    rows = []
+    for k, code in enumerate(COUNTRIES):
+        fdi_tech = data[code]["fdi_share_gdp"] * data[code]["fdi_to_tech_share"]
+        rows += [
+            [f"Tech firms' R&D / GDP ({code})", cell("rd_gdp", k),
+             f"all R&D / GDP: {_show(rd.get(code, math.nan), 'share')} (an upper bound: "
+             "it includes public and university research and every sector)"],
+            [f"Tech firms' FDI / GDP ({code})", cell("fdi_gdp", k),
+             f"FDI / GDP x share going to tech (assumed): {_show(fdi_tech, 'share')} "
+             "(sim/data/countries.toml; the model is set to start there)"],
+        ]
+    turnover = band([n["turnover"] for n in national])
+    rows.append(["AZ-BY trade in tech products, USD m a year",
+                 "{} [{}, {}]".format(*map(fmt, turnover)),
+                 "all goods: USD 424.4 m (2021, today.az); 204 m (2018); 'almost $1 bn' "
+                 "(2021, conflicting)"])
+    return [
+        "For information, the same outputs at national scale: the sample's flows times the "
+        "number of real tech firms each model firm stands for (`real_tech_firms`, assumed in "
+        "`sim/data/countries.toml`), over national GDP; quarters 1-8. No pass or fail: the "
+        "scaling rests on assumed firm counts.",
+        "",
+        *_table(["Quantity", "Model: median [90% band]", "Data for comparison"], rows),
+    ]
+
+
+def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
+    """The text of ``docs/validation.md``."""
+    horizon = result.records[0].horizon_years
+    inputs = [c for c in result.targets if c.spec["role"] == "input"]
+    outputs = [c for c in result.targets if c.spec["role"] == "output"]
+    met = sum(c.passed for c in result.targets) + sum(c.passed for c in result.facts)
+    total = len(result.targets) + len(result.facts)
+    head = ["Target", "Data", "Source (year)", "Model: median [90% band]", "Accepted",
+            "Result"]
+    lines = [
+        "# Validation of the baseline",
+        "",
+        "Generated by `clustersim validate` from `scenarios/baseline.toml` and the targets in "
+        "`sim/data/targets.toml` (sources, years, tolerances and measures); do not edit by hand.",
+        f"Seeds {seeds_text(result.seeds)}, {result.steps} quarters after a warm-up, "
+        f"{datetime.now(UTC).date().isoformat()}, {result.seconds:.0f} s. The model value of "
+        "each target and the statistic of each fact are computed per seed; the table gives "
+        "the median with the 90% band (5th-95th percentile) across seeds. A target or fact "
+        "passes when the median is accepted; in brackets, how many seeds pass on their own.",
+        "",
+        f"**{met} of {total}** targets and facts pass. How the model is built is described in "
+        "[model.md](model.md).",
+        "",
+        "## Calibration targets: inputs",
+        "",
+        "Set directly from `sim/data/countries.toml`: the check is that the model applies the "
+        "data as given (and that the two data files agree).",
+        "",
+        *_table(head, _target_rows(inputs, horizon)),
+        "",
+        "## Calibration targets: outputs",
+        "",
+        "These emerge from the firms' behaviour; the behavioural parameters in "
+        "`sim/inputs/params.py` are assumed, and a calibration fits them to these targets. Money "
+        "in the model is at the scale of the modelled firm sample, so every target is a ratio; "
+        "'output' is value added (sales minus material inputs), the model's counterpart of "
+        "GDP, summed over quarters 1-8 (the first two years after the warm-up).",
+        "",
+        *_table(head, _target_rows(outputs, horizon)),
+        "",
+        "How each output is measured:",
+        "",
+    ]
+    seen = set()
+    for c in outputs:
+        s = c.spec
+        if (s["name"], s["definition"]) in seen:
+            continue
+        seen.add((s["name"], s["definition"]))
+        lines.append(f"- **{s['label']}** ({s['country']}): {s['definition']}. "
+                     f"Tolerance: {s['tolerance_source']}.")
+    lines += ["", *_national_lines(result), "", "## Stylized facts",
+        "",
+        "Each statistic is computed per seed at the default population: firm sizes and the "
+        f"network at quarter {result.steps}, growth and innovation over years 1-"
+        f"{result.steps // QUARTERS_PER_YEAR} (quarters 1-4 are year 1).",
+        "",
+        *_table(["Fact", "Statistic", "Model: median [90% band]", "Criterion", "Source",
+                   "Result"],
+                  [[f["label"], f["statistic"], f"{fmt(c.median)} [{fmt(c.low)}, "
+                    f"{fmt(c.high)}]", _criterion_text(f) + f" ({f['criterion_source']})",
+                    f["source"], _mark(c)] for c in result.facts for f in [c.spec]]),
+        "",
+        "More statistics (median [90% band] across seeds):",
+        "",
+        *_table(["Statistic", "Value"],
+                  [[label, "{} [{}, {}]".format(*map(fmt, band(result.statistics[name])))]
+                   for name, label in STATISTIC_LABELS.items()]),
+        "",
+        "## Figures",
+        "",
+    ]
+    for caption, path in figures.items():
+        lines += [f"![{caption}]({path})", "", f"*{caption}.*", ""]
+    lines += [
+        "## Reproduce",
+        "",
+        f"    clustersim validate --seeds {len(result.seeds)} --steps {result.steps}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_validation_report(seeds: Sequence[int], steps: int = 40,
+                            out: Path = Path("docs/validation.md"),
+                            progress: bool = False) -> Validation:
+    """Run the validation and write ``out`` with its figures in ``out.parent / "img"``.
+
+    The Markdown file is written through :func:`sim.reporting.files.write_text` (a temporary
+    file renamed into place), so an interrupted run never leaves half a report.
+
+    Raises:
+        ValidationError: bad seeds, steps or output path.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise ValidationError(f"--out {out}: is a folder; give a file name such as "
+                              f"{out / 'validation.md'}")
+    if out.suffix != ".md":
+        raise ValidationError(f"--out {out}: expected a Markdown file name ending in .md")
+    for folder in out.parents:
+        if folder.exists() and not folder.is_dir():
+            raise ValidationError(f"--out {out}: {folder} exists and is not a folder")
+    result = validate(seeds, steps, progress=progress)
+    img = out.parent / "img"
+    img.mkdir(parents=True, exist_ok=True)
+    figures = {}
+    for name, (caption, draw) in FIGURES.items():
+        if progress:
+            print(f"validate: drawing {img / name}", file=sys.stderr, flush=True)
+        draw(result, img / name)
+        figures[caption] = f"img/{name}"
+    write_text(out, validation_markdown(result, figures))
+    return result
