@@ -11,8 +11,9 @@ import pytest
 from conftest import assert_usage_error, run_cli, snapshot, toml_text
 
 import sim.reporting.comparison
+import sim.reporting.files
 import sim.reporting.run_report
-import sim.reporting.scorecard
+import sim.reporting.scorecard_plot
 from sim.cli import main
 
 TINY = {"model": {"firm_scale": 0.02, "warmup": 0, "steps": 2}}
@@ -21,7 +22,7 @@ TINY = {"model": {"firm_scale": 0.02, "warmup": 0, "steps": 2}}
 COMMANDS = {
     "run": (sim.reporting.run_report, "plot_indicators", "summary.md"),
     "compare": (sim.reporting.comparison, "plot_compare", "compare.md"),
-    "scorecard": (sim.reporting.scorecard, "plot_scorecard", "scorecard.md"),
+    "scorecard": (sim.reporting.scorecard_plot, "plot_scorecard", "scorecard.md"),
 }
 
 
@@ -153,13 +154,13 @@ def test_output_filled_during_the_run_is_not_overwritten(setup, monkeypatch):
     a, b, out = setup
     for p in sorted(out.rglob("*"), reverse=True):
         p.rmdir() if p.is_dir() else p.unlink()
-    original = sim.reporting.run_report.write_json
+    original = sim.reporting.files.write_json
 
     def fill_meanwhile(obj, path):
         (out / "theirs.txt").write_text("someone else's")
         return original(obj, path)
 
-    monkeypatch.setattr(sim.reporting.run_report, "write_json", fill_meanwhile)
+    monkeypatch.setattr(sim.reporting.files, "write_json", fill_meanwhile)
     code, stdout, err = run_cli(argv("compare", a, b, out))
     assert_usage_error(code, err, [str(out), "--force"])
     assert sorted(p.name for p in out.iterdir()) == ["theirs.txt"]

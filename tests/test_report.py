@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
-from sim.reporting.run_report import band, fmt, step_bands, write_run_report
+from sim.reporting.formatting import band, fmt
+from sim.reporting.run_report import step_bands, write_run_report
 
 SEEDS = [0, 1, 2, 3, 4]
 T = 8

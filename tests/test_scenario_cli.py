@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -255,12 +256,12 @@ def test_out_below_a_file_exits_2(tmp_path, capsys):
 
 def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
     """A failure to write (disk full, permissions) ends with one line and exit code 1."""
-    import sim.cli
+    import sim.reporting.files
 
     def fail(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
 
-    monkeypatch.setattr(sim.cli.tempfile, "mkdtemp", fail)
+    monkeypatch.setattr(sim.reporting.files.tempfile, "mkdtemp", fail)
     code = main(["run", str(SCENARIO_DIR / "baseline.toml"), "--seeds", "1", "--steps", "1",
                  "--out", str(tmp_path / "x"), "--quiet"])
     err = capsys.readouterr().err
@@ -290,3 +291,70 @@ def test_version_flag(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_every_command_has_a_handler():
+    """The dispatch table names exactly the parser's commands."""
+    import argparse
+
+    from sim.cli import COMMANDS, build_parser
+
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(COMMANDS) == set(sub.choices)
+
+
+def _own_handler(signum, frame):
+    """A SIGTERM handler of the caller's, which ``main`` must leave in place."""
+
+
+@pytest.mark.parametrize("argv", [["list"], ["run", "missing.toml"]])
+def test_main_puts_back_the_sigterm_handler(argv, monkeypatch, capsys):
+    """``main`` turns SIGTERM into an exception only while a command runs: afterwards the
+    caller's handler is back (in-process callers such as these tests would otherwise turn a
+    later SIGTERM into an exception)."""
+    import sim.cli.show
+    from sim.cli.dispatch import _on_sigterm
+
+    during = []
+    real = sim.cli.show.list_text
+
+    def watching():
+        during.append(signal.getsignal(signal.SIGTERM))
+        return real()
+
+    monkeypatch.setattr(sim.cli.show, "list_text", watching)
+    before = signal.getsignal(signal.SIGTERM)
+    main(argv)
+    assert signal.getsignal(signal.SIGTERM) is before
+    original = signal.signal(signal.SIGTERM, _own_handler)
+    try:
+        main(argv)
+        assert signal.getsignal(signal.SIGTERM) is _own_handler
+    finally:
+        signal.signal(signal.SIGTERM, original)
+    assert during == ([_on_sigterm] * 2 if argv == ["list"] else [])
+
+
+def test_main_puts_back_the_sigterm_handler_after_an_error(monkeypatch):
+    import sim.cli.show
+
+    def fail():
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(sim.cli.show, "list_text", fail)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(RuntimeError, match="injected"):
+        main(["list"])
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_main_with_a_sigterm_handler_not_set_from_python(monkeypatch, capsys):
+    """A handler Python cannot see (``getsignal`` gives None) cannot be put back: ``main``
+    leaves the default action, and still returns its exit code."""
+    original = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(signal, "getsignal", lambda signum: None)
+    try:
+        assert main(["list"]) == 0
+    finally:
+        left = signal.signal(signal.SIGTERM, original)
+    assert left == signal.SIG_DFL

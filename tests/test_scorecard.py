@@ -21,11 +21,11 @@ from sim.reporting.scorecard import (
     GROWTH_INDICATORS,
     SCORECARD_COLUMNS,
     aggregate_growth,
-    plot_scorecard,
     risk_pairs,
     scorecard,
     write_scorecard_report,
 )
+from sim.reporting.scorecard_plot import plot_scorecard
 
 QUARTERS = range(1, T + 1)
 

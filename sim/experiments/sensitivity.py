@@ -10,7 +10,6 @@ with known Sobol indices that runs through the same runner, store and analysis a
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import pandas as pd
 
 from sim.experiments.designs import MORRIS_LEVELS, SENSITIVITY_METHODS, salib_problem
 from sim.experiments.store import ResultStore, StoreError, load_results
+from sim.reporting.files import write_file
 
 MORRIS_COLUMNS = ["mu_star", "mu_star_conf", "sigma", "mu"]
 SOBOL_COLUMNS = ["S1", "S1_conf", "ST", "ST_conf"]
@@ -205,12 +205,7 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
     written = []
 
     def atomic(name: str, write: Any) -> None:
-        tmp = out / f".tmp-{name}-{os.getpid()}"
-        try:
-            write(tmp)
-            os.replace(tmp, out / name)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_file(out / name, write)
         written.append(name)
 
     atomic("sensitivity.csv", lambda tmp: result.table.to_csv(tmp, index=False))
@@ -225,7 +220,7 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
 
 
 def _markdown(result: SensitivityResult) -> str:
-    from sim.reporting.run_report import fmt, label_of, md_table
+    from sim.reporting.formatting import fmt, label_of, md_table
 
     morris = result.method == "morris"
     table = result.table
@@ -269,7 +264,7 @@ def _markdown(result: SensitivityResult) -> str:
 def _figure(result: SensitivityResult, country: str) -> Any:
     from matplotlib.figure import Figure
 
-    from sim.reporting.run_report import label_of
+    from sim.reporting.formatting import label_of
 
     table = result.table[(result.table["country"] == country) & (result.table["note"] == "")]
     indicators = list(pd.unique(table["indicator"])) or ["(none)"]

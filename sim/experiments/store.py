@@ -34,6 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.reporting.files import write_file
+
 try:
     import fcntl
 except ImportError:  # not on POSIX: no lock against a second sweep on the same store
@@ -281,18 +283,7 @@ class ResultStore:
 
     def _atomic(self, path: Path, write: Any) -> None:
         """Write ``path`` through a temporary file that is renamed into place."""
-        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-        try:
-            write(tmp)
-            if self.sync:
-                fd = os.open(tmp, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_file(path, write, sync=self.sync)
 
 
 def _save_array(path: Path, array: np.ndarray) -> None:

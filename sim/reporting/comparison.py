@@ -18,10 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
-from sim.reporting.run_report import (
+from sim.reporting.formatting import (
     COUNTRY_NAMES,
-    PNG_OPTIONS,
-    check_columns,
     fmt,
     fmt_band,
     label_of,
@@ -30,9 +28,8 @@ from sim.reporting.run_report import (
     ordered_names,
     plain,
     seeds_text,
-    wide_table,
-    write_assessment,
 )
+from sim.reporting.run_report import PNG_OPTIONS, check_columns, wide_table, write_assessment
 
 #: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them).
 COMPARE_INDICATORS = [*KEY_INDICATORS, "employment"]

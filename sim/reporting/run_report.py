@@ -2,9 +2,10 @@
 
 A run produces a tidy table with the columns ``scenario, seed, step, country, indicator, value``
 (see :data:`TABLE_COLUMNS`). Statistics across seeds are medians with a 90% band (5th and 95th
-percentiles), always NaN-aware (``time_to_market`` is NaN when nothing was launched recently).
-The helpers shared with :mod:`sim.reporting.comparison` (bands, number formatting, Markdown
-tables, table and provenance writing) live here too.
+percentiles), always NaN-aware (``time_to_market`` is NaN when nothing was launched recently);
+bands and number formatting are in :mod:`sim.reporting.formatting`. The helpers shared with
+:mod:`sim.reporting.comparison` and :mod:`sim.reporting.scorecard` (table checks, writing an
+assessment's files) live here too.
 
 Plots are drawn on :class:`matplotlib.figure.Figure` objects rendered by the Agg canvas, never
 through ``pyplot``: no GUI backend is touched, no global figure registry fills up, and each
@@ -13,23 +14,33 @@ figure is freed as soon as it has been saved.
 
 from __future__ import annotations
 
-import json
 import math
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.reporting import files
+from sim.reporting.formatting import (
+    COUNTRY_NAMES,
+    fmt,
+    fmt_band,
+    label_of,
+    md_table,
+    nan_bands,
+    ordered_names,
+    seeds_text,
+)
+
+# still importable from here (the validation report imports it from this module)
+from sim.reporting.formatting import band as band
 
 TABLE_COLUMNS = ("scenario", "seed", "step", "country", "indicator", "value")
 #: Indicators of ``summary.md``: the nine headline indicators plus the economy and the budget.
 SUMMARY_INDICATORS = [*KEY_INDICATORS, "employment", "firms", "budget_spent", "tax_foregone"]
-COUNTRY_NAMES = {"AZ": "Azerbaijan", "BY": "Belarus", "JOINT": "both countries"}
 COUNTRY_STYLE = {  # colour, line style, line width
     "AZ": ("#1f6fb4", "-", 1.6),
     "BY": ("#c4362b", "-", 1.6),
@@ -39,101 +50,7 @@ PNG_OPTIONS = {"compress_level": 3}  # fast zlib level: plots are written in bul
 
 
 # ---------------------------------------------------------------------------------------------
-# statistics and formatting
-
-
-def nan_bands(values: np.ndarray, axis: int | None = None) -> tuple:
-    """5th/50th/95th NaN-percentiles along ``axis``, without all-NaN warnings."""
-    arr = np.asarray(values, dtype=float)
-    if arr.size == 0:
-        shape = () if axis is None else np.delete(arr.shape, axis)
-        nan = np.full(shape, np.nan)
-        return nan, nan.copy(), nan.copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, med, hi = np.nanpercentile(arr, [5.0, 50.0, 95.0], axis=axis)
-    return med, lo, hi
-
-
-def band(values: Iterable[float] | np.ndarray) -> tuple[float, float, float]:
-    """Median and 90% band of values across seeds, ignoring NaN.
-
-    Args:
-        values: one value per seed (NaN allowed).
-
-    Returns:
-        ``(median, lo, hi)``: the 50th, 5th and 95th percentiles (linear interpolation), all
-        NaN if there is no finite value.
-    """
-    arr = values if isinstance(values, np.ndarray) else np.fromiter(values, dtype=float)
-    med, lo, hi = nan_bands(np.asarray(arr, dtype=float).ravel())
-    return float(med), float(lo), float(hi)
-
-
-def fmt(x: float, signed: bool = False) -> str:
-    """Format a number to 3 significant figures for tables (``n/a`` for NaN).
-
-    Args:
-        x: the number.
-        signed: prefix positive numbers with ``+`` (for differences).
-
-    Returns:
-        e.g. ``12.3``, ``0.0500``, ``12,300``, ``+2.00``; tiny or huge values in ``e`` notation.
-    """
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    sign = "+" if signed and x > 0 else ""
-    if x == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(x)))
-    if magnitude < -4 or magnitude >= 15:
-        return f"{sign}{x:.2e}"
-    decimals = 2 - magnitude
-    rounded = round(x, decimals)
-    if decimals <= 0:
-        return f"{sign}{rounded:,.0f}"
-    return f"{sign}{rounded:.{decimals}f}"
-
-
-def fmt_band(median: float, lo: float, hi: float, signed: bool = False) -> str:
-    """``median [lo, hi]`` with :func:`fmt` (just ``n/a`` when the median is NaN)."""
-    if not math.isfinite(median):
-        return "n/a"
-    return f"{fmt(median, signed)} [{fmt(lo, signed)}, {fmt(hi, signed)}]"
-
-
-def plain(text: str, limit: int = 40) -> str:
-    """``text`` for a plot label drawn as written, cut after ``limit`` characters: matplotlib
-    reads a label holding two ``$`` as mathematical notation (and fails on one it cannot
-    parse), so ``$`` is escaped."""
-    text = str(text) if len(str(text)) <= limit else str(text)[: limit - 1] + "…"
-    return text.replace("$", r"\$")
-
-
-def label_of(indicator: str) -> tuple[str, str]:
-    """Label and unit of an indicator (its name and ``""`` if it is not declared)."""
-    ind = INDICATORS.get(indicator)
-    return (ind.label, ind.unit) if ind else (indicator, "")
-
-
-def ordered_names(present: Iterable[str], order: Sequence[str]) -> list[str]:
-    """Items of ``present`` in the order of ``order``, unknown ones after them (sorted)."""
-    present = set(present)
-    return [x for x in order if x in present] + sorted(present - set(order))
-
-
-def seeds_text(seeds: Sequence[int]) -> str:
-    """Seeds for a report line: ``10 (0–9)`` for a run of consecutive seeds, else a list."""
-    seeds = sorted(int(s) for s in seeds)
-    if len(seeds) > 6 and seeds == list(range(seeds[0], seeds[-1] + 1)):
-        return f"{len(seeds)} ({seeds[0]}–{seeds[-1]})"
-    return f"{len(seeds)} ({', '.join(map(str, seeds))})"
-
-
-def md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Lines of a Markdown table (first column left-aligned, the others right-aligned)."""
-    align = [":--"] + ["--:"] * (len(header) - 1)
-    return ["| " + " | ".join(r) + " |" for r in [header, align, *rows]]
+# writing
 
 
 def write_assessment(out_dir: Path, stem: str, result: pd.DataFrame, markdown: str,
@@ -145,15 +62,10 @@ def write_assessment(out_dir: Path, stem: str, result: pd.DataFrame, markdown: s
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     result.to_csv(out_dir / f"{stem}.csv", index=False)
-    (out_dir / f"{stem}.md").write_text(markdown)
+    files.write_text(out_dir / f"{stem}.md", markdown)
     plot(out_dir / f"{stem}.png")
     write_table(pd.concat(tables, ignore_index=True), out_dir, csv=False)
-    write_json(provenance, out_dir / "provenance.json")
-
-
-def write_json(obj: dict, path: Path) -> None:
-    """Write ``obj`` as pretty, key-sorted JSON."""
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+    files.write_json(provenance, out_dir / "provenance.json")
 
 
 def write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
@@ -371,5 +283,5 @@ def write_run_report(
     bands = step_bands(table)
     plot_indicators(bands, out_dir / "plots", progress=progress)
     plot_overview(bands, out_dir / "plots" / "overview.png")
-    (out_dir / "summary.md").write_text(summary_markdown(table, bands))
-    write_json(provenance, out_dir / "provenance.json")
+    files.write_text(out_dir / "summary.md", summary_markdown(table, bands))
+    files.write_json(provenance, out_dir / "provenance.json")

@@ -45,20 +45,17 @@ and the columns :data:`SCORECARD_COLUMNS`:
   more; ``scorecard.md`` shows ``no cost`` then).
 
 :func:`write_scorecard_report` writes ``scorecard.csv`` (that table), ``scorecard.md``,
-``scorecard.png``, ``indicators.parquet`` and ``provenance.json``.
+``scorecard.png`` (drawn by :func:`sim.reporting.scorecard_plot.plot_scorecard`),
+``indicators.parquet`` and ``provenance.json``.
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from sim.indicators import KEY_INDICATORS
 from sim.reporting.comparison import (
@@ -72,20 +69,16 @@ from sim.reporting.comparison import (
     compare,
     diff_cell,
     direction_of,
-    limits_with_zero,
 )
-from sim.reporting.run_report import (
+from sim.reporting.formatting import (
     COUNTRY_NAMES,
-    PNG_OPTIONS,
-    check_columns,
     fmt,
     label_of,
     md_table,
     ordered_names,
-    plain,
     seeds_text,
-    write_assessment,
 )
+from sim.reporting.run_report import check_columns, write_assessment
 
 #: Key indicators that are growth rates: the scorecard uses their mean over quarters 1..T.
 GROWTH_INDICATORS = ["productivity_growth", "investment_growth"]
@@ -104,7 +97,6 @@ SCORECARD_COLUMNS = [
     "net_fiscal_cost", "net_fiscal_cost_lo", "net_fiscal_cost_hi",
     "cost_per_gain", "pays_for_itself",
 ]  # fmt: skip
-_DIFF = ["diff_median", "diff_lo", "diff_hi"]
 _GROSS = ["gross_fiscal_cost", "gross_fiscal_cost_lo", "gross_fiscal_cost_hi"]
 _NET = ["net_fiscal_cost", "net_fiscal_cost_lo", "net_fiscal_cost_hi"]
 
@@ -404,93 +396,6 @@ def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> st
     return "\n".join(lines)
 
 
-def _wrap(text: str, width: int = 16) -> str:
-    return "\n".join(textwrap.wrap(text, width))
-
-
-def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
-    """Heatmap of the nine changes per scenario, with a side panel of fiscal costs.
-
-    Cells are coloured by the median change in the desirable direction divided by the largest
-    absolute median of its column (green: gain, red: loss); cells whose 90% band includes zero
-    are grey and hatched. Each cell shows the median change. The side panel shows the median
-    gross and net fiscal cost of each scenario with their 90% bands.
-
-    Args:
-        card: output of :func:`scorecard` (only its comparisons with the reference are drawn).
-        path: PNG file to write.
-        country: country key to show.
-    """
-    sub = card[(card["comparison"] == "reference") & (card["country"] == country)]
-    names = list(pd.unique(sub["scenario"]))
-    n = max(len(names), 1)
-    fig = Figure(figsize=(17, 2.6 + 0.42 * n), dpi=100, layout="constrained")
-    heat_ax, cost_ax = fig.subplots(1, 2, width_ratios=[4.2, 1.3], sharey=True)
-    if not names:
-        heat_ax.text(0.5, 0.5, "no scenarios to assess", ha="center", va="center",
-                     transform=heat_ax.transAxes)
-        fig.savefig(path, pil_kwargs=PNG_OPTIONS)
-        return
-    wide = {c: sub.pivot(index="scenario", columns="indicator", values=c)
-            .reindex(index=names, columns=KEY_INDICATORS) for c in [*_DIFF, "significant"]}
-    med = wide["diff_median"].to_numpy(dtype=float)
-    sign = np.array([-1.0 if direction_of(i) == "lower" else 1.0 for i in KEY_INDICATORS])
-    scale = np.nanmax(np.where(np.isfinite(med), np.abs(med), 0.0), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(scale > 0, sign * med / np.where(scale > 0, scale, 1.0), 0.0)
-    significant = wide["significant"].fillna(False).to_numpy(dtype=bool) & np.isfinite(med)
-    cmap = colormaps["RdYlGn"].with_extremes(bad="0.88")
-    heat_ax.imshow(np.where(significant, score, np.nan), cmap=cmap, vmin=-1.0, vmax=1.0,
-                   aspect="auto", interpolation="nearest")
-    for r, c in zip(*np.nonzero(~significant), strict=True):
-        heat_ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///",
-                                    edgecolor="0.7", linewidth=0))
-    for r in range(len(names)):
-        for c in range(len(KEY_INDICATORS)):
-            strong = significant[r, c] and abs(score[r, c]) > 0.7
-            heat_ax.text(c, r, fmt(med[r, c], signed=True), ha="center", va="center",
-                         fontsize=8, color="white" if strong else "black"
-                         if significant[r, c] else "0.35")
-    heat_ax.set_xticks(range(len(KEY_INDICATORS)),
-                       [_wrap(f"{label_of(i)[0]} {ARROWS[direction_of(i)]}")
-                        + ("\n(mean q1–T)" if i in GROWTH_INDICATORS else "")
-                        for i in KEY_INDICATORS], fontsize=8)
-    heat_ax.xaxis.tick_top()
-    heat_ax.set_yticks(range(len(names)), [plain(n) for n in names], fontsize=9)
-    heat_ax.set_xticks(np.arange(len(KEY_INDICATORS) + 1) - 0.5, minor=True)
-    heat_ax.set_yticks(np.arange(len(names) + 1) - 0.5, minor=True)
-    heat_ax.grid(which="minor", color="white", linewidth=1.5)
-    heat_ax.tick_params(which="minor", length=0)
-    heat_ax.set_xlabel("median change from the reference (colour: change in the better "
-                       "direction / largest in its column; grey, hatched: 90% band includes "
-                       "zero)", fontsize=8)
-
-    first = sub.drop_duplicates("scenario").set_index("scenario").reindex(names)
-    y = np.arange(len(names))
-    for offset, cols, colour, label in ((-0.2, _GROSS, "#5b6f8a", "gross"),
-                                        (0.2, _NET, "#b9c6d6", "net")):
-        m, lo, hi = (first[c].to_numpy(dtype=float) for c in cols)
-        colours = colour
-        if cols is _NET:
-            colours = ["#2e8b57" if p else colour for p in first["pays_for_itself"]]
-        err = np.nan_to_num(np.vstack([m - lo, hi - m]))
-        cost_ax.barh(y + offset, np.nan_to_num(m), height=0.38, xerr=np.abs(err),
-                     color=colours, capsize=2, label=label, error_kw={"linewidth": 0.8})
-    cost_ax.axvline(0.0, color="black", linewidth=0.8)
-    values = first[[*_GROSS, *_NET]].to_numpy(dtype=float)
-    cost_ax.set_xlim(*limits_with_zero(values))
-    cost_ax.tick_params(axis="y", left=False)
-    cost_ax.tick_params(axis="x", labelsize=8)
-    cost_ax.set_xlabel("fiscal cost, USD m (median, 90% band)", fontsize=8)
-    cost_ax.set_title("Gross (dark) and net (light; green:\npays for itself) fiscal cost",
-                      fontsize=9)
-    cost_ax.grid(axis="x", alpha=0.3, linewidth=0.5)
-    heat_ax.set_ylim(len(names) - 0.5, -0.5)
-    fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: scorecard against the "
-                 "reference", fontsize=11)
-    fig.savefig(path, pil_kwargs=PNG_OPTIONS)
-
-
 def write_scorecard_report(
     tables: list[pd.DataFrame], out_dir: Path, provenance: dict
 ) -> pd.DataFrame:
@@ -511,6 +416,8 @@ def write_scorecard_report(
     Raises:
         ValueError: as :func:`scorecard`, before anything is written.
     """
+    from sim.reporting.scorecard_plot import plot_scorecard  # it builds on this module
+
     card = scorecard(tables)
     write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables),
                      lambda path: plot_scorecard(card, path), tables, provenance)

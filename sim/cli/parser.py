@@ -1,0 +1,187 @@
+"""The argument parser of the ``clustersim`` command: its subcommands, options and the checks
+of their values (errors are one line with exit code 2)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from sim import __version__
+from sim.cli.errors import EXIT_USAGE, one_line
+from sim.inputs.params import MAX_SEED, MAX_SEEDS, MODEL_PARAMS
+
+#: Most worker processes ``--workers`` may start.
+MAX_WORKERS = 256
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit code 2), like the other errors."""
+
+    def error(self, message: str) -> None:  # noqa: D102 (argparse's method)
+        self.exit(EXIT_USAGE, f"{one_line(f'{self.prog}: error: {message}')} (see "
+                  f"{self.prog} --help)\n")
+
+
+def _int_in(low: int, high: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high]."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # not a number, or more digits than Python converts
+            value = None
+        if value is None or not low <= value <= high:
+            shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+            raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a whole number "
+                                             f"in [{low}, {high}]{what}")
+        return value
+
+    return convert
+
+
+_steps = _int_in(1, int(MODEL_PARAMS["steps"].high), " (quarters)")
+_seed_count = _int_in(1, MAX_SEEDS)
+_worker_count = _int_in(1, MAX_WORKERS)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (1-65535)")
+    return value
+
+
+def _seed_list(text: str) -> list[int]:
+    shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{shown} is not a comma-separated list of whole numbers") from None
+    if not seeds or any(not 0 <= s <= MAX_SEED for s in seeds):
+        raise argparse.ArgumentTypeError(f"{shown}: seeds must be whole numbers in "
+                                         f"[0, {MAX_SEED}]")
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"{shown}: a seed is given twice")
+    if len(seeds) > MAX_SEEDS:
+        raise argparse.ArgumentTypeError(f"{len(seeds)} seeds; at most {MAX_SEEDS}")
+    return seeds
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``clustersim`` command."""
+    parser = _Parser(
+        prog="clustersim",
+        description="Agent-based model of joint Azerbaijan-Belarus industrial clusters.")
+    parser.add_argument("--version", action="version", version=f"clustersim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--seeds", type=_seed_count, default=10,
+                       help=f"number of seeds, 0..N-1 (default 10, at most {MAX_SEEDS})")
+        p.add_argument("--seed-list", type=_seed_list, metavar="S1,S2,...",
+                       help="explicit seeds (overrides --seeds)")
+        p.add_argument("--steps", type=_steps, help="quarters to run, 1-2000 (default: the "
+                       "scenario's model.steps)")
+        p.add_argument("--out", type=Path, help="output folder (default: runs/<name>-<time>)")
+        p.add_argument("--force", action="store_true",
+                       help="replace the output folder if it exists")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    run = sub.add_parser("run", help="run one scenario over several seeds")
+    run.add_argument("scenario", type=Path, help="scenario .toml file")
+    add_run_options(run)
+
+    def add_workers(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--workers", type=_worker_count, metavar="N",
+                       help="worker processes running the seeds and scenarios in parallel "
+                       "(default: the number of CPUs; 1 runs everything in this process)")
+
+    compare = sub.add_parser("compare", help="compare scenarios with the first one "
+                             "(default: every bundled scenario against the baseline)")
+    compare.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
+                         "first is the reference")
+    compare.add_argument("--all", action="store_true",
+                         help="compare every bundled scenario against the baseline")
+    add_run_options(compare)
+    add_workers(compare)
+
+    scorecard = sub.add_parser(
+        "scorecard", help="policy scorecard: each scenario's effect on the nine indicators, its "
+        "fiscal cost and cost per unit of gain (default: every bundled scenario against the "
+        "baseline)")
+    scorecard.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
+                           "first is the reference (default: every bundled scenario)")
+    add_run_options(scorecard)
+    add_workers(scorecard)
+
+    def add_sweep_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("definition", type=Path, help="sweep definition .toml file (examples in "
+                       "experiments/)")
+        p.add_argument("--out", type=Path, help="result store folder (default: "
+                       "results/<name>)")
+        p.add_argument("--resume", action="store_true", help="continue the sweep in --out, "
+                       "running only the runs it lacks")
+        p.add_argument("--retry-failed", action="store_true", help="with --resume, run the "
+                       "recorded failures again")
+        p.add_argument("--force", action="store_true", help="replace the sweep in --out")
+        backend = p.add_mutually_exclusive_group()
+        backend.add_argument("--workers", type=_worker_count, metavar="N", help="local worker "
+                             "processes (default: the number of CPUs; 1 runs in this process)")
+        backend.add_argument("--dask-workers", type=_worker_count, metavar="N", help="run on "
+                             "a local Dask cluster of N worker processes")
+        backend.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster "
+                             "of this scheduler, e.g. tcp://HOST:8786")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep into a result store")
+    add_sweep_options(sweep)
+    sensitivity = sub.add_parser(
+        "sensitivity", help="Morris screening or Sobol indices of a sweep's outputs (SALib)")
+    add_sweep_options(sensitivity)
+    sensitivity.add_argument("--method", metavar="morris|sobol", help="sensitivity method "
+                             "(default: the definition's design.method)")
+    sensitivity.add_argument("--samples", type=_int_in(1, 2**16), metavar="N", help="Morris "
+                             "trajectories or Sobol base samples (a power of 2) instead of the "
+                             "definition's")
+
+    sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+
+    validate = sub.add_parser(
+        "validate", help="the baseline against its calibration targets and stylized facts "
+        "(sim/data/targets.toml); writes docs/validation.md and its figures")
+    validate.add_argument("--seeds", type=_seed_count, default=5, metavar="N",
+                          help=f"number of seeds, 0..N-1 (default 5, at most {MAX_SEEDS})")
+    validate.add_argument("--steps", type=_steps, default=40, metavar="T",
+                          help="quarters after the warm-up, 1-2000 (default 40)")
+    validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
+                          help="report file (default docs/validation.md); figures go to "
+                          "img/ beside it")
+    validate.add_argument("--quiet", action="store_true", help="no progress messages")
+
+    calibrate = sub.add_parser(
+        "calibrate", help="fit the free behavioural parameters to the country targets "
+        "(simulated method of moments); installs the fitted values for every scenario")
+    calibrate.add_argument("definition", type=Path, nargs="?", help="calibration .toml file "
+                           "(default: experiments/calibration/baseline.toml)")
+    calibrate.add_argument("--max-evaluations", type=_int_in(1, 100_000), metavar="N",
+                           help="points the optimiser may evaluate (default: the file's)")
+    calibrate.add_argument("--workers", type=_worker_count, metavar="N",
+                           help="worker processes for the seeds of a point (default: the "
+                           "number of CPUs; 1 runs everything in this process)")
+    calibrate.add_argument("--out", type=Path, help="folder for the fit report, fitted "
+                           "values and trace (default: runs/calibration-<name>-<time>)")
+    calibrate.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    calibrate.add_argument("--no-install", action="store_true", help="write the folder only; "
+                           "leave sim/data/calibration.toml and docs/ as they are")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress messages")
+
+    viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
+    viz.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only)")
+    viz.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    return parser

@@ -1,0 +1,81 @@
+"""``clustersim list`` and ``clustersim viz``: what the model offers, as text or in a
+browser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sim.inputs.countries import country_sources, country_values
+from sim.inputs.fitted import assumed_before
+from sim.inputs.params import COUNTRY_BOUNDS, RISK_PARAMS, country_param
+from sim.inputs.scenario import (
+    ScenarioError,
+    bundled_scenarios,
+    default_scenario,
+    fitted_defaults,
+    load_scenario,
+)
+from sim.policies import COMMON_PARAMS, REGISTRY
+
+
+def _fit_note(source: str) -> str:
+    """`` [fitted; assumed before: X]`` for a value a calibration set, else ``""``."""
+    before = assumed_before(source)
+    if before is None:
+        return ""
+    what = "fitted" if source.startswith("calibrated") else "set for the fit"
+    return f"  [{what}; assumed before: {before}]"
+
+
+def list_text() -> str:
+    """Bundled scenarios, registered policies and model parameters, as text."""
+    lines = ["Bundled scenarios (scenarios/):"]
+    for path in bundled_scenarios():
+        try:
+            s = load_scenario(path)
+            summary = " ".join(s.description.split())
+            lines.append(f"  {path.name:28s} {summary[:90]}")
+        except ScenarioError as err:
+            lines.append(f"  {path.name:28s} INVALID: {err}")
+    base = default_scenario()
+    lines += ["", "Policies ([[policies]] type = ...), common parameters: "
+              + ", ".join(f"{p.name} ({p.allowed()})" for p in COMMON_PARAMS)]
+    for name, cls in sorted(REGISTRY.items()):
+        lines.append(f"  {name}: {cls.label}")
+        for p in cls.param_specs:
+            scaled = (f" ({p.default:g} x the R&D scale {base.rd_scale:g})"
+                      if p.scaled_by == "rd_scale" else "")
+            lines.append(f"      {p.name} = {json.dumps(p.default_at(base.scales()))}"
+                         f"{scaled}  {p.doc}; {p.allowed()}")
+    lines += ["", "Risks of ineffective policy ([risks]):"]
+    for p in RISK_PARAMS.values():
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+    lines += ["", "Model parameters ([model]):"]
+    for p in fitted_defaults(base.fitted).values():
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}"
+                     + _fit_note(p.source))
+    lines += ["", "Country values ([countries.AZ] / [countries.BY]; sources in "
+              "sim/data/countries.toml, fitted ones in sim/data/calibration.toml):"]
+    az, by = country_values("AZ", base.fitted), country_values("BY", base.fitted)
+    sources = {code: country_sources(code, base.fitted) for code in ("AZ", "BY")}
+    for name in COUNTRY_BOUNDS:
+        notes = [f"{code} {_fit_note(sources[code][name]).strip()}" for code in ("AZ", "BY")
+                 if _fit_note(sources[code][name])]
+        lines.append(f"  {name:30s} AZ {az[name]!s:8s} BY {by[name]!s:8s} "
+                     f"{country_param(name).allowed()}" + ("  " + "; ".join(notes)
+                                                           if notes else ""))
+    return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``clustersim list``: print :func:`list_text`."""
+    print(list_text())
+    return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """``clustersim viz``: serve the browser view until interrupted."""
+    from sim.viz.server import serve
+
+    return serve(args.host, args.port)

@@ -1,0 +1,78 @@
+"""``clustersim validate`` and ``clustersim calibrate``: the model against its calibration
+targets, and the fit of its free parameters to them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.cli.errors import UsageError
+from sim.cli.output import check_out, write_atomically
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``clustersim validate``: the baseline over several seeds against its calibration
+    targets and stylized facts, written to a Markdown report with figures."""
+    from sim.validation.report import write_validation_report
+    from sim.validation.targets import ValidationError
+
+    try:
+        result = write_validation_report(range(args.seeds), args.steps, args.out,
+                                         progress=not args.quiet)
+    except ValidationError as err:
+        raise UsageError(str(err)) from None
+    met = sum(c.passed for c in result.targets + result.facts)
+    total = len(result.targets) + len(result.facts)
+    print(f"wrote {args.out} and {args.out.parent / 'img'}/validation_*.png: {met} of {total} "
+          "targets and facts pass")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``clustersim calibrate``: fit the free parameters, write the fit report and install
+    the fitted values."""
+    from dataclasses import replace
+
+    from sim.experiments.calibration import (
+        DEFAULT_FILE,
+        calibrate,
+        load_calibration,
+        progress_to_stderr,
+    )
+    from sim.experiments.calibration_report import fitted_summary, install, write_outputs
+    from sim.experiments.runs import available_cpus
+
+    path = args.definition or DEFAULT_FILE
+    spec = load_calibration(path)
+    if args.max_evaluations:
+        spec = replace(spec, max_evaluations=args.max_evaluations)
+    out = check_out(args.out, f"calibration-{spec.name}", args.force)
+    workers = args.workers or min(available_cpus(), len(spec.seeds))
+    if not args.quiet:
+        progress_to_stderr(f"calibrate: {len(spec.free)} free parameters, "
+                           f"{len(spec.seeds)} seeds x {spec.steps} quarters a point, at most "
+                           f"{spec.max_evaluations} points, {workers} worker(s)")
+    result = calibrate(spec, workers, None if args.quiet else progress_to_stderr)
+    definition = _shown_path(Path(path))
+    write_atomically(out, args.force, lambda tmp: write_outputs(
+        result, tmp, definition, installed=not (args.no_install or result.interrupted)))
+    lines = [f"calibrate: J {result.start.objective:.3g} -> {result.best.objective:.3g} after "
+             f"{len(result.trace)} points ({result.message}); wrote {out}/"]
+    if result.interrupted:
+        print("\n".join(lines) + "\ncalibrate: interrupted: the best point so far is in the "
+              "folder; nothing was installed", file=sys.stderr)
+        return 143 if result.terminated else 130
+    if not args.no_install:
+        written = install(out)
+        lines.append("installed " + ", ".join(_shown_path(p) for p in written))
+    print("\n".join(lines) + "\n" + fitted_summary(result))
+    return 0
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working folder when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
