@@ -12,7 +12,7 @@ Modules: :mod:`~sim.cli.parser` (the arguments), :mod:`~sim.cli.dispatch` (:func
 :data:`COMMANDS`, the handler of each command), :mod:`~sim.cli.errors` (usage errors, one-line
 messages), :mod:`~sim.cli.output` (the output folder and provenance), and the handlers:
 :mod:`~sim.cli.runs` (run, compare, scorecard), :mod:`~sim.cli.sweeps` (sweep, sensitivity),
-:mod:`~sim.cli.targets` (validate, calibrate), :mod:`~sim.cli.show` (list, viz).
+:mod:`~sim.cli.calibration` (validate, calibrate), :mod:`~sim.cli.show` (list, viz).
 """
 
 from __future__ import annotations
