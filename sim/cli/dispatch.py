@@ -10,12 +10,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sim.cli.calibration import cmd_calibrate, cmd_validate
 from sim.cli.errors import EXIT_USAGE, UsageError, one_line
 from sim.cli.parser import build_parser
 from sim.cli.runs import cmd_compare, cmd_run, cmd_scorecard
 from sim.cli.show import cmd_list, cmd_viz
 from sim.cli.sweeps import cmd_sweep
-from sim.cli.calibration import cmd_calibrate, cmd_validate
 from sim.inputs.scenario import ScenarioError
 
 #: The handler of each command: it gets the parsed arguments and returns the exit code.
