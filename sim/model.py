@@ -53,6 +53,10 @@ from sim.phases.shifters import Shifters
 from sim.phases.supply import SupplyFlows
 from sim.policies import Policy
 
+#: USD m per USD k, for the country data's wages and productivity given in USD k (by
+#: definition).
+USD_M_PER_USD_K = 1e-3
+
 
 class ClusterModel(mesa.Model):
     """Agent-based model of joint industrial clusters in Azerbaijan and Belarus.
@@ -151,8 +155,8 @@ class ClusterModel(mesa.Model):
         def arr(key: str, scale: float = 1.0) -> np.ndarray:
             return np.array([x[key] * scale for x in c], dtype=float)
 
-        self.wage = arr("wage_per_quarter_usd_k", 1e-3)
-        self.base_productivity = arr("labour_productivity_usd_k", 1e-3)
+        self.wage = arr("wage_per_quarter_usd_k", USD_M_PER_USD_K)
+        self.base_productivity = arr("labour_productivity_usd_k", USD_M_PER_USD_K)
         self.tech_reference = arr("initial_tech_generation")
         self.pool_skill = arr("labour_pool_skill")
         self.skill_reference = self.pool_skill.copy()

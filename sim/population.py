@@ -27,11 +27,177 @@ from sim.phases.supply import IMPORT_DELIVERY, IMPORT_QUALITY
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Pareto tail index of private firm sizes (Axtell 2001: about 1 for all US firms).
+#: Quarters in a year, to turn the parks' relief periods in years into quarters (by
+#: definition).
+QUARTERS_PER_YEAR = 4
+
+# --- universities
+#: R&D spending over GDP at which a country's universities have research capacity 1
+#: (assumed scaling: 0.5% of GDP).
+RESEARCH_REFERENCE_RD_SHARE = 0.005
+#: Shape of the gamma draw of a university's knowledge by field, before the factor
+#: 1 + research capacity (assumed).
+UNIVERSITY_KFIELD_SHAPE = 2.0
+#: Scale of the gamma draw of a university's knowledge by field (assumed; see
+#: UNIVERSITY_KFIELD_SHAPE).
+UNIVERSITY_KFIELD_SCALE = 1.0
+#: Lowest factor on a university's research capacity around its country's (assumed: drawn
+#: uniformly between this and UNIVERSITY_RESEARCH_HIGH).
+UNIVERSITY_RESEARCH_LOW = 0.6
+#: Highest factor on a university's research capacity around its country's (assumed).
+UNIVERSITY_RESEARCH_HIGH = 1.4
+#: Firms a university can cooperate with at research capacity 0, firms (assumed).
+UNIVERSITY_TIES_BASE = 6
+#: Further firms a university can cooperate with per unit of research capacity, firms
+#: (assumed).
+UNIVERSITY_TIES_PER_RESEARCH = 10
+
+# --- the parks that exist at the start
+#: Strength of the existing parks' operator services, 0-1 (assumed: half of full services;
+#: a new technopark's default is a policy parameter).
+PARK_SERVICES = 0.5
+#: R&D intensity (R&D / sales) an existing technopark requires of residents (assumed: 1% of
+#: sales with the assumed intensities, as the technopark policy's default, times the model's
+#: R&D scale, see sim.inputs.countries.rd_scale_of).
+TECHNOPARK_MIN_RD_INTENSITY = 0.01
+
+# --- the starting firms
+#: Share of a country's starting firms that are state-owned incumbents (assumed: a few large
+#: incumbents, as the report describes).
+STATE_FIRM_SHARE = 0.02
+#: Fewest state-owned incumbents a country starts with, firms (assumed).
+STATE_FIRMS_MIN = 3
+#: A country with fewer starting firms than this has no state-owned incumbents, firms
+#: (assumed).
+STATE_FIRMS_MIN_POPULATION = 10
+#: Median size of a state-owned incumbent before scaling to the country's state share of
+#: employment, workers (assumed).
+STATE_SIZE_MEDIAN = 2000.0
+#: Log-normal spread (sigma of log size) of state-owned incumbents' sizes (assumed).
+STATE_SIZE_SIGMA = 0.9
+#: Pareto tail index of private firm sizes (source: Axtell 2001, about 1 for all US firms).
 SIZE_TAIL = 1.1
-MIN_SIZE, MAX_PRIVATE_SIZE = 5.0, 5000.0
+#: Smallest starting private firm, workers (assumed; the Pareto draw's lower bound).
+MIN_SIZE = 5.0
+#: Largest starting private firm, workers (assumed; larger Pareto draws are cut to it).
+MAX_PRIVATE_SIZE = 5000.0
+#: Technology generations of starting firms and entrants lie between TECH_MIN and TECH_MAX;
+#: starting knowledge and quality rise with the generations above TECH_MIN (assumed: the
+#: report's state sector uses 3rd-4th generation equipment; the world frontier starts at 5.5).
+TECH_MIN = 3.0
+#: Newest technology generation a starting firm or entrant can have (assumed; see TECH_MIN).
+TECH_MAX = 6.0
+#: Standard deviation of starting firms' technology generation around their country's
+#: (assumed).
+TECH_SPREAD = 0.25
+#: How many generations older state-owned incumbents' equipment starts than the country's
+#: (assumed: the report's old state sector).
+STATE_TECH_GAP = 0.2
+#: Lowest management quality of a state-owned incumbent, 0-1 (assumed: drawn uniformly
+#: between this and STATE_MGMT_HIGH).
+STATE_MGMT_LOW = 0.25
+#: Highest management quality of a state-owned incumbent, 0-1 (assumed).
+STATE_MGMT_HIGH = 0.45
+#: Beta distribution of private firms' and entrants' management quality, first shape
+#: (assumed: mean 0.4, skewed toward weak management).
+PRIVATE_MGMT_BETA_A = 2.0
+#: Beta distribution of private firms' and entrants' management quality, second shape
+#: (assumed; see PRIVATE_MGMT_BETA_A).
+PRIVATE_MGMT_BETA_B = 3.0
+#: Youngest age of a starting firm, quarters (assumed; ages are drawn uniformly from this up
+#: to, not including, MAX_START_AGE).
+MIN_START_AGE = 4
+#: Upper bound (excluded) of a starting firm's age, quarters (assumed: up to 30 years).
+MAX_START_AGE = 120
 #: Equipment age at start, quarters (assumed: state incumbents' equipment is old).
-STATE_EQUIP_AGE, PRIVATE_EQUIP_AGE = 48.0, 24.0
+STATE_EQUIP_AGE = 48.0
+#: Equipment age at start of private firms, quarters (assumed: half the state incumbents').
+PRIVATE_EQUIP_AGE = 24.0
+#: Lowest factor on a starting firm's equipment age (assumed: drawn uniformly between this and
+#: EQUIP_AGE_HIGH).
+EQUIP_AGE_LOW = 0.7
+#: Highest factor on a starting firm's equipment age (assumed).
+EQUIP_AGE_HIGH = 1.3
+#: Starting debt as a share of equipment value (assumed).
+START_DEBT_SHARE = 0.3
+#: Share of R&D-active starting firms with a product project under way (assumed).
+START_PROJECT_SHARE = 0.3
+#: Firms at or above this quantile of their country's starting sizes may already export
+#: (assumed: the largest decile).
+EXPORTER_SIZE_QUANTILE = 0.9
+#: Chance that such a large firm serves each foreign market (partner country, third
+#: countries) at the start (assumed: about half).
+START_EXPORT_CHANCE = 0.5
+
+# --- entrants
+#: Median size of an entrant, workers (assumed: small firms).
+ENTRANT_SIZE_MEDIAN = 12.0
+#: Log-normal spread (sigma of log size) of entrants' sizes (assumed).
+ENTRANT_SIZE_SIGMA = 0.6
+#: Smallest entrant, workers (assumed).
+ENTRANT_MIN_SIZE = 2.0
+#: Generations above the country's starting technology from which an entrant's new equipment
+#: closes its gap to the frontier (assumed: entrants start with new equipment).
+ENTRANT_TECH_LEAD = 0.3
+#: Absorptive capacity with which a spin-off's equipment closes the gap to the frontier
+#: (assumed: spin-offs bring more know-how than other entrants).
+SPINOFF_TECH_ABSORPTION = 0.8
+#: Absorptive capacity with which other entrants' equipment closes the gap to the frontier
+#: (assumed).
+ENTRANT_TECH_ABSORPTION = 0.5
+#: Standard deviation of entrants' technology generation (assumed).
+ENTRANT_TECH_SPREAD = 0.2
+#: Factor on the private R&D intensity of a spin-off (assumed: spin-offs are research-based).
+SPINOFF_RD_MULTIPLIER = 4.0
+#: Factor on a spin-off's knowledge in its own field (assumed).
+SPINOFF_KNOWLEDGE_MULTIPLIER = 2.0
+
+# --- every new firm (starting firms and entrants)
+#: Standard deviation of a firm's workforce skill around its country's labour pool (assumed).
+SKILL_SPREAD = 0.05
+#: Equipment relative to what the workers need (capital per worker x workers) (assumed: some
+#: spare capacity).
+START_CAPITAL_MARGIN = 1.1
+#: Lowest factor on a new firm's equipment (assumed: drawn uniformly between this and
+#: CAPITAL_SPREAD_HIGH).
+CAPITAL_SPREAD_LOW = 0.95
+#: Highest factor on a new firm's equipment (assumed).
+CAPITAL_SPREAD_HIGH = 1.05
+#: Shape of the gamma draw of a firm's knowledge in each field (assumed: exponential).
+FIRM_KFIELD_SHAPE = 1.0
+#: Scale of the gamma draw of a firm's knowledge in each field (assumed).
+FIRM_KFIELD_SCALE = 0.2
+#: Product quality of a firm with TECH_MIN equipment and no management quality, 0-1
+#: (assumed).
+QUALITY_BASE = 0.3
+#: Product quality per technology generation above TECH_MIN (assumed).
+QUALITY_PER_GENERATION = 0.12
+#: Product quality per unit of management quality (assumed).
+QUALITY_MGMT_WEIGHT = 0.2
+#: Standard deviation of starting product quality (assumed).
+QUALITY_SPREAD = 0.05
+#: Lowest starting product quality, 0-1 (assumed).
+QUALITY_MIN = 0.05
+#: Highest starting product quality, 0-1 (assumed).
+QUALITY_MAX = 0.95
+#: Log-normal spread (sigma of log) of firms' R&D intensity around their country's (assumed).
+RD_INTENSITY_SPREAD = 0.5
+#: Delivery discipline of a firm with no management quality, 0-1 (assumed).
+DELIVERY_BASE = 0.4
+#: Delivery discipline per unit of management quality (assumed).
+DELIVERY_MGMT_WEIGHT = 0.5
+#: Standard deviation of starting delivery discipline (assumed).
+DELIVERY_SPREAD = 0.05
+#: Starting cash as a share of a quarter's output at full capacity (assumed).
+START_CASH_SHARE = 0.25
+
+# --- the first ties
+#: Share of firms that start with a supplier in their country (assumed: sparse, mostly
+#: vertical ties).
+START_SUPPLY_TIE_SHARE = 0.3
+#: Share of firms that start with an R&D tie to another firm of their country (assumed: few
+#: horizontal ties).
+START_RND_TIE_SHARE = 0.03
 
 
 def build_governments(model: ClusterModel) -> dict[str, Government]:
@@ -46,11 +212,14 @@ def build_universities(model: ClusterModel) -> list[University]:
         c = model.spec.countries[code]
         n = max(int(round(c["universities"] * model.scale_n)), 1 if c["universities"] else 0)
         # research capacity: relative to a 0.5% of GDP R&D effort (assumed scaling)
-        research = c["rd_share_gdp"] / 0.005
+        research = c["rd_share_gdp"] / RESEARCH_REFERENCE_RD_SHARE
         for _ in range(n):
-            kfield = model.rng.gamma(2.0, 1.0, N_SECTORS) * (1.0 + research)
-            unis.append(University(model, code, research * model.rng.uniform(0.6, 1.4), kfield,
-                                   c["graduate_skill"], max_ties=int(6 + 10 * research)))
+            kfield = model.rng.gamma(UNIVERSITY_KFIELD_SHAPE, UNIVERSITY_KFIELD_SCALE,
+                                     N_SECTORS) * (1.0 + research)
+            spread = model.rng.uniform(UNIVERSITY_RESEARCH_LOW, UNIVERSITY_RESEARCH_HIGH)
+            unis.append(University(
+                model, code, research * spread, kfield, c["graduate_skill"],
+                max_ties=int(UNIVERSITY_TIES_BASE + UNIVERSITY_TIES_PER_RESEARCH * research)))
     return unis
 
 
@@ -64,9 +233,11 @@ def build_parks(model: ClusterModel) -> None:
         add_park(model, Park(
             model, spec["name"], spec["country"], spec["kind"], spec["sector"],
             capacity=max(int(round(spec["capacity"] * model.scale_n)), 1), reliefs=reliefs,
-            relief_quarters=int(spec["relief_years"] * 4), services=0.5, host=host,
-            min_rd_intensity=0.01 * model.rd_scale if spec["kind"] == "technopark" else 0.0,
-            relief_periods={k: int(spec[f"{k}_years"] * 4) for k in RELIEFS
+            relief_quarters=int(spec["relief_years"] * QUARTERS_PER_YEAR),
+            services=PARK_SERVICES, host=host,
+            min_rd_intensity=(TECHNOPARK_MIN_RD_INTENSITY * model.rd_scale
+                              if spec["kind"] == "technopark" else 0.0),
+            relief_periods={k: int(spec[f"{k}_years"] * QUARTERS_PER_YEAR) for k in RELIEFS
                             if f"{k}_years" in spec}))
 
 
@@ -74,29 +245,33 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
     """Columns for the starting firms of one country."""
     c = model.spec.countries[code]
     rng = model.rng
-    n_state = max(3, int(round(0.02 * n))) if n >= 10 else 0
+    n_state = (max(STATE_FIRMS_MIN, int(round(STATE_FIRM_SHARE * n)))
+               if n >= STATE_FIRMS_MIN_POPULATION else 0)
     n_state = min(n_state, n)
     private = MIN_SIZE * (1.0 - rng.random(n - n_state)) ** (-1.0 / SIZE_TAIL)
     private = np.minimum(private, MAX_PRIVATE_SIZE)
-    state = rng.lognormal(np.log(2000.0), 0.9, n_state)
+    state = rng.lognormal(np.log(STATE_SIZE_MEDIAN), STATE_SIZE_SIGMA, n_state)
     share = c["state_owned_share_employment"]
     if n_state and n - n_state and 0 < share < 1:
         state *= share / (1 - share) * private.sum() / state.sum()
     employees = np.concatenate([state, private])
     owned = np.arange(n) < n_state
     sector = rng.choice(N_SECTORS, size=n, p=_shares(c["sector_shares"]))
-    tech = np.clip(c["initial_tech_generation"] + rng.normal(0, 0.25, n) - 0.2 * owned, 3.0, 6.0)
-    mgmt = np.where(owned, rng.uniform(0.25, 0.45, n), rng.beta(2.0, 3.0, n))
+    tech = np.clip(c["initial_tech_generation"] + rng.normal(0, TECH_SPREAD, n)
+                   - STATE_TECH_GAP * owned, TECH_MIN, TECH_MAX)
+    mgmt = np.where(owned, rng.uniform(STATE_MGMT_LOW, STATE_MGMT_HIGH, n),
+                    rng.beta(PRIVATE_MGMT_BETA_A, PRIVATE_MGMT_BETA_B, n))
     rd = np.where(owned, c["rd_intensity_state"], c["rd_intensity_private"])
     values = _common_values(model, code, n, employees, sector, tech, mgmt, rd)
     values.update(
         state_owned=owned,
-        born=model.quarter - rng.integers(4, 120, n),
-        equip_age=np.where(owned, STATE_EQUIP_AGE, PRIVATE_EQUIP_AGE) * rng.uniform(0.7, 1.3, n),
-        debt=0.3 * values["capital"],
+        born=model.quarter - rng.integers(MIN_START_AGE, MAX_START_AGE, n),
+        equip_age=(np.where(owned, STATE_EQUIP_AGE, PRIVATE_EQUIP_AGE)
+                   * rng.uniform(EQUIP_AGE_LOW, EQUIP_AGE_HIGH, n)),
+        debt=START_DEBT_SHARE * values["capital"],
     )
     # Product projects already under way (steady state), so early launch times are typical.
-    busy = (rd > 0) & (rng.random(n) < 0.3)
+    busy = (rd > 0) & (rng.random(n) < START_PROJECT_SHARE)
     progress = rng.random(n)
     values["in_project"] = busy
     values["project_start"] = np.where(
@@ -104,9 +279,10 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
         model.quarter)
     values["project_progress"] = np.where(busy, progress, 0.0)
     # Large firms already export: to the partner country and to third markets.
-    big = employees >= np.quantile(employees, 0.9) if n else np.zeros(0, dtype=bool)
-    values["exp_partner"] = big & (rng.random(n) < 0.5)
-    values["exp_third"] = big & (rng.random(n) < 0.5)
+    big = (employees >= np.quantile(employees, EXPORTER_SIZE_QUANTILE) if n
+           else np.zeros(0, dtype=bool))
+    values["exp_partner"] = big & (rng.random(n) < START_EXPORT_CHANCE)
+    values["exp_third"] = big & (rng.random(n) < START_EXPORT_CHANCE)
     return values
 
 
@@ -115,18 +291,20 @@ def entrant_values(model: ClusterModel, code: str, n: int, spinoff: bool,
     """Columns for new SMEs or spin-offs in one country."""
     c = model.spec.countries[code]
     rng = model.rng
-    employees = np.maximum(rng.lognormal(np.log(12.0), 0.6, n), 2.0)
+    employees = np.maximum(rng.lognormal(np.log(ENTRANT_SIZE_MEDIAN), ENTRANT_SIZE_SIGMA, n),
+                           ENTRANT_MIN_SIZE)
     if sector is None:
         sector = rng.choice(N_SECTORS, size=n, p=_shares(c["sector_shares"]))
     # entrants start with new equipment; spin-offs bring more know-how
-    start = np.array([model.tech_reference[COUNTRIES.index(code)] + 0.3])
-    tech = np.clip(new_equipment_tech(model, start, np.array([0.8 if spinoff else 0.5]))
-                   + rng.normal(0, 0.2, n), 3.0, 6.0)
-    mgmt = rng.beta(2.0, 3.0, n)
-    rd = c["rd_intensity_private"] * (4.0 if spinoff else 1.0)
+    start = np.array([model.tech_reference[COUNTRIES.index(code)] + ENTRANT_TECH_LEAD])
+    absorption = SPINOFF_TECH_ABSORPTION if spinoff else ENTRANT_TECH_ABSORPTION
+    tech = np.clip(new_equipment_tech(model, start, np.array([absorption]))
+                   + rng.normal(0, ENTRANT_TECH_SPREAD, n), TECH_MIN, TECH_MAX)
+    mgmt = rng.beta(PRIVATE_MGMT_BETA_A, PRIVATE_MGMT_BETA_B, n)
+    rd = c["rd_intensity_private"] * (SPINOFF_RD_MULTIPLIER if spinoff else 1.0)
     values = _common_values(model, code, n, employees, sector, tech, mgmt, rd)
     if spinoff:
-        values["kfield"][np.arange(n), sector] *= 2.0
+        values["kfield"][np.arange(n), sector] *= SPINOFF_KNOWLEDGE_MULTIPLIER
     values.update(born=np.full(n, model.quarter), spinoff=np.full(n, spinoff),
                   equip_age=np.zeros(n))
     return values
@@ -138,13 +316,15 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
     rng = model.rng
     p = model.params
     ci = COUNTRIES.index(code)
-    skill = np.clip(model.pool_skill[ci] + rng.normal(0, 0.05, n), 0.0, 1.0)
-    capital = 1.1 * p["capital_per_worker"] * employees * rng.uniform(0.95, 1.05, n)
-    kfield = rng.gamma(1.0, 0.2, (n, N_SECTORS))
-    kfield[np.arange(n), sector] += 1.0 + (tech - 3.0)
-    quality = np.clip(0.3 + 0.12 * (tech - 3.0) + 0.2 * mgmt + rng.normal(0, 0.05, n),
-                      0.05, 0.95)
-    rd = rd_intensity * rng.lognormal(0.0, 0.5, n)
+    skill = np.clip(model.pool_skill[ci] + rng.normal(0, SKILL_SPREAD, n), 0.0, 1.0)
+    capital = (START_CAPITAL_MARGIN * p["capital_per_worker"] * employees
+               * rng.uniform(CAPITAL_SPREAD_LOW, CAPITAL_SPREAD_HIGH, n))
+    kfield = rng.gamma(FIRM_KFIELD_SHAPE, FIRM_KFIELD_SCALE, (n, N_SECTORS))
+    kfield[np.arange(n), sector] += 1.0 + (tech - TECH_MIN)
+    quality = np.clip(QUALITY_BASE + QUALITY_PER_GENERATION * (tech - TECH_MIN)
+                      + QUALITY_MGMT_WEIGHT * mgmt + rng.normal(0, QUALITY_SPREAD, n),
+                      QUALITY_MIN, QUALITY_MAX)
+    rd = rd_intensity * rng.lognormal(0.0, RD_INTENSITY_SPREAD, n)
     prod = model.base_productivity[ci] * np.exp(
         p["tech_productivity"] * (tech - model.tech_reference[ci]))
     knowledge = kfield.sum(axis=1)
@@ -155,7 +335,8 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
     return dict(
         country=np.full(n, ci), sector=sector, employees=employees, skill=skill,
         capital=capital, tech=tech, process=np.ones(n), quality=quality, mgmt=mgmt,
-        delivery=np.clip(0.4 + 0.5 * mgmt + rng.normal(0, 0.05, n), 0.0, 1.0),
+        delivery=np.clip(DELIVERY_BASE + DELIVERY_MGMT_WEIGHT * mgmt
+                         + rng.normal(0, DELIVERY_SPREAD, n), 0.0, 1.0),
         kfield=kfield, knowledge=knowledge, rd_intensity=rd,
         absorptive=absorptive_capacity(knowledge, skill),
         input_quality=np.full(n, IMPORT_QUALITY), input_delivery=np.full(n, IMPORT_DELIVERY),
@@ -163,7 +344,7 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
         demand=prod * employees * p["target_utilisation"], markup=np.full(n, MARKUP0),
         base_home=prod * employees * p["target_utilisation"],
         price=np.ones(n), pipe_k=pipe, pipe_tk=pipe * tech[:, None],
-        cash=0.25 * prod * employees, park=np.full(n, -1),
+        cash=START_CASH_SHARE * prod * employees, park=np.full(n, -1),
         park_since=np.full(n, -1), supported_until=np.full(n, -1),
     )
 
@@ -181,7 +362,7 @@ def initial_ties(model: ClusterModel) -> None:
     f, rng = model.firms, model.rng
     ids, sector, country = f.ids, f["sector"], f["country"]
     size = np.sqrt(f["employees"])
-    buyers = np.flatnonzero(rng.random(f.n) < 0.3)
+    buyers = np.flatnonzero(rng.random(f.n) < START_SUPPLY_TIE_SHARE)
     for c in (0, 1):
         for s in range(N_SECTORS):
             mine = buyers[(country[buyers] == c) & (sector[buyers] == s)]
@@ -191,7 +372,7 @@ def initial_ties(model: ClusterModel) -> None:
             picks = rng.choice(pool, size=mine.size, p=size[pool] / size[pool].sum())
             add_new_ties(model, ids[mine], ids[picks], "supply", supplier=ids[picks])
     pairs = []
-    for i in np.flatnonzero(rng.random(f.n) < 0.03).tolist():
+    for i in np.flatnonzero(rng.random(f.n) < START_RND_TIE_SHARE).tolist():
         j = int(rng.integers(f.n))
         if country[j] == country[i]:
             pairs.append((int(ids[i]), int(ids[j])))

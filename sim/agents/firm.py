@@ -18,6 +18,22 @@ from sim.phases.finance import RELIEF_DECLARATIONS
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Investment pipeline: how many quarters ahead ordered equipment (its value, and value x
+#: technology) can be due, the longest investment lag, quarters (assumed: two years, above
+#: the lags the bundled country data and administrative barriers give; longer lags are cut
+#: to it).
+PIPELINE = 8
+#: An SME has fewer than this many workers (and is private), workers (by definition: the
+#: size threshold of the SME indicators and of the SME targets in sim/data/targets.toml).
+SME_MAX_EMPLOYEES = 250
+#: Rows the firm table reserves at first (implementation: it grows as firms enter).
+INITIAL_CAPACITY = 256
+#: Fewest rows the firm table reserves (implementation: storage only).
+MIN_CAPACITY = 16
+#: Factor by which the firm table's reserved rows grow when full (implementation: storage
+#: only).
+CAPACITY_GROWTH = 2
+
 #: Column name -> (dtype, meaning and unit, value at the start of every quarter). Money is USD m;
 #: flows are per quarter. A column whose start value is None is state the phases carry from
 #: one quarter to the next (or recompute every quarter before they read it); a flow that
@@ -91,18 +107,17 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
 }
 #: Columns reset at the start of every quarter, in declaration order.
 FLOW_COLUMNS = tuple(k for k, (_, _, start) in COLUMNS.items() if start is not None)
-#: Two-dimensional columns: knowledge by field (one field per sector).
-#: Investment pipeline: equipment value (and value x technology) arriving in k quarters.
-PIPELINE = 8
+#: Two-dimensional columns: knowledge by field (one field per sector) and the investment
+#: pipeline (equipment value, and value x technology, arriving in k quarters).
 MATRIX_COLUMNS: dict[str, int] = {"kfield": N_SECTORS, "pipe_k": PIPELINE, "pipe_tk": PIPELINE}
 
 
 class FirmTable:
     """Column store of firm state. Row ``i`` belongs to the firm with id ``ids[i]``."""
 
-    def __init__(self, capacity: int = 256) -> None:
+    def __init__(self, capacity: int = INITIAL_CAPACITY) -> None:
         self.n = 0
-        self._cap = max(capacity, 16)
+        self._cap = max(capacity, MIN_CAPACITY)
         self._data = {k: np.zeros(self._cap, dtype=dt) for k, (dt, _, _) in COLUMNS.items()}
         for k, width in MATRIX_COLUMNS.items():
             self._data[k] = np.zeros((self._cap, width))
@@ -150,8 +165,9 @@ class FirmTable:
         return np.where(inside, lookup[np.where(inside, ids, 0)], -1)
 
     def is_sme(self) -> np.ndarray:
-        """Small and medium enterprises: fewer than 250 workers and not state-owned."""
-        return (self["employees"] < 250) & ~self["state_owned"]
+        """Small and medium enterprises: fewer than :data:`SME_MAX_EMPLOYEES` (250) workers and
+        not state-owned."""
+        return (self["employees"] < SME_MAX_EMPLOYEES) & ~self["state_owned"]
 
     def append(self, ids: np.ndarray, values: dict[str, np.ndarray | float]) -> np.ndarray:
         """Add rows for new firms; unspecified columns are zero. Returns the new row indices."""
@@ -187,7 +203,7 @@ class FirmTable:
         return gone
 
     def _grow(self, need: int) -> None:
-        cap = max(need, 2 * self._cap)
+        cap = max(need, CAPACITY_GROWTH * self._cap)
         for name, arr in self._data.items():
             new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
             new[: self._cap] = arr

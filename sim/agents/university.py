@@ -10,6 +10,10 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Factor on a university's spin-off rate while it hosts a technopark (assumed: a technopark
+#: incubates its host's spin-offs).
+SPINOFF_RATE_TECHNOPARK_MULTIPLIER = 3.0
+
 
 class University(mesa.Agent):
     """A university or research institute.
@@ -41,6 +45,8 @@ class University(mesa.Agent):
         return 0 if self.country == "AZ" else 1
 
     def spinoffs(self, base_rate: float) -> int:
-        """Number of firms spun off this quarter (more from a technopark host)."""
-        rate = base_rate * self.research * (3.0 if self.technopark >= 0 else 1.0)
+        """Number of firms spun off this quarter (:data:`SPINOFF_RATE_TECHNOPARK_MULTIPLIER`
+        times more from a technopark host)."""
+        rate = base_rate * self.research * (SPINOFF_RATE_TECHNOPARK_MULTIPLIER
+                                            if self.technopark >= 0 else 1.0)
         return int(self.model.rng.poisson(rate))
