@@ -147,6 +147,12 @@ def assert_rel_between(rows: list[tuple[int, float, float]], lo: float, hi: floa
                 f"for every seed, got {describe(rows)}")
 
 
+def pooled(rows: list[tuple[int, float, float]]) -> list[tuple[str, float, float]]:
+    """Paired results summed over the seeds, as one row: for effects that are real but small
+    next to one seed's noise (a measure summed over seeds, control and treated alike)."""
+    return [("pooled", sum(b for _, b, _ in rows), sum(a for _, _, a in rows))]
+
+
 @pytest.fixture(scope="session")
 def scenario_dir() -> Path:
     """The folder of the bundled scenario files."""
