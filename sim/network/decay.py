@@ -12,6 +12,12 @@ from sim.network.ties import EDUCATION, RESIDENCY, SUPPLY, EdgeArrays
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Strength a used tie gains in a quarter, as a multiple of the tie decay rate (assumed).
+USED_TIE_GAIN = 2
+#: Decay rate of unused education ties as a share of the tie decay rate (assumed: staff keep
+#: in touch with where they trained).
+EDUCATION_DECAY_SHARE = 0.5
+
 
 def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
     """Weaken unused ties, strengthen used ones, dissolve weak ones. ``used`` flags the ties
@@ -28,9 +34,9 @@ def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
         flagged[edges.slot[used & same]] = True
     kind, strength = t.kind[: t.size], t.strength[: t.size]  # over every slot at once
     decaying = t.alive[: t.size] & (kind != RESIDENCY) & (kind != NO_KIND)
-    np.copyto(strength, np.minimum(1.0, strength + 2 * decay), where=decaying & flagged)
+    np.copyto(strength, np.minimum(1.0, strength + USED_TIE_GAIN * decay), where=decaying & flagged)
     off = decaying & ~flagged
-    rate = decay * np.where(kind == EDUCATION, 0.5, 1.0)
+    rate = decay * np.where(kind == EDUCATION, EDUCATION_DECAY_SHARE, 1.0)
     np.multiply(strength, 1.0 - rate, out=strength, where=off)
     dead = np.flatnonzero(off & (strength < floor))
     g.discard_ties(zip(t.a[dead].tolist(), t.b[dead].tolist(), strict=True))

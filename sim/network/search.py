@@ -14,6 +14,7 @@ import numpy as np
 from sim.inputs.sectors import SUPPLIES
 from sim.network.table import KINDS
 from sim.network.ties import EXPORT, RND, SUPPLY, add_new_ties, add_tie
+from sim.phases.supply import GENERATION_RANGE, LOWEST_GENERATION
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -24,12 +25,67 @@ if TYPE_CHECKING:
 RD_ACTIVE = 0.02
 
 
-#: R&D intensity above which a firm looks for university partners (0.5% of sales, scaled).
+#: R&D intensity above which a firm looks for university partners (assumed: 0.5% of sales;
+#: times the model's R&D scale, like RD_ACTIVE).
 RD_SEEKS_UNIVERSITY = 0.005
 
 
-#: Proximity of partners: same park, same country (cross-border is a model parameter).
-SAME_PARK, SAME_COUNTRY = 1.0, 0.7
+#: Proximity of two firms in the same park, 0-1 (assumed: the closest there is).
+SAME_PARK = 1.0
+#: Proximity of two firms in the same country outside a common park, and of a firm and a
+#: university of its country, 0-1 (assumed; that of cross-border partners is the model
+#: parameter cross_border_proximity).
+SAME_COUNTRY = 0.7
+#: Factor on a partner's score at proximity 0: every score is multiplied by (this + slope x
+#: proximity), 0.4-1, for firms and universities alike (assumed).
+SCORE_AT_NO_PROXIMITY = 0.4
+#: Rise of the proximity factor of a partner's score per unit of proximity (assumed).
+SCORE_PER_PROXIMITY = 0.6
+
+#: Fewest firms among which a partner search can form a tie (by definition: a tie links two).
+MIN_FIRMS_FOR_SEARCH = 2
+#: The kinds of tie a partner search scores, in the order of their scores (their kind codes
+#: are their positions).
+SCORED_KINDS = (SUPPLY, RND, EXPORT)
+#: Share of a searcher's candidates drawn from the other country without a coordination body
+#: (assumed).
+CROSS_BORDER_CANDIDATES = 0.15
+#: Share of the candidates of firms searching for university partners drawn from the other
+#: country without a coordination body (assumed).
+UNIVERSITY_CROSS_BORDER = 0.1
+#: Largest share of cross-border candidates (firms or universities), however strong the
+#: coordination (assumed: some candidates are always domestic).
+MAX_CROSS_BORDER_SHARE = 0.9
+
+#: Score of a supply or export-consortium partner of attractiveness 0, before proximity: the
+#: score is (this + slope x attractiveness), 0.3-1 (assumed).
+PARTNER_SCORE_AT_NO_APPEAL = 0.3
+#: Rise of a supply or export-consortium partner's score per unit of its attractiveness
+#: (assumed).
+PARTNER_SCORE_PER_APPEAL = 0.7
+#: Score of an R&D partner with the same knowledge profile (complementarity 0), before
+#: proximity: the score is (this + slope x complementarity x research activity), 0.2-1
+#: (assumed).
+RND_SCORE_AT_NO_COMPLEMENT = 0.2
+#: Rise of an R&D partner's score with complementarity of knowledge times the geometric mean
+#: of both firms' research activity (assumed).
+RND_SCORE_PER_COMPLEMENT = 0.8
+#: Weight of product quality in a firm's attractiveness as a partner (assumed).
+ATTRACT_QUALITY_WEIGHT = 0.4
+#: Weight of the 0-1 technology index (LOWEST_GENERATION, GENERATION_RANGE of
+#: sim.phases.supply) in a firm's attractiveness as a partner (assumed).
+ATTRACT_TECH_WEIGHT = 0.3
+#: Weight of delivery discipline in a firm's attractiveness as a partner (assumed).
+ATTRACT_DELIVERY_WEIGHT = 0.3
+
+#: Chance of a university search in a quarter, as a share of the partner-search rate
+#: (assumed).
+UNIVERSITY_SEARCH_SHARE = 0.5
+#: Score of a university partner for a firm of absorptive capacity 0, before proximity: the
+#: score is (this + slope x absorptive capacity), 0.3-1 (assumed).
+UNIVERSITY_SCORE_AT_NO_ABSORPTIVE = 0.3
+#: Rise of a university partner's score per unit of the firm's absorptive capacity (assumed).
+UNIVERSITY_SCORE_PER_ABSORPTIVE = 0.7
 
 
 def _draw_from_pools(rng: np.random.Generator, pools: list[np.ndarray],
@@ -78,7 +134,7 @@ def partner_search(model: ClusterModel) -> int:
     f, p, rng = model.firms, model.params, model.rng
     shifters = model.shifters
     n = f.n
-    if n < 2:
+    if n < MIN_FIRMS_FOR_SEARCH:
         return 0
     degree = model.graph.degree_of(f.ids)
     country = f["country"]
@@ -89,7 +145,8 @@ def partner_search(model: ClusterModel) -> int:
         return 0
     k = int(p["search_candidates"])
     ci = country[searchers].astype(np.int64)
-    share_other = np.minimum(0.15 + shifters.coordination[ci], 0.9)
+    share_other = np.minimum(CROSS_BORDER_CANDIDATES + shifters.coordination[ci],
+                             MAX_CROSS_BORDER_SHARE)
     other = rng.random((searchers.size, k)) < share_other[:, None]
     pools = [np.flatnonzero(country == c) for c in (0, 1)]
     want = np.where(other, 1 - ci[:, None], ci[:, None])
@@ -101,8 +158,8 @@ def partner_search(model: ClusterModel) -> int:
     valid = (cand >= 0) & (cand != searchers[:, None])
     cand = np.where(valid, cand, 0)
     scores = _partner_scores(model, searchers, ci, cand)
-    scores[:, ~valid | (degree[cand] >= max_ties)] = -np.inf  # never chosen, whatever the
-    flat = scores.transpose(1, 0, 2).reshape(searchers.size, 3 * k)  # threshold; kinds first
+    scores[:, ~valid | (degree[cand] >= max_ties)] = -np.inf  # never chosen, whatever the threshold
+    flat = scores.transpose(1, 0, 2).reshape(searchers.size, len(SCORED_KINDS) * k)  # kinds first
     choice = np.argmax(flat, axis=1)
     best = flat[np.arange(searchers.size), choice]
     go = np.flatnonzero(np.isfinite(best) & (best >= p["tie_threshold"]))
@@ -129,18 +186,21 @@ def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
     proximity = np.where(same_park, SAME_PARK,
                          np.where(same_country, SAME_COUNTRY, p["cross_border_proximity"]))
     proximity = np.minimum(proximity + shifters.coordination[ci][col] * ~same_country, 1.0)
-    near = 0.4 + 0.6 * proximity
+    near = SCORE_AT_NO_PROXIMITY + SCORE_PER_PROXIMITY * proximity
     vertical = SUPPLIES[sc, si] | SUPPLIES[si, sc]
-    supply = np.where(vertical, (0.3 + 0.7 * attract[cand])
+    supply = np.where(vertical, (PARTNER_SCORE_AT_NO_APPEAL
+                                 + PARTNER_SCORE_PER_APPEAL * attract[cand])
                       * (1.0 + shifters.matching[ci])[col], 0.0)
     kf = f["kfield"]
     unit = kf / np.maximum(np.linalg.norm(kf, axis=1, keepdims=True), 1e-9)
     complement = 1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers])
     research = np.minimum(f["rd_intensity"] / (RD_ACTIVE * model.rd_scale), 1.0)
-    rnd = 0.2 + 0.8 * complement * np.sqrt(research[cand] * research[searchers][col])
+    rnd = RND_SCORE_AT_NO_COMPLEMENT \
+        + RND_SCORE_PER_COMPLEMENT * complement * np.sqrt(research[cand] * research[searchers][col])
     exporter = f["exp_third"]
     consortium = np.where((sc == si) & exporter[cand] & exporter[searchers][col],
-                          0.3 + 0.7 * attract[cand], 0.0)
+                          PARTNER_SCORE_AT_NO_APPEAL + PARTNER_SCORE_PER_APPEAL * attract[cand],
+                          0.0)
     horizontal = np.where(f["state_owned"][searchers], 1.0 - p["state_horizontal_aversion"],
                           1.0)[col]
     return np.stack([supply, rnd * horizontal, consortium * horizontal]) * near
@@ -168,7 +228,7 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
         degree[j] += 1
     rows, partners, kinds = rows[keep], partners[keep], kinds[keep]
     sector = f["sector"]
-    for kind in (SUPPLY, RND, EXPORT):
+    for kind in SCORED_KINDS:
         mine = kinds == kind
         if not mine.any():
             continue
@@ -182,8 +242,9 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
 def _attractiveness(model: ClusterModel) -> np.ndarray:
     """0-1 appeal of a firm as a partner: quality, technology, delivery."""
     f = model.firms
-    return np.clip(0.4 * f["quality"] + 0.3 * (f["tech"] - 3.0) / 3.0 + 0.3 * f["delivery"],
-                   0.0, 1.0)
+    return np.clip(ATTRACT_QUALITY_WEIGHT * f["quality"]
+                   + ATTRACT_TECH_WEIGHT * (f["tech"] - LOWEST_GENERATION) / GENERATION_RANGE
+                   + ATTRACT_DELIVERY_WEIGHT * f["delivery"], 0.0, 1.0)
 
 
 def university_search(model: ClusterModel) -> int:
@@ -196,19 +257,23 @@ def university_search(model: ClusterModel) -> int:
     if not unis or f.n == 0:
         return 0
     active = f["rd_intensity"] > RD_SEEKS_UNIVERSITY * model.rd_scale
-    searchers = np.flatnonzero(active & (rng.random(f.n) < 0.5 * p["search_rate"]))
+    searchers = np.flatnonzero(active & (rng.random(f.n)
+                                         < UNIVERSITY_SEARCH_SHARE * p["search_rate"]))
     if searchers.size == 0:
         return 0
     coordination = model.shifters.coordination
     ci = f["country"][searchers].astype(np.int64)
-    cross = rng.random(searchers.size) < np.minimum(0.1 + coordination[ci], 0.9)
+    cross = rng.random(searchers.size) < np.minimum(UNIVERSITY_CROSS_BORDER + coordination[ci],
+                                                   MAX_CROSS_BORDER_SHARE)
     want = np.where(cross, 1 - ci, ci)
     uni_country = np.array([u.country_index for u in unis])
     pools = [np.flatnonzero(uni_country == c) for c in (0, 1)]
     pick = _draw_from_pools(rng, pools, want)
     proximity = np.where(cross, p["cross_border_proximity"], SAME_COUNTRY)
     proximity = np.minimum(proximity + coordination[ci] * cross, 1.0)
-    score = (0.3 + 0.7 * f["absorptive"][searchers]) * (0.4 + 0.6 * proximity)
+    score = (UNIVERSITY_SCORE_AT_NO_ABSORPTIVE
+             + UNIVERSITY_SCORE_PER_ABSORPTIVE * f["absorptive"][searchers]) \
+        * (SCORE_AT_NO_PROXIMITY + SCORE_PER_PROXIMITY * proximity)
     go = np.flatnonzero((pick >= 0) & (score >= p["tie_threshold"]))
     if go.size == 0:
         return 0

@@ -25,7 +25,8 @@ import numpy as np
 #: Tie kinds, in the order of their codes.
 KINDS = ("supply", "rnd", "export_consortium", "education", "residency")
 KIND_CODE = {k: i for i, k in enumerate(KINDS)}
-#: Kind code of an edge added through the networkx API without a ``kind``.
+#: Kind code of an edge added through the networkx API without a ``kind`` (implementation:
+#: a code no kind has; -1 also picks the last entry of per-kind arrays such as COOPERATION).
 NO_KIND = -1
 #: Tie attributes kept in the columns (any other attribute is kept aside, by slot).
 CORE_ATTRIBUTES = ("kind", "strength", "born", "cross", "supplier")

@@ -17,18 +17,29 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from sim.network.table import KIND_CODE, NO_KIND
+from sim.network.table import KIND_CODE, KINDS, NO_KIND
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(5)
+SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(len(KINDS))
 
 
 HORIZONTAL = (RND, EXPORT, EDUCATION)
 
 
-IS_HORIZONTAL = np.isin(np.arange(5), HORIZONTAL)  # by kind code
+IS_HORIZONTAL = np.isin(np.arange(len(KINDS)), HORIZONTAL)  # by kind code
+
+#: Trust a new tie starts with, 0-1, unless its maker sets another (assumed: halfway).
+NEW_TIE_STRENGTH = 0.5
+#: Ends of a tie: each tie is two entries of a symmetric adjacency matrix (by definition).
+ENDS_PER_TIE = 2
+#: Most nodes for which tie ends are sorted as 16-bit numbers, which is faster and gives the
+#: same order (implementation: every node index fits in 16 bits).
+SORT16_MAX_NODES = 2**16
+#: Sizes below which a sparse matrix is indexed with 32-bit integers, as scipy's graph
+#: routines do (implementation: the largest int32 plus one).
+INT32_LIMIT = 2**31
 
 
 @dataclass
@@ -67,7 +78,7 @@ class EdgeArrays:
     def adjacency(self) -> sp.csr_matrix:
         """Symmetric 0/1 adjacency of cooperation ties."""
         n = self.n_nodes
-        ones = np.ones(len(self.u) * 2)
+        ones = np.ones(len(self.u) * ENDS_PER_TIE)
         a = sp.csr_matrix((ones, (np.r_[self.u, self.v], np.r_[self.v, self.u])), shape=(n, n))
         a.data[:] = 1.0  # parallel ties of different kinds count once
         return a
@@ -77,9 +88,9 @@ class EdgeArrays:
         cheaper to build than :meth:`adjacency`)."""
         n = self.n_nodes
         # any order of the ties of a node will do; small ids sort faster as 16-bit numbers
-        order = np.argsort(self.u.astype(np.uint16), kind="stable") if n <= 2**16 \
+        order = np.argsort(self.u.astype(np.uint16), kind="stable") if n <= SORT16_MAX_NODES \
             else np.argsort(self.u)
-        index = np.int32 if max(n, len(self.u)) < 2**31 else np.int64  # as scipy's graphs
+        index = np.int32 if max(n, len(self.u)) < INT32_LIMIT else np.int64  # as scipy's graphs
         indptr = np.zeros(n + 1, dtype=index)
         np.cumsum(np.bincount(self.u, minlength=n), out=indptr[1:])
         return sp.csr_matrix((np.ones(len(order)), self.v[order].astype(index), indptr),
@@ -130,7 +141,7 @@ def edge_arrays(model: ClusterModel) -> EdgeArrays:
 
 
 def add_tie(model: ClusterModel, a: int, b: int, kind: str, supplier: int | None = None,
-            strength: float = 0.5) -> None:
+            strength: float = NEW_TIE_STRENGTH) -> None:
     """Add (or refresh) a tie between agents ``a`` and ``b``."""
     g = model.graph
     nodes = g._node
@@ -139,7 +150,7 @@ def add_tie(model: ClusterModel, a: int, b: int, kind: str, supplier: int | None
 
 
 def add_new_ties(model: ClusterModel, a: list[int] | np.ndarray, b: list[int] | np.ndarray,
-                 kind: str, strength: float = 0.5,
+                 kind: str, strength: float = NEW_TIE_STRENGTH,
                  supplier: list[int] | np.ndarray | None = None) -> np.ndarray:
     """Form ties between agents ``a[i]`` and ``b[i]`` where there is none yet (ties that exist
     are left as they are; pairs of an agent with itself and repeats are skipped), all of one

@@ -27,6 +27,13 @@ from sim.phases.labour import wage_per_worker
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Quarters in a year: annual rates and volumes (property tax, GDP) become quarterly (by
+#: definition).
+QUARTERS_PER_YEAR = 4
+#: Cash a firm keeps before it repays debt, as a share of its quarterly sales (assumed).
+CASH_BUFFER = 0.5
+#: Share of the cash above the buffer that repays debt each quarter (assumed).
+REPAY_SHARE = 0.5
 #: Tax reliefs a park or policy grants (parameter name) -> the firm column they set.
 RELIEF_COLUMNS = {
     "profit_relief": "relief_profit",
@@ -65,7 +72,7 @@ def finance_phase(model: ClusterModel) -> None:
     f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"]
     interest = p["interest_rate"] * f["debt"]
     depreciation = p["depreciation"] * f["capital"]
-    property_due = model.property_tax[c] / 4.0 * f["capital"]
+    property_due = model.property_tax[c] / QUARTERS_PER_YEAR * f["capital"]
     property_tax = property_due * (1.0 - f["relief_property"])
     profit = (f["sales_total"] - f["inputs_total"] - wages - (f["rd_spend"] - f["rd_grant"])
               - interest - depreciation - property_tax)
@@ -117,7 +124,7 @@ def settle(model: ClusterModel, cash_flow: np.ndarray | float,
     cash = f["cash"][where] + cash_flow
     borrow = np.maximum(-cash, 0.0)
     cash = np.maximum(cash, 0.0)
-    buffer = 0.5 * f["sales_total"][where]
-    repay = np.minimum(np.maximum(cash - buffer, 0.0) * 0.5, f["debt"][where] + borrow)
+    buffer = CASH_BUFFER * f["sales_total"][where]
+    repay = np.minimum(np.maximum(cash - buffer, 0.0) * REPAY_SHARE, f["debt"][where] + borrow)
     f["debt"][where] = f["debt"][where] + borrow - repay
     f["cash"][where] = cash - repay

@@ -18,8 +18,12 @@ from sim.phases.parks import park_services
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Knowledge scale of absorptive capacity: 1 - exp(-knowledge / scale * (0.5 + skill)) (assumed).
+#: Knowledge scale of absorptive capacity: 1 - exp(-knowledge / scale * (ABSORPTION_AT_NO_SKILL
+#: + skill)) (assumed).
 ABSORPTIVE_SCALE = 3.0
+#: Skill term of absorptive capacity at a workforce skill of 0: knowledge counts (this +
+#: skill) times, 0.5-1.5 (assumed).
+ABSORPTION_AT_NO_SKILL = 0.5
 
 #: Knowledge a tie carries, relative to an R&D tie (assumed).
 KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
@@ -27,12 +31,50 @@ KNOWLEDGE_WEIGHT = np.array([0.3, 1.0, 0.4, 0.8, 0.0])
 #: Knowledge in the own field gained per unit of R&D / wage-bill ratio (assumed).
 RD_LEARNING = 2.0
 
+#: Knowledge a university adds to each field per quarter, per unit of its research-capacity
+#: index (assumed).
+UNIVERSITY_KNOWLEDGE_PER_RESEARCH = 0.02
+#: Factor on R&D's effect on the innovation hazard at absorptive capacity 0: the factor is
+#: (this + absorptive capacity), 0.5-1.5 (assumed).
+RD_EFFECT_AT_NO_ABSORPTIVE = 0.5
+#: Innovation hazard per quarter per unit of knowledge absorbable from partners (summed over
+#: fields), up to PARTNER_GAIN_CAP: partners with complementary knowledge bring ideas
+#: (assumed).
+PARTNER_IDEA_HAZARD = 0.02
+#: Knowledge absorbable from partners (summed over fields) beyond which partners add no more
+#: to the innovation hazard (assumed: at most 0.04 a quarter with PARTNER_IDEA_HAZARD).
+PARTNER_GAIN_CAP = 2.0
+#: Share of innovations that raise process efficiency; the others are product innovations
+#: (assumed: half).
+PROCESS_SHARE = 0.5
+#: Progress (a share of a whole project) that a product innovation adds to a product project
+#: already under way (assumed).
+PROJECT_BOOST = 0.25
+
+#: Factor on product projects' speed at absorptive capacity 0: the factor is (this +
+#: absorptive capacity), 0.5-1.5 (assumed).
+PROJECT_SPEED_AT_NO_ABSORPTIVE = 0.5
+#: Rise of product projects' speed with park services: the factor is (1 + this x services
+#: level), up to 1.5 for full services (assumed).
+PROJECT_SPEED_PER_SERVICES = 0.5
+#: Factor on product projects' speed at no administrative barriers (assumed: with
+#: PROJECT_SPEED_PER_BARRIER the factor is 1.3-0.7, and 1 at barrier 0.5). The
+#: administrative-barrier index (0-1, country data) enters three mechanisms, each in its own
+#: form: the investment lag is multiplied by (LAG_AT_NO_BARRIER + LAG_PER_BARRIER x barrier)
+#: in sim.phases.investment, product projects' speed by (PROJECT_SPEED_AT_NO_BARRIER -
+#: PROJECT_SPEED_PER_BARRIER x barrier) here, and the SME entry rate by (ENTRY_AT_NO_BARRIER
+#: - barrier) in sim.phases.entry_exit.
+PROJECT_SPEED_AT_NO_BARRIER = 1.3
+#: Fall of product projects' speed factor per unit of the administrative-barrier index
+#: (assumed; the three forms of the barrier: see PROJECT_SPEED_AT_NO_BARRIER).
+PROJECT_SPEED_PER_BARRIER = 0.6
+
 
 def absorptive_capacity(knowledge: np.ndarray, skill: np.ndarray) -> np.ndarray:
     """Absorptive capacity, 0-1: how much of the knowledge it meets a firm can take in, rising
     with its own knowledge and its workforce's skill (Cohen and Levinthal's concept; the form
     is assumed)."""
-    return 1.0 - np.exp(-knowledge / ABSORPTIVE_SCALE * (0.5 + skill))
+    return 1.0 - np.exp(-knowledge / ABSORPTIVE_SCALE * (ABSORPTION_AT_NO_SKILL + skill))
 
 
 def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
@@ -74,20 +116,22 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     kf += (flow * f["absorptive"])[:, None] * gain
     kf *= 1.0 - p["knowledge_decay"]
     for uni in model.universities:
-        uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) + 0.02 * uni.research
+        uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) \
+            + UNIVERSITY_KNOWLEDGE_PER_RESEARCH * uni.research
     f["knowledge"] = kf.sum(axis=1)
     f["absorptive"] = absorptive_capacity(f["knowledge"], f["skill"])
     # partners with complementary knowledge raise the chance of a successful idea
-    hazard = (p["base_innovation"] + p["rd_effect"] * ratio * (0.5 + f["absorptive"])
-              + 0.02 * np.minimum(gain.sum(axis=1), 2.0))
+    hazard = (p["base_innovation"]
+              + p["rd_effect"] * ratio * (RD_EFFECT_AT_NO_ABSORPTIVE + f["absorptive"])
+              + PARTNER_IDEA_HAZARD * np.minimum(gain.sum(axis=1), PARTNER_GAIN_CAP))
     f["innovated"] = rng.random(n) < 1.0 - np.exp(-hazard)
-    process = f["innovated"] & (rng.random(n) < 0.5)
+    process = f["innovated"] & (rng.random(n) < PROCESS_SHARE)
     f["process"] = np.where(process, f["process"] * (1.0 + p["process_gain"]), f["process"])
     product = f["innovated"] & ~process
     idle = ~f["in_project"]
     f["project_start"] = np.where(product & idle, model.quarter, f["project_start"])
     f["in_project"] = f["in_project"] | product
-    boost = np.where(product & ~idle, 0.25, 0.0)
+    boost = np.where(product & ~idle, PROJECT_BOOST, 0.0)
     _advance_projects(model, boost)
     _imitate(model)
 
@@ -98,11 +142,11 @@ def _imitate(model: ClusterModel) -> None:
     f, p = model.firms, model.params
     group = f["country"].astype(int) * N_SECTORS + f["sector"]
     weight = np.maximum(f["sales_total"], 1e-12)
-    count = np.bincount(group, weights=weight, minlength=2 * N_SECTORS)
+    count = np.bincount(group, weights=weight, minlength=len(COUNTRIES) * N_SECTORS)
     rate = p["imitation_rate"] * f["absorptive"]
     for column in ("quality", "process"):
-        mean = np.bincount(group, weights=weight * f[column], minlength=2 * N_SECTORS) \
-            / np.maximum(count, 1e-12)
+        mean = np.bincount(group, weights=weight * f[column],
+                           minlength=len(COUNTRIES) * N_SECTORS) / np.maximum(count, 1e-12)
         gap = np.maximum(mean[group] - f[column], 0.0)
         f[column] = f[column] + rate * gap
 
@@ -113,8 +157,9 @@ def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     f, p = model.firms, model.params
     c = f["country"]
     busy = f["in_project"]
-    speed = (1.0 / p["project_duration"]) * (0.5 + f["absorptive"]) \
-        * (1.0 + 0.5 * park_services(model)) * (1.3 - 0.6 * model.admin_barrier[c])
+    speed = (1.0 / p["project_duration"]) * (PROJECT_SPEED_AT_NO_ABSORPTIVE + f["absorptive"]) \
+        * (1.0 + PROJECT_SPEED_PER_SERVICES * park_services(model)) \
+        * (PROJECT_SPEED_AT_NO_BARRIER - PROJECT_SPEED_PER_BARRIER * model.admin_barrier[c])
     f["project_progress"] = np.where(busy, f["project_progress"] + speed + boost, 0.0)
     done = np.flatnonzero(busy & (f["project_progress"] >= 1.0))
     if done.size == 0:

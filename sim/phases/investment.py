@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.agents.firm import PIPELINE
 from sim.inputs.countries import COUNTRIES
-from sim.phases.finance import charge_import_vat, settle
+from sim.phases.finance import QUARTERS_PER_YEAR, charge_import_vat, settle
 from sim.phases.labour import wage_per_worker
 from sim.phases.parks import park_services
 
@@ -27,10 +27,54 @@ FDI_DEAL = 0.5
 FDI_APPEAL_ELASTICITY = 0.5
 
 
-#: Equipment above this multiple of the planned need is excess; the share of the excess sold
-#: off per quarter; how much older (generations) the sold vintages are than the average
+#: Equipment above this multiple of the planned need is excess (assumed).
+EXCESS_CAPITAL = 1.3
+#: Share of the excess equipment sold off per quarter (assumed).
+DISINVEST_SPEED = 0.1
+#: How much older (generations) the sold vintages are than the firm's average (assumed).
+OLD_VINTAGE_GAP = 0.3
+#: Age of the equipment sold off relative to the firm's average equipment age (assumed: the
+#: oldest vintages go first).
+SOLD_AGE_FACTOR = 1.5
+#: Price of equipment sold off, as a share of its book value (assumed: half).
+RESALE_SHARE = 0.5
+
+#: Technology generation below which investors see no technology in a firm: a firm's weight
+#: in the FDI draw grows with its generation above this (assumed).
+FDI_TECH_OFFSET = 2.5
+#: Least technology term of a firm's weight in the FDI draw, so that every firm can be chosen
 #: (assumed).
-EXCESS_CAPITAL, DISINVEST_SPEED, OLD_VINTAGE_GAP = 1.3, 0.1, 0.3
+FDI_MIN_TECH_TERM = 0.1
+
+#: Factor on the country's investment lag at no administrative barriers (assumed: with
+#: LAG_PER_BARRIER the factor is 0.6-1.4, and 1 at barrier 0.5). The administrative-barrier
+#: index (0-1, country data) enters three mechanisms, each in its own form: the investment lag
+#: is multiplied by (LAG_AT_NO_BARRIER + LAG_PER_BARRIER x barrier) here, product projects'
+#: speed by (PROJECT_SPEED_AT_NO_BARRIER - PROJECT_SPEED_PER_BARRIER x barrier) in
+#: sim.phases.innovation, and the SME entry rate by (ENTRY_AT_NO_BARRIER - barrier) in
+#: sim.phases.entry_exit.
+LAG_AT_NO_BARRIER = 0.6
+#: Rise of the investment-lag factor per unit of the administrative-barrier index (assumed;
+#: the three forms of the barrier: see LAG_AT_NO_BARRIER).
+LAG_PER_BARRIER = 0.8
+#: Share of the investment lag that a park's full services (services level 1) cut; the cut is
+#: proportional to the services level (assumed).
+LAG_CUT_BY_SERVICES = 0.4
+
+#: Quarters ahead for which firms plan the equipment demand will need: planned demand grows
+#: by this many quarters of the home demand growth (assumed: a year ahead).
+PLANNING_HORIZON = 4.0
+#: Share of the gap between the capital planned output needs and the capital installed or
+#: under way that firms order each quarter (assumed: the gap is closed over about a year).
+GAP_CLOSED_PER_QUARTER = 0.25
+#: Debt ceiling of state-owned firms as a multiple of private firms' (max_leverage x capital)
+#: (assumed: soft budget constraint).
+STATE_LEVERAGE_FACTOR = 2.0
+#: Cash a firm holds back from investment, as a share of its quarterly wage bill (assumed:
+#: about three weeks' wages).
+WAGE_RESERVE = 0.25
+#: USD million per USD billion (by definition).
+USD_M_PER_USD_BN = 1000
 
 
 def install_equipment(model: ClusterModel) -> None:
@@ -63,7 +107,8 @@ def allocate_fdi(model: ClusterModel) -> None:
     rest)."""
     f, rng = model.firms, model.rng
     appeal = fdi_appeal(model)
-    weight = appeal * np.sqrt(f["employees"]) * np.maximum(f["tech"] - 2.5, 0.1)
+    weight = appeal * np.sqrt(f["employees"]) \
+        * np.maximum(f["tech"] - FDI_TECH_OFFSET, FDI_MIN_TECH_TERM)
     for c in (0, 1):
         mine = np.flatnonzero(f["country"] == c)
         if mine.size == 0:
@@ -81,8 +126,8 @@ def investment_lag(model: ClusterModel) -> np.ndarray:
     """Quarters until ordered equipment works: longer with administrative barriers, shorter
     with park services."""
     c = model.firms["country"]
-    lag = model.investment_lag[c] * (0.6 + 0.8 * model.admin_barrier[c]) \
-        * (1.0 - 0.4 * park_services(model))
+    lag = model.investment_lag[c] * (LAG_AT_NO_BARRIER + LAG_PER_BARRIER * model.admin_barrier[c]) \
+        * (1.0 - LAG_CUT_BY_SERVICES * park_services(model))
     return np.clip(np.rint(lag).astype(int), 1, PIPELINE)
 
 
@@ -98,10 +143,11 @@ def _sell_excess(model: ClusterModel, target: np.ndarray) -> None:
     # firm's own average if that is already ahead of it)
     f["tech"] = np.where(sold > 0, np.minimum(raised, np.maximum(f["tech"], model.frontier)),
                          f["tech"])
-    f["equip_age"] = np.where(sold > 0, f["equip_age"] * (f["capital"] - 1.5 * sold) / left,
+    f["equip_age"] = np.where(sold > 0,
+                              f["equip_age"] * (f["capital"] - SOLD_AGE_FACTOR * sold) / left,
                               f["equip_age"])
     f["capital"] = f["capital"] - sold
-    settle(model, 0.5 * sold)
+    settle(model, RESALE_SHARE * sold)
 
 
 def investment_phase(model: ClusterModel) -> None:
@@ -112,7 +158,7 @@ def investment_phase(model: ClusterModel) -> None:
     install_equipment(model)
     allocate_fdi(model)
     lag = investment_lag(model)
-    growth = 1.0 + 4.0 * model.demand_growth[c]
+    growth = 1.0 + PLANNING_HORIZON * model.demand_growth[c]
     planned = f["demand"] * growth / (f["productivity"] * p["target_utilisation"])
     target = p["capital_per_worker"] * planned
     # orders under way beyond steady replacement count toward the target; the gap is
@@ -121,12 +167,14 @@ def investment_phase(model: ClusterModel) -> None:
     expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
     gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
     # subsidised projects and foreign investors' projects come on top of the firm's own plans
-    want = (0.25 * gap + replacement + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
+    want = (GAP_CLOSED_PER_QUARTER * gap + replacement
+            + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
             + f["funded_project"] + f["fdi"])
     _sell_excess(model, target)
-    leverage = np.where(f["state_owned"], 2.0 * p["max_leverage"], p["max_leverage"])
+    leverage = np.where(f["state_owned"], STATE_LEVERAGE_FACTOR * p["max_leverage"],
+                        p["max_leverage"])
     headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
-    own = np.maximum(f["cash"] - 0.25 * wage_per_worker(model) * f["employees"], 0.0)
+    own = np.maximum(f["cash"] - WAGE_RESERVE * wage_per_worker(model) * f["employees"], 0.0)
     earmarked = f["grant"] + f["fdi"]
     invest = np.maximum(np.minimum(want, own + headroom + earmarked), earmarked)
     vat = charge_import_vat(model, invest)
@@ -154,8 +202,8 @@ def fdi_reference_volume(model: ClusterModel) -> None:
     for k, code in enumerate(COUNTRIES):
         c = model.spec.countries[code]
         sample = (c["model_firms"] * model.scale_n) / max(c["real_tech_firms"], 1.0)
-        model.fdi_base[k] = (c["gdp_usd_bn"] * 1000 / 4 * c["fdi_share_gdp"]
-                             * c["fdi_to_tech_share"] * min(sample, 1.0))
+        model.fdi_base[k] = (c["gdp_usd_bn"] * USD_M_PER_USD_BN / QUARTERS_PER_YEAR
+                             * c["fdi_share_gdp"] * c["fdi_to_tech_share"] * min(sample, 1.0))
 
 
 def fdi_reference_appeal(model: ClusterModel) -> None:

@@ -22,7 +22,12 @@ from sim.phases.supply import SupplyFlows, buy_inputs
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-HOME_AZ, HOME_BY, THIRD = 0, 1, 2
+#: Index of Azerbaijan's home market in the market arrays (by definition: its country code).
+HOME_AZ = 0
+#: Index of Belarus's home market in the market arrays (by definition: its country code).
+HOME_BY = 1
+#: Index of third markets (the rest of the world) in the market arrays (by definition).
+THIRD = 2
 #: Starting markup over unit cost (assumed).
 MARKUP0 = 0.2
 
@@ -31,9 +36,17 @@ MARKUP0 = 0.2
 TECH_WEIGHT = 0.15
 
 
-#: Markup ceiling and the markup's response to utilisation and to market-share growth
-#: (assumed; Keynes+Schumpeter models let markups follow market shares in the same way).
-MAX_MARKUP, MARKUP_SPEED, MARKUP_SHARE = 0.5, 0.1, 0.2
+#: Markup ceiling (assumed).
+MAX_MARKUP = 0.5
+#: Change of the markup per unit of utilisation above (or below) target, per quarter
+#: (assumed).
+MARKUP_SPEED = 0.1
+#: Change of the markup per unit of market-share growth, per quarter (assumed;
+#: Keynes+Schumpeter models let markups follow market shares in the same way).
+MARKUP_SHARE = 0.2
+#: Largest growth of a firm's sales per quarter (either way, over the mean growth of demand)
+#: to which its markup responds (assumed: a bound on one quarter's markup change).
+SHARE_GROWTH_CAP = 0.2
 
 
 #: Sales a new exporter starts with abroad, as a share of its home sales (assumed).
@@ -41,9 +54,29 @@ FOOTHOLD = 0.05
 
 
 #: Weight of a firm's brand abroad (0-1) in its competitiveness on export markets: a fully
-#: established brand is worth as much as a 10% lower price (assumed); and the share of the
-#: brand that fades each quarter without new marketing (assumed).
-BRAND_WEIGHT, BRAND_DECAY = 0.2, 0.05
+#: established brand is worth as much as a 10% lower price (assumed).
+BRAND_WEIGHT = 0.2
+#: Share of a firm's brand abroad that fades each quarter without new marketing (assumed).
+BRAND_DECAY = 0.05
+
+#: Perceived quality of a firm's product with inputs of quality 0, as a share of its own
+#: quality: the share is (this + slope x input quality), 0.7-1 (assumed).
+QUALITY_AT_NO_INPUT_QUALITY = 0.7
+#: Rise of the perceived share of a product's quality per unit of input quality (assumed).
+QUALITY_PER_INPUT_QUALITY = 0.3
+#: Technology generation at which technology adds nothing to a firm's appeal (assumed: the
+#: middle of the starting generations 3-6; where a country's firms sold in a market at the
+#: start, the origin bias set in balance_markets absorbs it).
+REFERENCE_GENERATION = 4.5
+#: Largest gap of log-competitiveness between a firm and imports that enters the replicator
+#: (implementation: keeps exp() from overflowing; the gaps in the bundled scenarios are
+#: about 1 at most).
+MAX_COMPETITIVENESS_GAP = 20.0
+#: Least share of a market's spending on a sector that imports keep each quarter (assumed).
+MIN_IMPORT_SHARE = 0.02
+#: Least imports of a sector at the start, as a share of what the cluster's firms sell in
+#: that market (assumed).
+MIN_IMPORTS_AT_START = 0.05
 
 
 def unit_cost(model: ClusterModel) -> np.ndarray:
@@ -66,8 +99,9 @@ def competitiveness(model: ClusterModel) -> np.ndarray:
     inputs, technology, and the price buyers pay there (trade costs abroad, VAT at home)."""
     f, p = model.firms, model.params
     c = f["country"]
-    q = f["quality"] * (0.7 + 0.3 * f["input_quality"])
-    appeal = q + TECH_WEIGHT * (f["tech"] - 4.5)
+    q = f["quality"] * (QUALITY_AT_NO_INPUT_QUALITY
+                        + QUALITY_PER_INPUT_QUALITY * f["input_quality"])
+    appeal = q + TECH_WEIGHT * (f["tech"] - REFERENCE_GENERATION)
     vat = model.vat[c]
     home_price = f["price"] * (1.0 + vat * (1.0 - f["relief_vat"])) / (1.0 + vat)
     eta = p["price_elasticity"]
@@ -109,7 +143,9 @@ def market_sales(model: ClusterModel) -> np.ndarray:
     sales = np.zeros_like(base)
     z_out = import_competitiveness(model)
     for m in range(3):
-        w = base[:, m] * np.exp(sel * np.clip(z[:, m] - z_out[m][sector], -20.0, 20.0))
+        gap = np.clip(z[:, m] - z_out[m][sector], -MAX_COMPETITIVENESS_GAP,
+                      MAX_COMPETITIVENESS_GAP)
+        w = base[:, m] * np.exp(sel * gap)
         denom = np.bincount(sector, weights=w, minlength=N_SECTORS) + model.import_base[m]
         sales[:, m] = model.demand[m][sector] * w / np.maximum(denom[sector], 1e-12)
     return sales
@@ -125,7 +161,8 @@ def update_customer_base(model: ClusterModel, sales: np.ndarray) -> None:
     f["base_third"] = sales[:, THIRD]
     for m in range(3):
         sold = np.bincount(f["sector"], weights=sales[:, m], minlength=N_SECTORS)
-        model.import_base[m] = np.maximum(model.demand[m] - sold, 0.02 * model.demand[m])
+        model.import_base[m] = np.maximum(model.demand[m] - sold,
+                                          MIN_IMPORT_SHARE * model.demand[m])
 
 
 def production_phase(model: ClusterModel, edges: EdgeArrays) -> SupplyFlows:
@@ -160,7 +197,7 @@ def _adjust_markups(model: ClusterModel, share_growth: np.ndarray) -> None:
     produced = f["sales_total"] / f["price"]
     utilisation = produced / np.maximum(f["capacity"], 1e-12)
     change = MARKUP_SPEED * (utilisation - p["target_utilisation"]) \
-        + MARKUP_SHARE * np.clip(share_growth, -0.2, 0.2)
+        + MARKUP_SHARE * np.clip(share_growth, -SHARE_GROWTH_CAP, SHARE_GROWTH_CAP)
     f["markup"] = np.clip(f["markup"] + change, 0.0, MAX_MARKUP)
 
 
@@ -220,7 +257,7 @@ def balance_markets(model: ClusterModel) -> None:
         sold = np.bincount(f["sector"], weights=base[:, m], minlength=N_SECTORS)
         domestic = np.bincount(f["sector"][own], weights=base[own, m], minlength=N_SECTORS)
         imports = domestic * (1.0 - target) / target - (sold - domestic)
-        model.import_base[m] = np.maximum(imports, 0.05 * sold)
+        model.import_base[m] = np.maximum(imports, MIN_IMPORTS_AT_START * sold)
         model.demand[m] = sold + model.import_base[m]
     # Preferences by origin (home bias) are set so that each group of sellers would start
     # in balance at the bundled data's trade costs and VAT; a scenario that sets other

@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 IMPORT_QUALITY = 0.55
 #: Delivery discipline of imported inputs, 0-1 (assumed; long logistics chains).
 IMPORT_DELIVERY = 0.75
+#: Technology generation that counts as the worst in a 0-1 technology index (the index of a
+#: supplier's equipment in its input quality, and of a firm's in its appeal as a partner,
+#: sim.network.search): (generation - this) / GENERATION_RANGE (assumed: the oldest
+#: generation firms start with, 3-6 in sim.population).
+LOWEST_GENERATION = 3.0
+#: Generations from the worst to the best in the 0-1 technology index: the 6th generation and
+#: beyond count as the best (assumed: the newest generation firms start with).
+GENERATION_RANGE = 3.0
+#: Weight of the supplier's product quality in the quality of what it delivers (assumed:
+#: half product quality, half equipment).
+SUPPLIER_QUALITY_WEIGHT = 0.5
+#: Weight of the supplier's technology index in the quality of what it delivers (assumed).
+SUPPLIER_TECH_WEIGHT = 0.5
 
 
 @dataclass
@@ -61,8 +74,8 @@ def buy_inputs(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> 
     f["sales_partner"] += np.bincount(supplier, weights=paid * cross, minlength=n)
     # equipment beyond the 6th generation (the frontier passes it after about 50 quarters)
     # counts as the best: a quality index stays within [0, 1]
-    tech_level = np.clip((f["tech"][supplier] - 3.0) / 3.0, 0.0, 1.0)
-    quality = 0.5 * f["quality"][supplier] + 0.5 * tech_level
+    tech_level = np.clip((f["tech"][supplier] - LOWEST_GENERATION) / GENERATION_RANGE, 0.0, 1.0)
+    quality = SUPPLIER_QUALITY_WEIGHT * f["quality"][supplier] + SUPPLIER_TECH_WEIGHT * tech_level
     delivery = f["delivery"][supplier]
     domestic = np.bincount(buyer, weights=flow, minlength=n)
     needed = p["input_share"] * (produced + np.bincount(supplier, weights=flow, minlength=n))
