@@ -42,6 +42,7 @@ from sim.indicators import (
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
 from sim.inputs.scenario import Scenario, default_scenario, load_scenario
+from sim.inputs.units import USD_M_PER_USD_K
 from sim.network import TieGraph, edge_arrays
 from sim.network.decay import decay_ties, used_ties
 from sim.network.search import partner_search, university_search
@@ -52,10 +53,6 @@ from sim.phases.parks import admit_residents, park_regimes
 from sim.phases.shifters import Shifters
 from sim.phases.supply import SupplyFlows
 from sim.policies import Policy
-
-#: USD m per USD k, for the country data's wages and productivity given in USD k (by
-#: definition).
-USD_M_PER_USD_K = 1e-3
 
 
 class ClusterModel(mesa.Model):

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents import Firm, Government, Park, University
-from sim.agents.firm import PIPELINE
+from sim.agents.firm import HIGHEST_GENERATION, LOWEST_GENERATION, PIPELINE
 from sim.inputs.countries import COUNTRIES, baseline_parks
 from sim.inputs.sectors import N_SECTORS, SECTORS, SUPPLIES
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.network.ties import add_new_ties
 from sim.phases.finance import RELIEFS
 from sim.phases.innovation import absorptive_capacity
@@ -27,9 +28,6 @@ from sim.phases.supply import IMPORT_DELIVERY, IMPORT_QUALITY
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Quarters in a year, to turn the parks' relief periods in years into quarters (by
-#: definition).
-QUARTERS_PER_YEAR = 4
 
 # --- universities
 #: R&D spending over GDP at which a country's universities have research capacity 1
@@ -81,12 +79,6 @@ SIZE_TAIL = 1.1
 MIN_SIZE = 5.0
 #: Largest starting private firm, workers (assumed; larger Pareto draws are cut to it).
 MAX_PRIVATE_SIZE = 5000.0
-#: Technology generations of starting firms and entrants lie between TECH_MIN and TECH_MAX;
-#: starting knowledge and quality rise with the generations above TECH_MIN (assumed: the
-#: report's state sector uses 3rd-4th generation equipment; the world frontier starts at 5.5).
-TECH_MIN = 3.0
-#: Newest technology generation a starting firm or entrant can have (assumed; see TECH_MIN).
-TECH_MAX = 6.0
 #: Standard deviation of starting firms' technology generation around their country's
 #: (assumed).
 TECH_SPREAD = 0.25
@@ -167,10 +159,10 @@ CAPITAL_SPREAD_HIGH = 1.05
 FIRM_KFIELD_SHAPE = 1.0
 #: Scale of the gamma draw of a firm's knowledge in each field (assumed).
 FIRM_KFIELD_SCALE = 0.2
-#: Product quality of a firm with TECH_MIN equipment and no management quality, 0-1
+#: Product quality of a firm with LOWEST_GENERATION equipment and no management quality, 0-1
 #: (assumed).
 QUALITY_BASE = 0.3
-#: Product quality per technology generation above TECH_MIN (assumed).
+#: Product quality per technology generation above LOWEST_GENERATION (assumed).
 QUALITY_PER_GENERATION = 0.12
 #: Product quality per unit of management quality (assumed).
 QUALITY_MGMT_WEIGHT = 0.2
@@ -258,7 +250,7 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
     owned = np.arange(n) < n_state
     sector = rng.choice(N_SECTORS, size=n, p=_shares(c["sector_shares"]))
     tech = np.clip(c["initial_tech_generation"] + rng.normal(0, TECH_SPREAD, n)
-                   - STATE_TECH_GAP * owned, TECH_MIN, TECH_MAX)
+                   - STATE_TECH_GAP * owned, LOWEST_GENERATION, HIGHEST_GENERATION)
     mgmt = np.where(owned, rng.uniform(STATE_MGMT_LOW, STATE_MGMT_HIGH, n),
                     rng.beta(PRIVATE_MGMT_BETA_A, PRIVATE_MGMT_BETA_B, n))
     rd = np.where(owned, c["rd_intensity_state"], c["rd_intensity_private"])
@@ -299,7 +291,7 @@ def entrant_values(model: ClusterModel, code: str, n: int, spinoff: bool,
     start = np.array([model.tech_reference[COUNTRIES.index(code)] + ENTRANT_TECH_LEAD])
     absorption = SPINOFF_TECH_ABSORPTION if spinoff else ENTRANT_TECH_ABSORPTION
     tech = np.clip(new_equipment_tech(model, start, np.array([absorption]))
-                   + rng.normal(0, ENTRANT_TECH_SPREAD, n), TECH_MIN, TECH_MAX)
+                   + rng.normal(0, ENTRANT_TECH_SPREAD, n), LOWEST_GENERATION, HIGHEST_GENERATION)
     mgmt = rng.beta(PRIVATE_MGMT_BETA_A, PRIVATE_MGMT_BETA_B, n)
     rd = c["rd_intensity_private"] * (SPINOFF_RD_MULTIPLIER if spinoff else 1.0)
     values = _common_values(model, code, n, employees, sector, tech, mgmt, rd)
@@ -320,8 +312,8 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
     capital = (START_CAPITAL_MARGIN * p["capital_per_worker"] * employees
                * rng.uniform(CAPITAL_SPREAD_LOW, CAPITAL_SPREAD_HIGH, n))
     kfield = rng.gamma(FIRM_KFIELD_SHAPE, FIRM_KFIELD_SCALE, (n, N_SECTORS))
-    kfield[np.arange(n), sector] += 1.0 + (tech - TECH_MIN)
-    quality = np.clip(QUALITY_BASE + QUALITY_PER_GENERATION * (tech - TECH_MIN)
+    kfield[np.arange(n), sector] += 1.0 + (tech - LOWEST_GENERATION)
+    quality = np.clip(QUALITY_BASE + QUALITY_PER_GENERATION * (tech - LOWEST_GENERATION)
                       + QUALITY_MGMT_WEIGHT * mgmt + rng.normal(0, QUALITY_SPREAD, n),
                       QUALITY_MIN, QUALITY_MAX)
     rd = rd_intensity * rng.lognormal(0.0, RD_INTENSITY_SPREAD, n)

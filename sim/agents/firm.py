@@ -18,6 +18,16 @@ from sim.phases.finance import RELIEF_DECLARATIONS
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Oldest technology generation of equipment in the model: generations run from the 3rd to
+#: the 6th (source: the joint AZ-BY report's description of the state sector's 3rd- and
+#: 4th-generation technologies and the 5th- and 6th-generation ones clusters should bring;
+#: starting firms and entrants are drawn within this range, and a 0-1 technology index
+#: counts this generation as 0).
+LOWEST_GENERATION = 3.0
+#: Newest technology generation a starting firm or entrant can have, and the one a 0-1
+#: technology index counts as 1 (source: as LOWEST_GENERATION; the world frontier passes it
+#: after about 50 quarters and newer equipment counts as the best).
+HIGHEST_GENERATION = 6.0
 #: Investment pipeline: how many quarters ahead ordered equipment (its value, and value x
 #: technology) can be due, the longest investment lag, quarters (assumed: two years, above
 #: the lags the bundled country data and administrative barriers give; longer lags are cut

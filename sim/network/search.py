@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.firm import LOWEST_GENERATION
 from sim.inputs.sectors import SUPPLIES
 from sim.network.table import KINDS
 from sim.network.ties import EXPORT, RND, SUPPLY, add_new_ties, add_tie
-from sim.phases.supply import GENERATION_RANGE, LOWEST_GENERATION
+from sim.phases.supply import GENERATION_RANGE
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel

@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.phases.labour import wage_per_worker
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Quarters in a year: annual rates and volumes (property tax, GDP) become quarterly (by
-#: definition).
-QUARTERS_PER_YEAR = 4
 #: Cash a firm keeps before it repays debt, as a share of its quarterly sales (assumed).
 CASH_BUFFER = 0.5
 #: Share of the cash above the buffer that repays debt each quarter (assumed).

@@ -13,7 +13,8 @@ import numpy as np
 
 from sim.agents.firm import PIPELINE
 from sim.inputs.countries import COUNTRIES
-from sim.phases.finance import QUARTERS_PER_YEAR, charge_import_vat, settle
+from sim.inputs.units import QUARTERS_PER_YEAR, USD_M_PER_USD_BN
+from sim.phases.finance import charge_import_vat, settle
 from sim.phases.labour import wage_per_worker
 from sim.phases.parks import park_services
 
@@ -73,8 +74,6 @@ STATE_LEVERAGE_FACTOR = 2.0
 #: Cash a firm holds back from investment, as a share of its quarterly wage bill (assumed:
 #: about three weeks' wages).
 WAGE_RESERVE = 0.25
-#: USD million per USD billion (by definition).
-USD_M_PER_USD_BN = 1000
 
 
 def install_equipment(model: ClusterModel) -> None:

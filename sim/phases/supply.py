@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.firm import HIGHEST_GENERATION, LOWEST_GENERATION
 from sim.network.ties import EdgeArrays
 
 if TYPE_CHECKING:
@@ -20,14 +21,11 @@ if TYPE_CHECKING:
 IMPORT_QUALITY = 0.55
 #: Delivery discipline of imported inputs, 0-1 (assumed; long logistics chains).
 IMPORT_DELIVERY = 0.75
-#: Technology generation that counts as the worst in a 0-1 technology index (the index of a
-#: supplier's equipment in its input quality, and of a firm's in its appeal as a partner,
-#: sim.network.search): (generation - this) / GENERATION_RANGE (assumed: the oldest
-#: generation firms start with, 3-6 in sim.population).
-LOWEST_GENERATION = 3.0
-#: Generations from the worst to the best in the 0-1 technology index: the 6th generation and
-#: beyond count as the best (assumed: the newest generation firms start with).
-GENERATION_RANGE = 3.0
+#: Generations from the worst to the best in the 0-1 technology index of a supplier's
+#: equipment in its input quality and of a firm's in its appeal as a partner
+#: (sim.network.search): (generation - LOWEST_GENERATION) / GENERATION_RANGE (by definition:
+#: the model's generation scale, sim.agents.firm).
+GENERATION_RANGE = HIGHEST_GENERATION - LOWEST_GENERATION
 #: Weight of the supplier's product quality in the quality of what it delivers (assumed:
 #: half product quality, half equipment).
 SUPPLIER_QUALITY_WEIGHT = 0.5

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from sim.inputs.scenario import SCENARIO_DIR, Scenario, load_scenario
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.reporting.run_report import band
 from sim.validation.facts import FACT_STATISTICS, STATISTIC_LABELS, fact_holds, run_statistics
 from sim.validation.observations import RunObservations, collect_run
-from sim.validation.statistics import QUARTERS_PER_YEAR
 from sim.validation.targets import MEASURES, ValidationError, load_targets, within_tolerance
 
 BASELINE = SCENARIO_DIR / "baseline.toml"

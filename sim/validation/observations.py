@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.scenario import Scenario
-from sim.validation.statistics import QUARTERS_PER_YEAR
+from sim.inputs.units import QUARTERS_PER_YEAR
 
 #: Country sums recorded every quarter (see :func:`quarter_sums`).
 SUMS = ("rd_spend", "value_added", "fdi", "sales_partner", "employees", "sme_value_added",

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.inputs.countries import COUNTRIES, country_values
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.reporting.files import write_text
 from sim.reporting.run_report import band, fmt, md_table, seeds_text
 from sim.validation.evaluation import Check, Validation, validate
 from sim.validation.facts import STATISTIC_LABELS
 from sim.validation.figures import FIGURES
-from sim.validation.statistics import QUARTERS_PER_YEAR
 from sim.validation.targets import ValidationError, allowed_range, national_scale
 
 

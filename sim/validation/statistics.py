@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import optimize, stats
 
-QUARTERS_PER_YEAR = 4
+from sim.inputs.units import QUARTERS_PER_YEAR
+
 #: Share of the largest firms whose sizes the Hill estimator fits (the top decile).
 TAIL_SHARE = 0.1
 #: Largest share of nodes the core of the cooperation network may hold.

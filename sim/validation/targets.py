@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from sim.inputs.countries import COUNTRIES
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.validation.facts import FACT_STATISTICS
 from sim.validation.observations import RunObservations
-from sim.validation.statistics import QUARTERS_PER_YEAR
 
 TARGETS_FILE = Path(__file__).resolve().parents[1] / "data" / "targets.toml"
 TOLERANCE_KINDS = ("absolute", "relative", "factor", "range", "horizon")
