@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_scale.py                  # the full table, ~6 min here
     .venv/bin/python benchmarks/bench_scale.py --quick          # smoke test, ~20 s
     .venv/bin/python benchmarks/bench_scale.py --sizes 1000,10000 --repeats 5 --json out.json
+    .venv/bin/python benchmarks/bench_scale.py --against ../old --sizes 10000  # side by side
 
 Every case runs in a fresh Python process (so each has its own peak memory), one after the
 other; each repeat uses another seed (0, 1, 2, ...) and the table shows medians of the repeats.
@@ -120,10 +121,13 @@ def run_case(case: dict) -> dict:
             "ties_end": int(model.graph.number_of_edges())}
 
 
-def in_child(case: dict) -> dict:
-    """Run a case in a fresh interpreter (the same one as this script)."""
-    out = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)],
-                         capture_output=True, text=True, cwd=ROOT)
+def in_child(case: dict, tree: Path = ROOT) -> dict:
+    """Run a case in a fresh interpreter (the same one as this script), on the source tree
+    ``tree`` (this one, or another checkout with this script, for side-by-side runs)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, str(tree / "benchmarks" / "bench_scale.py"),
+                          "--case", json.dumps(case)],
+                         capture_output=True, text=True, cwd=tree, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"case {case} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -168,6 +172,54 @@ def fit_exponent(firms: list[float], seconds: list[float]) -> float:
     return float(np.polyfit(np.log(firms), np.log(seconds), 1)[0])
 
 
+def side_by_side(other: Path, sizes: list[int], args: argparse.Namespace) -> int:
+    """Time the same cases on this tree and on ``other``, alternating within each seed, and
+    print medians, ratios (this / other) and the paired ratios' range."""
+    if not (other / "benchmarks" / "bench_scale.py").is_file() or not (other / "sim").is_dir():
+        print(f"bench_scale: --against {other}: not a source tree of this project",
+              file=sys.stderr)
+        return 2
+    cases = [(f"{args.scenario}, {n:,} firms",
+              {"kind": "cluster", "scenario": args.scenario, "firms": n, "steps": args.steps})
+             for n in sizes]
+    cases += [(f"baseline.toml, {n:,} firms",
+               {"kind": "cluster", "scenario": "baseline.toml", "firms": n, "steps": args.steps})
+              for n in sizes]
+    cases.append(("baseline.toml as bundled (1,500 firms, 40 quarters, incl. finish)",
+                  {"kind": "cluster", "scenario": "baseline.toml", "firms": 0, "steps": 0}))
+    load_before, started = os.getloadavg()[0], time.perf_counter()
+    print(f"This tree ({ROOT}) against {other}; medians of {args.repeats} seeds, each seed "
+          "run in both trees one after the other (which goes first alternates), every run "
+          "in its own process.\n")
+    print("| case | this: build + run s | other: build + run s | this: µs / firm-step | "
+          "other: µs / firm-step | ratio (this / other) | paired ratios |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    raw = {}
+    for label, case in cases:
+        mine, theirs = [], []
+        for seed in range(args.repeats):
+            order = [(ROOT, mine), (other, theirs)]
+            for tree, rows in (order if seed % 2 == 0 else order[::-1]):
+                log(f"{label}, seed {seed}, {tree}")
+                rows.append(in_child({**case, "seed": seed}, tree))
+        ratios = [a["us_per_step"] / b["us_per_step"] for a, b in zip(mine, theirs,
+                                                                       strict=True)]
+        ratio = median(mine, "us_per_step") / median(theirs, "us_per_step")
+        print(f"| {label} | {median(mine, 'total_s'):.2f} | {median(theirs, 'total_s'):.2f} | "
+              f"{median(mine, 'us_per_step'):.2f} | {median(theirs, 'us_per_step'):.2f} | "
+              f"{ratio:.3f} | {min(ratios):.3f}-{max(ratios):.3f} |", flush=True)
+        raw[label] = {"this": mine, "other": theirs}
+    info = machine()
+    print(f"\nMachine: {info['platform']}, {info['cpu']}, {info['cores']} cores; Python "
+          f"{info['python']}, numpy {info['numpy']}, mesa {info['mesa']}; {info['code']}; "
+          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+          f"{time.perf_counter() - started:.0f} s in all.")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "against": str(other),
+                                         "results": raw}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,20000,50000,100000",
@@ -181,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 1,000 and 5,000 firms, 10 quarters, 1 repeat")
     parser.add_argument("--json", type=Path, help="write every raw timing here")
+    parser.add_argument("--against", type=Path, metavar="TREE",
+                        help="another source tree (a checkout of an earlier commit): run the "
+                        "full package and the baseline at each size of --sizes, and the "
+                        "bundled baseline, alternating this tree and TREE seed by seed, and "
+                        "print both medians and their ratio")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.case:
@@ -189,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.sizes, args.steps, args.repeats = "1000,5000", 10, 1
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.against:
+        return side_by_side(args.against.resolve(), sizes, args)
     steps, started = args.steps, time.perf_counter()
     load_before = os.getloadavg()[0]
 
