@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from matplotlib.figure import Figure
 from sim.experiments.calibration import Calibration, CalibrationResult, describe, fit_values
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.fitted import BUNDLED_FILE, assumed_before
+from sim.reporting.files import copy_file
 from sim.reporting.run_report import PNG_OPTIONS, fmt, md_table, seeds_text
 from sim.validation.targets import allowed_range, load_targets
 
@@ -312,9 +312,7 @@ def install(folder: Path, values_file: Path = BUNDLED_FILE, docs: Path = DOCS) -
         pairs += [(folder / "img" / name, docs / "img" / name) for name in FIGURES]
     for src, dst in pairs:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.tmp")
-        shutil.copyfile(src, tmp)
-        tmp.replace(dst)
+        copy_file(src, dst)
     return [dst for _, dst in pairs]
 
 
