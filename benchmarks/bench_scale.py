@@ -164,6 +164,16 @@ def machine() -> dict:
             "numpy": np.__version__, "mesa": mesa.__version__}
 
 
+def print_machine(load_before: float, started: float) -> dict:
+    """Print the machine, code and load line under a table; returns the machine's facts."""
+    info = machine()
+    print(f"\nMachine: {info['platform']}, {info['cpu']}, {info['cores']} cores; Python "
+          f"{info['python']}, numpy {info['numpy']}, mesa {info['mesa']}; {info['code']}; "
+          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+          f"{time.perf_counter() - started:.0f} s in all.")
+    return info
+
+
 def fit_exponent(firms: list[float], seconds: list[float]) -> float:
     """Least-squares slope of log(seconds) on log(firms)."""
     import numpy as np
@@ -209,11 +219,7 @@ def side_by_side(other: Path, sizes: list[int], args: argparse.Namespace) -> int
               f"{median(mine, 'us_per_step'):.2f} | {median(theirs, 'us_per_step'):.2f} | "
               f"{ratio:.3f} | {min(ratios):.3f}-{max(ratios):.3f} |", flush=True)
         raw[label] = {"this": mine, "other": theirs}
-    info = machine()
-    print(f"\nMachine: {info['platform']}, {info['cpu']}, {info['cores']} cores; Python "
-          f"{info['python']}, numpy {info['numpy']}, mesa {info['mesa']}; {info['code']}; "
-          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
-          f"{time.perf_counter() - started:.0f} s in all.")
+    info = print_machine(load_before, started)
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "against": str(other),
                                          "results": raw}, indent=2) + "\n")
@@ -323,11 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for ok, text in verdict:
         print(f"* {'PASS' if ok else 'FAIL'}: {text}")
-    info = machine()
-    print(f"\nMachine: {info['platform']}, {info['cpu']}, {info['cores']} cores; Python "
-          f"{info['python']}, numpy {info['numpy']}, mesa {info['mesa']}; {info['code']}; "
-          f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
-          f"{time.perf_counter() - started:.0f} s in all.")
+    info = print_machine(load_before, started)
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "steps": steps, "results": results},
                                         indent=2) + "\n")
