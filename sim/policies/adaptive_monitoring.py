@@ -13,8 +13,19 @@ from sim.policies.base import Policy
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Fewest firms outside every monitored programme for them to be the comparison group.
+#: Fewest firms outside every monitored programme for them to be the comparison group
+#: (assumed: the summed value added of fewer firms is too noisy a reference).
 MIN_COMPARISON = 10
+#: Fewest monitored programmes a review compares (by definition: moving budget between
+#: programmes takes two).
+MIN_PROGRAMMES = 2
+#: Power in the mix of signal and noise a review sees, quality x z + sqrt(1 - quality^2) x
+#: noise, which keeps the seen returns at unit variance (by definition).
+VARIANCE_POWER = 2
+#: Most rounds of clipping and rescaling when budget weights are rebalanced (implementation:
+#: a cap on the loop, which stops as soon as the budgets add up or no weight can move, in
+#: practice after a few rounds).
+MAX_REBALANCE_ROUNDS = 50
 
 
 class AdaptiveMonitoring(Policy):
@@ -110,7 +121,7 @@ class AdaptiveMonitoring(Policy):
     def review(self, model: ClusterModel) -> None:
         """Measure each programme's return and move budget toward the best."""
         progs = self.programmes(model)
-        if len(progs) >= 2:
+        if len(progs) >= MIN_PROGRAMMES:
             self._reviewing, self._compare = True, None
             try:
                 returns = np.array([self.measured_return(model, p) for p in progs])
@@ -119,7 +130,7 @@ class AdaptiveMonitoring(Policy):
             spread = returns.std()
             z = (returns - returns.mean()) / spread if spread > 0 else np.zeros(len(progs))
             quality = model.risks["monitoring"]
-            seen = quality * z + np.sqrt(1.0 - quality ** 2) \
+            seen = quality * z + np.sqrt(1.0 - quality ** VARIANCE_POWER) \
                 * model.rng.standard_normal(len(progs))
             budgets = np.array([p["budget"] for p in progs])
             old = np.array([p.weight for p in progs])
@@ -141,7 +152,7 @@ class AdaptiveMonitoring(Policy):
         lo, hi = self["min_weight"], self["max_weight"]
         target = budgets.sum()
         w = np.clip(weights, lo, hi)
-        for _ in range(50):
+        for _ in range(MAX_REBALANCE_ROUNDS):
             gap = target - (budgets * w).sum()
             free = ((w > lo) | (gap > 0)) & ((w < hi) | (gap < 0)) & (budgets > 0)
             if abs(gap) <= 1e-12 * max(target, 1.0) or not free.any():

@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, type[Policy]] = {}
 
+#: Quarters in a year (by definition).
+QUARTERS_PER_YEAR = 4
+#: Strength of a joint instrument's cross-border effect when only one of the two governments
+#: runs it, relative to both running it: half, as only one side of the border acts (assumed).
+ONE_GOVERNMENT_SHARE = 0.5
+#: Weight of R&D intensity in the merit of applicants to the competitions on knowledge and
+#: R&D (R&D co-funding, the venture fund, innovative SME subsidies): merit is knowledge x
+#: (1 + RD_MERIT / R&D scale x R&D intensity), so R&D of 2% of sales with the assumed
+#: intensities doubles a firm's merit (assumed).
+RD_MERIT = 50.0
+#: Quarters a firm counts as receiving budget-funded support after a one-off award (a grant,
+#: a deal, a certificate, a campaign): the year the award is meant to cover (assumed).
+SUPPORT_QUARTERS = 4
+
 #: Parameters every policy has.
 COMMON_PARAMS: tuple[Param, ...] = (
     Param("country", "both", "", "which government runs it", choices=("AZ", "BY", "both")),
@@ -167,9 +181,10 @@ class Policy:
         """Strength (0-1) of this instrument's cross-border effect: the coordination level of
         the two governments, halved when only one of them runs the instrument."""
         both = self.values["country"] == "both"
-        return model.risks["coordination"] * (1.0 if both else 0.5)
+        return model.risks["coordination"] * (1.0 if both else ONE_GOVERNMENT_SHARE)
 
-    def support(self, model: ClusterModel, rows: np.ndarray, quarters: int = 4) -> None:
+    def support(self, model: ClusterModel, rows: np.ndarray,
+                quarters: int = SUPPORT_QUARTERS) -> None:
         """Count firms as receiving budget-funded support for ``quarters`` quarters (the
         report's first indicator) and remember them as this instrument's recipients."""
         f = model.firms

@@ -15,6 +15,11 @@ from sim.policies.base import Policy
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Merit every applicant has on top of its room for improvement (the gaps to best management
+#: and to perfect delivery, together at most 2), so a firm at best practice still has some
+#: (assumed: small against the gaps).
+BASE_ROOM = 0.1
+
 
 class Certification(Policy):
     """Firms apply for co-funded consulting that ends in an ISO 9000 quality-management
@@ -79,7 +84,7 @@ class Certification(Policy):
     def _merit(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
         """Room for improvement, doubled for firms that supply cluster buyers."""
         f = model.firms
-        room = 0.1 + (1.0 - f["mgmt"][rows]) + (1.0 - f["delivery"][rows])
+        room = BASE_ROOM + (1.0 - f["mgmt"][rows]) + (1.0 - f["delivery"][rows])
         if self["target"] == "suppliers":
             room = room * (1.0 + (f["sales_b2b"][rows] > 0))
         return room

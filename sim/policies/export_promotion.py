@@ -13,10 +13,16 @@ from sim.inputs.params import Param
 from sim.network import add_new_ties
 from sim.phases.finance import settle
 from sim.phases.markets import FOOTHOLD, THIRD, competitiveness
-from sim.policies.base import Policy
+from sim.policies.base import QUARTERS_PER_YEAR, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Fewest firms in an export consortium (by definition: a consortium joins two firms or more).
+MIN_CONSORTIUM = 2
+#: Strength of the ties among the members of an export consortium when it forms (assumed;
+#: ties found in partner search start at 0.5).
+CONSORTIUM_TIE_STRENGTH = 0.8
 
 
 class ExportPromotion(Policy):
@@ -80,7 +86,7 @@ class ExportPromotion(Policy):
             return
         q = model.quarter
         self.last_campaign = {i: last for i, last in self.last_campaign.items()
-                              if q - last < 4}  # older campaigns no longer matter
+                              if q - last < QUARTERS_PER_YEAR}  # older ones no longer matter
         self.last_campaign.update(dict.fromkeys(f.ids[rows].tolist(), q))
         members = self._consortia(model, rows)
         self._campaign(model, rows, members, grant)
@@ -93,7 +99,8 @@ class ExportPromotion(Policy):
             ok &= f.is_sme()
         if self.last_campaign:
             now = model.quarter
-            recent = f.rows_of([i for i, q in self.last_campaign.items() if now - q < 4])
+            recent = f.rows_of([i for i, q in self.last_campaign.items()
+                                if now - q < QUARTERS_PER_YEAR])
             ok[recent[recent >= 0]] = False
         return ok
 
@@ -125,7 +132,7 @@ class ExportPromotion(Policy):
         brand); cross-border groups as far as the governments coordinate. Returns the rows of
         consortium members."""
         size = self["consortium_size"]
-        if size < 2:
+        if size < MIN_CONSORTIUM:
             return np.zeros(0, dtype=np.int64)
         f, rng = model.firms, model.rng
         cross = self.values["country"] == "both"
@@ -138,7 +145,7 @@ class ExportPromotion(Policy):
         for group in groups.values():
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
-                if len(chunk) < 2:
+                if len(chunk) < MIN_CONSORTIUM:
                     continue
                 leads += [chunk[0]] * (len(chunk) - 1)  # tied to the best-ranked member
                 others += chunk[1:]
@@ -149,5 +156,6 @@ class ExportPromotion(Policy):
             best = np.maximum.reduceat(brand[idx], starts)
             brand[idx] = np.repeat(best, np.diff([*starts, len(members)]))
         if leads:
-            add_new_ties(model, f.ids[leads], f.ids[others], "export_consortium", strength=0.8)
+            add_new_ties(model, f.ids[leads], f.ids[others], "export_consortium",
+                         strength=CONSORTIUM_TIE_STRENGTH)
         return np.array(members, dtype=np.int64)

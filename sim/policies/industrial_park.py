@@ -12,6 +12,7 @@ from sim.inputs.params import Param
 from sim.inputs.sectors import SECTORS
 from sim.phases.finance import RELIEFS
 from sim.phases.parks import add_park
+from sim.policies.base import QUARTERS_PER_YEAR
 from sim.policies.technopark import ParkPolicy
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ class IndustrialPark(ParkPolicy):
         else:
             reliefs, years = {k: self[k] for k in RELIEFS}, self["relief_years"]
         park = Park(model, f"New industrial park ({code})", code, "industrial", self["sector"],
-                    capacity=self._capacity(model), reliefs=reliefs, relief_quarters=4 * years,
-                    services=self._services(model))
+                    capacity=self._capacity(model), reliefs=reliefs,
+                    relief_quarters=QUARTERS_PER_YEAR * years, services=self._services(model))
         self.parks[code] = add_park(model, park)
         return park
 

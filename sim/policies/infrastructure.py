@@ -13,6 +13,11 @@ from sim.policies.base import Policy
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Countries whose infrastructure stocks together drive the corridor: the cross-border cut
+#: follows the mean of the two stocks, ``1 - exp(-sum / (CORRIDOR_COUNTRIES x scale))`` (by
+#: definition).
+CORRIDOR_COUNTRIES = 2.0
+
 
 class Infrastructure(Policy):
     """Each paying government invests its budget in roads, rail, logistics terminals and
@@ -64,7 +69,7 @@ class Infrastructure(Policy):
     def _effects(self, model: ClusterModel) -> None:
         reach = 1.0 - np.exp(-self.stock / self.money(model, "scale"))
         corridor = 1.0 - np.exp(-self.stock.sum() * model.risks["coordination"]
-                                / (2.0 * self.money(model, "scale")))
+                                / (CORRIDOR_COUNTRIES * self.money(model, "scale")))
         model.trade_cost[:, 1] = self.base_trade_cost[:, 1] * (1.0 - self["partner_cut"]
                                                                * corridor)
         model.trade_cost[:, 2] = self.base_trade_cost[:, 2] * (1.0 - self["third_cut"] * reach)

@@ -12,15 +12,22 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.network import add_new_ties
-from sim.policies.base import Policy
+from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Strength a funded project keeps its ties at (they cannot fade while the work goes on).
+#: Strength a funded project keeps its ties at: they cannot fade while the work goes on
+#: (assumed; ties found in partner search start at 0.5).
 PROJECT_TIE_STRENGTH = 0.8
 #: Least R&D intensity of an applicant that is not a spin-off (assumed: some R&D of its own).
 MIN_APPLICANT_RD = 0.002
+#: Fewest firms in a project besides the university (by definition: joint work of firms).
+MIN_PROJECT_FIRMS = 2
+#: A joint project takes at most 1 in JOINT_SPLIT of its firms (half, rounded down) from the
+#: partner country, the rest from the leading one (assumed: the two countries share a joint
+#: project about equally).
+JOINT_SPLIT = 2
 
 
 @dataclass
@@ -159,11 +166,12 @@ class RndCofunding(Policy):
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
             joint = joint_ok and rng.random() < joint_share
-            n_partner = min(size // 2 if joint else 0, self.affordable(partner_room, grant),
+            n_partner = min(size // JOINT_SPLIT if joint else 0,
+                            self.affordable(partner_room, grant),
                             len(ranked[1 - k]) - taken[1 - k])
             n_own = min(size - n_partner, self.affordable(room, grant),
                         len(ranked[k]) - taken[k])
-            if n_own < 1 or n_own + n_partner < 2:
+            if n_own < 1 or n_own + n_partner < MIN_PROJECT_FIRMS:
                 break
             own = ranked[k][taken[k]:taken[k] + n_own]
             partner = ranked[1 - k][taken[1 - k]:taken[1 - k] + n_partner]
@@ -186,7 +194,8 @@ class RndCofunding(Policy):
         ok = (f["country"] == country) & free & (
             (f["rd_intensity"] >= MIN_APPLICANT_RD * model.rd_scale) | f["spinoff"])
         rows = np.flatnonzero(ok)
-        merit = f["knowledge"][rows] * (1.0 + 50.0 / model.rd_scale * f["rd_intensity"][rows])
+        merit = f["knowledge"][rows] * (1.0 + RD_MERIT / model.rd_scale
+                                        * f["rd_intensity"][rows])
         return self.ranked(model, rows, merit)
 
     def _tie(self, model: ClusterModel, projects: list[Project]) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.policies.base import Policy
+from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -58,7 +58,7 @@ class SmeSubsidy(Policy):
                 ) -> tuple[np.ndarray, np.ndarray]:
         f = model.firms
         if self["target"] == "innovative":
-            merit = f["knowledge"][eligible] * (1.0 + 50.0 / model.rd_scale
+            merit = f["knowledge"][eligible] * (1.0 + RD_MERIT / model.rd_scale
                                                 * f["rd_intensity"][eligible])
         else:
             merit = f["productivity"][eligible]

@@ -16,6 +16,28 @@ from sim.ranking import stable_argsort
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Least share of its capacity a supplier must have free to be listed on the exchange
+#: (assumed).
+MIN_FREE_CAPACITY = 0.05
+#: A listed supplier's appeal is its free share of capacity x (APPEAL_BASE + APPEAL_DELIVERY
+#: x its delivery discipline): the part that does not depend on delivery (assumed).
+APPEAL_BASE = 0.3
+#: The part of a listed supplier's appeal that grows with its delivery discipline (assumed;
+#: APPEAL_BASE + APPEAL_DELIVERY = 1, a supplier with perfect delivery keeps all its appeal).
+APPEAL_DELIVERY = 0.7
+#: Fewest firms for the exchange to propose a match (by definition: a buyer and a supplier).
+MIN_FIRMS = 2
+#: Least share of its inputs a buyer imports to be offered a supplier: buyers that import
+#: most of their inputs (assumed).
+MIN_IMPORTED = 0.5
+#: Score of a proposed match is MATCH_BASE + MATCH_DELIVERY x the supplier's delivery
+#: discipline, compared with the firms' tie threshold: the part that does not depend on
+#: delivery (assumed).
+MATCH_BASE = 0.4
+#: The part of a proposed match's score that grows with the supplier's delivery discipline
+#: (assumed; MATCH_BASE + MATCH_DELIVERY = 1, a perfect supplier scores 1).
+MATCH_DELIVERY = 0.6
+
 
 class SubcontractingExchange(Policy):
     """An exchange publishes free production capacity and demand for inputs. Every quarter it
@@ -60,8 +82,8 @@ class SubcontractingExchange(Policy):
         spare = np.maximum(f["capacity"] - f["sales_total"] / np.maximum(f["price"], 1e-12),
                            0.0)
         free = spare / np.maximum(f["capacity"], 1e-12)
-        open_rows = np.flatnonzero(free > 0.05)
-        appeal = free * (0.3 + 0.7 * f["delivery"])
+        open_rows = np.flatnonzero(free > MIN_FREE_CAPACITY)
+        appeal = free * (APPEAL_BASE + APPEAL_DELIVERY * f["delivery"])
         offers = {}
         for c in (0, 1):
             mine = open_rows[f["country"][open_rows] == c]
@@ -76,11 +98,11 @@ class SubcontractingExchange(Policy):
                  offers: dict[tuple[int, int], list[int]]) -> np.ndarray:
         """Offer importing buyers a supplier with spare capacity; returns the rows matched."""
         f, p, rng = model.firms, model.params, model.rng
-        if f.n < 2:
+        if f.n < MIN_FIRMS:
             return np.zeros(0, dtype=np.int64)
         imported = 1.0 - np.divide(f["inputs_domestic"], f["inputs_total"],
                                    out=np.zeros(f.n), where=f["inputs_total"] > 0)
-        buyers = np.flatnonzero((f["country"] == country) & (imported > 0.5)
+        buyers = np.flatnonzero((f["country"] == country) & (imported > MIN_IMPORTED)
                                 & (rng.random(f.n) < self["proposals"] * reach))
         degree = cooperation_degree(model)
         cross = self["cross_border_share"] * self.cross_border(model)
@@ -107,7 +129,7 @@ class SubcontractingExchange(Policy):
                 continue
             j = ranked[q]
             a, b = int(ids[i]), int(ids[j])
-            score = 0.4 + 0.6 * float(delivery[j])
+            score = MATCH_BASE + MATCH_DELIVERY * float(delivery[j])
             pair = (a, b) if a < b else (b, a)
             if score >= threshold and b not in adj[a] and pair not in pairs:
                 pairs.add(pair)

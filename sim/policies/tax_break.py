@@ -15,6 +15,10 @@ from sim.policies.base import Policy
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Least R&D intensity of a firm targeted as innovative: 1% of sales with the assumed
+#: intensities, times the model's R&D scale (assumed; sim.inputs.countries.rd_scale_of).
+INNOVATIVE_RD = 0.01
+
 
 class TaxBreak(Policy):
     """Targeted firms are forgiven a share of profit tax, VAT, property tax and import VAT on
@@ -49,7 +53,7 @@ class TaxBreak(Policy):
         elif target == "smes":
             who = f.is_sme()
         elif target == "innovative":
-            who = f["rd_intensity"] >= 0.01 * model.rd_scale
+            who = f["rd_intensity"] >= INNOVATIVE_RD * model.rd_scale
         elif target == "park_residents":
             who = f["park"] >= 0
         else:

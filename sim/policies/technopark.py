@@ -9,7 +9,7 @@ from sim.agents.park import Park
 from sim.inputs.params import Param
 from sim.phases.finance import RELIEFS
 from sim.phases.parks import add_park, close_park, strongest_university
-from sim.policies.base import Policy
+from sim.policies.base import QUARTERS_PER_YEAR, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -94,7 +94,8 @@ class Technopark(ParkPolicy):
         reliefs = {k: self[k] for k in RELIEFS}
         park = Park(model, f"New technopark ({code})", code, "technopark", "any",
                     capacity=self._capacity(model), reliefs=reliefs,
-                    relief_quarters=4 * self["relief_years"], services=self._services(model),
-                    host=host, min_rd_intensity=self["min_rd_intensity"])
+                    relief_quarters=QUARTERS_PER_YEAR * self["relief_years"],
+                    services=self._services(model), host=host,
+                    min_rd_intensity=self["min_rd_intensity"])
         self.parks[code] = add_park(model, park)
         return park

@@ -9,10 +9,17 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.phases.finance import settle
-from sim.policies.base import Policy
+from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: R&D intensity above which a young firm counts as innovative for the fund: 0.5% of sales
+#: with the assumed intensities, times the model's R&D scale (assumed).
+INNOVATIVE_RD = 0.005
+#: A deal is split evenly between new equipment and cash for R&D: each gets deal /
+#: DEAL_PARTS (assumed).
+DEAL_PARTS = 2
 
 
 class VentureFund(Policy):
@@ -52,7 +59,7 @@ class VentureFund(Policy):
         deal = self["deal_size"]
         held = np.fromiter(self.portfolio, dtype=np.int64, count=len(self.portfolio))
         young = (model.quarter - f["born"] <= self["max_age"]) & ~np.isin(f.ids, held)
-        innovative = f["spinoff"] | (f["rd_intensity"] > 0.005 * model.rd_scale)
+        innovative = f["spinoff"] | (f["rd_intensity"] > INNOVATIVE_RD * model.rd_scale)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             model.shifters.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
@@ -61,11 +68,11 @@ class VentureFund(Policy):
             if count == 0:
                 continue
             merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
-                * (1.0 + 50.0 / model.rd_scale * f["rd_intensity"][rows])
+                * (1.0 + RD_MERIT / model.rd_scale * f["rd_intensity"][rows])
             won = self.ranked(model, rows, merit)[:count]
-            f["grant"][won] += deal / 2
-            f["funded_project"][won] += deal / 2
-            settle(model, deal / 2, rows=won)  # cash for R&D, as every cash flow
+            f["grant"][won] += deal / DEAL_PARTS
+            f["funded_project"][won] += deal / DEAL_PARTS
+            settle(model, deal / DEAL_PARTS, rows=won)  # cash for R&D, as every cash flow
             f["rd_intensity"][won] = np.maximum(f["rd_intensity"][won], self["rd_target"])
             self.portfolio.update(f.ids[won].tolist())
             self.support(model, won)

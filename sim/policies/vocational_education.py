@@ -10,13 +10,15 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.network import cooperation_degree
-from sim.policies.base import Policy
+from sim.policies.base import QUARTERS_PER_YEAR, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 #: Share of eligible firms that apply for seats in a quarter (assumed).
 APPLY_RATE = 0.25
+#: USD thousand in a USD million (by definition): seats cost USD k, budgets are USD m.
+USD_K_PER_M = 1000.0
 
 
 class VocationalEducation(Policy):
@@ -66,7 +68,7 @@ class VocationalEducation(Policy):
         """Buy this quarter's seats and raise graduates' skill."""
         f = model.firms
         budget = self.budget(model)
-        seat = self["cost_per_trainee"] / 1000.0
+        seat = self["cost_per_trainee"] / USD_K_PER_M
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             eligible = self._eligible(model, k) & (model.rng.random(f.n) < APPLY_RATE)
@@ -100,7 +102,7 @@ class VocationalEducation(Policy):
         return ok
 
     def _graduates(self, model: ClusterModel, code: str, sign: float) -> None:
-        change = sign * self["graduate_gain"] / 4.0 * model.risks["implementation"]
+        change = sign * self["graduate_gain"] / QUARTERS_PER_YEAR * model.risks["implementation"]
         for uni in model.universities:
             if uni.country == code and uni.unique_id in self.base_skill:
                 base = self.base_skill[uni.unique_id]
