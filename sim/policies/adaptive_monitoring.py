@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class AdaptiveMonitoring(Policy):
     label = "Adaptive monitoring and budget reallocation"
     report_section = ("Implementation: a monitoring mechanism with a database of practice; "
                       "flexible, result-oriented financing")
+    effects = ("spend", "set_budget_weight", "restart_measurement")
     param_specs = (
         Param("review", 4, "quarters", "quarters between reviews", 1, 40),
         Param("speed", 0.5, "", "how strongly a review moves budget (log-weight per "
@@ -136,13 +138,12 @@ class AdaptiveMonitoring(Policy):
             old = np.array([p.weight for p in progs])
             new = self.rebalance(budgets, old * np.exp(self["speed"] * seen))
             for p, w in zip(progs, new, strict=True):
-                p.weight = float(w)
+                effects.set_budget_weight(model, self, p, float(w))
             self.log.append((model.quarter,
                              {p.label: float(w) for p, w in zip(progs, new, strict=True)},
                              {p.label: float(r) for p, r in zip(progs, returns, strict=True)}))
         for p in progs:
-            p.recipients.clear()
-            p.spent = 0.0
+            effects.restart_measurement(model, self, p)
         self.last_review = model.quarter
         self._snapshot(model)
 

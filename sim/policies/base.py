@@ -1,10 +1,13 @@
 """The policy interface and the registry of instruments by name.
 
-A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple of typed parameter
-declarations, ``param_specs``; defining the class registers it, so a scenario file can name it. The
-model calls ``initialize`` once, ``step`` every quarter at the first phase (before firms act), which
-runs ``apply`` inside the policy's active window and ``after_end`` once it has closed, and
-``finalize`` after the last step.
+A policy is declared by subclassing :class:`Policy` with a ``name``, a tuple of typed parameter
+declarations, ``param_specs``, and the effects it uses, ``effects`` (names from
+:data:`sim.policies.effects.EFFECTS`); defining the class registers it, so a scenario file can
+name it. The model calls ``initialize`` once, ``step`` every quarter at the first phase (before
+firms act), which runs ``apply`` inside the policy's active window and ``after_end`` once it
+has closed, and ``finalize`` after the last step. A policy reads the model freely but changes
+it only through its declared effects (:mod:`sim.policies.effects`); it books its spending with
+:meth:`Policy.pay` and :meth:`Policy.pay_delivered`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from sim.inputs.params import Param, ParamError
+from sim.policies import effects
 from sim.ranking import stable_argsort
 
 if TYPE_CHECKING:
@@ -32,9 +36,6 @@ ONE_GOVERNMENT_SHARE = 0.5
 #: (1 + RD_MERIT / R&D scale x R&D intensity), so R&D of 2% of sales with the assumed
 #: intensities doubles a firm's merit (assumed).
 RD_MERIT = 50.0
-#: Quarters a firm counts as receiving budget-funded support after a one-off award (a grant,
-#: a deal, a certificate, a campaign): the year the award is meant to cover (assumed).
-SUPPORT_QUARTERS = 4
 
 #: Parameters every policy has.
 COMMON_PARAMS: tuple[Param, ...] = (
@@ -49,21 +50,30 @@ COMMON_PARAMS: tuple[Param, ...] = (
 class Policy:
     """Base class of a policy instrument (covasim-style intervention).
 
-    Subclasses set ``name``, ``label``, ``report_section`` and ``param_specs`` (the
+    Subclasses set ``name``, ``label``, ``report_section``, ``param_specs`` (the
     declarations of their own parameters; a policy object's values are in ``values``) and
-    implement ``apply``; they may override ``initialize``, ``after_end`` and ``finalize``.
+    ``effects`` (the names of the effects of :mod:`sim.policies.effects` they use, the only
+    way they change the model; ``spend`` if they pay) and implement ``apply``; they may
+    override ``initialize``, ``after_end`` and ``finalize``.
     """
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     report_section: ClassVar[str] = ""
     param_specs: ClassVar[tuple[Param, ...]] = ()
+    #: The effects this instrument may use (names of :data:`sim.policies.effects.EFFECTS`):
+    #: all it may change in the model is their footprints.
+    effects: ClassVar[tuple[str, ...]] = ()
     #: Adaptive monitoring may move budget to and from this instrument (it has a ``budget``
     #: and identifiable recipients whose results can be measured).
     monitored: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        unknown = [e for e in cls.effects if e not in effects.EFFECTS]
+        if unknown:
+            raise TypeError(f"{cls.__name__} declares unknown effects {unknown}; known: "
+                            f"{', '.join(effects.EFFECTS)}")
         if cls.name:
             REGISTRY[cls.name] = cls
 
@@ -87,7 +97,8 @@ class Policy:
                              f"[{self.values['start']}, 2000] (quarter)")
         #: Budget multiplier set by adaptive monitoring (1 = the declared budget).
         self.weight = 1.0
-        #: Firms reached and money spent since adaptive monitoring last looked.
+        #: Firms reached and money spent since adaptive monitoring last looked (its
+        #: measurement; :func:`sim.policies.effects.restart_measurement` clears them).
         self.recipients: set[int] = set()
         self.spent = 0.0
 
@@ -144,9 +155,10 @@ class Policy:
         return self.money(model, "budget") * self.weight
 
     def pay(self, model: ClusterModel, code: str, amount: float) -> None:
-        """Book spending on a paying government."""
+        """Book spending on a paying government (the effect
+        :func:`~sim.policies.effects.spend`, which a paying instrument declares)."""
         if amount > 0:
-            model.governments[code].spend(amount, self.name)
+            effects.spend(model, self, code, amount)
             self.spent += amount
 
     def pay_delivered(self, model: ClusterModel, code: str, delivered: float,
@@ -182,15 +194,6 @@ class Policy:
         the two governments, halved when only one of them runs the instrument."""
         both = self.values["country"] == "both"
         return model.risks["coordination"] * (1.0 if both else ONE_GOVERNMENT_SHARE)
-
-    def support(self, model: ClusterModel, rows: np.ndarray,
-                quarters: int = SUPPORT_QUARTERS) -> None:
-        """Count firms as receiving budget-funded support for ``quarters`` quarters (the
-        report's first indicator) and remember them as this instrument's recipients."""
-        f = model.firms
-        until = model.quarter + quarters - 1
-        f["supported_until"][rows] = np.maximum(f["supported_until"][rows], until)
-        self.recipients.update(f.ids[rows].tolist())
 
     def is_active(self, step: int) -> bool:
         """Whether the policy acts in quarter ``step``."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.network import add_new_ties
+from sim.policies import effects
 from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
@@ -43,6 +43,11 @@ class Project:
     until: int
     slots: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    def locate(self, slots: np.ndarray) -> None:
+        """Remember where the graph keeps the project's ties (their slots, -1 for a pair
+        without a tie)."""
+        self.slots = slots
+
     @cached_property
     def pairs(self) -> np.ndarray:
         """The project's ties as rows of two agent ids (pairs of an agent with itself left
@@ -70,6 +75,7 @@ class RndCofunding(Policy):
     report_section = ("Project support: R&D cooperation, joint research and pilot work of "
                       "5-10 enterprises and organisations")
     monitored = True
+    effects = ("spend", "fund_joint_rd", "count_supported", "form_ties", "hold_ties")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
@@ -114,9 +120,8 @@ class RndCofunding(Policy):
         rows = f.rows_of(members)
         paid = {code: 0.0 for code in self.countries()}
         if rows.size:
-            np.add.at(f["rd_grant"], rows, grant)
-            np.add.at(f["rd_project"], rows, self["member_rd"])
-            self.support(model, rows, quarters=1)
+            effects.fund_joint_rd(model, self, rows, grant, self["member_rd"])
+            effects.count_supported(model, self, rows, quarters=1)
             for k, code in enumerate(("AZ", "BY")):
                 if code in paid:
                     paid[code] = grant * float((f["country"][rows] == k).sum())
@@ -202,8 +207,8 @@ class RndCofunding(Policy):
         """Members work with the university and with each other (a ring of R&D ties)."""
         if projects:
             pairs = np.concatenate([p.pairs for p in projects])
-            add_new_ties(model, pairs[:, 0], pairs[:, 1], "rnd",
-                         strength=PROJECT_TIE_STRENGTH)
+            effects.form_ties(model, self, pairs[:, 0], pairs[:, 1], "rnd",
+                              strength=PROJECT_TIE_STRENGTH)
 
     def _keep_ties(self, model: ClusterModel) -> None:
         """Hold every project tie at least at ``PROJECT_TIE_STRENGTH``."""
@@ -215,7 +220,7 @@ class RndCofunding(Policy):
             ends = np.cumsum([len(p.pairs) for p in new])
             for p, start, end in zip(new, np.r_[0, ends[:-1]].tolist(), ends.tolist(),
                                      strict=True):
-                p.slots = found[start:end]
+                p.locate(found[start:end])
         pairs = np.concatenate([p.pairs for p in self.projects])
         slots = np.concatenate([p.slots for p in self.projects])
         safe = np.maximum(slots, 0)
@@ -224,6 +229,4 @@ class RndCofunding(Policy):
             ((a == pairs[:, 0]) & (b == pairs[:, 1])) | ((a == pairs[:, 1]) & (b == pairs[:, 0])))
         stale = np.flatnonzero(~same)  # a tie dissolved (or formed) since: look it up again
         slots[stale] = g.slots_of(pairs[stale])
-        slots = slots[slots >= 0]
-        strength = t.strength
-        strength[slots] = np.maximum(strength[slots], PROJECT_TIE_STRENGTH)
+        effects.hold_ties(model, self, slots[slots >= 0], PROJECT_TIE_STRENGTH)

@@ -9,7 +9,8 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.inputs.sectors import SUPPLIES
-from sim.network import add_new_ties, cooperation_degree
+from sim.network import cooperation_degree
+from sim.policies import effects
 from sim.policies.base import Policy
 from sim.ranking import stable_argsort
 
@@ -51,6 +52,7 @@ class SubcontractingExchange(Policy):
     label = "Subcontracting exchange"
     report_section = ("Project support: a subcontracting mechanism (free capacity and demand, "
                       "matching suppliers to producers)")
+    effects = ("spend", "raise_matching", "form_ties", "count_supported")
     param_specs = (
         Param("operating_cost", 0.15, "USD m/quarter", "cost to each paying government",
               0.0, 1000.0),
@@ -68,9 +70,9 @@ class SubcontractingExchange(Policy):
         offers = self._offers(model)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            model.shifters.matching[k] += self["matching"] * reach
+            effects.raise_matching(model, self, k, self["matching"] * reach)
             matched = self._propose(model, k, reach, offers)
-            self.support(model, matched, quarters=1)
+            effects.count_supported(model, self, matched, quarters=1)
             self.pay(model, code, self.money(model, "operating_cost"))
 
     @staticmethod
@@ -138,5 +140,5 @@ class SubcontractingExchange(Policy):
                 matched += [i, j]
         if matched:
             buyer, supplier = f.ids[matched[::2]], f.ids[matched[1::2]]
-            add_new_ties(model, buyer, supplier, "supply", supplier=supplier)
+            effects.form_ties(model, self, buyer, supplier, "supply", supplier=supplier)
         return np.array(matched, dtype=np.int64)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.phases.finance import settle
+from sim.policies import effects
 from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ class VentureFund(Policy):
     report_section = ("Project support: venture funds and private investors for new "
                       "innovative firms, incubators")
     monitored = True
+    effects = ("spend", "raise_spinoff_rate", "fund_investment", "transfer_cash",
+               "require_rd_intensity", "count_supported")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "investment of each paying government",
               0.0, 1000.0),
@@ -62,7 +64,8 @@ class VentureFund(Policy):
         innovative = f["spinoff"] | (f["rd_intensity"] > INNOVATIVE_RD * model.rd_scale)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            model.shifters.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
+            effects.raise_spinoff_rate(model, self, k,
+                                       self["spinoff_boost"] * model.risks["implementation"])
             rows = np.flatnonzero(young & innovative & (f["country"] == k))
             count = min(self.affordable(self.available(model, budget), deal), rows.size)
             if count == 0:
@@ -70,10 +73,9 @@ class VentureFund(Policy):
             merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
                 * (1.0 + RD_MERIT / model.rd_scale * f["rd_intensity"][rows])
             won = self.ranked(model, rows, merit)[:count]
-            f["grant"][won] += deal / DEAL_PARTS
-            f["funded_project"][won] += deal / DEAL_PARTS
-            settle(model, deal / DEAL_PARTS, rows=won)  # cash for R&D, as every cash flow
-            f["rd_intensity"][won] = np.maximum(f["rd_intensity"][won], self["rd_target"])
+            effects.fund_investment(model, self, won, deal / DEAL_PARTS, deal / DEAL_PARTS)
+            effects.transfer_cash(model, self, deal / DEAL_PARTS, won)  # cash for R&D
+            effects.require_rd_intensity(model, self, won, self["rd_target"])
             self.portfolio.update(f.ids[won].tolist())
-            self.support(model, won)
+            effects.count_supported(model, self, won)
             self.pay_delivered(model, code, deal * len(won), budget)
