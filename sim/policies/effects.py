@@ -203,43 +203,24 @@ def count_supported(model: ClusterModel, policy: Policy, rows: np.ndarray,
 
 
 # ----------------------------------------------------------------- firms' capabilities
-def _close_gap(model: ClusterModel, column: str, rows: np.ndarray,
-               gain: np.ndarray | float) -> None:
-    """Firms ``rows`` (distinct) close the share ``gain`` of their gap to 1 in ``column``."""
-    f = model.firms
-    f[column][rows] += gain * (1.0 - f[column][rows])
+def _gap_effect(name: str, column: str, goal: str) -> Callable[..., None]:
+    """The effect ``name``: firms close part of their gap to 1 in the 0-1 ``column``."""
+
+    def close(model: ClusterModel, policy: Policy, rows: np.ndarray,
+              gain: np.ndarray | float) -> None:
+        f = model.firms
+        f[column][rows] += gain * (1.0 - f[column][rows])
+
+    close.__name__ = close.__qualname__ = name
+    close.__doc__ = (f"Firms ``rows`` (distinct) close the share ``gain`` (one, or one per "
+                     f"firm) of their gap to {goal} (``{column}`` toward 1).")
+    return _effect(firm_columns=(column,))(close)
 
 
-@_effect(firm_columns=("mgmt",))
-def raise_management(model: ClusterModel, policy: Policy, rows: np.ndarray,
-                     gain: np.ndarray | float) -> None:
-    """Firms ``rows`` (distinct) close the share ``gain`` of their gap to best management
-    (``mgmt`` toward 1)."""
-    _close_gap(model, "mgmt", rows, gain)
-
-
-@_effect(firm_columns=("delivery",))
-def raise_delivery(model: ClusterModel, policy: Policy, rows: np.ndarray,
-                   gain: np.ndarray | float) -> None:
-    """Firms ``rows`` (distinct) close the share ``gain`` of their gap to perfect delivery
-    discipline (``delivery`` toward 1)."""
-    _close_gap(model, "delivery", rows, gain)
-
-
-@_effect(firm_columns=("quality",))
-def raise_quality(model: ClusterModel, policy: Policy, rows: np.ndarray,
-                  gain: np.ndarray | float) -> None:
-    """Firms ``rows`` (distinct) close the share ``gain`` of their gap to top product quality
-    (``quality`` toward 1)."""
-    _close_gap(model, "quality", rows, gain)
-
-
-@_effect(firm_columns=("skill",))
-def raise_skill(model: ClusterModel, policy: Policy, rows: np.ndarray,
-                gain: np.ndarray | float) -> None:
-    """Firms ``rows`` (distinct) close the share ``gain`` (one, or one per firm) of their
-    workforce's gap to full skill (``skill`` toward 1)."""
-    _close_gap(model, "skill", rows, gain)
+raise_management = _gap_effect("raise_management", "mgmt", "best management")
+raise_delivery = _gap_effect("raise_delivery", "delivery", "perfect delivery discipline")
+raise_quality = _gap_effect("raise_quality", "quality", "top product quality")
+raise_skill = _gap_effect("raise_skill", "skill", "full skill of the workforce")
 
 
 @_effect(firm_columns=("delivery",))
@@ -260,12 +241,7 @@ def require_rd_intensity(model: ClusterModel, policy: Policy, rows: np.ndarray,
 
 
 # ----------------------------------------------------------------- export markets
-@_effect(firm_columns=("brand",))
-def raise_brand(model: ClusterModel, policy: Policy, rows: np.ndarray, gain: float) -> None:
-    """Firms ``rows`` (distinct) close the share ``gain`` of their gap to a fully established
-    brand abroad."""
-    f = model.firms
-    f["brand"][rows] += gain * (1.0 - f["brand"][rows])
+raise_brand = _gap_effect("raise_brand", "brand", "a fully established brand abroad")
 
 
 @_effect(firm_columns=("brand",))
