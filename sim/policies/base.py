@@ -31,10 +31,10 @@ QUARTERS_PER_YEAR = 4
 #: Strength of a joint instrument's cross-border effect when only one of the two governments
 #: runs it, relative to both running it: half, as only one side of the border acts (assumed).
 ONE_GOVERNMENT_SHARE = 0.5
-#: Weight of R&D intensity in the merit of applicants to the competitions on knowledge and
-#: R&D (R&D co-funding, the venture fund, innovative SME subsidies): merit is knowledge x
-#: (1 + RD_MERIT / R&D scale x R&D intensity), so R&D of 2% of sales with the assumed
-#: intensities doubles a firm's merit (assumed).
+#: Weight of R&D intensity (per unit of R&D spending / sales) in the merit of applicants to
+#: the competitions on knowledge and R&D (R&D co-funding, the venture fund, innovative SME
+#: subsidies): merit is knowledge x (1 + RD_MERIT / R&D scale x R&D intensity), so R&D of 2%
+#: of sales with the assumed intensities doubles a firm's merit (assumed).
 RD_MERIT = 50.0
 
 #: Parameters every policy has.

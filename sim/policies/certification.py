@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 #: Merit every applicant has on top of its room for improvement (the gaps to best management
-#: and to perfect delivery, together at most 2), so a firm at best practice still has some
-#: (assumed: small against the gaps).
+#: and to perfect delivery on their 0-1 scales, together at most 2), so a firm at best
+#: practice still has some (assumed: small against the gaps).
 BASE_ROOM = 0.1
 
 

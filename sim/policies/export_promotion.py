@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 #: Fewest firms in an export consortium (by definition: a consortium joins two firms or more).
 MIN_CONSORTIUM = 2
-#: Strength of the ties among the members of an export consortium when it forms (assumed;
-#: ties found in partner search start at 0.5).
+#: Strength (0-1) of the ties among the members of an export consortium when it forms
+#: (assumed; ties found in partner search start at 0.5).
 CONSORTIUM_TIE_STRENGTH = 0.8
 
 

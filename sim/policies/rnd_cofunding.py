@@ -17,16 +17,16 @@ from sim.policies.base import RD_MERIT, Policy
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Strength a funded project keeps its ties at: they cannot fade while the work goes on
-#: (assumed; ties found in partner search start at 0.5).
+#: Strength (0-1) a funded project keeps its ties at: they cannot fade while the work goes
+#: on (assumed; ties found in partner search start at 0.5).
 PROJECT_TIE_STRENGTH = 0.8
 #: Least R&D intensity of an applicant that is not a spin-off (assumed: some R&D of its own).
 MIN_APPLICANT_RD = 0.002
 #: Fewest firms in a project besides the university (by definition: joint work of firms).
 MIN_PROJECT_FIRMS = 2
 #: A joint project takes at most 1 in JOINT_SPLIT of its firms (half, rounded down) from the
-#: partner country, the rest from the leading one (assumed: the two countries share a joint
-#: project about equally).
+#: partner country, the rest from the leading one (assumed: up to half, so the two countries
+#: can share a joint project equally).
 JOINT_SPLIT = 2
 
 

@@ -31,9 +31,9 @@ MIN_FIRMS = 2
 #: Least share of its inputs a buyer imports to be offered a supplier: buyers that import
 #: most of their inputs (assumed).
 MIN_IMPORTED = 0.5
-#: Score of a proposed match is MATCH_BASE + MATCH_DELIVERY x the supplier's delivery
-#: discipline, compared with the firms' tie threshold: the part that does not depend on
-#: delivery (assumed).
+#: The score (0-1) of a proposed match is MATCH_BASE + MATCH_DELIVERY x the supplier's
+#: delivery discipline, compared with the firms' tie threshold: the part that does not depend
+#: on delivery (assumed).
 MATCH_BASE = 0.4
 #: The part of a proposed match's score that grows with the supplier's delivery discipline
 #: (assumed; MATCH_BASE + MATCH_DELIVERY = 1, a perfect supplier scores 1).
