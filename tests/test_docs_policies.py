@@ -4,7 +4,8 @@ Every registered instrument has a section whose heading names it, which quotes i
 report section and whose parameter table is exactly the one its declarations give (name,
 default, unit, allowed values, meaning); the same holds for the common parameters and the four
 risks. Every bundled scenario has a row in the scenario table that names its instruments and
-risk settings.
+risk settings. The section on what each instrument may change holds the tables of each
+instrument's declared effects and of the effects' footprints (sim/policies/effects.py).
 
 The tables are generated from the declarations; after changing a declaration, print the new
 tables with ``.venv/bin/python tests/test_docs_policies.py`` and paste them into the page.
@@ -23,11 +24,17 @@ import pytest
 from sim.inputs.params import RISK_PARAMS, Param
 from sim.inputs.scenario import bundled_scenarios
 from sim.policies import COMMON_PARAMS, REGISTRY
+from sim.policies.effects import EFFECTS, footprint_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "policies.md"
 HEADER = ("| Parameter | Default | Unit | Allowed | Meaning |\n"
           "|---|---|---|---|---|")
+EFFECTS_SECTION = "What each instrument may change"
+INSTRUMENT_HEADER = ("| Instrument | Effects | What they may change |\n"
+                     "|---|---|---|")
+EFFECT_HEADER = ("| Effect | What it does | What it may change |\n"
+                 "|---|---|---|")
 
 
 # ----------------------------------------------------------------- rendering of the tables
@@ -63,6 +70,29 @@ def render_row(p: Param) -> str:
 def render_table(params: tuple[Param, ...] | list[Param]) -> str:
     """The parameter table of a list of declarations."""
     return "\n".join([HEADER, *(render_row(p) for p in params)])
+
+
+def markdown(text: str) -> str:
+    """A docstring's reStructuredText roles and literals as Markdown code."""
+    def role(m: re.Match[str]) -> str:
+        target = m.group(2)
+        return f"`{target.rsplit('.', 1)[-1] if m.group(1) else target}`"
+
+    return re.sub(r":[a-z]+:`(~?)([^`]+)`", role, text).replace("``", "`")
+
+
+def render_effects_by_instrument() -> str:
+    """Each instrument's declared effects and what they may change together."""
+    rows = [f"| `{name}` | {', '.join(f'`{e}`' for e in REGISTRY[name].effects)} | "
+            f"{footprint_of(REGISTRY[name].effects).describe()} |" for name in sorted(REGISTRY)]
+    return "\n".join([INSTRUMENT_HEADER, *rows])
+
+
+def render_effect_registry() -> str:
+    """Every effect of the registry: what it does and what it may change."""
+    rows = [f"| `{e.name}` | {markdown(e.doc)} | {e.footprint.describe()} |"
+            for e in EFFECTS.values()]
+    return "\n".join([EFFECT_HEADER, *rows])
 
 
 # ----------------------------------------------------------------- reading the page
@@ -169,6 +199,25 @@ def test_bundled_scenario_listed(page: str, path: Path) -> None:
         assert f"{key} = {render_value(value)}" in row, f"{path.stem}: risk {key} missing"
 
 
+def test_effect_tables_match_declarations(page: str) -> None:
+    found = [body for head, body in sections(page, 2).items() if EFFECTS_SECTION in head]
+    assert len(found) == 1, f"expected one '## {EFFECTS_SECTION}' section"
+    body = found[0]
+    for header, table, what in ((INSTRUMENT_HEADER, render_effects_by_instrument(),
+                                 "instruments' effects"),
+                                (EFFECT_HEADER, render_effect_registry(), "effects")):
+        at = body.find(header)
+        assert at >= 0, f"the table of the {what} is missing"
+        lines = []
+        for line in body[at:].splitlines():
+            if not line.startswith("|"):
+                break
+            lines.append(line)
+        assert "\n".join(lines) == table, (
+            f"the table of the {what} is stale; regenerate it with "
+            "`.venv/bin/python tests/test_docs_policies.py`")
+
+
 def test_cli_list_is_mentioned(page: str) -> None:
     assert "clustersim list" in page
 
@@ -180,6 +229,8 @@ def all_tables() -> str:
     for name, cls in REGISTRY.items():
         parts += [f"{cls.label} (`{name}`)", render_table(cls.param_specs)]
     parts += ["Risks ([risks])", render_table(list(RISK_PARAMS.values()))]
+    parts += [f"{EFFECTS_SECTION}: instruments", render_effects_by_instrument(),
+              f"{EFFECTS_SECTION}: effects", render_effect_registry()]
     return "\n\n".join(parts)
 
 

@@ -8,13 +8,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Fewest firms outside every monitored programme for them to be the comparison group.
+#: Fewest firms outside every monitored programme for them to be the comparison group
+#: (assumed: the summed value added of fewer firms is too noisy a reference).
 MIN_COMPARISON = 10
+#: Fewest monitored programmes a review compares (by definition: moving budget between
+#: programmes takes two).
+MIN_PROGRAMMES = 2
+#: Power in the mix of signal and noise a review sees, quality x z + sqrt(1 - quality^2) x
+#: noise, which keeps the seen returns at unit variance (by definition).
+VARIANCE_POWER = 2
+#: Most rounds of clipping and rescaling when budget weights are rebalanced (implementation:
+#: a cap on the loop, which stops as soon as the budgets add up or no weight can move, in
+#: practice after a few rounds).
+MAX_REBALANCE_ROUNDS = 50
 
 
 class AdaptiveMonitoring(Policy):
@@ -34,6 +46,7 @@ class AdaptiveMonitoring(Policy):
     label = "Adaptive monitoring and budget reallocation"
     report_section = ("Implementation: a monitoring mechanism with a database of practice; "
                       "flexible, result-oriented financing")
+    effects = ("spend", "set_budget_weight", "restart_measurement")
     param_specs = (
         Param("review", 4, "quarters", "quarters between reviews", 1, 40),
         Param("speed", 0.5, "", "how strongly a review moves budget (log-weight per "
@@ -110,7 +123,7 @@ class AdaptiveMonitoring(Policy):
     def review(self, model: ClusterModel) -> None:
         """Measure each programme's return and move budget toward the best."""
         progs = self.programmes(model)
-        if len(progs) >= 2:
+        if len(progs) >= MIN_PROGRAMMES:
             self._reviewing, self._compare = True, None
             try:
                 returns = np.array([self.measured_return(model, p) for p in progs])
@@ -119,19 +132,18 @@ class AdaptiveMonitoring(Policy):
             spread = returns.std()
             z = (returns - returns.mean()) / spread if spread > 0 else np.zeros(len(progs))
             quality = model.risks["monitoring"]
-            seen = quality * z + np.sqrt(1.0 - quality ** 2) \
+            seen = quality * z + np.sqrt(1.0 - quality ** VARIANCE_POWER) \
                 * model.rng.standard_normal(len(progs))
             budgets = np.array([p["budget"] for p in progs])
             old = np.array([p.weight for p in progs])
             new = self.rebalance(budgets, old * np.exp(self["speed"] * seen))
             for p, w in zip(progs, new, strict=True):
-                p.weight = float(w)
+                effects.set_budget_weight(model, self, p, float(w))
             self.log.append((model.quarter,
                              {p.label: float(w) for p, w in zip(progs, new, strict=True)},
                              {p.label: float(r) for p, r in zip(progs, returns, strict=True)}))
         for p in progs:
-            p.recipients.clear()
-            p.spent = 0.0
+            effects.restart_measurement(model, self, p)
         self.last_review = model.quarter
         self._snapshot(model)
 
@@ -141,7 +153,7 @@ class AdaptiveMonitoring(Policy):
         lo, hi = self["min_weight"], self["max_weight"]
         target = budgets.sum()
         w = np.clip(weights, lo, hi)
-        for _ in range(50):
+        for _ in range(MAX_REBALANCE_ROUNDS):
             gap = target - (budgets * w).sum()
             free = ((w > lo) | (gap > 0)) & ((w < hi) | (gap < 0)) & (budgets > 0)
             if abs(gap) <= 1e-12 * max(target, 1.0) or not free.any():

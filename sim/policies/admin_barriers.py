@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class AdminBarriers(Policy):
     label = "Administrative-barrier reduction (fast-track expertise)"
     report_section = ("Favourable environment: removing administrative barriers, fast-track "
                       "state expertise of project documents")
+    effects = ("spend", "set_admin_barrier")
     param_specs = (
         Param("reduction", 0.4, "share", "share of the barrier index removed", 0.0, 1.0),
         Param("phase_in", 8, "quarters", "quarters until the full reduction", 1, 80),
@@ -53,4 +55,4 @@ class AdminBarriers(Policy):
 
     def _set(self, model: ClusterModel) -> None:
         cut = self["reduction"] * model.risks["implementation"] * self.progress
-        model.admin_barrier[:] = self.base_barrier * (1.0 - cut)
+        effects.set_admin_barrier(model, self, self.base_barrier * (1.0 - cut))

@@ -1,10 +1,13 @@
 """The policy interface and the registry of instruments by name.
 
-A policy is declared by subclassing :class:`Policy` with a ``name`` and a tuple of typed parameter
-declarations, ``param_specs``; defining the class registers it, so a scenario file can name it. The
-model calls ``initialize`` once, ``step`` every quarter at the first phase (before firms act), which
-runs ``apply`` inside the policy's active window and ``after_end`` once it has closed, and
-``finalize`` after the last step.
+A policy is declared by subclassing :class:`Policy` with a ``name``, a tuple of typed parameter
+declarations, ``param_specs``, and the effects it uses, ``effects`` (names from
+:data:`sim.policies.effects.EFFECTS`); defining the class registers it, so a scenario file can
+name it. The model calls ``initialize`` once, ``step`` every quarter at the first phase (before
+firms act), which runs ``apply`` inside the policy's active window and ``after_end`` once it
+has closed, and ``finalize`` after the last step. A policy reads the model freely but changes
+it only through its declared effects (:mod:`sim.policies.effects`); it books its spending with
+:meth:`Policy.pay` and :meth:`Policy.pay_delivered`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,24 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from sim.inputs.params import Param, ParamError
+from sim.policies import effects
 from sim.ranking import stable_argsort
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 REGISTRY: dict[str, type[Policy]] = {}
+
+#: Quarters in a year (by definition).
+QUARTERS_PER_YEAR = 4
+#: Strength of a joint instrument's cross-border effect when only one of the two governments
+#: runs it, relative to both running it: half, as only one side of the border acts (assumed).
+ONE_GOVERNMENT_SHARE = 0.5
+#: Weight of R&D intensity (per unit of R&D spending / sales) in the merit of applicants to
+#: the competitions on knowledge and R&D (R&D co-funding, the venture fund, innovative SME
+#: subsidies): merit is knowledge x (1 + RD_MERIT / R&D scale x R&D intensity), so R&D of 2%
+#: of sales with the assumed intensities doubles a firm's merit (assumed).
+RD_MERIT = 50.0
 
 #: Parameters every policy has.
 COMMON_PARAMS: tuple[Param, ...] = (
@@ -35,21 +50,30 @@ COMMON_PARAMS: tuple[Param, ...] = (
 class Policy:
     """Base class of a policy instrument (covasim-style intervention).
 
-    Subclasses set ``name``, ``label``, ``report_section`` and ``param_specs`` (the
+    Subclasses set ``name``, ``label``, ``report_section``, ``param_specs`` (the
     declarations of their own parameters; a policy object's values are in ``values``) and
-    implement ``apply``; they may override ``initialize``, ``after_end`` and ``finalize``.
+    ``effects`` (the names of the effects of :mod:`sim.policies.effects` they use, the only
+    way they change the model; ``spend`` if they pay) and implement ``apply``; they may
+    override ``initialize``, ``after_end`` and ``finalize``.
     """
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     report_section: ClassVar[str] = ""
     param_specs: ClassVar[tuple[Param, ...]] = ()
+    #: The effects this instrument may use (names of :data:`sim.policies.effects.EFFECTS`):
+    #: all it may change in the model is their footprints.
+    effects: ClassVar[tuple[str, ...]] = ()
     #: Adaptive monitoring may move budget to and from this instrument (it has a ``budget``
     #: and identifiable recipients whose results can be measured).
     monitored: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        unknown = [e for e in cls.effects if e not in effects.EFFECTS]
+        if unknown:
+            raise TypeError(f"{cls.__name__} declares unknown effects {unknown}; known: "
+                            f"{', '.join(effects.EFFECTS)}")
         if cls.name:
             REGISTRY[cls.name] = cls
 
@@ -73,7 +97,8 @@ class Policy:
                              f"[{self.values['start']}, 2000] (quarter)")
         #: Budget multiplier set by adaptive monitoring (1 = the declared budget).
         self.weight = 1.0
-        #: Firms reached and money spent since adaptive monitoring last looked.
+        #: Firms reached and money spent since adaptive monitoring last looked (its
+        #: measurement; :func:`sim.policies.effects.restart_measurement` clears them).
         self.recipients: set[int] = set()
         self.spent = 0.0
 
@@ -130,9 +155,10 @@ class Policy:
         return self.money(model, "budget") * self.weight
 
     def pay(self, model: ClusterModel, code: str, amount: float) -> None:
-        """Book spending on a paying government."""
+        """Book spending on a paying government (the effect
+        :func:`~sim.policies.effects.spend`, which a paying instrument declares)."""
         if amount > 0:
-            model.governments[code].spend(amount, self.name)
+            effects.spend(model, self, code, amount)
             self.spent += amount
 
     def pay_delivered(self, model: ClusterModel, code: str, delivered: float,
@@ -167,15 +193,7 @@ class Policy:
         """Strength (0-1) of this instrument's cross-border effect: the coordination level of
         the two governments, halved when only one of them runs the instrument."""
         both = self.values["country"] == "both"
-        return model.risks["coordination"] * (1.0 if both else 0.5)
-
-    def support(self, model: ClusterModel, rows: np.ndarray, quarters: int = 4) -> None:
-        """Count firms as receiving budget-funded support for ``quarters`` quarters (the
-        report's first indicator) and remember them as this instrument's recipients."""
-        f = model.firms
-        until = model.quarter + quarters - 1
-        f["supported_until"][rows] = np.maximum(f["supported_until"][rows], until)
-        self.recipients.update(f.ids[rows].tolist())
+        return model.risks["coordination"] * (1.0 if both else ONE_GOVERNMENT_SHARE)
 
     def is_active(self, step: int) -> bool:
         """Whether the policy acts in quarter ``step``."""

@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.phases.finance import settle
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Merit every applicant has on top of its room for improvement (the gaps to best management
+#: and to perfect delivery on their 0-1 scales, together at most 2), so a firm at best
+#: practice still has some (assumed: small against the gaps).
+BASE_ROOM = 0.1
 
 
 class Certification(Policy):
@@ -31,6 +36,8 @@ class Certification(Policy):
     report_section = ("Project support: management quality, consulting and ISO 9000 "
                       "quality-management certification")
     monitored = True
+    effects = ("spend", "raise_management", "raise_delivery", "raise_quality",
+               "transfer_cash", "count_supported")
     param_specs = (
         Param("budget", 0.3, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
@@ -73,20 +80,20 @@ class Certification(Policy):
             won = self.ranked(model, rows, self._merit(model, rows))[:count]
             self._improve(model, won, grant)
             self.certified.update(f.ids[won].tolist())
-            self.support(model, won)
+            effects.count_supported(model, self, won)
             self.pay_delivered(model, code, grant * len(won), budget)
 
     def _merit(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
         """Room for improvement, doubled for firms that supply cluster buyers."""
         f = model.firms
-        room = 0.1 + (1.0 - f["mgmt"][rows]) + (1.0 - f["delivery"][rows])
+        room = BASE_ROOM + (1.0 - f["mgmt"][rows]) + (1.0 - f["delivery"][rows])
         if self["target"] == "suppliers":
             room = room * (1.0 + (f["sales_b2b"][rows] > 0))
         return room
 
     def _improve(self, model: ClusterModel, rows: np.ndarray, grant: float) -> None:
-        f = model.firms
-        for column, gain in (("mgmt", "mgmt_gain"), ("delivery", "delivery_gain"),
-                             ("quality", "quality_gain")):
-            f[column][rows] += self[gain] * (1.0 - f[column][rows])
-        settle(model, -max(self["project_cost"] - grant, 0.0), rows=rows)  # the firm's share
+        effects.raise_management(model, self, rows, self["mgmt_gain"])
+        effects.raise_delivery(model, self, rows, self["delivery_gain"])
+        effects.raise_quality(model, self, rows, self["quality_gain"])
+        effects.transfer_cash(model, self, -max(self["project_cost"] - grant, 0.0),
+                              rows)  # the firm's share

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.inputs.params import Param
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class CoordinationBody(Policy):
     label = "Joint cluster coordination body"
     report_section = ("Support for joint clusters: a specialised cluster-development "
                       "organisation (joint coordination body)")
+    effects = ("spend", "raise_cross_border_contact", "raise_matching", "raise_knowledge_flow")
     param_specs = (
         Param("operating_cost", 0.3, "USD m/quarter", "cost to each paying government",
               0.0, 1000.0),
@@ -38,10 +40,10 @@ class CoordinationBody(Policy):
     def apply(self, model: ClusterModel) -> None:
         """Set the shifters of the paying countries and pay for the body."""
         reach = model.risks["implementation"]
-        shifters = model.shifters
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            shifters.coordination[k] += self["cross_border"] * self.cross_border(model) * reach
-            shifters.matching[k] += self["matching"] * reach
-            shifters.information[k] += self["information"] * reach
+            effects.raise_cross_border_contact(
+                model, self, k, self["cross_border"] * self.cross_border(model) * reach)
+            effects.raise_matching(model, self, k, self["matching"] * reach)
+            effects.raise_knowledge_flow(model, self, k, self["information"] * reach)
             self.pay(model, code, self.money(model, "operating_cost"))

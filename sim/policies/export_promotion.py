@@ -10,13 +10,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.network import add_new_ties
-from sim.phases.finance import settle
-from sim.phases.markets import FOOTHOLD, THIRD, competitiveness
-from sim.policies.base import Policy
+from sim.phases.markets import THIRD, competitiveness
+from sim.policies import effects
+from sim.policies.base import QUARTERS_PER_YEAR, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Fewest firms in an export consortium (by definition: a consortium joins two firms or more).
+MIN_CONSORTIUM = 2
+#: Strength (0-1) of the ties among the members of an export consortium when it forms
+#: (assumed; ties found in partner search start at 0.5).
+CONSORTIUM_TIE_STRENGTH = 0.8
 
 
 class ExportPromotion(Policy):
@@ -35,6 +40,8 @@ class ExportPromotion(Policy):
     report_section = ("Project support: export and marketing (foreign fairs, marketing, "
                       "branding, export consortia)")
     monitored = True
+    effects = ("spend", "raise_brand", "share_brand", "enter_export_market", "transfer_cash",
+               "form_ties", "count_supported")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
@@ -80,11 +87,11 @@ class ExportPromotion(Policy):
             return
         q = model.quarter
         self.last_campaign = {i: last for i, last in self.last_campaign.items()
-                              if q - last < 4}  # older campaigns no longer matter
+                              if q - last < QUARTERS_PER_YEAR}  # older ones no longer matter
         self.last_campaign.update(dict.fromkeys(f.ids[rows].tolist(), q))
         members = self._consortia(model, rows)
         self._campaign(model, rows, members, grant)
-        self.support(model, rows)
+        effects.count_supported(model, self, rows)
 
     def _eligible(self, model: ClusterModel, country: int) -> np.ndarray:
         f = model.firms
@@ -93,7 +100,8 @@ class ExportPromotion(Policy):
             ok &= f.is_sme()
         if self.last_campaign:
             now = model.quarter
-            recent = f.rows_of([i for i, q in self.last_campaign.items() if now - q < 4])
+            recent = f.rows_of([i for i, q in self.last_campaign.items()
+                                if now - q < QUARTERS_PER_YEAR])
             ok[recent[recent >= 0]] = False
         return ok
 
@@ -102,7 +110,7 @@ class ExportPromotion(Policy):
         """Brand, market entry and new orders for the winners; they pay their share."""
         f = model.firms
         cost = self["campaign_cost"]
-        f["brand"][rows] += self["brand_gain"] * (1.0 - f["brand"][rows])
+        effects.raise_brand(model, self, rows, self["brand_gain"])
         orders = self["orders"] * cost
         markets = self["markets"]
         to_partner = np.zeros(rows.size, dtype=bool)
@@ -110,22 +118,18 @@ class ExportPromotion(Policy):
             to_partner[:] = True
         elif markets == "both":  # the market the firm does not serve yet; third if it has both
             to_partner = f["exp_third"][rows] & ~f["exp_partner"][rows]
-        for column, flag, chosen in (("base_partner", "exp_partner", rows[to_partner]),
-                                     ("base_third", "exp_third", rows[~to_partner])):
-            new = ~f[flag][chosen]
-            f[column][chosen] = np.where(new, FOOTHOLD * f["base_home"][chosen],
-                                         f[column][chosen]) + orders
-            f[flag][chosen] = True
+        for market, chosen in (("partner", rows[to_partner]), ("third", rows[~to_partner])):
+            effects.enter_export_market(model, self, chosen, market, orders)
         share = np.where(np.isin(rows, members), 1.0 - self["consortium_saving"], 1.0)
         own = np.maximum(cost * share - grant, 0.0)
-        settle(model, -own, rows=rows)  # each winner pays its share of the campaign
+        effects.transfer_cash(model, self, -own, rows)  # each winner pays its campaign share
 
     def _consortia(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
         """Group winners of a sector into consortia (ties to the strongest member, a joint
         brand); cross-border groups as far as the governments coordinate. Returns the rows of
         consortium members."""
         size = self["consortium_size"]
-        if size < 2:
+        if size < MIN_CONSORTIUM:
             return np.zeros(0, dtype=np.int64)
         f, rng = model.firms, model.rng
         cross = self.values["country"] == "both"
@@ -138,16 +142,15 @@ class ExportPromotion(Policy):
         for group in groups.values():
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
-                if len(chunk) < 2:
+                if len(chunk) < MIN_CONSORTIUM:
                     continue
                 leads += [chunk[0]] * (len(chunk) - 1)  # tied to the best-ranked member
                 others += chunk[1:]
                 starts.append(len(members))
                 members += chunk
         if members:  # a joint brand: each consortium's best (consortia share no firm)
-            brand, idx = f["brand"], np.array(members)
-            best = np.maximum.reduceat(brand[idx], starts)
-            brand[idx] = np.repeat(best, np.diff([*starts, len(members)]))
+            effects.share_brand(model, self, np.array(members), starts)
         if leads:
-            add_new_ties(model, f.ids[leads], f.ids[others], "export_consortium", strength=0.8)
+            effects.form_ties(model, self, f.ids[leads], f.ids[others], "export_consortium",
+                              strength=CONSORTIUM_TIE_STRENGTH)
         return np.array(members, dtype=np.int64)

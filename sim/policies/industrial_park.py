@@ -11,7 +11,8 @@ from sim.inputs.countries import baseline_parks
 from sim.inputs.params import Param
 from sim.inputs.sectors import SECTORS
 from sim.phases.finance import RELIEFS
-from sim.phases.parks import add_park
+from sim.policies import effects
+from sim.policies.base import QUARTERS_PER_YEAR
 from sim.policies.technopark import ParkPolicy
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class IndustrialPark(ParkPolicy):
     label = "Industrial park creation"
     report_section = ("Favourable environment: industrial parks (single operator, land, "
                       "buildings and infrastructure)")
+    effects = (*ParkPolicy.effects, "raise_sme_entry")
     param_specs = (
         Param("capacity", 25, "firms", "resident slots (scaled by model.firm_scale)", 1, 10000),
         Param("setup_cost", 30.0, "USD m", "land, buildings, engineering and transport "
@@ -67,13 +69,14 @@ class IndustrialPark(ParkPolicy):
             reliefs, years = national_regime(code)
         else:
             reliefs, years = {k: self[k] for k in RELIEFS}, self["relief_years"]
-        park = Park(model, f"New industrial park ({code})", code, "industrial", self["sector"],
-                    capacity=self._capacity(model), reliefs=reliefs, relief_quarters=4 * years,
-                    services=self._services(model))
-        self.parks[code] = add_park(model, park)
+        park = effects.open_park(model, self, f"New industrial park ({code})", code,
+                                 "industrial", self["sector"], capacity=self._capacity(model),
+                                 reliefs=reliefs, relief_quarters=QUARTERS_PER_YEAR * years,
+                                 services=self._services(model))
+        self.parks[code] = park
         return park
 
     def _operate(self, model: ClusterModel, park: Park) -> None:
         if park.free_slots() > 0:
-            model.shifters.entry[park.country_index] += (self["sme_attraction"]
-                                                       * model.risks["implementation"])
+            effects.raise_sme_entry(model, self, park.country_index,
+                                    self["sme_attraction"] * model.risks["implementation"])

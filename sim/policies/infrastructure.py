@@ -8,10 +8,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Countries whose infrastructure stocks together drive the corridor: the cross-border cut
+#: follows the mean of the two stocks, ``1 - exp(-sum / (CORRIDOR_COUNTRIES x scale))`` (by
+#: definition).
+CORRIDOR_COUNTRIES = 2.0
 
 
 class Infrastructure(Policy):
@@ -26,6 +32,7 @@ class Infrastructure(Policy):
     name = "infrastructure"
     label = "Engineering and transport infrastructure"
     report_section = "Favourable environment: targeted engineering and transport infrastructure"
+    effects = ("spend", "set_trade_costs", "shift_delivery")
     param_specs = (
         Param("budget", 2.0, "USD m/quarter", "investment of each paying government",
               0.0, 10000.0),
@@ -56,23 +63,23 @@ class Infrastructure(Policy):
                 self.stock[k] += self.available(model, budget)
                 self.pay(model, code, budget)
         self.stock *= 1.0 - self["depreciation"]
-        self._effects(model)
+        self._stock_effects(model)
 
     def apply(self, model: ClusterModel) -> None:
         """Investing is done in :meth:`step`."""
 
-    def _effects(self, model: ClusterModel) -> None:
+    def _stock_effects(self, model: ClusterModel) -> None:
+        """Trade costs and delivery discipline as the stock now stands."""
         reach = 1.0 - np.exp(-self.stock / self.money(model, "scale"))
         corridor = 1.0 - np.exp(-self.stock.sum() * model.risks["coordination"]
-                                / (2.0 * self.money(model, "scale")))
-        model.trade_cost[:, 1] = self.base_trade_cost[:, 1] * (1.0 - self["partner_cut"]
-                                                               * corridor)
-        model.trade_cost[:, 2] = self.base_trade_cost[:, 2] * (1.0 - self["third_cut"] * reach)
+                                / (CORRIDOR_COUNTRIES * self.money(model, "scale")))
+        effects.set_trade_costs(
+            model, self,
+            partner=self.base_trade_cost[:, 1] * (1.0 - self["partner_cut"] * corridor),
+            third=self.base_trade_cost[:, 2] * (1.0 - self["third_cut"] * reach))
         # delivery discipline: every firm closes part of its gap as the effect grows
         effect = self["delivery_gain"] * reach
         step = np.clip((effect - self.delivery_effect) / np.maximum(1.0 - self.delivery_effect,
                                                                      1e-9), -1.0, 1.0)
         self.delivery_effect = effect
-        f = model.firms
-        gain = step[f["country"]]
-        f["delivery"] = np.clip(f["delivery"] + gain * (1.0 - f["delivery"]), 0.0, 1.0)
+        effects.shift_delivery(model, self, step[model.firms["country"]])

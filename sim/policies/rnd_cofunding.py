@@ -11,16 +11,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.network import add_new_ties
-from sim.policies.base import Policy
+from sim.policies import effects
+from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-#: Strength a funded project keeps its ties at (they cannot fade while the work goes on).
+#: Strength (0-1) a funded project keeps its ties at: they cannot fade while the work goes
+#: on (assumed; ties found in partner search start at 0.5).
 PROJECT_TIE_STRENGTH = 0.8
 #: Least R&D intensity of an applicant that is not a spin-off (assumed: some R&D of its own).
 MIN_APPLICANT_RD = 0.002
+#: Fewest firms in a project besides the university (by definition: joint work of firms).
+MIN_PROJECT_FIRMS = 2
+#: A joint project takes at most 1 in JOINT_SPLIT of its firms (half, rounded down) from the
+#: partner country, the rest from the leading one (assumed: up to half, so the two countries
+#: can share a joint project equally).
+JOINT_SPLIT = 2
 
 
 @dataclass
@@ -35,6 +42,11 @@ class Project:
     university: int
     until: int
     slots: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def locate(self, slots: np.ndarray) -> None:
+        """Remember where the graph keeps the project's ties (their slots, -1 for a pair
+        without a tie)."""
+        self.slots = slots
 
     @cached_property
     def pairs(self) -> np.ndarray:
@@ -63,6 +75,7 @@ class RndCofunding(Policy):
     report_section = ("Project support: R&D cooperation, joint research and pilot work of "
                       "5-10 enterprises and organisations")
     monitored = True
+    effects = ("spend", "fund_joint_rd", "count_supported", "form_ties", "hold_ties")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
@@ -107,9 +120,8 @@ class RndCofunding(Policy):
         rows = f.rows_of(members)
         paid = {code: 0.0 for code in self.countries()}
         if rows.size:
-            np.add.at(f["rd_grant"], rows, grant)
-            np.add.at(f["rd_project"], rows, self["member_rd"])
-            self.support(model, rows, quarters=1)
+            effects.fund_joint_rd(model, self, rows, grant, self["member_rd"])
+            effects.count_supported(model, self, rows, quarters=1)
             for k, code in enumerate(("AZ", "BY")):
                 if code in paid:
                     paid[code] = grant * float((f["country"][rows] == k).sum())
@@ -159,11 +171,12 @@ class RndCofunding(Policy):
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
             joint = joint_ok and rng.random() < joint_share
-            n_partner = min(size // 2 if joint else 0, self.affordable(partner_room, grant),
+            n_partner = min(size // JOINT_SPLIT if joint else 0,
+                            self.affordable(partner_room, grant),
                             len(ranked[1 - k]) - taken[1 - k])
             n_own = min(size - n_partner, self.affordable(room, grant),
                         len(ranked[k]) - taken[k])
-            if n_own < 1 or n_own + n_partner < 2:
+            if n_own < 1 or n_own + n_partner < MIN_PROJECT_FIRMS:
                 break
             own = ranked[k][taken[k]:taken[k] + n_own]
             partner = ranked[1 - k][taken[1 - k]:taken[1 - k] + n_partner]
@@ -186,15 +199,16 @@ class RndCofunding(Policy):
         ok = (f["country"] == country) & free & (
             (f["rd_intensity"] >= MIN_APPLICANT_RD * model.rd_scale) | f["spinoff"])
         rows = np.flatnonzero(ok)
-        merit = f["knowledge"][rows] * (1.0 + 50.0 / model.rd_scale * f["rd_intensity"][rows])
+        merit = f["knowledge"][rows] * (1.0 + RD_MERIT / model.rd_scale
+                                        * f["rd_intensity"][rows])
         return self.ranked(model, rows, merit)
 
     def _tie(self, model: ClusterModel, projects: list[Project]) -> None:
         """Members work with the university and with each other (a ring of R&D ties)."""
         if projects:
             pairs = np.concatenate([p.pairs for p in projects])
-            add_new_ties(model, pairs[:, 0], pairs[:, 1], "rnd",
-                         strength=PROJECT_TIE_STRENGTH)
+            effects.form_ties(model, self, pairs[:, 0], pairs[:, 1], "rnd",
+                              strength=PROJECT_TIE_STRENGTH)
 
     def _keep_ties(self, model: ClusterModel) -> None:
         """Hold every project tie at least at ``PROJECT_TIE_STRENGTH``."""
@@ -206,7 +220,7 @@ class RndCofunding(Policy):
             ends = np.cumsum([len(p.pairs) for p in new])
             for p, start, end in zip(new, np.r_[0, ends[:-1]].tolist(), ends.tolist(),
                                      strict=True):
-                p.slots = found[start:end]
+                p.locate(found[start:end])
         pairs = np.concatenate([p.pairs for p in self.projects])
         slots = np.concatenate([p.slots for p in self.projects])
         safe = np.maximum(slots, 0)
@@ -215,6 +229,4 @@ class RndCofunding(Policy):
             ((a == pairs[:, 0]) & (b == pairs[:, 1])) | ((a == pairs[:, 1]) & (b == pairs[:, 0])))
         stale = np.flatnonzero(~same)  # a tie dissolved (or formed) since: look it up again
         slots[stale] = g.slots_of(pairs[stale])
-        slots = slots[slots >= 0]
-        strength = t.strength
-        strength[slots] = np.maximum(strength[slots], PROJECT_TIE_STRENGTH)
+        effects.hold_ties(model, self, slots[slots >= 0], PROJECT_TIE_STRENGTH)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.policies.base import Policy
+from sim.policies import effects
+from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -25,6 +26,7 @@ class SmeSubsidy(Policy):
     label = "Competitive SME project subsidies"
     report_section = "Implementation: competitive subsidies to SMEs (state support programmes)"
     monitored = True
+    effects = ("spend", "fund_investment", "count_supported")
     param_specs = (
         Param("budget", 2.0, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
@@ -48,17 +50,17 @@ class SmeSubsidy(Policy):
             if eligible.size == 0 or budget <= 0:
                 continue
             winners, grants = self._select(model, eligible, budget)
-            f["grant"][winners] += grants
             # the funded project is the grant plus the firm's co-funding, on top of its plans
-            f["funded_project"][winners] += grants / max(self["grant_share"], 1e-9)
-            self.support(model, winners)
+            effects.fund_investment(model, self, winners, grants,
+                                    grants / max(self["grant_share"], 1e-9))
+            effects.count_supported(model, self, winners)
             self.pay_delivered(model, code, float(grants.sum()), budget)
 
     def _select(self, model: ClusterModel, eligible: np.ndarray, budget: float
                 ) -> tuple[np.ndarray, np.ndarray]:
         f = model.firms
         if self["target"] == "innovative":
-            merit = f["knowledge"][eligible] * (1.0 + 50.0 / model.rd_scale
+            merit = f["knowledge"][eligible] * (1.0 + RD_MERIT / model.rd_scale
                                                 * f["rd_intensity"][eligible])
         else:
             merit = f["productivity"][eligible]

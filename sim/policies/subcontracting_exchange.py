@@ -9,12 +9,35 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.inputs.sectors import SUPPLIES
-from sim.network import add_new_ties, cooperation_degree
+from sim.network import cooperation_degree
+from sim.policies import effects
 from sim.policies.base import Policy
 from sim.ranking import stable_argsort
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Least share of its capacity a supplier must have free to be listed on the exchange
+#: (assumed).
+MIN_FREE_CAPACITY = 0.05
+#: A listed supplier's appeal is its free share of capacity x (APPEAL_BASE + APPEAL_DELIVERY
+#: x its delivery discipline): the part that does not depend on delivery (assumed).
+APPEAL_BASE = 0.3
+#: The part of a listed supplier's appeal that grows with its delivery discipline (assumed;
+#: APPEAL_BASE + APPEAL_DELIVERY = 1, a supplier with perfect delivery keeps all its appeal).
+APPEAL_DELIVERY = 0.7
+#: Fewest firms for the exchange to propose a match (by definition: a buyer and a supplier).
+MIN_FIRMS = 2
+#: Least share of its inputs a buyer imports to be offered a supplier: buyers that import
+#: most of their inputs (assumed).
+MIN_IMPORTED = 0.5
+#: The score (0-1) of a proposed match is MATCH_BASE + MATCH_DELIVERY x the supplier's
+#: delivery discipline, compared with the firms' tie threshold: the part that does not depend
+#: on delivery (assumed).
+MATCH_BASE = 0.4
+#: The part of a proposed match's score that grows with the supplier's delivery discipline
+#: (assumed; MATCH_BASE + MATCH_DELIVERY = 1, a perfect supplier scores 1).
+MATCH_DELIVERY = 0.6
 
 
 class SubcontractingExchange(Policy):
@@ -29,6 +52,7 @@ class SubcontractingExchange(Policy):
     label = "Subcontracting exchange"
     report_section = ("Project support: a subcontracting mechanism (free capacity and demand, "
                       "matching suppliers to producers)")
+    effects = ("spend", "raise_matching", "form_ties", "count_supported")
     param_specs = (
         Param("operating_cost", 0.15, "USD m/quarter", "cost to each paying government",
               0.0, 1000.0),
@@ -46,9 +70,9 @@ class SubcontractingExchange(Policy):
         offers = self._offers(model)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            model.shifters.matching[k] += self["matching"] * reach
+            effects.raise_matching(model, self, k, self["matching"] * reach)
             matched = self._propose(model, k, reach, offers)
-            self.support(model, matched, quarters=1)
+            effects.count_supported(model, self, matched, quarters=1)
             self.pay(model, code, self.money(model, "operating_cost"))
 
     @staticmethod
@@ -60,8 +84,8 @@ class SubcontractingExchange(Policy):
         spare = np.maximum(f["capacity"] - f["sales_total"] / np.maximum(f["price"], 1e-12),
                            0.0)
         free = spare / np.maximum(f["capacity"], 1e-12)
-        open_rows = np.flatnonzero(free > 0.05)
-        appeal = free * (0.3 + 0.7 * f["delivery"])
+        open_rows = np.flatnonzero(free > MIN_FREE_CAPACITY)
+        appeal = free * (APPEAL_BASE + APPEAL_DELIVERY * f["delivery"])
         offers = {}
         for c in (0, 1):
             mine = open_rows[f["country"][open_rows] == c]
@@ -76,11 +100,11 @@ class SubcontractingExchange(Policy):
                  offers: dict[tuple[int, int], list[int]]) -> np.ndarray:
         """Offer importing buyers a supplier with spare capacity; returns the rows matched."""
         f, p, rng = model.firms, model.params, model.rng
-        if f.n < 2:
+        if f.n < MIN_FIRMS:
             return np.zeros(0, dtype=np.int64)
         imported = 1.0 - np.divide(f["inputs_domestic"], f["inputs_total"],
                                    out=np.zeros(f.n), where=f["inputs_total"] > 0)
-        buyers = np.flatnonzero((f["country"] == country) & (imported > 0.5)
+        buyers = np.flatnonzero((f["country"] == country) & (imported > MIN_IMPORTED)
                                 & (rng.random(f.n) < self["proposals"] * reach))
         degree = cooperation_degree(model)
         cross = self["cross_border_share"] * self.cross_border(model)
@@ -107,7 +131,7 @@ class SubcontractingExchange(Policy):
                 continue
             j = ranked[q]
             a, b = int(ids[i]), int(ids[j])
-            score = 0.4 + 0.6 * float(delivery[j])
+            score = MATCH_BASE + MATCH_DELIVERY * float(delivery[j])
             pair = (a, b) if a < b else (b, a)
             if score >= threshold and b not in adj[a] and pair not in pairs:
                 pairs.add(pair)
@@ -116,5 +140,5 @@ class SubcontractingExchange(Policy):
                 matched += [i, j]
         if matched:
             buyer, supplier = f.ids[matched[::2]], f.ids[matched[1::2]]
-            add_new_ties(model, buyer, supplier, "supply", supplier=supplier)
+            effects.form_ties(model, self, buyer, supplier, "supply", supplier=supplier)
         return np.array(matched, dtype=np.int64)

@@ -9,11 +9,16 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.network import cooperation_degree
-from sim.phases.finance import RELIEFS, grant_reliefs
+from sim.phases.finance import RELIEFS
+from sim.policies import effects
 from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: Least R&D intensity of a firm targeted as innovative: 1% of sales with the assumed
+#: intensities, times the model's R&D scale (assumed; sim.inputs.countries.rd_scale_of).
+INNOVATIVE_RD = 0.01
 
 
 class TaxBreak(Policy):
@@ -25,6 +30,7 @@ class TaxBreak(Policy):
     name = "tax_break"
     label = "Tax breaks for cluster participants"
     report_section = "Favourable environment: tax incentives for cluster participants"
+    effects = ("grant_tax_reliefs",)
     param_specs = (
         Param("profit_relief", 1.0, "share", "share of profit tax forgiven", 0.0, 1.0),
         Param("vat_relief", 0.0, "share", "share of VAT forgiven", 0.0, 1.0),
@@ -38,7 +44,8 @@ class TaxBreak(Policy):
 
     def apply(self, model: ClusterModel) -> None:
         """Grant the reliefs to this quarter's targeted firms."""
-        grant_reliefs(model, self.targeted(model), {relief: self[relief] for relief in RELIEFS})
+        effects.grant_tax_reliefs(model, self, self.targeted(model),
+                                  {relief: self[relief] for relief in RELIEFS})
 
     def targeted(self, model: ClusterModel) -> np.ndarray:
         """Boolean mask of the firms the relief applies to."""
@@ -49,7 +56,7 @@ class TaxBreak(Policy):
         elif target == "smes":
             who = f.is_sme()
         elif target == "innovative":
-            who = f["rd_intensity"] >= 0.01 * model.rd_scale
+            who = f["rd_intensity"] >= INNOVATIVE_RD * model.rd_scale
         elif target == "park_residents":
             who = f["park"] >= 0
         else:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from sim.agents.park import Park
 from sim.inputs.params import Param
 from sim.phases.finance import RELIEFS
-from sim.phases.parks import add_park, close_park, strongest_university
-from sim.policies.base import Policy
+from sim.phases.parks import strongest_university
+from sim.policies import effects
+from sim.policies.base import QUARTERS_PER_YEAR, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -20,6 +21,8 @@ class ParkPolicy(Policy):
     for while active (set-up cost once, operating cost every quarter), closed after the end
     quarter. With weak local implementation the operator delivers only part of its services.
     Subclasses say how the park is built (:meth:`_build`)."""
+
+    effects = ("spend", "open_park", "close_park")
 
     def initialize(self, model: ClusterModel) -> None:
         """No park exists until the start quarter."""
@@ -41,7 +44,7 @@ class ParkPolicy(Policy):
         leave and lose its reliefs and services."""
         for park in self.parks.values():
             if park.capacity:
-                close_park(model, park)
+                effects.close_park(model, self, park)
 
     def _operate(self, model: ClusterModel, park: Park) -> None:
         """Act through the park in an active quarter (default: nothing beyond the park)."""
@@ -92,9 +95,10 @@ class Technopark(ParkPolicy):
         if host < 0:
             return None
         reliefs = {k: self[k] for k in RELIEFS}
-        park = Park(model, f"New technopark ({code})", code, "technopark", "any",
-                    capacity=self._capacity(model), reliefs=reliefs,
-                    relief_quarters=4 * self["relief_years"], services=self._services(model),
-                    host=host, min_rd_intensity=self["min_rd_intensity"])
-        self.parks[code] = add_park(model, park)
+        park = effects.open_park(model, self, f"New technopark ({code})", code, "technopark",
+                                 "any", capacity=self._capacity(model), reliefs=reliefs,
+                                 relief_quarters=QUARTERS_PER_YEAR * self["relief_years"],
+                                 services=self._services(model), host=host,
+                                 min_rd_intensity=self["min_rd_intensity"])
+        self.parks[code] = park
         return park

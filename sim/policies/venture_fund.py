@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
-from sim.phases.finance import settle
-from sim.policies.base import Policy
+from sim.policies import effects
+from sim.policies.base import RD_MERIT, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+
+#: R&D intensity above which a young firm counts as innovative for the fund: 0.5% of sales
+#: with the assumed intensities, times the model's R&D scale (assumed).
+INNOVATIVE_RD = 0.005
+#: A deal is split evenly between new equipment and cash for R&D: each gets deal /
+#: DEAL_PARTS (assumed).
+DEAL_PARTS = 2
 
 
 class VentureFund(Policy):
@@ -29,6 +36,8 @@ class VentureFund(Policy):
     report_section = ("Project support: venture funds and private investors for new "
                       "innovative firms, incubators")
     monitored = True
+    effects = ("spend", "raise_spinoff_rate", "fund_investment", "transfer_cash",
+               "require_rd_intensity", "count_supported")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "investment of each paying government",
               0.0, 1000.0),
@@ -52,21 +61,21 @@ class VentureFund(Policy):
         deal = self["deal_size"]
         held = np.fromiter(self.portfolio, dtype=np.int64, count=len(self.portfolio))
         young = (model.quarter - f["born"] <= self["max_age"]) & ~np.isin(f.ids, held)
-        innovative = f["spinoff"] | (f["rd_intensity"] > 0.005 * model.rd_scale)
+        innovative = f["spinoff"] | (f["rd_intensity"] > INNOVATIVE_RD * model.rd_scale)
         for code in self.countries():
             k = 0 if code == "AZ" else 1
-            model.shifters.spinoff[k] += self["spinoff_boost"] * model.risks["implementation"]
+            effects.raise_spinoff_rate(model, self, k,
+                                       self["spinoff_boost"] * model.risks["implementation"])
             rows = np.flatnonzero(young & innovative & (f["country"] == k))
             count = min(self.affordable(self.available(model, budget), deal), rows.size)
             if count == 0:
                 continue
             merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
-                * (1.0 + 50.0 / model.rd_scale * f["rd_intensity"][rows])
+                * (1.0 + RD_MERIT / model.rd_scale * f["rd_intensity"][rows])
             won = self.ranked(model, rows, merit)[:count]
-            f["grant"][won] += deal / 2
-            f["funded_project"][won] += deal / 2
-            settle(model, deal / 2, rows=won)  # cash for R&D, as every cash flow
-            f["rd_intensity"][won] = np.maximum(f["rd_intensity"][won], self["rd_target"])
+            effects.fund_investment(model, self, won, deal / DEAL_PARTS, deal / DEAL_PARTS)
+            effects.transfer_cash(model, self, deal / DEAL_PARTS, won)  # cash for R&D
+            effects.require_rd_intensity(model, self, won, self["rd_target"])
             self.portfolio.update(f.ids[won].tolist())
-            self.support(model, won)
+            effects.count_supported(model, self, won)
             self.pay_delivered(model, code, deal * len(won), budget)

@@ -10,13 +10,16 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.network import cooperation_degree
-from sim.policies.base import Policy
+from sim.policies import effects
+from sim.policies.base import QUARTERS_PER_YEAR, Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 #: Share of eligible firms that apply for seats in a quarter (assumed).
 APPLY_RATE = 0.25
+#: USD thousand in a USD million (by definition): seats cost USD k, budgets are USD m.
+USD_K_PER_M = 1000.0
 
 
 class VocationalEducation(Policy):
@@ -34,6 +37,7 @@ class VocationalEducation(Policy):
     report_section = ("Favourable environment: vocational and continuing education tied to "
                       "cluster firms")
     monitored = True
+    effects = ("spend", "count_supported", "raise_skill", "set_graduate_skill")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "training budget of each paying government",
               0.0, 1000.0),
@@ -66,7 +70,7 @@ class VocationalEducation(Policy):
         """Buy this quarter's seats and raise graduates' skill."""
         f = model.firms
         budget = self.budget(model)
-        seat = self["cost_per_trainee"] / 1000.0
+        seat = self["cost_per_trainee"] / USD_K_PER_M
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             eligible = self._eligible(model, k) & (model.rng.random(f.n) < APPLY_RATE)
@@ -83,7 +87,7 @@ class VocationalEducation(Policy):
             used = trainees > 1e-9
             rows, trainees = rows[used], trainees[used]
             self.courses.append((model.quarter + self["lag"], f.ids[rows].copy(), trainees))
-            self.support(model, rows, quarters=1)
+            effects.count_supported(model, self, rows, quarters=1)
             self.pay_delivered(model, code, float(trainees.sum()) * seat, budget)
             self._graduates(model, code, +1.0)
 
@@ -100,12 +104,13 @@ class VocationalEducation(Policy):
         return ok
 
     def _graduates(self, model: ClusterModel, code: str, sign: float) -> None:
-        change = sign * self["graduate_gain"] / 4.0 * model.risks["implementation"]
+        change = sign * self["graduate_gain"] / QUARTERS_PER_YEAR * model.risks["implementation"]
         for uni in model.universities:
             if uni.country == code and uni.unique_id in self.base_skill:
                 base = self.base_skill[uni.unique_id]
                 top = min(base + self["graduate_cap"], 1.0)
-                uni.graduate_skill = float(min(max(uni.graduate_skill + change, base), top))
+                effects.set_graduate_skill(
+                    model, self, uni, float(min(max(uni.graduate_skill + change, base), top)))
 
     def _finish_courses(self, model: ClusterModel) -> None:
         f = model.firms
@@ -118,4 +123,4 @@ class VocationalEducation(Policy):
             if rows.size == 0:
                 continue
             share = np.minimum(trainees[alive] / f["employees"][rows], 1.0)
-            f["skill"][rows] += self["skill_gain"] * share * (1.0 - f["skill"][rows])
+            effects.raise_skill(model, self, rows, self["skill_gain"] * share)

@@ -1,0 +1,390 @@
+"""The effects: the one way a policy changes the model.
+
+A policy reads whatever it needs, but it changes the model only by calling the functions of
+this module, one per kind of change (fund an investment project, raise a capability, form
+ties, move a shifter, open a park, ...). Each policy class lists the effects it uses in its
+``effects`` class attribute, and a call of an effect the policy has not declared raises
+:class:`UndeclaredEffect`. :data:`EFFECTS` gives, for each effect, its :class:`Footprint`:
+everything it may change. So what an instrument can do to the model is its declared effects'
+footprints, and ``tests/test_policy_effects.py`` checks both the code (no policy module
+writes model state itself) and runs (what a policy's step changes lies within its
+footprints).
+
+Spending is booked through :meth:`sim.policies.base.Policy.pay` (and ``pay_delivered``),
+which use the effect :func:`spend`; a firm's cash changes only through
+:func:`sim.phases.finance.settle` (:func:`transfer_cash`). A policy keeps its own bookkeeping
+(its portfolio, projects, courses, stocks) in its own attributes as it likes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import numpy as np
+
+from sim.agents.park import Park
+from sim.network import add_new_ties
+from sim.phases.finance import RELIEF_COLUMNS, grant_reliefs, settle
+from sim.phases.markets import FOOTHOLD
+from sim.phases.parks import add_park
+from sim.phases.parks import close_park as _close_park
+
+if TYPE_CHECKING:
+    from sim.agents.university import University
+    from sim.model import ClusterModel
+    from sim.policies.base import Policy
+
+#: Quarters a firm counts as receiving budget-funded support after a one-off award (a grant,
+#: a deal, a certificate, a campaign): the year the award is meant to cover (assumed).
+SUPPORT_QUARTERS = 4
+
+#: Export markets a firm may enter (the ``base_<market>`` and ``exp_<market>`` columns).
+EXPORT_MARKETS = ("partner", "third")
+#: How :meth:`Footprint.describe` names each kind of state.
+KIND_LABELS = {"firm_columns": "firm columns", "ties": "ties", "shifters": "shifters",
+               "country_arrays": "country arrays", "parks": "parks",
+               "universities": "universities", "policies": "other policies",
+               "governments": "government accounts"}
+
+
+class UndeclaredEffect(RuntimeError):
+    """A policy used an effect that its class does not declare in ``effects``."""
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Everything one effect may change (names; empty: nothing of that kind).
+
+    Attributes:
+        firm_columns: columns of the firm table (``model.firms``).
+        ties: ``formed`` (new ties), ``removed`` (ties dissolved), ``nodes`` (new graph
+            nodes) and columns of the tie table (``model.graph.ties``) of existing ties.
+        shifters: fields of ``model.shifters``.
+        country_arrays: the model's arrays per country (``admin_barrier``, ``trade_cost``).
+        parks: ``added`` (a new park) and attributes of existing parks.
+        universities: attributes of universities.
+        policies: attributes of other policies (``weight``; ``recipients`` and ``spent``,
+            what adaptive monitoring measures).
+        governments: the governments' accounts: ``spending`` (this quarter's, the total and
+            by policy) and ``balance``.
+    """
+
+    firm_columns: frozenset[str] = frozenset()
+    ties: frozenset[str] = frozenset()
+    shifters: frozenset[str] = frozenset()
+    country_arrays: frozenset[str] = frozenset()
+    parks: frozenset[str] = frozenset()
+    universities: frozenset[str] = frozenset()
+    policies: frozenset[str] = frozenset()
+    governments: frozenset[str] = frozenset()
+
+    def __or__(self, other: Footprint) -> Footprint:
+        return Footprint(**{f.name: getattr(self, f.name) | getattr(other, f.name)
+                            for f in fields(self)})
+
+    def items(self) -> list[tuple[str, frozenset[str]]]:
+        """The kinds of state with something in them: (kind, names)."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)]
+
+    def describe(self) -> str:
+        """The footprint in words, e.g. "firm columns `funded_project`, `grant`"."""
+        return "; ".join(f"{KIND_LABELS[kind]} " + ", ".join(f"`{n}`" for n in sorted(names))
+                         for kind, names in self.items())
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A registered effect: its name (the function's), what it may change, what it does."""
+
+    name: str
+    footprint: Footprint
+    doc: str
+
+
+#: Every effect by name (in the order of this module).
+EFFECTS: dict[str, Effect] = {}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _effect(**footprint: Iterable[str]) -> Callable[[_F], _F]:
+    """Register an effect with its footprint; the registered function refuses a policy that
+    does not declare it."""
+
+    def register(function: _F) -> _F:
+        name = function.__name__
+
+        @functools.wraps(function)
+        def checked(model: ClusterModel, policy: Policy, *args: Any, **kwargs: Any) -> Any:
+            if name not in policy.effects:
+                raise UndeclaredEffect(f"policy '{policy.name or type(policy).__name__}' uses "
+                                       f"the effect '{name}', which its class does not "
+                                       f"declare (effects = {policy.effects!r})")
+            return function(model, policy, *args, **kwargs)
+
+        doc = (function.__doc__ or "").strip().split("\n\n")[0]
+        EFFECTS[name] = Effect(name, Footprint(**{k: frozenset(v) for k, v in footprint.items()}),
+                               " ".join(doc.split()))
+        return cast(_F, checked)
+
+    return register
+
+
+def footprint_of(names: Iterable[str]) -> Footprint:
+    """What the effects ``names`` may change together."""
+    out = Footprint()
+    for name in names:
+        out |= EFFECTS[name].footprint
+    return out
+
+
+# ----------------------------------------------------------------- money
+@_effect(governments=("spending", "balance"))
+def spend(model: ClusterModel, policy: Policy, code: str, amount: float) -> None:
+    """Book ``amount`` (USD m) of the policy's spending on the government ``code``.
+
+    Policies call it through :meth:`~sim.policies.base.Policy.pay`.
+    """
+    model.governments[code].spend(amount, policy.name)
+
+
+@_effect(firm_columns=("cash", "debt"))
+def transfer_cash(model: ClusterModel, policy: Policy, amount: np.ndarray | float,
+                  rows: np.ndarray) -> None:
+    """Pay firms ``rows`` ``amount`` each (negative: charge them), through
+    :func:`sim.phases.finance.settle`: a deficit is borrowed, a surplus repays debt."""
+    settle(model, amount, rows=rows)
+
+
+@_effect(firm_columns=("grant", "funded_project"))
+def fund_investment(model: ClusterModel, policy: Policy, rows: np.ndarray,
+                    grant: np.ndarray | float, project: np.ndarray | float) -> None:
+    """Fund investment projects of firms ``rows`` (distinct): each receives ``grant`` this
+    quarter and invests ``project`` (the grant plus its co-funding) in new equipment on top of
+    its own plans."""
+    f = model.firms
+    f["grant"][rows] += grant
+    f["funded_project"][rows] += project
+
+
+@_effect(firm_columns=("rd_grant", "rd_project"))
+def fund_joint_rd(model: ClusterModel, policy: Policy, rows: np.ndarray, grant: float,
+                  spending: float) -> None:
+    """Fund joint R&D of firms ``rows`` (a firm may appear more than once, once per project):
+    each time it receives ``grant`` and spends ``spending`` on the project this quarter, on
+    top of its own R&D plans."""
+    f = model.firms
+    np.add.at(f["rd_grant"], rows, grant)
+    np.add.at(f["rd_project"], rows, spending)
+
+
+@_effect(firm_columns=tuple(RELIEF_COLUMNS.values()))
+def grant_tax_reliefs(model: ClusterModel, policy: Policy, who: np.ndarray,
+                      reliefs: dict[str, float | np.ndarray]) -> None:
+    """Forgive firms ``who`` (a mask or rows) a share of each tax this quarter, through
+    :func:`sim.phases.finance.grant_reliefs` (the larger of two reliefs of a tax holds; the
+    finance phase books the taxes foregone)."""
+    grant_reliefs(model, who, reliefs)
+
+
+@_effect(firm_columns=("supported_until",))
+def count_supported(model: ClusterModel, policy: Policy, rows: np.ndarray,
+                    quarters: int = SUPPORT_QUARTERS) -> None:
+    """Count firms ``rows`` as receiving budget-funded support for ``quarters`` quarters from
+    this one (the report's first indicator); they become the policy's ``recipients``, whose
+    results adaptive monitoring measures."""
+    f = model.firms
+    until = model.quarter + quarters - 1
+    f["supported_until"][rows] = np.maximum(f["supported_until"][rows], until)
+    policy.recipients.update(f.ids[rows].tolist())
+
+
+# ----------------------------------------------------------------- firms' capabilities
+def _gap_effect(name: str, column: str, goal: str) -> Callable[..., None]:
+    """The effect ``name``: firms close part of their gap to 1 in the 0-1 ``column``."""
+
+    def close(model: ClusterModel, policy: Policy, rows: np.ndarray,
+              gain: np.ndarray | float) -> None:
+        f = model.firms
+        f[column][rows] += gain * (1.0 - f[column][rows])
+
+    close.__name__ = close.__qualname__ = name
+    close.__doc__ = (f"Firms ``rows`` (distinct) close the share ``gain`` (one, or one per "
+                     f"firm) of their gap to {goal} (``{column}`` toward 1).")
+    return _effect(firm_columns=(column,))(close)
+
+
+raise_management = _gap_effect("raise_management", "mgmt", "best management")
+raise_delivery = _gap_effect("raise_delivery", "delivery", "perfect delivery discipline")
+raise_quality = _gap_effect("raise_quality", "quality", "top product quality")
+raise_skill = _gap_effect("raise_skill", "skill", "full skill of the workforce")
+
+
+@_effect(firm_columns=("delivery",))
+def shift_delivery(model: ClusterModel, policy: Policy, gain: np.ndarray) -> None:
+    """Every firm moves the share ``gain`` (one per firm, from -1 to 1) of its gap to perfect
+    delivery discipline, toward 1 (or away from it where ``gain`` is negative), within
+    [0, 1]."""
+    f = model.firms
+    f["delivery"] = np.clip(f["delivery"] + gain * (1.0 - f["delivery"]), 0.0, 1.0)
+
+
+@_effect(firm_columns=("rd_intensity",))
+def require_rd_intensity(model: ClusterModel, policy: Policy, rows: np.ndarray,
+                         minimum: float) -> None:
+    """Firms ``rows`` plan R&D of at least ``minimum`` of their sales from now on."""
+    f = model.firms
+    f["rd_intensity"][rows] = np.maximum(f["rd_intensity"][rows], minimum)
+
+
+# ----------------------------------------------------------------- export markets
+raise_brand = _gap_effect("raise_brand", "brand", "a fully established brand abroad")
+
+
+@_effect(firm_columns=("brand",))
+def share_brand(model: ClusterModel, policy: Policy, members: np.ndarray,
+                starts: list[int]) -> None:
+    """Groups of firms share a joint brand: the rows ``members`` hold consecutive groups
+    (group ``i`` starts at position ``starts[i]``), and every member takes its group's best
+    brand."""
+    brand = model.firms["brand"]
+    best = np.maximum.reduceat(brand[members], starts)
+    brand[members] = np.repeat(best, np.diff([*starts, len(members)]))
+
+
+@_effect(firm_columns=tuple(f"{prefix}_{market}" for market in EXPORT_MARKETS
+                            for prefix in ("base", "exp")))
+def enter_export_market(model: ClusterModel, policy: Policy, rows: np.ndarray, market: str,
+                        orders: float) -> None:
+    """Firms ``rows`` (distinct) serve the export ``market`` (``partner`` or ``third``): a
+    newcomer starts from a foothold of its home sales (:data:`sim.phases.markets.FOOTHOLD`),
+    and every one gets ``orders`` (USD m a quarter) of new orders there."""
+    if market not in EXPORT_MARKETS:
+        raise ValueError(f"enter_export_market: '{market}' is not one of {EXPORT_MARKETS}")
+    f = model.firms
+    column, flag = f"base_{market}", f"exp_{market}"
+    new = ~f[flag][rows]
+    f[column][rows] = np.where(new, FOOTHOLD * f["base_home"][rows], f[column][rows]) + orders
+    f[flag][rows] = True
+
+
+# ----------------------------------------------------------------- ties
+@_effect(ties=("formed",))
+def form_ties(model: ClusterModel, policy: Policy, a: np.ndarray, b: np.ndarray, kind: str,
+              **options: Any) -> np.ndarray:
+    """Form ties of ``kind`` between agents ``a[i]`` and ``b[i]`` where there is none yet,
+    through :func:`sim.network.add_new_ties` (``options``: its ``strength`` and
+    ``supplier``). Returns a mask of the pairs that formed a tie."""
+    return add_new_ties(model, a, b, kind, **options)
+
+
+@_effect(ties=("strength",))
+def hold_ties(model: ClusterModel, policy: Policy, slots: np.ndarray, strength: float) -> None:
+    """Keep the ties in ``slots`` of the tie table at least at ``strength`` (ties whose work
+    goes on cannot fade)."""
+    column = model.graph.ties.strength
+    column[slots] = np.maximum(column[slots], strength)
+
+
+# ----------------------------------------------------------------- shifters
+def _shift(model: ClusterModel, name: str, country: int, amount: float) -> None:
+    getattr(model.shifters, name)[country] += amount
+
+
+@_effect(shifters=("coordination",))
+def raise_cross_border_contact(model: ClusterModel, policy: Policy, country: int,
+                               amount: float) -> None:
+    """Firms of ``country`` meet more cross-border candidates in partner search and judge
+    them closer: the ``coordination`` shifter rises by ``amount`` this quarter."""
+    _shift(model, "coordination", country, amount)
+
+
+@_effect(shifters=("matching",))
+def raise_matching(model: ClusterModel, policy: Policy, country: int, amount: float) -> None:
+    """Firms of ``country`` search for partners more often and value supply matches more: the
+    ``matching`` shifter rises by ``amount`` this quarter."""
+    _shift(model, "matching", country, amount)
+
+
+@_effect(shifters=("information",))
+def raise_knowledge_flow(model: ClusterModel, policy: Policy, country: int,
+                         amount: float) -> None:
+    """Knowledge flows faster along the ties of firms of ``country``: the ``information``
+    shifter rises by ``amount`` this quarter."""
+    _shift(model, "information", country, amount)
+
+
+@_effect(shifters=("entry",))
+def raise_sme_entry(model: ClusterModel, policy: Policy, country: int, amount: float) -> None:
+    """More new SMEs enter ``country``: the ``entry`` shifter (a multiplier) rises by
+    ``amount`` this quarter."""
+    _shift(model, "entry", country, amount)
+
+
+@_effect(shifters=("spinoff",))
+def raise_spinoff_rate(model: ClusterModel, policy: Policy, country: int,
+                       amount: float) -> None:
+    """Universities of ``country`` spin off more firms: the ``spinoff`` shifter (a
+    multiplier) rises by ``amount`` this quarter."""
+    _shift(model, "spinoff", country, amount)
+
+
+# ----------------------------------------------------------------- country settings
+@_effect(country_arrays=("admin_barrier",))
+def set_admin_barrier(model: ClusterModel, policy: Policy, barrier: np.ndarray) -> None:
+    """Set each country's administrative-barrier index (AZ, BY)."""
+    model.admin_barrier[:] = barrier
+
+
+@_effect(country_arrays=("trade_cost",))
+def set_trade_costs(model: ClusterModel, policy: Policy, partner: np.ndarray,
+                    third: np.ndarray) -> None:
+    """Set each country's trade costs (AZ, BY) to the partner country and to third markets."""
+    model.trade_cost[:, 1] = partner
+    model.trade_cost[:, 2] = third
+
+
+# ----------------------------------------------------------------- parks and universities
+@_effect(parks=("added",), ties=("nodes",), universities=("technopark",))
+def open_park(model: ClusterModel, policy: Policy, name: str, country: str, kind: str,
+              sector: str, **options: Any) -> Park:
+    """Open a new park (a :class:`~sim.agents.park.Park` with these arguments; ``options``:
+    its capacity, reliefs, services, host, ...) through :func:`sim.phases.parks.add_park`;
+    returns it. Its operator admits residents from the next quarter."""
+    return add_park(model, Park(model, name, country, kind, sector, **options))
+
+
+@_effect(parks=("capacity", "services"), firm_columns=("park",), ties=("removed",),
+         universities=("technopark",))
+def close_park(model: ClusterModel, policy: Policy, park: Park) -> None:
+    """Close a park through :func:`sim.phases.parks.close_park`: no more slots or services;
+    residents leave (their residency ties go) and lose its reliefs from the next quarter."""
+    _close_park(model, park)
+
+
+@_effect(universities=("graduate_skill",))
+def set_graduate_skill(model: ClusterModel, policy: Policy, university: University,
+                       skill: float) -> None:
+    """Set the skill index (0-1) of the graduates a university sends to the labour pool."""
+    university.graduate_skill = skill
+
+
+# ----------------------------------------------------------------- other policies
+@_effect(policies=("weight",))
+def set_budget_weight(model: ClusterModel, policy: Policy, programme: Policy,
+                      weight: float) -> None:
+    """Set the budget multiplier of a monitored programme (1 = its declared budget)."""
+    if not programme.monitored:
+        raise ValueError(f"set_budget_weight: '{programme.name}' is not a monitored programme")
+    programme.weight = weight
+
+
+@_effect(policies=("recipients", "spent"))
+def restart_measurement(model: ClusterModel, policy: Policy, programme: Policy) -> None:
+    """Start measuring a programme afresh: forget the recipients and the spending counted
+    since the last review."""
+    programme.recipients.clear()
+    programme.spent = 0.0
