@@ -10,3 +10,5 @@ QUARTERS_PER_YEAR = 4
 USD_M_PER_USD_K = 1e-3
 #: USD m per USD bn, for the country data's GDP in USD bn (by definition).
 USD_M_PER_USD_BN = 1000
+#: USD k per USD m, for costs given in USD k against budgets in USD m (by definition).
+USD_K_PER_USD_M = 1000.0

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 REGISTRY: dict[str, type[Policy]] = {}
 
-#: Quarters in a year (by definition).
-QUARTERS_PER_YEAR = 4
 #: Strength of a joint instrument's cross-border effect when only one of the two governments
 #: runs it, relative to both running it: half, as only one side of the border acts (assumed).
 ONE_GOVERNMENT_SHARE = 0.5

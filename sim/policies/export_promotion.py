@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.phases.markets import THIRD, competitiveness
 from sim.policies import effects
-from sim.policies.base import QUARTERS_PER_YEAR, Policy
+from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel

@@ -10,9 +10,9 @@ from sim.agents.park import Park
 from sim.inputs.countries import baseline_parks
 from sim.inputs.params import Param
 from sim.inputs.sectors import SECTORS
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.phases.finance import RELIEFS
 from sim.policies import effects
-from sim.policies.base import QUARTERS_PER_YEAR
 from sim.policies.technopark import ParkPolicy
 
 if TYPE_CHECKING:

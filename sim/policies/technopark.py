@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from sim.agents.park import Park
 from sim.inputs.params import Param
+from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.phases.finance import RELIEFS
 from sim.phases.parks import strongest_university
 from sim.policies import effects
-from sim.policies.base import QUARTERS_PER_YEAR, Policy
+from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel

@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
 from sim.network import cooperation_degree
 from sim.policies import effects
-from sim.policies.base import QUARTERS_PER_YEAR, Policy
+from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 #: Share of eligible firms that apply for seats in a quarter (assumed).
 APPLY_RATE = 0.25
-#: USD thousand in a USD million (by definition): seats cost USD k, budgets are USD m.
-USD_K_PER_M = 1000.0
 
 
 class VocationalEducation(Policy):
@@ -70,7 +69,7 @@ class VocationalEducation(Policy):
         """Buy this quarter's seats and raise graduates' skill."""
         f = model.firms
         budget = self.budget(model)
-        seat = self["cost_per_trainee"] / USD_K_PER_M
+        seat = self["cost_per_trainee"] / USD_K_PER_USD_M
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             eligible = self._eligible(model, k) & (model.rng.random(f.n) < APPLY_RATE)
