@@ -14,14 +14,21 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.inputs.sectors import SECTORS
+from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 Direction = Literal["higher", "lower", "info"]
 COUNTRY_KEYS = ("AZ", "BY", "JOINT")
-#: Quarters over which the time to market is averaged.
+#: Quarters over which the time to market is averaged (assumed: two years, so a few launches
+#: in a small country still give a value).
 LAUNCH_WINDOW = 8
+#: Percent per share (by definition).
+PERCENT = 100.0
+#: Quarters a year-on-year growth rate needs: the last year's four and the four before (by
+#: definition).
+YOY_QUARTERS = 2 * QUARTERS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,11 @@ def _safe_div(a: float, b: float) -> float:
 
 def _yoy(series: list[float]) -> float:
     """Year-on-year growth in percent of a quarterly series (last 4 quarters vs the 4 before)."""
-    if len(series) < 8:
+    if len(series) < YOY_QUARTERS:
         return 0.0
-    recent, before = sum(series[-4:]), sum(series[-8:-4])
-    return 100.0 * (recent / before - 1.0) if before > 0 else 0.0
+    year = QUARTERS_PER_YEAR
+    recent, before = sum(series[-year:]), sum(series[-YOY_QUARTERS:-year])
+    return PERCENT * (recent / before - 1.0) if before > 0 else 0.0
 
 
 def _hist(model: ClusterModel, key: str, name: str) -> list[float]:
@@ -89,16 +97,18 @@ def _support_share(model, mask, key):
 
 def _labour_productivity(model, mask, key):
     f = model.firms
-    return 1000.0 * _safe_div(f.col("value_added")[mask].sum(), f.col("employees")[mask].sum())
+    return USD_K_PER_USD_M * _safe_div(f.col("value_added")[mask].sum(),
+                                       f.col("employees")[mask].sum())
 
 
 def _productivity_growth(model, mask, key):
     va, emp = _hist(model, key, "value_added"), _hist(model, key, "employment")
-    if len(va) < 8:
+    if len(va) < YOY_QUARTERS:
         return 0.0
-    now = _safe_div(sum(va[-4:]), sum(emp[-4:]))
-    before = _safe_div(sum(va[-8:-4]), sum(emp[-8:-4]))
-    return 100.0 * (now / before - 1.0) if before > 0 else 0.0
+    year = QUARTERS_PER_YEAR
+    now = _safe_div(sum(va[-year:]), sum(emp[-year:]))
+    before = _safe_div(sum(va[-YOY_QUARTERS:-year]), sum(emp[-YOY_QUARTERS:-year]))
+    return PERCENT * (now / before - 1.0) if before > 0 else 0.0
 
 
 def _investment_growth(model, mask, key):
@@ -119,7 +129,8 @@ def _equipment_generation(model, mask, key):
 def _equipment_age(model, mask, key):
     f = model.firms
     k = f.col("capital")[mask]
-    return float(np.average(f.col("equip_age")[mask], weights=k)) / 4.0 if k.sum() > 0 else 0.0
+    age = float(np.average(f.col("equip_age")[mask], weights=k)) if k.sum() > 0 else 0.0
+    return age / QUARTERS_PER_YEAR  # years
 
 
 def _sector_output(sector: int):
@@ -189,7 +200,7 @@ def _sme_employment_share(model, mask, key):
 
 def _rd_intensity(model, mask, key):
     f = model.firms
-    return 100.0 * _safe_div(f.col("rd_spend")[mask].sum(), f.col("sales_total")[mask].sum())
+    return PERCENT * _safe_div(f.col("rd_spend")[mask].sum(), f.col("sales_total")[mask].sum())
 
 
 def _gov(attr: str):

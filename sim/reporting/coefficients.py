@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
-#: The modules of the model's mechanisms, whose numbers must all be named (package-relative).
+#: The modules of the model's mechanisms (and the indicator formulas), whose numbers must all
+#: be named (package-relative).
 MECHANISM_MODULES = (
     "model.py",
+    "indicators.py",
     "population.py",
     "agents/firm.py",
     "agents/government.py",
