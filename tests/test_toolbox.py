@@ -1,6 +1,6 @@
 """The eleven newer instruments of the policy toolbox against a control run with the same
-seeds: the direction and rough size of each one's main effect, fiscal bookkeeping on the
-paying government only, and start windows and switches.
+seeds: the direction and rough size of each one's main effect, adaptive monitoring's
+rebalancing, and start windows and switches (their money: test_policy_money.py).
 
 The bundled scenario of each instrument (``scenarios/<name>.toml``) is run at
 ``firm_scale = 0.3`` for 16 quarters (24 where the effect needs time) against the baseline;
