@@ -157,6 +157,11 @@ def test_hash_ignores_name_and_follows_what_defines_the_runs():
     d = sweep(model_sweep(vary={"risks.coordination": [0.0, 1.0]}, seeds=2))
     assert a.hash() == b.hash()
     assert len({a.hash(), c.hash(), d.hash()}) == 3
+    # the same base values under a fit with another R&D scale are other runs
+    import dataclasses
+
+    other = dataclasses.replace(a, base=dataclasses.replace(a.base, rd_scale=a.base.rd_scale * 2))
+    assert other.hash() != a.hash()
 
 
 def test_growth_rates_are_the_scorecards():

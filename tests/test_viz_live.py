@@ -61,6 +61,24 @@ def test_baseline_is_computed_once_per_seed_and_parameters(monkeypatch):
     assert baseline_trajectory(12, values) is not first
 
 
+def test_the_baseline_shown_beside_a_run_has_the_run_s_fitted_values(tmp_path):
+    """A run built with other fitted values is compared with a baseline of the same fit (the
+    cache keys on the fit): catches a cached baseline of the fit in use beside a run of
+    another."""
+    from sim.inputs.fitted import fitted_in_use, load_fitted
+
+    path = tmp_path / "fit.toml"
+    path.write_text('[values]\n"countries.AZ.rd_intensity_private" = { value = 0.01 }\n')
+    other = load_fitted(path)
+    values = {**load_scenario(SCENARIO_DIR / "baseline.toml").model, **SMALL_RUN, "steps": 3}
+    installed = baseline_trajectory(11, values, fitted_in_use())
+    assert baseline_trajectory(11, values) is installed
+    refitted = baseline_trajectory(11, values, other)
+    assert refitted is not installed
+    assert not np.array_equal(refitted, installed, equal_nan=True)
+    assert baseline_trajectory(11, values, load_fitted(path)) is refitted  # equal fit, cached
+
+
 def test_switching_a_policy_on_mid_run_changes_the_trajectory_from_the_next_quarter():
     run = small_run()
     run_to(run, 3)

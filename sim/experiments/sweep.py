@@ -213,8 +213,12 @@ def _qualified_name(fn: Any) -> str:
 
 
 def _scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """What a run of the base scenario depends on (the sweep's hash covers it): its values,
+    and the R&D scale of its fitted values (a scenario that sets the R&D intensities itself
+    has the same values under another fit, but not the same thresholds)."""
     return {"model": scenario.model, "risks": scenario.risks, "countries": scenario.countries,
-            "policies": [{"type": k, **v} for k, v in scenario.policies]}
+            "policies": [{"type": k, **v} for k, v in scenario.policies],
+            "rd_scale": scenario.rd_scale}
 
 
 def _json_default(x: Any) -> Any:

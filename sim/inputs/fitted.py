@@ -57,6 +57,9 @@ class FittedValues:
     def __bool__(self) -> bool:
         return bool(self.values)
 
+    def __hash__(self) -> int:  # the values as well as the file: a changed file is another fit
+        return hash((self.source, tuple(sorted(self.values.items()))))
+
 
 #: No fitted values: every parameter at its assumed default, every country value as the data
 #: file gives it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.inputs.scenario import SCENARIO_DIR, Scenario, load_scenario
 from sim.inputs.units import QUARTERS_PER_YEAR
-from sim.reporting.run_report import band
+from sim.reporting.formatting import band
 from sim.validation.facts import FACT_STATISTICS, STATISTIC_LABELS, fact_holds, run_statistics
 from sim.validation.observations import RunObservations, collect_run
 from sim.validation.targets import MEASURES, ValidationError, load_targets, within_tolerance
@@ -56,6 +56,8 @@ class Validation:
     statistics: dict[str, np.ndarray]
     records: list[RunObservations]
     seconds: float
+    #: Country values of the validated scenario (its data, fitted values and settings).
+    countries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _check(spec: dict[str, Any], values: Sequence[float],
@@ -109,4 +111,5 @@ def validate(seeds: Sequence[int], steps: int = 40,
             print(f"validate: {scenario.name} seed {seed} ({i + 1} of {len(seeds)}), "
                   f"{steps} quarters", file=sys.stderr, flush=True)
         records.append(collect_run(scenario, seed, steps))
-    return evaluate(records, steps, time.perf_counter() - start)
+    return replace(evaluate(records, steps, time.perf_counter() - start),
+                   countries=scenario.countries)

@@ -14,7 +14,7 @@ from typing import Any
 from sim.inputs.countries import COUNTRIES, country_values
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.reporting.files import write_text
-from sim.reporting.run_report import band, fmt, md_table, seeds_text
+from sim.reporting.formatting import band, fmt, md_table, seeds_text
 from sim.validation.evaluation import Check, Validation, validate
 from sim.validation.facts import STATISTIC_LABELS
 from sim.validation.figures import FIGURES
@@ -71,7 +71,7 @@ def _criterion_text(fact: dict[str, Any]) -> str:
 def _national_lines(result: Validation) -> list[str]:
     """For information: the output ratios at national scale, next to the national figures."""
     national = [national_scale(r) for r in result.records]
-    data = {code: country_values(code) for code in COUNTRIES}
+    data = result.countries or {code: country_values(code) for code in COUNTRIES}
     rd = {t["country"]: t["value"] for t in (c.spec for c in result.targets)
           if t["name"] == "rd_gdp"}
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.runs import model_table, run_model
+from sim.inputs.fitted import FittedValues, fitted_in_use
 from sim.inputs.params import ParamError
 from sim.inputs.scenario import SCENARIO_DIR, bundled_scenarios, load_scenario
 from sim.model import ClusterModel
@@ -35,20 +36,24 @@ def scenario_files() -> dict[str, Path]:
 
 
 @functools.lru_cache(maxsize=16)
-def _baseline(seed: int, model_items: tuple[tuple[str, Any], ...]) -> np.ndarray:
-    scenario = load_scenario(BASELINE_FILE).with_model(**dict(model_items))
+def _baseline(seed: int, model_items: tuple[tuple[str, Any], ...],
+              fitted: FittedValues) -> np.ndarray:
+    scenario = load_scenario(BASELINE_FILE, fitted=fitted).with_model(**dict(model_items))
     array = run_model(scenario, seed).indicator_array()
     array.setflags(write=False)  # shared by every session that asks for it
     return array
 
 
-def baseline_trajectory(seed: int, model_values: Mapping[str, Any]) -> np.ndarray:
-    """Indicators of the baseline scenario run with ``seed`` and the same model parameters
-    (including the horizon ``steps``): array (steps + 1, 3 countries, n indicators).
+def baseline_trajectory(seed: int, model_values: Mapping[str, Any],
+                        fitted: FittedValues | None = None) -> np.ndarray:
+    """Indicators of the baseline scenario run with ``seed``, the same model parameters
+    (including the horizon ``steps``) and the same fitted values (None: those in use): array
+    (steps + 1, 3 countries, n indicators).
 
-    Computed once per seed and parameter set and cached (about 1 s per 40 quarters).
+    Computed once per seed, parameter set and fit and cached (about 1 s per 40 quarters).
     """
-    return _baseline(seed, tuple(sorted(model_values.items())))
+    return _baseline(seed, tuple(sorted(model_values.items())),
+                     fitted_in_use() if fitted is None else fitted)
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,9 @@ class LiveRun:
         return self.read(lambda m: m.indicator_array())
 
     def baseline(self) -> np.ndarray:
-        """The baseline scenario's indicators over the whole horizon, same seed and model
-        parameters (see :func:`baseline_trajectory`)."""
-        return baseline_trajectory(self.seed, self.spec.model)
+        """The baseline scenario's indicators over the whole horizon, same seed, model
+        parameters and fitted values (see :func:`baseline_trajectory`)."""
+        return baseline_trajectory(self.seed, self.spec.model, self.spec.fitted)
 
     def label(self) -> str:
         """The scenario's name and the changes made from the page, for tables and files."""
