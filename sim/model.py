@@ -8,7 +8,7 @@ quarter (:mod:`sim.phases`) in a fixed order::
     2. labour         hiring toward planned output; the labour pool's skill; wages
     3. production     sales on home, partner and third markets; inputs along supply ties
     4. finance        profit, taxes (with reliefs) booked on the governments, cash and debt
-    5. export entry   profitable firms enter export markets
+    5. export entry   brands abroad fade; profitable firms enter export markets
     6. investment     equipment vintages, FDI, grants, import VAT, investment lags
     7. innovation     R&D, spillovers along ties, process and product innovation, imitation
     8. network        tie decay and partner search on the cooperation graph
@@ -196,6 +196,7 @@ class ClusterModel(mesa.Model):
         edges = self.edges  # ties as they stood at the end of last quarter
         self.supply_flows = markets.production_phase(self, edges)
         finance.finance_phase(self)
+        markets.fade_brands(self)
         markets.export_entry(self)
         investment.investment_phase(self)
         innovation.innovation_phase(self, edges)

@@ -201,11 +201,15 @@ def _adjust_markups(model: ClusterModel, share_growth: np.ndarray) -> None:
     f["markup"] = np.clip(f["markup"] + change, 0.0, MAX_MARKUP)
 
 
+def fade_brands(model: ClusterModel) -> None:
+    """Brands abroad fade by a share each quarter without new marketing."""
+    model.firms["brand"] *= 1.0 - BRAND_DECAY
+
+
 def export_entry(model: ClusterModel) -> None:
     """Profitable firms start exporting with a chance that rises with absorptive capacity;
     entering a market costs a sunk share of the wage bill."""
     f, p, rng = model.firms, model.params, model.rng
-    f["brand"] *= 1.0 - BRAND_DECAY
     able = (f["profit"] > 0) & (rng.random(f.n) < p["export_entry_rate"] * f["absorptive"])
     cost = p["export_entry_cost"] * wage_per_worker(model) * f["employees"]
     partner = able & ~f["exp_partner"] & (rng.random(f.n) < p["partner_entry_share"])
