@@ -24,6 +24,11 @@ COUNTRY_KEYS = ("AZ", "BY", "JOINT")
 #: Quarters over which the time to market is averaged (assumed: two years, so a few launches
 #: in a small country still give a value).
 LAUNCH_WINDOW = 8
+#: Columns of the tidy indicators table a run gives (``sim.experiments.runs.model_table``).
+TABLE_COLUMNS = ("scenario", "seed", "step", "country", "indicator", "value")
+#: Key indicators that are growth rates: results over a run (the scorecard, sweeps) use their
+#: mean over quarters 1..T, as one quarter's growth rate is noisy.
+GROWTH_INDICATORS = ("productivity_growth", "investment_growth")
 #: Percent per share (by definition).
 PERCENT = 100.0
 #: Quarters a year-on-year growth rate needs: the last year's four and the four before (by

@@ -97,7 +97,7 @@ def test_joint_is_sum_of_countries_for_additive_indicators(name, subsidy_model):
 def test_run_scenario_returns_tidy_table():
     s = bundled("baseline", scale=0.2)
     table = run_scenario(s, seeds=[0, 5], steps=3)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert tuple(table.columns) == TABLE_COLUMNS
     assert len(table) == 2 * 4 * len(COUNTRY_KEYS) * len(INDICATORS)
     assert set(table["seed"]) == {0, 5}
     assert set(table["step"]) == {0, 1, 2, 3}

@@ -1,4 +1,5 @@
-"""Command line: ``clustersim run | compare | scorecard | sweep | sensitivity | list``.
+"""Command line: ``clustersim run | compare | scorecard | sweep | sensitivity | validate |
+calibrate | list | viz``.
 
 Bad input (a missing or malformed scenario file, an unknown key, a value out of range, a bad
 argument) ends with one message naming the file, key and allowed values, and exit code 2.

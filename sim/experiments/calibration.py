@@ -47,7 +47,6 @@ from sim.experiments.calibration_definition import (
     Calibration,
     CalibrationError,
     FreeParameter,
-    installed_scale,
     load_calibration,
 )
 from sim.inputs.scenario import Scenario
@@ -57,7 +56,7 @@ from sim.validation.targets import MEASURES, TARGETS_FILE, allowed_range, load_t
 
 __all__ = ["DEFAULT_FILE", "Calibration", "CalibrationError", "CalibrationResult",
            "FreeParameter", "Point", "calibrate", "describe", "evaluate", "fact_shortfall",
-           "fit_values", "installed_scale", "load_calibration", "progress_to_stderr", "score",
+           "fit_values", "load_calibration", "progress_to_stderr", "score",
            "simulate", "target_distance"]
 
 def target_distance(target: dict[str, Any], value: float) -> float:

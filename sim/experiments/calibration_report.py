@@ -15,7 +15,8 @@ from sim.experiments.calibration import Calibration, CalibrationResult, describe
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.fitted import BUNDLED_FILE, assumed_before
 from sim.reporting.files import copy_file
-from sim.reporting.run_report import PNG_OPTIONS, fmt, md_table, seeds_text
+from sim.reporting.formatting import fmt, md_table, seeds_text
+from sim.reporting.run_report import PNG_OPTIONS
 from sim.validation.targets import allowed_range, load_targets
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,15 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.indicators import COUNTRY_KEYS, KEY_INDICATORS
+from sim.indicators import COUNTRY_KEYS, GROWTH_INDICATORS, KEY_INDICATORS
 from sim.inputs.parameter_paths import Target, with_values
 from sim.inputs.params import Param
 from sim.inputs.scenario import Scenario
-
-#: Key indicators that are growth rates; a run keeps their mean over quarters 1..T, as the
-#: scorecard does (``sim.reporting.scorecard.GROWTH_INDICATORS``, not imported: it pulls in
-#: matplotlib).
-GROWTH_INDICATORS = ("productivity_growth", "investment_growth")
 
 
 @dataclass(frozen=True)

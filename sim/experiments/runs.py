@@ -18,11 +18,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.indicators import COUNTRY_KEYS
+from sim.indicators import COUNTRY_KEYS, TABLE_COLUMNS
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.model import ClusterModel
-
-TABLE_COLUMNS = ["scenario", "seed", "step", "country", "indicator", "value"]
 
 
 def run_model(scenario: Scenario, seed: int, steps: int | None = None,

@@ -76,7 +76,3 @@ def baseline_parks() -> list[dict[str, Any]]:
         for park in _data()["parks"]
     ]
 
-
-def country_code(index: int) -> str:
-    """Country code of an integer country index (0 = AZ, 1 = BY)."""
-    return COUNTRIES[index]

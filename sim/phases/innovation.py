@@ -170,11 +170,6 @@ def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     f["project_progress"][done] = 0.0
 
 
-def record_launch(model: ClusterModel, country: int, duration: int) -> None:
-    """Log a product launch and its time to market (quarters)."""
-    record_launches(model, np.array([country]), np.array([duration]))
-
-
 def record_launches(model: ClusterModel, countries: np.ndarray, durations: np.ndarray) -> None:
     """Log product launches of this quarter (country codes, times to market)."""
     q = model.quarter

@@ -6,9 +6,9 @@ ties, move a shifter, open a park, ...). Each policy class lists the effects it 
 ``effects`` class attribute, and a call of an effect the policy has not declared raises
 :class:`UndeclaredEffect`. :data:`EFFECTS` gives, for each effect, its :class:`Footprint`:
 everything it may change. So what an instrument can do to the model is its declared effects'
-footprints, and ``tests/test_policy_effects.py`` checks both the code (no policy module
-writes model state itself) and runs (what a policy's step changes lies within its
-footprints).
+footprints; ``tests/test_policy_effects_static.py`` checks the code (no policy module
+writes model state itself) and ``tests/test_policy_effects.py`` runs (what a policy's step
+changes lies within its footprints).
 
 Spending is booked through :meth:`sim.policies.base.Policy.pay` (and ``pay_delivered``),
 which use the effect :func:`spend`; a firm's cash changes only through

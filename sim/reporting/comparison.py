@@ -1,10 +1,10 @@
 """Scenario comparisons: paired differences from a reference run, with fiscal costs.
 
-Each scenario is a tidy indicators table (see :data:`sim.reporting.run_report.TABLE_COLUMNS`) over
-the same seeds and horizon as the reference; every scenario is compared with the reference seed by
-seed at the last step. Bands are medians with a 90% band (5th and 95th percentiles) across seeds.
-The result is the :func:`compare` table and a report of it (``compare.csv``, ``compare.md``,
-``compare.png``), written by :func:`write_compare_report`.
+Each scenario is a tidy indicators table (see :data:`sim.indicators.TABLE_COLUMNS`) over the same
+seeds and horizon as the reference; every scenario is compared with the reference seed by seed at
+the last step. Bands are medians with a 90% band (5th and 95th percentiles) across seeds. The result
+is the :func:`compare` table and a report of it (``compare.csv``, ``compare.md``, ``compare.png``),
+written by :func:`write_compare_report`.
 """
 
 from __future__ import annotations

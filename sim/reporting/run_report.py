@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS, TABLE_COLUMNS
 from sim.reporting import files
 from sim.reporting.formatting import (
     COUNTRY_NAMES,
@@ -35,10 +35,6 @@ from sim.reporting.formatting import (
     seeds_text,
 )
 
-# still importable from here (the validation report imports it from this module)
-from sim.reporting.formatting import band as band
-
-TABLE_COLUMNS = ("scenario", "seed", "step", "country", "indicator", "value")
 #: Indicators of ``summary.md``: the nine headline indicators plus the economy and the budget.
 SUMMARY_INDICATORS = [*KEY_INDICATORS, "employment", "firms", "budget_spent", "tax_foregone"]
 COUNTRY_STYLE = {  # colour, line style, line width

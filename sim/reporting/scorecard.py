@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.indicators import KEY_INDICATORS
+from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS
 from sim.reporting.comparison import (
     ARROWS,
     BAD_MARK,
@@ -80,8 +80,6 @@ from sim.reporting.formatting import (
 )
 from sim.reporting.run_report import check_columns, write_assessment
 
-#: Key indicators that are growth rates: the scorecard uses their mean over quarters 1..T.
-GROWTH_INDICATORS = ["productivity_growth", "investment_growth"]
 #: Indicators the fiscal costs are computed from.
 FISCAL_INDICATORS = ["budget_spent", "tax_foregone", "fiscal_balance"]
 AGGREGATE_HORIZON = "horizon"

@@ -12,7 +12,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from sim.reporting.run_report import PNG_OPTIONS, band
+from sim.reporting.formatting import band
+from sim.reporting.run_report import PNG_OPTIONS
 from sim.validation.evaluation import Validation
 from sim.validation.statistics import (
     TAIL_SHARE,
