@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.inputs.countries import COUNTRIES, rd_scale_of
+from sim.inputs.countries import rd_scale_for
 from sim.inputs.parameter_paths import resolve_path, scenario_value, scenario_with
 from sim.inputs.params import RISK_PARAMS
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, read_toml
@@ -269,5 +269,4 @@ def _free_parameter(path: str, spec: Any, base: Scenario, source: str) -> FreePa
 def installed_scale(scenario: Scenario) -> Scenario:
     """``scenario`` with the R&D scale its private R&D intensities would give once installed as
     fitted values (:func:`sim.inputs.countries.rd_scale_of`)."""
-    return dataclasses.replace(scenario, rd_scale=rd_scale_of(
-        [scenario.countries[c]["rd_intensity_private"] for c in COUNTRIES]))
+    return dataclasses.replace(scenario, rd_scale=rd_scale_for(scenario.countries))

@@ -69,6 +69,11 @@ def rd_scale_of(intensities: list[float]) -> float:
     return round(mean / RD_THRESHOLD_BASE, 12)
 
 
+def rd_scale_for(countries: dict[str, dict[str, Any]]) -> float:
+    """:func:`rd_scale_of` the private R&D intensities of country values by code."""
+    return rd_scale_of([countries[code]["rd_intensity_private"] for code in COUNTRIES])
+
+
 def baseline_parks() -> list[dict[str, Any]]:
     """Parks that exist at the start of every run, values without sources."""
     return [

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.inputs.countries import COUNTRIES, country_values, rd_scale_of
+from sim.inputs.countries import COUNTRIES, country_values, rd_scale_for
 from sim.inputs.fitted import NO_FIT, FittedValues, fitted_in_use, fitted_source
 from sim.inputs.params import (
     COUNTRY_BOUNDS,
@@ -277,10 +277,10 @@ def scenario_from_dict(
     model = _section(table_value(data, "model", source), MODEL_PARAMS, "model", source,
                      fitted_defaults(fitted))
     risks = _section(table_value(data, "risks", source), RISK_PARAMS, "risks", source)
-    countries = _countries_section(table_value(data, "countries", source), source, fitted)
+    reference = {code: country_values(code, fitted) for code in COUNTRIES}
+    countries = _countries_section(table_value(data, "countries", source), source, reference)
     policies = _policies_section(data.get("policies", []), source)
-    scale = rd_scale_of([country_values(code, fitted)["rd_intensity_private"]
-                         for code in COUNTRIES])
+    scale = rd_scale_for(reference)  # the fit's, whatever the scenario sets itself
     return Scenario(name, description, model, countries, policies, source, risks=risks,
                     fitted=fitted, rd_scale=scale)
 
@@ -342,8 +342,10 @@ def _section(table: dict[str, Any], declared: dict[str, Param], name: str,
 
 
 def _countries_section(table: dict[str, Any], source: str,
-                       fitted: FittedValues) -> dict[str, dict[str, float]]:
-    result = {code: country_values(code, fitted) for code in COUNTRIES}
+                       reference: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Every country's values: ``reference`` (the data with the fitted values) with the
+    section's settings over them (validated)."""
+    result = {code: dict(values) for code, values in reference.items()}
     for code, overrides in table.items():
         if code not in COUNTRIES:
             raise ScenarioError(source, f"countries.{code}", _unknown(code, COUNTRIES))
