@@ -179,6 +179,12 @@ class Policy:
         return math.floor(money / unit + 1e-9) if unit > 0 else 0
 
     @staticmethod
+    def rd_merit(model: ClusterModel, rows: np.ndarray) -> np.ndarray:
+        """The factor R&D effort gives an applicant's merit in the competitions on knowledge
+        and R&D: ``1 + RD_MERIT / R&D scale x R&D intensity`` for firms ``rows``."""
+        return 1.0 + RD_MERIT / model.rd_scale * model.firms["rd_intensity"][rows]
+
+    @staticmethod
     def ranked(model: ClusterModel, rows: np.ndarray, merit: np.ndarray) -> np.ndarray:
         """Applicants ``rows`` ordered best first by ``merit`` as a competition sees it: with
         the mistargeting risk each merit is seen through log-normal noise."""

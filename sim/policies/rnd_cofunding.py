@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.policies import effects
-from sim.policies.base import RD_MERIT, Policy
+from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -199,8 +199,7 @@ class RndCofunding(Policy):
         ok = (f["country"] == country) & free & (
             (f["rd_intensity"] >= MIN_APPLICANT_RD * model.rd_scale) | f["spinoff"])
         rows = np.flatnonzero(ok)
-        merit = f["knowledge"][rows] * (1.0 + RD_MERIT / model.rd_scale
-                                        * f["rd_intensity"][rows])
+        merit = f["knowledge"][rows] * self.rd_merit(model, rows)
         return self.ranked(model, rows, merit)
 
     def _tie(self, model: ClusterModel, projects: list[Project]) -> None:

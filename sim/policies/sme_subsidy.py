@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.policies import effects
-from sim.policies.base import RD_MERIT, Policy
+from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -60,8 +60,7 @@ class SmeSubsidy(Policy):
                 ) -> tuple[np.ndarray, np.ndarray]:
         f = model.firms
         if self["target"] == "innovative":
-            merit = f["knowledge"][eligible] * (1.0 + RD_MERIT / model.rd_scale
-                                                * f["rd_intensity"][eligible])
+            merit = f["knowledge"][eligible] * self.rd_merit(model, eligible)
         else:
             merit = f["productivity"][eligible]
         order = self.ranked(model, eligible, merit)

@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.policies import effects
-from sim.policies.base import RD_MERIT, Policy
+from sim.policies.base import Policy
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -71,7 +71,7 @@ class VentureFund(Policy):
             if count == 0:
                 continue
             merit = f["knowledge"][rows] * (1.0 + f["spinoff"][rows]) \
-                * (1.0 + RD_MERIT / model.rd_scale * f["rd_intensity"][rows])
+                * self.rd_merit(model, rows)
             won = self.ranked(model, rows, merit)[:count]
             effects.fund_investment(model, self, won, deal / DEAL_PARTS, deal / DEAL_PARTS)
             effects.transfer_cash(model, self, deal / DEAL_PARTS, won)  # cash for R&D
