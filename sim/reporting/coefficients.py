@@ -22,6 +22,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.reporting.files import write_text
+
 PACKAGE = Path(__file__).resolve().parents[1]
 #: The modules of the model's mechanisms (and the indicator formulas), whose numbers must all
 #: be named (package-relative).
@@ -159,8 +161,6 @@ def rewrite(page: Path) -> bool:
     _, tail = rest.split(END, 1)
     new = f"{head}{START}\n{markdown_table()}\n{END}{tail}"
     if new != text:
-        from sim.reporting.files import write_text
-
         write_text(page, new)
     return new != text
 
