@@ -63,6 +63,12 @@ TECHNOPARK_MIN_RD_INTENSITY = 0.01
 #: Share of a country's starting firms that are state-owned incumbents (assumed: a few large
 #: incumbents, as the report describes).
 STATE_FIRM_SHARE = 0.02
+#: Sectors in which state-owned incumbents start (1) or not (0), in the order of
+#: sim.inputs.sectors.SECTORS: the complex-technology sectors machinery, electrical,
+#: chemicals and ICT, not agri-food (assumed, from the source report: the state sector's weight
+#: lies in the incumbents of complex technology, which use 3rd-4th generation technology; the
+#: state's share of employment as a whole is data, sim/data/countries.toml).
+STATE_SECTORS = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
 #: Fewest state-owned incumbents a country starts with, firms (assumed).
 STATE_FIRMS_MIN = 3
 #: A country with fewer starting firms than this has no state-owned incumbents, firms
@@ -249,6 +255,10 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
     employees = np.concatenate([state, private])
     owned = np.arange(n) < n_state
     sector = rng.choice(N_SECTORS, size=n, p=_shares(c["sector_shares"]))
+    state_sectors = _shares(c["sector_shares"]) * STATE_SECTORS
+    if state_sectors.sum() <= 0:  # a scenario with no complex-technology sector
+        state_sectors = _shares(c["sector_shares"])
+    sector[owned] = rng.choice(N_SECTORS, size=n_state, p=state_sectors / state_sectors.sum())
     tech = np.clip(c["initial_tech_generation"] + rng.normal(0, TECH_SPREAD, n)
                    - STATE_TECH_GAP * owned, LOWEST_GENERATION, HIGHEST_GENERATION)
     mgmt = np.where(owned, rng.uniform(STATE_MGMT_LOW, STATE_MGMT_HIGH, n),

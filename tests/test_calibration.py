@@ -143,7 +143,7 @@ def _recovery_files(tmp_path: Path, truth: float, start: float) -> Path:
     truth_point = cal.evaluate(spec, [truth])
     value = truth_point.moments["rd_gdp:AZ"]
     text = targets.read_text()
-    text = text.replace("value = 0.0017", f"value = {value!r}").replace(
+    text = text.replace("value = 0.0018", f"value = {value!r}").replace(
         "tolerance = 0.5\n", "tolerance = 0.1\n")
     targets.write_text(text)
     return definition
