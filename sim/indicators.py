@@ -246,6 +246,8 @@ INDICATORS: dict[str, Indicator] = {
         _I("investment", "Investment", "USD m/quarter", "higher", 3, _sum("investment")),
         _I("fdi", "Foreign direct investment", "USD m/quarter", "higher", 3, _sum("fdi")),
         _I("fdi_share", "FDI share of investment", "share", "info", 3, _fdi_share),
+        _I("fdi_income_out", "Profits repatriated by foreign owners", "USD m/quarter", "info", 3,
+           _sum("repatriated")),
         # 4. novelty of technological equipment
         _I("equipment_generation", "Equipment technology generation", "generation (3-6)",
            "higher", 4, _equipment_generation),

@@ -90,6 +90,7 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "brand": ("f8", "reputation of the firm's products abroad from marketing, fairs and "
               "branding, 0-1", None),
     "fdi": ("f8", "foreign direct investment received this quarter, USD m", 0.0),
+    "foreign_share": ("f8", "share of the firm's equity held by foreign investors", None),
     "investment": ("f8", "investment spending this quarter, USD m", 0.0),
     "sales_home": ("f8", "sales on the home market, USD m", None),
     "sales_partner": ("f8", "sales to the partner country, USD m", None),
@@ -101,7 +102,15 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "inputs_domestic": ("f8", "inputs bought from cluster suppliers, USD m", None),
     "profit": ("f8", "profit before tax, USD m", None),
     "net_income": ("f8", "profit after profit tax, USD m", None),
-    "tax_paid": ("f8", "taxes paid this quarter, USD m", 0.0),
+    "dividends": ("f8", "dividends paid to domestic owners this quarter, USD m", 0.0),
+    "repatriated": ("f8", "dividends paid to foreign owners (repatriated profits) this "
+                    "quarter, USD m", 0.0),
+    "tax_paid": ("f8", "taxes paid this quarter (VAT net of credits: negative for a refund), "
+                 "USD m", 0.0),
+    "import_vat_paid": ("f8", "import VAT paid on equipment since the last VAT account, "
+                        "credited in the next one, USD m", None),
+    "import_vat_forgiven": ("f8", "import VAT on equipment forgiven by reliefs since the last "
+                            "VAT account, USD m", None),
     "rd_spend": ("f8", "R&D spending this quarter, USD m", None),
     "productivity": ("f8", "output per worker-quarter, USD m", None),
     "capacity": ("f8", "output capacity this quarter, USD m at reference prices", None),

@@ -14,14 +14,15 @@ if TYPE_CHECKING:
 class Government(mesa.Agent):
     """Government of ``AZ`` or ``BY``.
 
-    It collects taxes, pays for its policies and books every cost, so that in every quarter
-    ``balance`` changes by exactly ``collected_this_step - spent_this_step``. Its tax rates
+    It collects taxes, refunds VAT, pays for its policies and books every cost, so that in
+    every quarter ``balance`` changes by exactly ``collected_this_step - spent_this_step``
+    (taxes collected are net of VAT refunds, which ``refunded_this_step`` shows). Its tax rates
     and administrative barriers are the model's country arrays (``model.profit_tax``,
     ``model.vat``, ``model.admin_barrier``, ...), which the phases read.
 
     Attributes:
         country: ``AZ`` or ``BY``.
-        balance: cumulative taxes collected minus policy spending, USD m.
+        balance: cumulative taxes collected (net of VAT refunds) minus policy spending, USD m.
         spent_by_policy: cumulative spending per policy name, USD m.
     """
 
@@ -39,6 +40,7 @@ class Government(mesa.Agent):
         self.spent_total = 0.0
         self.collected_total = 0.0
         self.foregone_total = 0.0
+        self.refunded_total = 0.0
         self.spent_by_policy: dict[str, float] = defaultdict(float)
 
     @property
@@ -51,6 +53,7 @@ class Government(mesa.Agent):
         self.spent_this_step = 0.0
         self.collected_this_step = 0.0
         self.foregone_this_step = 0.0
+        self.refunded_this_step = 0.0
 
     def spend(self, amount: float, policy: str) -> None:
         """Book policy spending (USD m)."""
@@ -61,10 +64,14 @@ class Government(mesa.Agent):
         self.spent_by_policy[policy] += amount
         self.balance -= amount
 
-    def collect(self, taxes: float, foregone: float) -> None:
-        """Book taxes collected and taxes forgiven by reliefs (USD m)."""
-        self.collected_this_step += taxes
-        self.collected_total += taxes
+    def collect(self, taxes: float, foregone: float, refunds: float = 0.0) -> None:
+        """Book taxes collected, taxes forgiven by reliefs and VAT refunded to exporters (USD m);
+        the taxes collected are counted net of the refunds."""
+        net = taxes - refunds
+        self.collected_this_step += net
+        self.collected_total += net
         self.foregone_this_step += foregone
         self.foregone_total += foregone
-        self.balance += taxes
+        self.refunded_this_step += refunds
+        self.refunded_total += refunds
+        self.balance += net

@@ -159,6 +159,10 @@ MODEL_PARAMS: dict[str, Param] = {
           "has weight 1)", 0.0, 10.0),
         P("foreign_quality_growth", 0.003, "/quarter", "improvement of imported products' "
           "quality (in units of the quality index)", 0.0, 0.05),
+        P("spending_propensity", 0.15, "share", "share of a country's extra income (wages, "
+          "domestic dividends, government spending, above their trend) spent on the modelled "
+          "sectors' goods, VAT included (assumed: a marginal propensity to consume of 0.6-0.8 "
+          "times a 0.1-0.3 share of these goods in domestic spending)", 0.0, 1.0),
         P("home_share0", 0.5, "share", "domestic firms' initial share of their home market",
           0.05, 0.95),
         P("third_share0", 0.05, "share", "initial share of cluster firms in the third-country "

@@ -5,6 +5,12 @@ A firm always sells at home and may export to the partner country and to third m
 Market shares follow replicator dynamics on quality, technology and price (trade costs and
 VAT raise the price), against imports whose competitiveness follows the world technology
 frontier and world quality growth.
+
+Home demand has a trend part, which grows at the country's exogenous rate, and a part led by
+the country's income (wages, dividends to domestic owners and government spending): income
+above its reference path (its level at the start, grown at the trend rate) adds spending on
+the modelled goods, income below it takes spending away (:func:`advance_world`). Third-country
+demand is exogenous.
 """
 
 from __future__ import annotations
@@ -77,6 +83,10 @@ MIN_IMPORT_SHARE = 0.02
 #: Least imports of a sector at the start, as a share of what the cluster's firms sell in
 #: that market (assumed).
 MIN_IMPORTS_AT_START = 0.05
+#: Least home demand for a sector as a share of its trend, however far income falls below
+#: its reference path (implementation: keeps demand positive in extreme runs; in the bundled
+#: scenarios the income-led part moves demand by a few percent).
+MIN_DEMAND_SHARE = 0.1
 
 
 def unit_cost(model: ClusterModel) -> np.ndarray:
@@ -232,11 +242,40 @@ def import_competitiveness(model: ClusterModel) -> np.ndarray:
 
 
 def advance_world(model: ClusterModel) -> None:
-    """The world frontier advances; home and third-market demand grow at their rates."""
+    """The world frontier advances; third-market demand and the trend of home demand grow at
+    their rates; home demand follows this quarter's income (:func:`home_income`).
+
+    Each country's income is compared with its reference path: during the warm-up the
+    reference is the income itself (demand is the trend), from quarter 0 on it grows at the
+    country's trend rate. Income above the reference (e.g. a government spending more) is
+    spent on the modelled sectors' goods with the propensity ``spending_propensity``; the
+    price paid includes VAT, so the sellers and imports of the home market receive it
+    divided by (1 + VAT). The extra spending goes to each sector in proportion to its trend
+    demand, and is divided among firms and imports by the market like any other spending.
+    """
     model.frontier += model.params["frontier_growth"]
-    model.demand[HOME_AZ] *= 1.0 + model.demand_growth[0]
-    model.demand[HOME_BY] *= 1.0 + model.demand_growth[1]
-    model.demand[THIRD] *= 1.0 + model.demand_growth.mean()
+    growth = model.demand_growth
+    model.demand_trend *= 1.0 + growth[:, None]
+    model.demand[THIRD] *= 1.0 + growth.mean()
+    income = home_income(model)
+    if model.warming_up or model.income_reference is None:
+        model.income_reference = income.copy()
+    else:
+        model.income_reference *= 1.0 + growth
+    extra = model.params["spending_propensity"] * (income - model.income_reference) \
+        / (1.0 + model.vat)
+    total = model.demand_trend.sum(axis=1)
+    factor = 1.0 + np.divide(extra, total, out=np.zeros_like(extra), where=total > 0)
+    model.demand[[HOME_AZ, HOME_BY]] = model.demand_trend \
+        * np.maximum(factor, MIN_DEMAND_SHARE)[:, None]
+
+
+def home_income(model: ClusterModel) -> np.ndarray:
+    """Income of each country this quarter (USD m): its firms' wage bill and dividends to
+    domestic owners (recorded by the finance phase, after taxes) and its government's
+    spending (policies, and whatever else it books as spending)."""
+    spending = np.array([gov.spent_this_step for gov in model.governments.values()])
+    return model.household_income + spending
 
 
 def balance_markets(model: ClusterModel) -> None:
@@ -263,6 +302,10 @@ def balance_markets(model: ClusterModel) -> None:
         imports = domestic * (1.0 - target) / target - (sold - domestic)
         model.import_base[m] = np.maximum(imports, MIN_IMPORTS_AT_START * sold)
         model.demand[m] = sold + model.import_base[m]
+    # home demand starts at its trend; the income-led part is set from the warm-up's income
+    model.demand_trend = model.demand[[HOME_AZ, HOME_BY]].copy()
+    model.household_income = np.zeros(len(model.vat))
+    model.income_reference = None
     # Preferences by origin (home bias) are set so that each group of sellers would start
     # in balance at the bundled data's trade costs and VAT; a scenario that sets other
     # trade costs or VAT, and later changes of competitiveness, then move shares.
