@@ -298,7 +298,10 @@ INDICATORS: dict[str, Indicator] = {
            _gov("collected_this_step")),
         _I("tax_foregone", "Taxes foregone to tax breaks", "USD m/quarter", "info", 0,
            _gov("foregone_this_step")),
-        _I("fiscal_balance", "Cumulative taxes minus policy spending", "USD m", "info", 0,
+        _I("vat_refunds", "VAT refunded to exporters", "USD m/quarter", "info", 0,
+           _gov("refunded_this_step")),
+        _I("fiscal_balance", "Cumulative taxes minus VAT refunds and policy spending", "USD m",
+           "info", 0,
            _gov("balance")),
         # the cooperation network
         _I("ties", "Cooperation ties", "count", "info", 0, _net("ties")),

@@ -36,39 +36,46 @@ STOCKS = ("employees", "capital", "cash", "debt", "knowledge")
 NON_NEGATIVE = ("sales_home", "sales_partner", "sales_third", "sales_b2b", "sales_total",
                 "inputs_total", "inputs_domestic", "investment", "fdi", "grant", "rd_grant",
                 "rd_project", "funded_project", "rd_spend", "rd_intensity", "capacity",
+                "dividends", "repatriated", "import_vat_paid",
                 "demand", "productivity", "price", "equip_age", "base_home", "base_partner",
                 "base_third", "kfield", "pipe_k", "pipe_tk")
 #: Firm columns that are shares or 0-1 indices.
 UNIT_INTERVAL = ("skill", "quality", "mgmt", "delivery", "absorptive", "input_quality",
                  "input_delivery", "brand", "relief_profit", "relief_vat", "relief_property",
-                 "relief_import_vat")
+                 "relief_import_vat", "foreign_share")
 #: Indicators that are counts, sums of non-negative flows or stocks of the firms (not value
 #: added per worker: a quarter's inputs may cost more than its sales).
 NON_NEGATIVE_INDICATORS = ("firms", "smes", "employment", "tech_output", "tech_exports",
                            "exports_partner", "exports_third", "investment", "fdi",
-                           "budget_spent", "tax_collected", "tax_foregone", "entries",
-                           "exits", "ties", "products_launched", "rd_intensity")
+                           "budget_spent", "tax_collected", "tax_foregone", "vat_refunds",
+                           "entries", "exits", "ties", "products_launched", "rd_intensity",
+                           "fdi_income_out")
 
 
 def check_fiscal(model, before: dict[str, float]) -> None:
     for code, gov in model.governments.items():
-        expected = before[code] + gov.collected_this_step - gov.spent_this_step
+        expected = (before[code] + gov.collected_this_step - gov.refunded_this_step
+                    - gov.spent_this_step)
         assert math.isclose(gov.balance, expected, rel_tol=1e-12, abs_tol=1e-9), (
             f"quarter {model.quarter} {code}: balance {gov.balance!r} != {before[code]!r} + "
-            f"{gov.collected_this_step!r} - {gov.spent_this_step!r}")
+            f"{gov.collected_this_step!r} - {gov.refunded_this_step!r} - "
+            f"{gov.spent_this_step!r}")
         assert gov.spent_this_step >= 0.0 and gov.collected_this_step >= 0.0
-        assert gov.foregone_this_step >= 0.0
+        assert gov.foregone_this_step >= 0.0 and gov.refunded_this_step >= 0.0
         assert math.isclose(gov.spent_total, sum(gov.spent_by_policy.values()),
                             rel_tol=1e-12, abs_tol=1e-12)
         # cumulatively too: since quarter 0 the balance is every tax collected minus every
-        # dollar spent, so no money appears or vanishes between quarters either
-        assert math.isclose(gov.balance, gov.collected_total - gov.spent_total,
+        # refund and every dollar spent, so no money appears or vanishes between quarters
+        assert math.isclose(gov.balance,
+                            gov.collected_total - gov.refunded_total - gov.spent_total,
                             rel_tol=1e-9, abs_tol=1e-6), (
             f"quarter {model.quarter} {code}: balance {gov.balance!r} != collected "
-            f"{gov.collected_total!r} - spent {gov.spent_total!r}")
+            f"{gov.collected_total!r} - refunded {gov.refunded_total!r} - spent "
+            f"{gov.spent_total!r}")
         assert all(v >= 0.0 for v in gov.spent_by_policy.values())
         assert all(math.isfinite(x) for x in (gov.balance, gov.spent_total,
-                                              gov.collected_total, gov.foregone_total))
+                                              gov.collected_total, gov.foregone_total,
+                                              gov.refunded_total))
 
 
 def check_indicators(model) -> None:

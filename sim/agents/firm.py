@@ -109,8 +109,6 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
                  "USD m", 0.0),
     "import_vat_paid": ("f8", "import VAT paid on equipment since the last VAT account, "
                         "credited in the next one, USD m", None),
-    "import_vat_forgiven": ("f8", "import VAT on equipment forgiven by reliefs since the last "
-                            "VAT account, USD m", None),
     "rd_spend": ("f8", "R&D spending this quarter, USD m", None),
     "productivity": ("f8", "output per worker-quarter, USD m", None),
     "capacity": ("f8", "output capacity this quarter, USD m at reference prices", None),

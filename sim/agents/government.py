@@ -14,15 +14,15 @@ if TYPE_CHECKING:
 class Government(mesa.Agent):
     """Government of ``AZ`` or ``BY``.
 
-    It collects taxes, refunds VAT, pays for its policies and books every cost, so that in
-    every quarter ``balance`` changes by exactly ``collected_this_step - spent_this_step``
-    (taxes collected are net of VAT refunds, which ``refunded_this_step`` shows). Its tax rates
+    It collects taxes, refunds VAT to exporters, pays for its policies and books every cost, so
+    that in every quarter ``balance`` changes by exactly ``collected_this_step -
+    refunded_this_step - spent_this_step``. Its tax rates
     and administrative barriers are the model's country arrays (``model.profit_tax``,
     ``model.vat``, ``model.admin_barrier``, ...), which the phases read.
 
     Attributes:
         country: ``AZ`` or ``BY``.
-        balance: cumulative taxes collected (net of VAT refunds) minus policy spending, USD m.
+        balance: cumulative taxes collected minus VAT refunded minus policy spending, USD m.
         spent_by_policy: cumulative spending per policy name, USD m.
     """
 
@@ -65,13 +65,11 @@ class Government(mesa.Agent):
         self.balance -= amount
 
     def collect(self, taxes: float, foregone: float, refunds: float = 0.0) -> None:
-        """Book taxes collected, taxes forgiven by reliefs and VAT refunded to exporters (USD m);
-        the taxes collected are counted net of the refunds."""
-        net = taxes - refunds
-        self.collected_this_step += net
-        self.collected_total += net
+        """Book taxes collected, taxes forgiven by reliefs and VAT refunded (USD m)."""
+        self.collected_this_step += taxes
+        self.collected_total += taxes
         self.foregone_this_step += foregone
         self.foregone_total += foregone
         self.refunded_this_step += refunds
         self.refunded_total += refunds
-        self.balance += net
+        self.balance += taxes - refunds

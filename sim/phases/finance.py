@@ -103,7 +103,6 @@ def finance_phase(model: ClusterModel) -> None:
     # with the equipment, recovered now through the credit
     cash_flow = profit + depreciation - profit_tax + f["import_vat_paid"]
     f["import_vat_paid"] = 0.0
-    f["import_vat_forgiven"] = 0.0
     cash_flow -= pay_dividends(model, cash_flow)
     settle(model, cash_flow)
     f["loss_quarters"] = np.where(profit < 0, f["loss_quarters"] + 1, 0)
@@ -120,23 +119,21 @@ def vat_account(model: ClusterModel) -> tuple[np.ndarray, np.ndarray]:
     Output VAT on home sales (to households and to domestic firms) less input VAT on every
     input (domestic suppliers charged it, imports paid it at the border) less the import VAT
     paid on last quarter's equipment. Exports are zero-rated, so the balance may be negative:
-    a refund. A VAT relief forgives that share of a positive balance; a firm relieved of all
-    its VAT is treated as zero-rated (it charges nothing and still recovers its input VAT).
-    What the reliefs forgave is the VAT the firm would owe without any relief (a credit for the
-    full import VAT due on its equipment) less what it owes: an import-VAT relief forgives tax
-    at the border but shrinks the next quarter's credit by as much, so over two quarters it is
-    worth one quarter's financing of that tax.
+    a refund. A VAT relief forgives that share of a positive balance, which is what it booked
+    as foregone; a firm relieved of all its VAT is treated as zero-rated (it charges nothing
+    and still recovers its input VAT). An import-VAT relief on equipment forgives the tax at
+    the border (booked as foregone there, :func:`charge_import_vat`) and leaves no credit, so
+    the next quarter's VAT is higher by as much: to the budget it is worth one quarter's
+    financing of that tax, which the net fiscal cost shows.
 
     Returns:
         ``(vat, foregone)``, one per firm, USD m: VAT owed (negative: refunded) and forgiven.
     """
     f = model.firms
     rate = model.vat[f["country"]]
-    before_credit = rate * (f["sales_home"] - f["inputs_total"])
-    balance = before_credit - f["import_vat_paid"]
+    balance = rate * (f["sales_home"] - f["inputs_total"]) - f["import_vat_paid"]
     vat = np.where(balance > 0.0, balance * (1.0 - f["relief_vat"]), balance)
-    unrelieved = before_credit - f["import_vat_paid"] - f["import_vat_forgiven"]
-    return vat, unrelieved - vat
+    return vat, balance - vat
 
 
 def border_vat(model: ClusterModel) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +174,6 @@ def charge_import_vat(model: ClusterModel, invest: np.ndarray) -> np.ndarray:
     vat = vat_due * (1.0 - f["relief_import_vat"])
     f["tax_paid"] += vat
     f["import_vat_paid"] += vat
-    f["import_vat_forgiven"] += vat_due - vat
     book_taxes(model, vat, vat_due - vat)
     return vat
 

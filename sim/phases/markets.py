@@ -84,8 +84,8 @@ MIN_IMPORT_SHARE = 0.02
 #: that market (assumed).
 MIN_IMPORTS_AT_START = 0.05
 #: Least home demand for a sector as a share of its trend, however far income falls below
-#: its reference path (implementation: keeps demand positive in extreme runs; in the bundled
-#: scenarios the income-led part moves demand by a few percent).
+#: its reference path (assumed: a floor that keeps demand positive in extreme runs; in the
+#: bundled scenarios the income-led part moves demand by a few percent at most).
 MIN_DEMAND_SHARE = 0.1
 
 
