@@ -10,6 +10,7 @@ of the declared amounts and the support per firm is that of the default populati
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -86,20 +87,40 @@ def test_policy_window_must_be_ordered():
 
 # ============================================================================ tax break
 def test_tax_break_lowers_taxes_collected():
-    # measured -44..-52% over 16 quarters
+    # measured -7.0..-8.9% over 16 quarters, seeds 1-8 (VAT, which the default break does not
+    # relieve, is most of the taxes: the rate on each home market's final sales)
     rows = paired(BASE, TAX_BREAK, ind("tax_collected", "sum"), T)
-    assert_rel_between(rows, -0.75, -0.15, "tax_break: taxes collected")
+    assert_rel_between(rows, -0.20, -0.04, "tax_break: taxes collected")
 
 
-def test_tax_break_foregone_taxes_match_the_lost_revenue():
-    """Taxes foregone rise from the parks' few reliefs to about the revenue lost (measured
-    ratio of extra foregone to lost collection 1.08-1.12, foregone x3.8-x36)."""
-    col = paired(BASE, TAX_BREAK, ind("tax_collected", "sum"), T)
-    fgn = paired(BASE, TAX_BREAK, ind("tax_foregone", "sum"), T)
+def net_taxes(model) -> float:
+    """Taxes collected less VAT refunded over quarters 1..t."""
+    return indicator(model, "tax_collected", agg="sum") - indicator(model, "vat_refunds",
+                                                                    agg="sum")
+
+
+#: The bundled tax break without its import-VAT relief on equipment.
+TAX_BREAK_NO_IMPORT_VAT = copy.deepcopy(TAX_BREAK)
+TAX_BREAK_NO_IMPORT_VAT["policies"][0]["import_vat_relief"] = 0.0
+
+
+@pytest.mark.parametrize(("treated", "lo", "hi"), [
+    # profit and property tax: measured ratio 1.04-1.08, foregone x3.2-x9.4 (seeds 1-8)
+    (TAX_BREAK_NO_IMPORT_VAT, 0.8, 1.4),
+    # with the import-VAT relief: measured 1.83-1.93, foregone x4.9-x17 (seeds 1-8)
+    (TAX_BREAK, 1.4, 2.6),
+], ids=["without_import_vat_relief", "default"])
+def test_tax_break_foregone_taxes_match_the_lost_revenue(treated, lo, hi):
+    """Taxes foregone rise from the parks' few reliefs to about the revenue lost; import VAT
+    forgiven on equipment counts as foregone at the border, but the government recoups it a
+    quarter later (no credit against the firm's VAT), so with that relief the foregone taxes
+    exceed the revenue lost."""
+    col = paired(BASE, treated, net_taxes, T)
+    fgn = paired(BASE, treated, ind("tax_foregone", "sum"), T)
     for (seed, c0, c1), (_, f0, f1) in zip(col, fgn, strict=True):
         assert f1 > 3.0 * f0, f"seed {seed}: foregone {f0:.4g} -> {f1:.4g}"
         ratio = (f1 - f0) / (c0 - c1)
-        assert 0.8 <= ratio <= 1.4, (
+        assert lo <= ratio <= hi, (
             f"seed {seed}: extra foregone {f1 - f0:.4g} vs lost collection {c0 - c1:.4g}")
 
 
@@ -117,10 +138,21 @@ def test_tax_break_raises_investment_of_targeted_firms():
     assert_rel_between(rows_all, 0.02, 0.4, "tax_break: total investment")
 
 
+#: Seeds of the FDI comparisons: FDI comes in deals drawn from a Poisson distribution (about
+#: 100-150 deals a run here), so single seeds are noisy and the seeds' FDI is pooled.
+FDI_SEEDS = (1, 2, 3, 4, 5)
+
+
+def pooled_change(rows: list[tuple[int, float, float]]) -> float:
+    """Relative change of the sum over seeds."""
+    return sum(a for _, _, a in rows) / sum(b for _, b, _ in rows) - 1.0
+
+
 def test_tax_break_attracts_fdi():
-    # measured +93..+182% (investors favour relieved firms)
-    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T)
-    assert_rel_between(rows, 0.2, 6.0, "tax_break: FDI")
+    # investors favour relieved firms: the expected volume rises by about half (mean appeal
+    # x2.2, elasticity 0.5); measured pooled over seeds 1-5 +36% (single seeds -3..+78%)
+    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T, seeds=FDI_SEEDS)
+    assert 0.15 <= pooled_change(rows) <= 2.0, f"tax_break: FDI {describe(rows)}"
 
 
 def test_tax_break_relieves_exactly_the_targeted_firms():
@@ -194,16 +226,19 @@ def test_sme_subsidy_grants_reach_firms_per_implementation_rule():
 def test_sme_subsidy_only_funds_smes_of_the_paying_country():
     d = spec(policies=[{"type": "sme_subsidy", "country": "BY"}], scale=0.2)
     model = fresh_model(d, seed=3)
+    funded = 0
     for _ in range(6):
         sme_ids = set(model.firms.ids[model.firms.is_sme()].tolist())
         model.step()
         f = model.firms
+        # (a winner that exits in the same quarter takes its grant with it)
         winners = np.flatnonzero(f["grant"] > 0)
-        assert winners.size > 0
+        funded += winners.size
         assert (f["country"][winners] == 1).all()
         assert set(f.ids[winners].tolist()) <= sme_ids
         # grants are earmarked: a recipient invests at least its grant
         assert (f["investment"][winners] >= f["grant"][winners] - 1e-12).all()
+    assert funded >= 6  # measured 9 winners over the 6 quarters
     assert model.governments["AZ"].spent_total == 0.0
     assert model.governments["BY"].spent_by_policy["sme_subsidy"] > 0.0
 
@@ -414,16 +449,16 @@ def test_fdi_starts_at_its_data_value_and_follows_appeal():
     country data's value (deals are Poisson around it: about 21 per run here, so the pooled
     count of three runs has a standard deviation near 13%, and the band is about 2.4 of
     them); a tax break for cluster members, which makes most firms more attractive to
-    investors, raises it (elasticity 0.5 to mean appeal: measured +27..+83% over 16
-    quarters on seeds 1-5)."""
+    investors, raises it (elasticity 0.5 to mean appeal: measured +36% pooled over 16
+    quarters on seeds 1-5; single seeds -3..+78%)."""
     expected = observed = 0.0
     for seed in SEEDS:
         b = run_spec(BASE, seed, T)
         expected += 8 * float(b.fdi_base.sum())
         observed += float(series(b, "fdi")[1:9].sum())
     assert 0.7 * expected <= observed <= 1.3 * expected, (expected, observed)
-    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T)
-    assert_rel_between(rows, 0.1, 1.3, "tax_break: FDI")
+    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T, seeds=FDI_SEEDS)
+    assert 0.1 <= pooled_change(rows) <= 1.3, f"tax_break: FDI {describe(rows)}"
 
 
 def test_a_relief_with_its_own_period_outlasts_the_others():
