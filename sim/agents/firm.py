@@ -90,6 +90,7 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "brand": ("f8", "reputation of the firm's products abroad from marketing, fairs and "
               "branding, 0-1", None),
     "fdi": ("f8", "foreign direct investment received this quarter, USD m", 0.0),
+    "foreign_share": ("f8", "share of the firm's equity held by foreign investors", None),
     "investment": ("f8", "investment spending this quarter, USD m", 0.0),
     "sales_home": ("f8", "sales on the home market, USD m", None),
     "sales_partner": ("f8", "sales to the partner country, USD m", None),
