@@ -143,7 +143,7 @@ def test_unused_supply_tie_decays_and_dissolves():
     decay = lost.model.params["tie_decay"]
     row = np.flatnonzero(lost.edges.kind == SUPPLY)[lost.k]
     quarters_with_orders = 0
-    for q in range(80):
+    for _ in range(80):
         for pair in (lost, kept):
             if pair is lost and not g_lost.has_edge(*ends):
                 continue

@@ -75,11 +75,15 @@ MIN_ORDER_SHARE = 0.05
 #: about the utilisation firms plan for, 0.85).
 DELAY_FREE_UTILISATION = 0.8
 #: Share of a supplier's on-time deliveries lost at full capacity; the loss grows with the
-#: square of the utilisation above DELAY_FREE_UTILISATION (assumed form: waiting times in a
-#: queue rise ever faster as utilisation nears capacity; Alaouze 1976 models buyers of
-#: Australian intermediate goods turning to imports when domestic producers under high demand
-#: cannot deliver promptly; size assumed, range 0.1-0.5).
+#: utilisation above DELAY_FREE_UTILISATION to the power DELAY_CURVATURE (assumed, range
+#: 0.1-0.5; Alaouze 1976, estimating the substitution between imported and domestic
+#: intermediate inputs for the ORANI model, lets buyers turn to imports when domestic
+#: producers under high demand cannot deliver promptly).
 DELAY_AT_FULL_CAPACITY = 0.3
+#: Power of the utilisation above DELAY_FREE_UTILISATION (as a share of the room left) in the
+#: loss of on-time deliveries (assumed form: convex, as waiting times in a queue rise ever
+#: faster as utilisation nears capacity).
+DELAY_CURVATURE = 2.0
 #: Share of on-time deliveries lost per unit of ad-valorem trade cost on a cross-border flow
 #: (assumed: at the bundled 25% trade cost between AZ and BY, a tenth fewer deliveries on time;
 #: range 0.2-0.6).
@@ -124,11 +128,11 @@ def supplier_quality(model: ClusterModel, rows: np.ndarray) -> np.ndarray:
 def realised_delivery(discipline: np.ndarray, utilisation: np.ndarray,
                       trade_cost: np.ndarray) -> np.ndarray:
     """Share delivered on time: the supplier's delivery discipline, less delays that grow with
-    its capacity utilisation (above DELAY_FREE_UTILISATION, with the square of the excess) and
+    its capacity utilisation (above DELAY_FREE_UTILISATION, convex in the excess) and
     with the trade cost of the route (logistics; 0 at home)."""
     busy = np.clip((utilisation - DELAY_FREE_UTILISATION) / (1.0 - DELAY_FREE_UTILISATION),
                    0.0, 1.0)
-    late = DELAY_AT_FULL_CAPACITY * busy ** 2
+    late = DELAY_AT_FULL_CAPACITY * busy ** DELAY_CURVATURE
     return np.clip(discipline * (1.0 - late) * (1.0 - DELAY_PER_TRADE_COST * trade_cost),
                    0.0, 1.0)
 
