@@ -41,7 +41,7 @@ NON_NEGATIVE = ("sales_home", "sales_partner", "sales_third", "sales_b2b", "sale
 #: Firm columns that are shares or 0-1 indices.
 UNIT_INTERVAL = ("skill", "quality", "mgmt", "delivery", "absorptive", "input_quality",
                  "input_delivery", "brand", "relief_profit", "relief_vat", "relief_property",
-                 "relief_import_vat")
+                 "relief_import_vat", "foreign_share")
 #: Indicators that are counts, sums of non-negative flows or stocks of the firms (not value
 #: added per worker: a quarter's inputs may cost more than its sales).
 NON_NEGATIVE_INDICATORS = ("firms", "smes", "employment", "tech_output", "tech_exports",
