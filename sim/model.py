@@ -249,7 +249,7 @@ class ClusterModel(mesa.Model):
         self.warming_up = False
         for gov in self.governments.values():
             gov.reset_accounts()
-        investment.fdi_reference_appeal(self)
+        investment.fdi_reference_tax(self)
 
     def _record_history(self, masks: dict[str, np.ndarray]) -> None:
         for key, mask in masks.items():

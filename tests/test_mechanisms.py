@@ -22,6 +22,7 @@ from conftest import (
     fresh_model,
     indicator,
     paired,
+    pooled,
     spec,
 )
 
@@ -91,11 +92,10 @@ CASES = [
          ind("products_launched", "sum"), 1.0, 8.0),
     Case("rd_intensity_private->knowledge", spec(countries=both(rd_intensity_private=0.03)),
          firm_mean("knowledge"), 0.4, 4.0),
-    # trade costs to the partner country 0.25 -> 0.35 and -> 1.0: partner exports measured
-    # -31..-52% and -48..-97% over 24 quarters on seeds 1-5 (a gravity-like elasticity; the
-    # calibrated partner trade is a few USD m a quarter, so one seed's base can be small)
-    Case("trade_cost_partner->exports_partner", spec(countries=both(trade_cost_partner=0.35)),
-         ind("exports_partner", "mean"), -0.7, -0.15),
+    # trade costs to the partner country 0.25 -> 1.0: partner exports measured -78..-91% over
+    # 16 quarters on seeds 1-8 (a gravity-like elasticity; 0.25 -> 0.35 is checked pooled
+    # over seeds below: the calibrated partner trade is a few USD m a quarter, so one seed's
+    # chance export entry can outweigh it)
     Case("trade_cost_partner_high->exports_partner",
          spec(countries=both(trade_cost_partner=1.0)),
          ind("exports_partner", "mean"), -0.995, -0.3),
@@ -174,6 +174,16 @@ def test_cross_border_proximity_raises_cross_border_share():
     rows = paired(CONTROL, spec({"cross_border_proximity": 0.9}), ind("cross_border_share"), 16)
     for _, b, a in rows:
         assert 0.1 <= a - b <= 0.6, describe(rows)
+
+
+def test_trade_cost_partner_cuts_partner_exports():
+    """Trade costs to the partner country 0.25 -> 0.35: partner exports (mean over 16
+    quarters) measured -29% pooled over seeds 1-3 and -28.5% over seeds 1-8, -13..-42% by
+    seed on seven of seeds 1-8; on seed 3 a firm that happens to start exporting to the
+    partner in the treated run outweighs the effect (+0.1%)."""
+    rows = paired(CONTROL, spec(countries=both(trade_cost_partner=0.35)),
+                  ind("exports_partner", "mean"), 16)
+    assert_rel_between(pooled(rows), -0.6, -0.1, "trade_cost_partner 0.35 -> exports_partner")
 
 
 def test_trade_cost_raised_mid_run_cuts_partner_exports():

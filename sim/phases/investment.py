@@ -23,10 +23,25 @@ if TYPE_CHECKING:
 
 #: FDI deal size, USD m (assumed).
 FDI_DEAL = 0.5
-
-#: Elasticity of a country's FDI volume to investors' mean appeal of its firms (assumed).
-FDI_APPEAL_ELASTICITY = 0.5
-
+#: Weight of market access in investors' expected return from a firm, in log-points per
+#: log-point of the firm's demand over its capacity (demand before the capacity limit: new
+#: capacity earns where demand presses on the old; assumed, range 0.5-2).
+FDI_MARKET_WEIGHT = 1.0
+#: Largest log-point of demand over capacity investors count (assumed: demand twice the
+#: capacity or more counts as twice, and half or less as half).
+FDI_MAX_MARKET_GAP = 0.7
+#: Weight of the firm's workforce skill (0-1) in investors' expected return, log-points per
+#: unit of skill (assumed, range 0.5-2: a firm with skill 0.7 draws about 20% more
+#: investment than one with 0.5).
+FDI_SKILL_WEIGHT = 1.0
+#: Weight of trade costs in investors' expected return: the return falls with the log of one
+#: plus the trade cost averaged over the firm's sales (0 at home), one for one as they cut
+#: the revenue an exporter keeps (by definition: ad-valorem trade costs).
+FDI_TRADE_COST_WEIGHT = 1.0
+#: Least equity a firm counts when foreign investors buy into it, USD m (by definition: a
+#: firm whose capital and cash are below its debt has no equity left, so a deal buys all of
+#: it).
+EQUITY_FLOOR = 0.0
 
 #: Equipment above this multiple of the planned need is excess (assumed).
 EXCESS_CAPITAL = 1.3
@@ -92,33 +107,106 @@ def install_equipment(model: ClusterModel) -> None:
     f["capital"] = new
 
 
-def fdi_appeal(model: ClusterModel) -> np.ndarray:
-    """How much foreign investors like each firm: park residence and profit-tax relief."""
+def effective_profit_tax(model: ClusterModel) -> np.ndarray:
+    """Profit-tax rate each firm pays on its profit: its country's rate less the share its park
+    or a tax break forgives this quarter."""
+    f = model.firms
+    return model.profit_tax[f["country"]] * (1.0 - f["relief_profit"])
+
+
+def fdi_return(model: ClusterModel) -> np.ndarray:
+    """Log of investors' expected return from a deal with each firm, before profit tax (up to
+    a constant): market access (its demand over its capacity), park infrastructure (the
+    services of its park), its workforce's skill, and the trade costs on its sales."""
     f, p = model.firms, model.params
-    return 1.0 + p["fdi_park_attraction"] * (f["park"] >= 0) \
-        + p["fdi_tax_attraction"] * f["relief_profit"]
+    pressure = np.clip(np.log(np.maximum(f["demand"], 1e-12) / np.maximum(f["capacity"], 1e-12)),
+                       -FDI_MAX_MARKET_GAP, FDI_MAX_MARKET_GAP)
+    home, partner, third = f["sales_home"], f["sales_partner"], f["sales_third"]
+    sales = home + partner + third
+    c = f["country"]
+    cost = np.divide(partner * model.trade_cost[c, 1] + third * model.trade_cost[c, 2], sales,
+                     out=np.zeros(f.n), where=sales > 0)
+    return (FDI_MARKET_WEIGHT * pressure + p["fdi_services_weight"] * park_services(model)
+            + FDI_SKILL_WEIGHT * f["skill"] - FDI_TRADE_COST_WEIGHT * np.log1p(cost))
+
+
+def fdi_weights(model: ClusterModel) -> np.ndarray:
+    """Each firm's weight in investors' choice within its country: its size and technology
+    (what a deal can build on) times its expected return after profit tax, where the tax
+    enters with the semi-elasticity of FDI to the tax rate. The weights of one country's firms
+    depend on nothing in the other country."""
+    f = model.firms
+    size = np.sqrt(f["employees"]) * np.maximum(f["tech"] - FDI_TECH_OFFSET, FDI_MIN_TECH_TERM)
+    return size * np.exp(fdi_return(model)
+                         - model.params["fdi_tax_semi_elasticity"] * effective_profit_tax(model))
+
+
+def country_profit_tax(model: ClusterModel, weights: np.ndarray | None = None) -> np.ndarray:
+    """The profit-tax rate investors expect in each country (AZ, BY): its firms' effective
+    rates weighted by investors' choice within the country (a country without firms: its
+    statutory rate)."""
+    f = model.firms
+    weights = fdi_weights(model) if weights is None else weights
+    tax, c = effective_profit_tax(model), f["country"]
+    total = np.bincount(c, weights=weights, minlength=2)
+    taxed = np.bincount(c, weights=weights * tax, minlength=2)
+    return np.divide(taxed, total, out=model.profit_tax.astype(float).copy(), where=total > 0)
+
+
+def fdi_volume(model: ClusterModel, weights: np.ndarray | None = None) -> np.ndarray:
+    """FDI each country (AZ, BY) receives this quarter, USD m: the two countries' total stays
+    at the data values (``fdi_base``), split in proportion to each country's data value times
+    exp(-semi-elasticity x the change of its expected profit-tax rate since the start of the
+    run), so a country whose tax falls by one point draws about 3.3% more FDI relative to the
+    other. During the warm-up the split is the data's."""
+    base = model.fdi_base
+    if model.warming_up or getattr(model, "fdi_tax0", None) is None:
+        return base.copy()
+    change = country_profit_tax(model, weights) - model.fdi_tax0
+    pull = base * np.exp(-model.params["fdi_tax_semi_elasticity"] * change)
+    return base.sum() * pull / max(pull.sum(), 1e-12)
 
 
 def allocate_fdi(model: ClusterModel) -> None:
-    """Foreign investors fund projects, preferring park residents and tax-relieved firms.
-    A country's FDI volume starts at its data value and grows with its mean appeal (with an
-    elasticity below one: parks and tax breaks attract some new investment and redirect the
-    rest)."""
+    """Foreign investors choose a country by its expected profit-tax rate (the total volume
+    stays at the data value, :func:`fdi_volume`), then a sector and firm within it by expected
+    return (:func:`fdi_weights`); deals of FDI_DEAL arrive as a Poisson count. FDI buys equity:
+    the receiving firm's foreign share rises to the investor's stake in its equity after the
+    deal (:func:`take_equity`)."""
     f, rng = model.firms, model.rng
-    appeal = fdi_appeal(model)
-    weight = appeal * np.sqrt(f["employees"]) \
-        * np.maximum(f["tech"] - FDI_TECH_OFFSET, FDI_MIN_TECH_TERM)
+    weight = fdi_weights(model)
+    volume = fdi_volume(model, weight)
     for c in (0, 1):
         mine = np.flatnonzero(f["country"] == c)
         if mine.size == 0:
             continue
-        pull = 1.0 if model.warming_up else \
-            (appeal[mine].mean() / model.fdi_appeal0[c]) ** FDI_APPEAL_ELASTICITY
-        deals = int(rng.poisson(model.fdi_base[c] * pull / FDI_DEAL))
+        deals = int(rng.poisson(volume[c] / FDI_DEAL))
         if deals:
             w = weight[mine] / weight[mine].sum()
             winners = rng.choice(mine, size=deals, p=w)
             np.add.at(f["fdi"], winners, FDI_DEAL)
+    take_equity(model, f["fdi"])
+
+
+def firm_equity(model: ClusterModel) -> np.ndarray:
+    """Each firm's equity, USD m: capital plus cash less debt, at least EQUITY_FLOOR."""
+    f = model.firms
+    return np.maximum(f["capital"] + f["cash"] - f["debt"], EQUITY_FLOOR)
+
+
+def take_equity(model: ClusterModel, fdi: np.ndarray) -> None:
+    """Foreign investors buy new equity worth ``fdi`` (USD m per firm): the foreign share of a
+    firm becomes (its old share x its equity before + fdi) / its equity after the deal, so the
+    new investors hold fdi / equity after, earlier holders are diluted, and the share stays in
+    [0, 1]."""
+    f = model.firms
+    got = fdi > 0
+    if not got.any():
+        return
+    before = firm_equity(model)
+    after = before + fdi
+    share = (f["foreign_share"] * before + fdi) / np.maximum(after, 1e-12)
+    f["foreign_share"] = np.where(got, np.clip(share, 0.0, 1.0), f["foreign_share"])
 
 
 def investment_lag(model: ClusterModel) -> np.ndarray:
@@ -197,7 +285,7 @@ def new_equipment_tech(model: ClusterModel, tech: np.ndarray,
 def fdi_reference_volume(model: ClusterModel) -> None:
     """FDI into tech per quarter at the model's scale (from the country data)."""
     model.fdi_base = np.zeros(2)
-    model.fdi_appeal0 = np.ones(2)
+    model.fdi_tax0 = None
     for k, code in enumerate(COUNTRIES):
         c = model.spec.countries[code]
         sample = (c["model_firms"] * model.scale_n) / max(c["real_tech_firms"], 1.0)
@@ -205,10 +293,14 @@ def fdi_reference_volume(model: ClusterModel) -> None:
                              * c["fdi_share_gdp"] * c["fdi_to_tech_share"] * min(sample, 1.0))
 
 
-def fdi_reference_appeal(model: ClusterModel) -> None:
-    """Investors' mean appeal of each country's firms at the start of the run, so FDI
-    starts at its data value whatever parks already hold."""
-    appeal = fdi_appeal(model)
-    country = model.firms["country"]
-    model.fdi_appeal0 = np.array([appeal[country == k].mean() if (country == k).any()
-                                  else 1.0 for k in (0, 1)])
+def fdi_reference_tax(model: ClusterModel) -> None:
+    """The profit-tax rate investors expect in each country at the start of the run, with the
+    bundled data's statutory rates, so FDI starts at its data split whatever parks already
+    grant, and a scenario's own rates or reliefs move it."""
+    scenario = model.profit_tax
+    model.profit_tax = np.array([c["profit_tax"]
+                                 for c in model.spec.reference_countries().values()])
+    try:
+        model.fdi_tax0 = country_profit_tax(model)
+    finally:
+        model.profit_tax = scenario
