@@ -225,15 +225,18 @@ def _hhi_home(model, mask, key):
     size = len(COUNTRY_KEYS) * len(SECTORS)
     total = np.bincount(market, weights=sales, minlength=size)
     squares = np.bincount(market, weights=sales * sales, minlength=size)
-    # sum over markets of (sum of squared shares) x market sales, over all sales
-    return _safe_div(np.divide(squares, total, out=np.zeros(size), where=total > 0).sum(),
-                     total.sum())
+    # sum over markets of (sum of squared shares) x market sales, over all sales; a single
+    # seller gives 1 up to rounding, which is cut off
+    weighted = np.divide(squares, total, out=np.zeros(size), where=total > 0).sum()
+    return min(_safe_div(weighted, total.sum()), 1.0)
 
 
 def _state_sales_share(model, mask, key):
     f = model.firms
-    sales = f.col("sales_total")
-    return _safe_div(sales[mask & f.col("state_owned")].sum(), sales[mask].sum())
+    sales, state = f.col("sales_total"), f.col("state_owned")
+    state_sales = sales[mask & state].sum()
+    # over the sum of both parts, so that a market of state firms alone gives exactly 1
+    return _safe_div(state_sales, state_sales + sales[mask & ~state].sum())
 
 
 def _mean_markup(model, mask, key):
