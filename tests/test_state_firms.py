@@ -30,7 +30,9 @@ from sim.phases.entry_exit import (
     exit_phase,
 )
 from sim.policies import REGISTRY
+from sim.validation.competition import EVOLUTION, competition_lines, evolution_checks
 from sim.validation.facts import FACT_STATISTICS, fact_holds
+from sim.validation.observations import COMPETITION
 from sim.validation.targets import load_targets
 
 #: Seeds of the paired comparisons.
@@ -319,3 +321,23 @@ def test_bundled_scenarios_list_the_new_ones():
     for stem in ("property_reform", "no_bailouts", "full_package_reform"):
         data = tomllib.loads((SCENARIO_DIR / f"{stem}.toml").read_text())
         assert data.get("name") == stem
+
+
+def test_evolution_criteria_mark_a_drift_beyond_their_bound():
+    """Two hand-made runs of 40 quarters: every indicator drifts linearly by its bound's half,
+    except the HHI of AZ, which doubles its bound; only that one is implausible."""
+    runs = []
+    for _ in range(2):
+        arr = np.full((41, 3, len(COMPETITION)), 0.3)
+        for crit in EVOLUTION:
+            i = COMPETITION.index(crit.indicator)
+            arr[:, :, i] += np.linspace(0.0, 0.5 * crit.max_change, 41)[:, None]
+        hhi = EVOLUTION[0]
+        assert hhi.indicator == "hhi_home"
+        arr[:, 0, COMPETITION.index("hhi_home")] = np.linspace(0.3, 0.3 + 2 * hhi.max_change, 41)
+        runs.append(SimpleNamespace(competition=arr))
+    result = SimpleNamespace(records=runs)
+    bad = [(c.indicator, key) for c, key, _, ok in evolution_checks(result) if not ok]
+    assert bad == [("hhi_home", "AZ")]
+    text = "\n".join(competition_lines(result))
+    assert text.count("**implausible**") == 1 and "Quarter 40" in text

@@ -400,7 +400,7 @@ def test_validate_writes_report_and_figures(tmp_path, capsys):
     assert main(["validate", "--quiet", "--seeds", "1", "--steps", "8", "--out", str(out)]) == 0
     text = out.read_text()
     for heading in ("Calibration targets: inputs", "Calibration targets: outputs",
-                    "Stylized facts", "Figures"):
+                    "Stylized facts", "Competition and concentration over the run", "Figures"):
         assert heading in text
     for name in FIGURES:
         png = tmp_path / "docs" / "img" / name
