@@ -208,6 +208,70 @@ def _rd_intensity(model, mask, key):
     return PERCENT * _safe_div(f.col("rd_spend")[mask].sum(), f.col("sales_total")[mask].sum())
 
 
+def _countries_of(key: str) -> list[int]:
+    """Country indices behind an indicator key (both for ``JOINT``)."""
+    return [0, 1] if key == "JOINT" else [COUNTRY_KEYS.index(key)]
+
+
+def _hhi_home(model, mask, key):
+    """Herfindahl-Hirschman index (0-1) of the home market: each home market (a country and
+    a sector) gets the sum of squared shares of the domestic firms in their home sales
+    (imports and partner-country firms not counted), and markets are averaged with weights
+    equal to those sales. For ``JOINT`` the markets of both countries enter together, which
+    is the mean of the two countries' indices weighted by their domestic firms' home sales."""
+    f = model.firms
+    sales = f.col("sales_home")[mask]
+    market = f.col("country")[mask].astype(np.int64) * len(SECTORS) + f.col("sector")[mask]
+    size = len(COUNTRY_KEYS) * len(SECTORS)
+    total = np.bincount(market, weights=sales, minlength=size)
+    squares = np.bincount(market, weights=sales * sales, minlength=size)
+    # sum over markets of (sum of squared shares) x market sales, over all sales; a single
+    # seller gives 1 up to rounding, which is cut off
+    weighted = np.divide(squares, total, out=np.zeros(size), where=total > 0).sum()
+    return min(_safe_div(weighted, total.sum()), 1.0)
+
+
+def _state_sales_share(model, mask, key):
+    f = model.firms
+    sales, state = f.col("sales_total"), f.col("state_owned")
+    state_sales = sales[mask & state].sum()
+    # over the sum of both parts, so that a market of state firms alone gives exactly 1
+    return _safe_div(state_sales, state_sales + sales[mask & ~state].sum())
+
+
+def _mean_markup(model, mask, key):
+    f = model.firms
+    sales = f.col("sales_total")[mask]
+    return _safe_div((f.col("markup")[mask] * sales).sum(), sales.sum())
+
+
+def _event_rate(kind: str):
+    """Entries or exits this quarter per firm alive at the start of the quarter (the firms
+    now, less those that entered, plus those that left)."""
+
+    def compute(model, mask, key):
+        events = model.events[key]
+        start = mask.sum() - events["entries"] + events["exits"]
+        return _safe_div(events[kind], start)
+
+    return compute
+
+
+def _domestic_share_home(model, mask, key):
+    """Domestic firms' share of their home market's spending: their home sales over what
+    domestic firms, partner-country firms and imports sold on that market this quarter
+    (import substitution). For ``JOINT``: both home markets together."""
+    f = model.firms
+    country = f.col("country")
+    home, partner = f.col("sales_home"), f.col("sales_partner")
+    domestic = spending = 0.0
+    for k in _countries_of(key):
+        own = home[country == k].sum()
+        domestic += own
+        spending += own + partner[country == 1 - k].sum() + model.import_base[k].sum()
+    return _safe_div(domestic, spending)
+
+
 def _gov(attr: str):
     def compute(model, mask, key):
         govs = model.governments.values() if key == "JOINT" else [model.governments[key]]
@@ -291,6 +355,19 @@ INDICATORS: dict[str, Indicator] = {
         _I("rd_intensity", "R&D spending / sales", "%", "higher", 0, _rd_intensity),
         _I("entries", "Firm entries", "per quarter", "info", 0, _count_events("entries")),
         _I("exits", "Firm exits", "per quarter", "info", 0, _count_events("exits")),
+        # competition and concentration
+        _I("hhi_home", "Home-market HHI of domestic firms (imports not counted)", "index 0-1",
+           "lower", 0, _hhi_home),
+        _I("state_sales_share", "State firms' share of sales", "share", "info", 0,
+           _state_sales_share),
+        _I("mean_markup", "Mean markup (sales-weighted)", "share of unit cost", "info", 0,
+           _mean_markup),
+        _I("entry_rate", "Entry rate", "entries per firm per quarter", "info", 0,
+           _event_rate("entries")),
+        _I("exit_rate", "Exit rate", "exits per firm per quarter", "info", 0,
+           _event_rate("exits")),
+        _I("domestic_share_home", "Domestic firms' share of home demand", "share", "higher", 0,
+           _domestic_share_home),
         # the budget
         _I("budget_spent", "Policy spending", "USD m/quarter", "info", 0,
            _gov("spent_this_step")),

@@ -20,7 +20,7 @@ from test_invariants import IdLedger, check_firms, check_ties, step_checked
 from sim.policies import REGISTRY
 
 STEPS = 8
-MONEY = ("budget", "operating_cost", "setup_cost")
+MONEY = ("budget", "operating_cost", "setup_cost", "cost")
 
 
 def every_policy(**overrides: float) -> list[dict]:
@@ -37,7 +37,7 @@ CASES = {
     "no_universities": spec(countries={"AZ": {"universities": 0}, "BY": {"universities": 0}},
                             policies=every_policy(), scale=0.1),
     "zero_budget_everywhere": spec(policies=every_policy(**dict.fromkeys(MONEY, 0.0)),
-                                   scale=0.1),
+                                   scale=0.1, model={"soft_budget": 0.0}),  # no bail-outs
     "every_policy_at_once": spec(policies=every_policy(), scale=0.1),
     "explosive_entry": spec(model={"entry_rate": 0.2, "replacement_entry": 2.0,
                                    "spinoff_rate": 1.0}, scale=0.05),

@@ -6,6 +6,9 @@ for 16 quarters; bounds come from measurements over seeds 1-8 (noted beside each
 Budgets and costs are declared for the default population and scale with ``firm_scale``
 (per-firm amounts such as ``max_grant`` do not), so at this scale each government spends 0.3
 of the declared amounts and the support per firm is that of the default population.
+The runs that check the governments' books have no bail-outs of state firms (``soft_budget``
+0), so what the governments spend is the policies' spending (bail-outs:
+tests/test_state_firms.py); the runs that measure effects keep the default.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from conftest import (
     run_spec,
     scenario,
     series,
-    spec,
 )
+from conftest import spec as any_spec
 
 from sim import ScenarioError
 from sim.phases.investment import fdi_volume, fdi_weights
@@ -39,10 +42,29 @@ from sim.policies.tax_break import TaxBreak
 from sim.policies.technopark import Technopark
 
 T = 16
+#: No bail-outs: the governments' spending is the policies'.
+NO_BAILOUTS = {"soft_budget": 0.0}
+
+
+def spec(**values):
+    """A scenario dict as conftest's ``spec``, without bail-outs (for the books)."""
+    return any_spec(**{**values, "model": {**NO_BAILOUTS, **values.get("model", {})}})
+
+
+def bundled_policy(stem):
+    """A bundled scenario as a dict (conftest's ``bundled_spec``), without bail-outs (for the
+    books)."""
+    d = bundled_spec(stem)
+    d["model"].update(NO_BAILOUTS)
+    return d
+
+
 BASE = bundled_spec("baseline")
 TAX_BREAK = bundled_spec("tax_break")
 SME_SUBSIDY = bundled_spec("sme_subsidy")
 TECHNOPARK = bundled_spec("technopark")
+SME_SUBSIDY_BOOKS = bundled_policy("sme_subsidy")
+TECHNOPARK_BOOKS = bundled_policy("technopark")
 
 
 def ind(name, agg="last", country="JOINT"):
@@ -184,7 +206,7 @@ def test_sme_subsidy_spends_its_budget_each_quarter():
     The declared USD 2 m a quarter is for the default population: at firm_scale 0.3 the budget
     is USD 0.6 m; max_grant, a per-firm amount, stays USD 0.3 m."""
     for seed in SEEDS:
-        model = run_spec(SME_SUBSIDY, seed, T)
+        model = run_spec(SME_SUBSIDY_BOOKS, seed, T)
         budget, max_grant = 2.0 * SMALL, 0.3
         assert math.isclose(model.policies[0].budget(model), budget, rel_tol=1e-12)
         for code in ("AZ", "BY"):
@@ -290,10 +312,10 @@ def test_sme_subsidy_selection_noise_mistargets():
 
 
 # ============================================================================ technopark
-TECHNOPARK_AZ = spec(policies=[{"type": "technopark", "country": "AZ", "start": 1}])
+TECHNOPARK_AZ = any_spec(policies=[{"type": "technopark", "country": "AZ", "start": 1}])
 
 
-TECHNOPARK_BY = spec(policies=[{"type": "technopark", "country": "BY", "start": 1}])
+TECHNOPARK_BY = any_spec(policies=[{"type": "technopark", "country": "BY", "start": 1}])
 
 
 def test_technopark_raises_university_ties_in_its_country_only():
@@ -331,7 +353,7 @@ def test_technopark_books_its_costs_exactly(seed):
     """The set-up and operating costs declared in scenarios/technopark.toml (USD 10 m and
     USD 0.5 m a quarter, start = 1) are for the default population: at firm_scale 0.3 each
     government pays 0.3 of them."""
-    model = run_spec(TECHNOPARK, seed, T)
+    model = run_spec(TECHNOPARK_BOOKS, seed, T)
     setup, operating = 10.0 * SMALL, 0.5 * SMALL
     policy = model.policies[0]
     assert math.isclose(policy.money(model, "setup_cost"), setup, rel_tol=1e-12)
@@ -423,7 +445,7 @@ def test_sme_subsidy_without_money_supports_nobody():
     d = spec(policies=[{"type": "sme_subsidy", "max_grant": 0.0}])
     for seed in SEEDS:
         m = run_spec(d, seed, 8)
-        b = run_spec(BASE, seed, 8)
+        b = run_spec(bundled_policy("baseline"), seed, 8)
         assert sum(g.spent_total for g in m.governments.values()) == 0.0
         assert indicator(m, "support_share", agg="mean") == indicator(b, "support_share",
                                                                       agg="mean")

@@ -151,7 +151,9 @@ def test_weak_implementation_delivers_part_of_rnd_grants():
     measured ratio 0.82-1.0; a country has only about 12 members at this scale, so two exits
     in one quarter already cost 17%), and spending stays within the budget (USD 0.5 m
     declared, 0.15 m at firm_scale 0.3)."""
-    d = spec(policies=[{"type": "rnd_cofunding"}], risks={"implementation": WEAK})
+    # no bail-outs of state firms (soft_budget 0): the governments' spending is the programme's
+    d = spec(policies=[{"type": "rnd_cofunding"}], risks={"implementation": WEAK},
+             model={"soft_budget": 0.0})
     for seed in SEEDS:
         model = fresh_model(d, seed)
         budget = model.policies[0].budget(model)
@@ -176,7 +178,8 @@ def test_weak_implementation_delivers_part_of_other_grants():
     for kind, unit, scale in (("export_promotion", 0.5 * 0.05, SMALL),
                               ("certification", 0.5 * 0.04, SMALL),
                               ("venture_fund", 0.1, 1.0)):
-        d = spec(policies=[{"type": kind}], risks={"implementation": WEAK}, scale=scale)
+        d = spec(policies=[{"type": kind}], risks={"implementation": WEAK}, scale=scale,
+                 model={"soft_budget": 0.0})  # no bail-outs: the spending is the programme's
         model = fresh_model(d, seed=1)
         policy = model.policies[0]
         for _ in range(8):

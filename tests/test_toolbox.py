@@ -69,7 +69,8 @@ def skill(model) -> float:
 
 
 def test_registry_holds_the_whole_toolbox():
-    assert set(NEWER) | {"sme_subsidy", "tax_break", "technopark"} == set(REGISTRY)
+    assert set(NEWER) | {"sme_subsidy", "tax_break", "technopark", "property_reform"} \
+        == set(REGISTRY)
     for kind in NEWER:
         assert REGISTRY[kind].name == kind
         assert REGISTRY[kind].label
@@ -414,13 +415,16 @@ WINDOW_SCALE = 0.2
 
 def windowed(kind: str, **values) -> tuple[dict, dict]:
     """(treated, control) at a small scale: the instrument with ``values`` against no
-    instrument (adaptive monitoring: against the programmes it monitors)."""
+    instrument (adaptive monitoring: against the programmes it monitors). No bail-outs of
+    state firms (soft_budget 0), so the governments' spending is the instruments'."""
+    model = {"soft_budget": 0.0}
     if kind == "adaptive_monitoring":
         progs = [{"type": t} for t in PROGRAMME_TYPES]
-        return (spec(policies=[*progs, {"type": kind, **values}], scale=WINDOW_SCALE),
-                spec(policies=progs, scale=WINDOW_SCALE))
-    return (spec(policies=[{"type": kind, **values}], scale=WINDOW_SCALE),
-            spec(scale=WINDOW_SCALE))
+        return (spec(policies=[*progs, {"type": kind, **values}], scale=WINDOW_SCALE,
+                     model=model),
+                spec(policies=progs, scale=WINDOW_SCALE, model=model))
+    return (spec(policies=[{"type": kind, **values}], scale=WINDOW_SCALE, model=model),
+            spec(scale=WINDOW_SCALE, model=model))
 
 
 @pytest.mark.parametrize("kind", NEWER)

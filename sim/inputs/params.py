@@ -235,6 +235,11 @@ MODEL_PARAMS: dict[str, Param] = {
           0.0, 1.0),
         P("exit_loss_quarters", 8, "quarters", "consecutive loss quarters before a private "
           "firm exits", 1, 40),
+        P("soft_budget", 0.9, "share", "share of a state-owned firm's quarterly loss its "
+          "government covers (soft budget constraint; 0: a hard budget constraint, no "
+          "bail-outs)", 0.0, 1.0,
+          source="assumed: the source report describes a large state sector whose incumbents "
+          "are kept afloat; most of their losses are covered, so state firms rarely exit"),
         # investors
         P("fdi_services_weight", 1.5, "log-points", "weight of park infrastructure in "
           "investors' expected return from a firm, per unit of its park's services (0-1): "

@@ -1,4 +1,5 @@
-"""Entry and exit: loss-making private firms exit; SMEs enter where margins are good and
+"""Entry and exit: governments cover part of their state firms' losses (soft budget
+constraint); loss-making firms restructure or exit; SMEs enter where margins are good and
 barriers low; universities spin off firms."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.countries import COUNTRIES
+from sim.phases.finance import settle
+from sim.phases.investment import STATE_LEVERAGE_FACTOR
 from sim.population import add_firms, entrant_values, remove_firms
 
 if TYPE_CHECKING:
@@ -16,6 +19,22 @@ if TYPE_CHECKING:
 #: A private firm with no cash exits when its debt exceeds this multiple of the debt ceiling
 #: (max_leverage x capital) (assumed: over-indebted beyond rescue).
 EXIT_LEVERAGE_FACTOR = 2.0
+#: Name under which governments book the losses of state firms they cover (implementation:
+#: the name of the spending in the governments' accounts, ``spent_by_policy``).
+BAILOUTS = "state_bailouts"
+#: A state firm's quarter counts as a loss quarter only when the loss its government leaves
+#: uncovered exceeds this share of its sales (assumed: state owners tolerate small losses;
+#: private firms count every loss quarter).
+STATE_LOSS_TOLERANCE = 0.02
+#: Consecutive quarters of uncovered losses after which a state firm restructures (assumed:
+#: as a private firm's default exit_loss_quarters, 2 years).
+STATE_RESTRUCTURE_QUARTERS = 8
+#: Share of its workers a restructuring state firm sheds at once (assumed: the labour
+#: hoarding of a soft budget constraint ends).
+RESTRUCTURE_SHED = 0.2
+#: Consecutive quarters of uncovered losses after which a state firm exits, restructuring
+#: having failed (assumed: twice the restructuring threshold, 4 years).
+STATE_EXIT_QUARTERS = 16
 #: Response of SME entry to the average profit margin of a country's SMEs: the entry rate is
 #: multiplied by (1 + this x margin), within [ENTRY_MARGIN_FACTOR_MIN, ENTRY_MARGIN_FACTOR_MAX]
 #: (assumed: a 10% margin raises entry by half).
@@ -33,13 +52,54 @@ ENTRY_MARGIN_FACTOR_MAX = 2.0
 ENTRY_AT_NO_BARRIER = 1.3
 
 
+def bail_out_state_firms(model: ClusterModel) -> np.ndarray:
+    """Each government covers the share ``soft_budget`` of its state firms' loss this quarter:
+    paid to the firms through :func:`~sim.phases.finance.settle` and booked as its spending
+    under :data:`BAILOUTS`. A state firm's loss quarter counts only while the loss left
+    uncovered exceeds :data:`STATE_LOSS_TOLERANCE` of its sales. Returns each firm's
+    bail-out (USD m)."""
+    f = model.firms
+    loss = np.maximum(-f["profit"], 0.0)
+    state = f["state_owned"]
+    bailout = np.where(state, model.params["soft_budget"] * loss, 0.0)
+    rows = np.flatnonzero(bailout > 0)
+    if rows.size:
+        settle(model, bailout[rows], rows)
+        paid = np.bincount(f["country"][rows], weights=bailout[rows], minlength=len(COUNTRIES))
+        for k, gov in enumerate(model.governments.values()):
+            if paid[k] > 0:
+                gov.spend(float(paid[k]), BAILOUTS)
+    tolerated = state & (loss - bailout <= STATE_LOSS_TOLERANCE * f["sales_total"])
+    f["loss_quarters"] = np.where(tolerated, 0, f["loss_quarters"])
+    return bailout
+
+
+def restructure_state_firms(model: ClusterModel) -> np.ndarray:
+    """A state firm whose uncovered losses have lasted :data:`STATE_RESTRUCTURE_QUARTERS`
+    restructures: it sheds :data:`RESTRUCTURE_SHED` of its workers at once. Returns a mask of
+    the firms restructured this quarter."""
+    f = model.firms
+    restructuring = f["state_owned"] & (f["loss_quarters"] == STATE_RESTRUCTURE_QUARTERS)
+    f["employees"] = np.where(restructuring, f["employees"] * (1.0 - RESTRUCTURE_SHED),
+                              f["employees"])
+    return restructuring
+
+
 def exit_phase(model: ClusterModel) -> dict[str, int]:
-    """Private firms exit after sustained losses or when over-indebted with no cash.
-    State-owned firms are kept alive (soft budget constraint). Returns exits per country."""
+    """Governments cover part of their state firms' losses; state firms with lasting
+    uncovered losses restructure. Firms exit after sustained losses or when over-indebted
+    with no cash: private firms after ``exit_loss_quarters`` loss quarters and debt beyond
+    :data:`EXIT_LEVERAGE_FACTOR` times their debt ceiling, state firms after
+    :data:`STATE_EXIT_QUARTERS` quarters of uncovered losses and debt beyond that multiple of
+    their own (higher) ceiling. Returns exits per country."""
     f, p = model.firms, model.params
-    losing = f["loss_quarters"] >= p["exit_loss_quarters"]
-    broke = (f["debt"] > EXIT_LEVERAGE_FACTOR * p["max_leverage"] * f["capital"]) & (f["cash"] <= 0)
-    leaving = ~f["state_owned"] & (losing | broke)
+    bail_out_state_firms(model)
+    restructure_state_firms(model)
+    state = f["state_owned"]
+    losing = f["loss_quarters"] >= np.where(state, STATE_EXIT_QUARTERS, p["exit_loss_quarters"])
+    ceiling = np.where(state, STATE_LEVERAGE_FACTOR, 1.0) * p["max_leverage"] * f["capital"]
+    broke = (f["debt"] > EXIT_LEVERAGE_FACTOR * ceiling) & (f["cash"] <= 0)
+    leaving = losing | broke
     counts = {code: int((leaving & (f["country"] == k)).sum()) for k, code in
               enumerate(COUNTRIES)}
     remove_firms(model, leaving)

@@ -202,6 +202,13 @@ def count_supported(model: ClusterModel, policy: Policy, rows: np.ndarray,
     policy.recipients.update(f.ids[rows].tolist())
 
 
+@_effect(firm_columns=("state_owned",))
+def privatise(model: ClusterModel, policy: Policy, rows: np.ndarray) -> None:
+    """Firms ``rows`` become private: from now on they face a hard budget constraint (no
+    bail-outs) and the private rules for leverage, exit, wages and ties."""
+    model.firms["state_owned"][rows] = False
+
+
 # ----------------------------------------------------------------- firms' capabilities
 def _gap_effect(name: str, column: str, goal: str) -> Callable[..., None]:
     """The effect ``name``: firms close part of their gap to 1 in the 0-1 ``column``."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.validation.observations import RunObservations
+from sim.validation.observations import COMPETITION, RunObservations
 from sim.validation.statistics import (
     core_periphery,
     degree_statistics,
@@ -38,6 +38,8 @@ def run_statistics(record: RunObservations) -> dict[str, float]:
     deg = degree_statistics(degrees)
     core = core_periphery(record.edges, record.nodes)
     null_rho = random_graph_rho(record.nodes, record.edges.shape[0], seed=record.seed)
+    hhi = (record.competition[0, :, COMPETITION.index("hhi_home")] if len(record.competition)
+           else np.full(3, math.nan))
     return {
         "hill_top10": hill_exponent(final_workers, 0.1),
         "hill_top20": hill_exponent(final_workers, 0.2),
@@ -62,6 +64,9 @@ def run_statistics(record: RunObservations) -> dict[str, float]:
         "p_innovate_after_not": transitions["p01"],
         "persistence": transitions["difference"],
         "persistence_z": transitions["z"],
+        "hhi_start": float(hhi[2]),
+        "hhi_start_az": float(hhi[0]),
+        "hhi_start_by": float(hhi[1]),
     }
 
 
@@ -75,6 +80,7 @@ FACT_STATISTICS: dict[str, str] = {
     "core_share": "core_tie_share",
     "core_periphery_fit": "core_rho_ratio",
     "innovation_persistence": "persistence",
+    "home_concentration_start": "hhi_start",
 }
 
 #: Labels of the statistics in the report's detail table.
@@ -102,6 +108,9 @@ STATISTIC_LABELS: dict[str, str] = {
     "p_innovate_after_not": "P(innovates in t+1 | did not innovate in t)",
     "persistence": "Difference of the two",
     "persistence_z": "Two-proportion z statistic",
+    "hhi_start": "Home-market HHI of domestic firms at quarter 0, both countries (sales-weighted)",
+    "hhi_start_az": "the same, AZ",
+    "hhi_start_by": "the same, BY",
 }
 
 

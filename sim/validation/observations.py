@@ -13,6 +13,9 @@ from sim.inputs.countries import COUNTRIES
 from sim.inputs.scenario import Scenario
 from sim.inputs.units import QUARTERS_PER_YEAR
 
+#: Competition and concentration indicators recorded every quarter from quarter 0
+#: (``RunObservations.competition``).
+COMPETITION = ("hhi_home", "state_sales_share", "mean_markup", "domestic_share_home")
 #: Country sums recorded every quarter (see :func:`quarter_sums`).
 SUMS = ("rd_spend", "value_added", "fdi", "sales_partner", "employees", "sme_value_added",
         "sme_employees", "taxed_profit", "profit_tax")
@@ -35,6 +38,8 @@ class RunObservations:
         national_factor: how many real tech firms each model firm stands for (the country
             data's ``real_tech_firms`` over the modelled firms).
         gdp_quarter: each country's GDP per quarter, USD m (country data).
+        competition: the indicators :data:`COMPETITION` per quarter from quarter 0, array
+            (quarters 0..T, AZ / BY / JOINT, indicator).
     """
 
     seed: int
@@ -51,6 +56,7 @@ class RunObservations:
     horizon_years: float = 0.0
     national_factor: np.ndarray = field(default_factory=lambda: np.ones(2))
     gdp_quarter: np.ndarray = field(default_factory=lambda: np.ones(2))
+    competition: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, len(COMPETITION))))
 
 
 def quarter_sums(model: Any) -> dict[str, np.ndarray]:
@@ -108,5 +114,7 @@ def collect_run(scenario: Scenario, seed: int, steps: int) -> RunObservations:
     record.national_factor = np.array([
         c["real_tech_firms"] / max(c["model_firms"] * model.params["firm_scale"], 1e-12)
         for c in data])
+    names = model.indicator_names()
+    record.competition = model.indicator_array()[:, :, [names.index(n) for n in COMPETITION]]
     record.gdp_quarter = np.array([c["gdp_usd_bn"] * 1000.0 / QUARTERS_PER_YEAR for c in data])
     return record

@@ -15,6 +15,7 @@ from sim.inputs.countries import COUNTRIES, country_values
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.reporting.files import write_text
 from sim.reporting.formatting import band, fmt, md_table, seeds_text
+from sim.validation.competition import competition_lines
 from sim.validation.evaluation import Check, Validation, validate
 from sim.validation.facts import STATISTIC_LABELS
 from sim.validation.figures import FIGURES
@@ -174,6 +175,7 @@ def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
                   [[label, "{} [{}, {}]".format(*map(fmt, band(result.statistics[name])))]
                    for name, label in STATISTIC_LABELS.items()]),
         "",
+        *competition_lines(result),
         "## Figures",
         "",
     ]
