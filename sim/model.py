@@ -30,6 +30,7 @@ import mesa
 import numpy as np
 
 from sim import population
+from sim.accounts import SectorAccounts
 from sim.agents import FirmTable, Government, Park, University
 from sim.indicators import (
     COUNTRY_KEYS,
@@ -110,6 +111,7 @@ class ClusterModel(mesa.Model):
         self._country_arrays()
         self.graph = TieGraph()
         self.firms = FirmTable()
+        self.accounts = SectorAccounts()
         self.firm_agents: dict[int, mesa.Agent] = {}
         self.governments: dict[str, Government] = population.build_governments(self)
         self.universities: list[University] = population.build_universities(self)
@@ -203,12 +205,14 @@ class ClusterModel(mesa.Model):
         self._network_phase(edges, self.supply_flows)
         self._entry_exit_phase()
         markets.advance_world(self)
+        self.accounts.close(self)
         self._collect()
 
     def _begin_quarter(self) -> None:
         """Flow columns back to their declared start values, shifters to neutral, the
         governments' quarterly accounts and the event counts to zero."""
         self.firms.reset_flows()
+        self.accounts.open(self)
         self.shifters.reset()
         for gov in self.governments.values():
             gov.start_quarter()

@@ -397,6 +397,7 @@ def add_firms(model: ClusterModel, values: dict[str, np.ndarray]) -> np.ndarray:
     agents = Firm.create_agents(model, n)
     ids = np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=n)
     rows = model.firms.append(ids, values)
+    model.accounts.firms_entered(model, rows)
     model.firm_agents.update(zip(ids.tolist(), agents, strict=True))
     countries = values["country"].tolist()
     model.graph.add_nodes_from(
@@ -409,6 +410,7 @@ def remove_firms(model: ClusterModel, mask: np.ndarray) -> np.ndarray:
     """Remove firms (agents, rows and graph nodes) where ``mask`` is true."""
     if not mask.any():
         return np.zeros(0, dtype=np.int64)
+    model.accounts.firms_leaving(model, mask)
     gone = model.firms.remove(mask)
     gone_list = gone.tolist()
     model.graph.discard_nodes(gone_list)

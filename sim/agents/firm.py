@@ -96,6 +96,8 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "sales_partner": ("f8", "sales to the partner country, USD m", None),
     "sales_third": ("f8", "sales to third countries, USD m", None),
     "sales_b2b": ("f8", "sales to buyers along supply ties, USD m", None),
+    "sales_b2b_partner": ("f8", "sales to buyers in the partner country along supply ties "
+                          "(part of sales_partner), USD m", 0.0),
     "sales_total": ("f8", "all sales, USD m", None),
     "value_added": ("f8", "sales minus material inputs, USD m", None),
     "inputs_total": ("f8", "material inputs bought, USD m", None),
@@ -107,6 +109,22 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
                     "quarter, USD m", 0.0),
     "tax_paid": ("f8", "taxes paid this quarter (VAT net of credits: negative for a refund), "
                  "USD m", 0.0),
+    # the quarter's cash flows of the sector accounts (sim/accounts.py), USD m
+    "wage_bill": ("f8", "wages paid this quarter, USD m", 0.0),
+    "interest_paid": ("f8", "interest paid on debt this quarter, USD m", 0.0),
+    "direct_tax": ("f8", "profit tax and property tax paid this quarter, USD m", 0.0),
+    "vat_balance": ("f8", "VAT remitted this quarter by the invoice-credit method (output "
+                    "VAT less credits; negative: refunded), passed on from buyers, USD m", 0.0),
+    "vat_credit": ("f8", "import VAT on last quarter's equipment recovered this quarter "
+                   "through the VAT credit, USD m", 0.0),
+    "import_vat_equipment": ("f8", "import VAT paid on equipment bought this quarter, USD m",
+                             0.0),
+    "export_entry_cost": ("f8", "sunk cost of entering export markets this quarter, USD m",
+                          0.0),
+    "equipment_resale": ("f8", "proceeds of equipment sold off this quarter, USD m", 0.0),
+    "policy_cash": ("f8", "cash paid to the firm by policies this quarter (negative: paid by "
+                    "it), USD m", 0.0),
+    "bailout": ("f8", "losses its government covered this quarter, USD m", 0.0),
     "import_vat_paid": ("f8", "import VAT paid on equipment since the last VAT account, "
                         "credited in the next one, USD m", None),
     "rd_spend": ("f8", "R&D spending this quarter, USD m", None),

@@ -64,6 +64,7 @@ def bail_out_state_firms(model: ClusterModel) -> np.ndarray:
     bailout = np.where(state, model.params["soft_budget"] * loss, 0.0)
     rows = np.flatnonzero(bailout > 0)
     if rows.size:
+        f["bailout"][rows] += bailout[rows]
         settle(model, bailout[rows], rows)
         paid = np.bincount(f["country"][rows], weights=bailout[rows], minlength=len(COUNTRIES))
         for k, gov in enumerate(model.governments.values()):

@@ -102,6 +102,9 @@ def finance_phase(model: ClusterModel) -> None:
     # through the firm's cash, except the import VAT on last quarter's equipment: paid then
     # with the equipment, recovered now through the credit
     cash_flow = profit + depreciation - profit_tax + f["import_vat_paid"]
+    f["wage_bill"], f["interest_paid"] = wages, interest
+    f["direct_tax"], f["vat_balance"] = profit_tax + property_tax, vat
+    f["vat_credit"] = f["import_vat_paid"]
     f["import_vat_paid"] = 0.0
     cash_flow -= pay_dividends(model, cash_flow)
     settle(model, cash_flow)
@@ -174,6 +177,7 @@ def charge_import_vat(model: ClusterModel, invest: np.ndarray) -> np.ndarray:
     vat = vat_due * (1.0 - f["relief_import_vat"])
     f["tax_paid"] += vat
     f["import_vat_paid"] += vat
+    f["import_vat_equipment"] += vat
     book_taxes(model, vat, vat_due - vat)
     return vat
 

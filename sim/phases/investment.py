@@ -234,6 +234,7 @@ def _sell_excess(model: ClusterModel, target: np.ndarray) -> None:
                               f["equip_age"] * (f["capital"] - SOLD_AGE_FACTOR * sold) / left,
                               f["equip_age"])
     f["capital"] = f["capital"] - sold
+    f["equipment_resale"] += RESALE_SHARE * sold
     settle(model, RESALE_SHARE * sold)
 
 

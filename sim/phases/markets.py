@@ -230,6 +230,7 @@ def export_entry(model: ClusterModel) -> None:
     # a foothold abroad: a small share of home sales, from which the replicator grows it
     f["base_partner"] = np.where(partner & enter, FOOTHOLD * f["base_home"], f["base_partner"])
     f["base_third"] = np.where(third & enter, FOOTHOLD * f["base_home"], f["base_third"])
+    f["export_entry_cost"] += cost * enter
     settle(model, -cost * enter)
 
 

@@ -213,6 +213,7 @@ def buy_inputs(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> 
     f["sales_b2b"] = np.bincount(supplier, weights=paid, minlength=n)
     f["sales_home"] += np.bincount(supplier, weights=paid * ~cross, minlength=n)
     f["sales_partner"] += np.bincount(supplier, weights=paid * cross, minlength=n)
+    f["sales_b2b_partner"] = np.bincount(supplier, weights=paid * cross, minlength=n)
     delivered = np.bincount(supplier, weights=flow, minlength=n)
     delivery = realised_delivery(f["delivery"][supplier],
                                  (produced + delivered)[supplier] / capacity[supplier],

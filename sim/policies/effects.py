@@ -151,11 +151,13 @@ def spend(model: ClusterModel, policy: Policy, code: str, amount: float) -> None
     model.governments[code].spend(amount, policy.name)
 
 
-@_effect(firm_columns=("cash", "debt"))
+@_effect(firm_columns=("cash", "debt", "policy_cash"))
 def transfer_cash(model: ClusterModel, policy: Policy, amount: np.ndarray | float,
                   rows: np.ndarray) -> None:
     """Pay firms ``rows`` ``amount`` each (negative: charge them), through
-    :func:`sim.phases.finance.settle`: a deficit is borrowed, a surplus repays debt."""
+    :func:`sim.phases.finance.settle`: a deficit is borrowed, a surplus repays debt. The
+    payment is recorded in the firms' ``policy_cash`` for the sector accounts."""
+    np.add.at(model.firms["policy_cash"], rows, amount)
     settle(model, amount, rows=rows)
 
 
