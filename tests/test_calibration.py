@@ -218,6 +218,49 @@ def test_cli_bad_definition_is_one_line_and_changes_nothing(tmp_path):
                        ["--max-evaluations"])
 
 
+def test_check_recomputes_the_installed_objective_and_fails_when_it_moved(tmp_path,
+                                                                         monkeypatch):
+    """A fit checked right after it was made reproduces its objective exactly (same code,
+    seeds and libraries) and passes; the same file with another recorded objective fails
+    with exit 1 and says to calibrate again; the versions of the libraries are recorded."""
+    definition = _recovery_files(tmp_path, 0.002, start=0.003)
+    empty = tmp_path / "none.toml"
+    empty.write_text("[values]\n")
+    monkeypatch.setenv("CLUSTERSIM_CALIBRATION", str(empty))  # the fit starts from no fit
+    spec = cal.load_calibration(definition)
+    spec.max_evaluations = 3
+    result = cal.calibrate(spec, workers=1)
+    folder = tmp_path / "out"
+    write_outputs(result, folder, "cal.toml")
+    fitted = folder / "calibration.toml"
+    fit = tomllib.loads(fitted.read_text())["fit"]
+    assert fit["versions"]["numpy"] == np.__version__
+    monkeypatch.setenv("CLUSTERSIM_CALIBRATION", str(fitted))
+    code, stdout, stderr = run_cli(["calibrate", "--check", str(definition), "--workers", "1"])
+    assert code == 0, stdout + stderr
+    assert ("+0.0%" in stdout or "-0.0%" in stdout) and "fit holds" in stdout
+    recorded = f"objective = {fit['objective']:.6g}"
+    moved = fitted.read_text().replace(recorded, f"objective = {fit['objective'] * 1.2:.6g}")
+    assert moved != fitted.read_text()
+    fitted.write_text(moved)
+    code, stdout, _ = run_cli(["calibrate", "--check", str(definition), "--workers", "1"])
+    assert code == 1
+    assert "no longer holds" in stdout and "clustersim calibrate" in stdout
+    # within a looser tolerance the same file passes
+    code, _, _ = run_cli(["calibrate", "--check", str(definition), "--workers", "1",
+                          "--tolerance", "0.3"])
+    assert code == 0
+
+
+def test_check_without_a_fit_or_with_a_stray_tolerance_is_a_usage_error(tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv("CLUSTERSIM_CALIBRATION", str(tmp_path / "missing.toml"))
+    assert_usage_error(*run_cli(["calibrate", "--check"])[::2], ["missing.toml"])
+    assert_usage_error(*run_cli(["calibrate", "--tolerance", "0.1"])[::2], ["--check"])
+    assert_usage_error(*run_cli(["calibrate", "--check", "--tolerance", "2"])[::2],
+                       ["--tolerance"])
+
+
 # ------------------------------------------------------------------------ fitted values in use
 def test_fitted_values_replace_the_assumed_defaults(tmp_path):
     """The installed fit replaces the defaults of the model parameters and country values it

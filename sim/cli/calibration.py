@@ -43,6 +43,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.experiments.calibration_report import fitted_summary, install, write_outputs
     from sim.experiments.runs import available_cpus
 
+    if args.check:
+        return _check(args)
+    if args.tolerance is not None:
+        raise UsageError("calibrate: --tolerance goes with --check")
     path = args.definition or DEFAULT_FILE
     spec = load_calibration(path)
     if args.max_evaluations:
@@ -68,6 +72,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         lines.append("installed " + ", ".join(_shown_path(p) for p in written))
     print("\n".join(lines) + "\n" + fitted_summary(result))
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``clustersim calibrate --check``: the installed fit's objective recomputed."""
+    from sim.experiments.calibration_check import CHECK_TOLERANCE, check_fit
+    from sim.experiments.calibration_definition import CalibrationError
+    from sim.experiments.runs import available_cpus, process_pool
+    from sim.inputs.fitted import FittedError
+
+    tolerance = CHECK_TOLERANCE if args.tolerance is None else args.tolerance
+    workers = args.workers or min(available_cpus(), 4)
+    pool = process_pool(workers) if workers > 1 else None
+    try:
+        result = check_fit(args.definition, tolerance, pool)
+    except (FittedError, CalibrationError) as err:
+        raise UsageError(f"calibrate --check: {err}") from None
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    print(result.summary())
+    return 0 if result.passed else 1
 
 
 def _shown_path(path: Path) -> str:

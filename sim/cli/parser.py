@@ -4,6 +4,7 @@ of their values (errors are one line with exit code 2)."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +44,18 @@ def _int_in(low: int, high: int, what: str = "") -> Callable[[str], int]:
 _steps = _int_in(1, int(MODEL_PARAMS["steps"].high), " (quarters)")
 _seed_count = _int_in(1, MAX_SEEDS)
 _worker_count = _int_in(1, MAX_WORKERS)
+
+
+def _share(text: str) -> float:
+    """An argparse type: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= 1.0:  # also false for NaN
+        shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+        raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a number in (0, 1]")
+    return value
 
 
 def _port(text: str) -> int:
@@ -179,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--no-install", action="store_true", help="write the folder only; "
                            "leave sim/data/calibration.toml and docs/ as they are")
     calibrate.add_argument("--quiet", action="store_true", help="no progress messages")
+    calibrate.add_argument("--check", action="store_true", help="fit nothing: recompute the "
+                           "objective of the installed fitted values on the seeds of their fit "
+                           "and fail (exit 1) if it differs from the recorded one by more than "
+                           "--tolerance")
+    calibrate.add_argument("--tolerance", type=_share, metavar="SHARE", default=None,
+                           help="with --check: largest relative difference that passes "
+                           "(default 0.05)")
 
     viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
     viz.add_argument("--host", default="127.0.0.1",
