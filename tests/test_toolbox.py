@@ -220,13 +220,15 @@ def test_infrastructure_raises_partner_exports_and_delivery():
 
 
 def test_vocational_education_raises_skill():
-    """Productivity moves within seed noise (measured -0.2..+0.5% over 16 quarters), so the
-    test checks skill: the firms' mean workforce skill measured +1.3..+2.7%, the labour pool's
-    +1.8%, and every university's graduates gain graduate_gain / 4 = 0.0025 a quarter."""
+    """The courses train workers of the labour pool, and firms' hires bring the pool's skill:
+    the pool's skill measured +9.9..+18.1% over 16 quarters (at this small population scale
+    the courses reach a large part of the pool), the firms' mean workforce skill +0.4..+0.7%
+    (productivity moves alike, +0.4..+0.7%), and every university's graduates gain
+    graduate_gain / 4 = 0.0025 a quarter."""
     d = SPECS["vocational_education"]
-    assert_rel_between(paired(BASE, d, skill, T), 0.004, 0.1,
+    assert_rel_between(paired(BASE, d, skill, T), 0.002, 0.05,
                        "vocational_education: workforce skill")
-    assert_rel_between(paired(BASE, d, lambda m: float(m.pool_skill.mean()), T), 0.005, 0.05,
+    assert_rel_between(paired(BASE, d, lambda m: float(m.pool_skill.mean()), T), 0.04, 0.4,
                        "vocational_education: labour pool skill")
     for seed in SEEDS:
         model, base = run_spec(d, seed, T), run_spec(BASE, seed, T)

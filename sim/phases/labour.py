@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.inputs.countries import COUNTRIES
 from sim.inputs.sectors import N_SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR
 
@@ -206,7 +207,8 @@ def fit_to_labour_force(model: ClusterModel) -> None:
     cut = np.minimum(np.maximum(excess, 0.0), entrants)
     share = np.divide(cut, entrants, out=np.zeros(2), where=entrants > 0)
     f["employees"] = np.where(new, f["employees"] * (1.0 - share[c]), f["employees"])
-    over = employment(model) / model.labour_force
+    lf = model.labour_force
+    over = np.divide(employment(model), lf, out=np.ones(2), where=lf > 0)
     f["employees"] = f["employees"] / np.maximum(over, 1.0)[c]
 
 
@@ -251,7 +253,7 @@ def _poach(model: ClusterModel, unfilled: np.ndarray) -> None:
     if not (want > 0).any():
         return
     group = f["country"].astype(np.int64) * N_SECTORS + f["sector"]
-    size = 2 * N_SECTORS
+    size = len(COUNTRIES) * N_SECTORS
     emp = f["employees"]
     wage = wage_per_worker(model)
     mean_wage = np.bincount(group, emp * wage, size) / np.maximum(
