@@ -46,10 +46,10 @@ LABOUR_FORCE_GROWTH = np.array([0.015, -0.005])
 #: years; range 0.02-0.03).
 RETIREMENT_RATE = 0.025
 #: Share of the gap between the starting unemployment rate and the modelled industries' own
-#: that workers moving to and from the rest of the economy close in a quarter (assumed 0.25,
-#: range 0.1-0.5: the modelled industries are a small part of each economy, so their pool is
-#: open to it; this keeps their unemployment near the national rate when their employment
-#: grows slower or faster than the national labour force, after a lag).
+#: that workers moving to and from the rest of the economy close in a quarter (assumed 0.1,
+#: range 0.05-0.25: the modelled industries are a small part of each economy, so their pool
+#: is open to it; this keeps their unemployment near the national rate, with a lag and an
+#: offset, when their employment grows slower or faster than the national labour force).
 OUTSIDE_MOBILITY = 0.1
 #: University graduates a year per worker of the labour force, AZ and BY (source: AZ,
 #: invest.gov.az: "over 37,000 university graduates annually" and a labour force of 5,190.1
