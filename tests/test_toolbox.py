@@ -221,9 +221,9 @@ def test_infrastructure_raises_partner_exports_and_delivery():
 
 def test_vocational_education_raises_skill():
     """The courses train workers of the labour pool, and firms' hires bring the pool's skill:
-    the pool's skill measured +9.9..+18.1% over 16 quarters (at this small population scale
-    the courses reach a large part of the pool), the firms' mean workforce skill +0.4..+0.7%
-    (productivity moves alike, +0.4..+0.7%), and every university's graduates gain
+    the pool's skill measured +11.0..+15.4% over 16 quarters (at this small population scale
+    the courses reach a large part of the pool), the firms' mean workforce skill +0.4..+0.8%
+    (productivity moves alike, +0.4..+0.9%), and every university's graduates gain
     graduate_gain / 4 = 0.0025 a quarter."""
     d = SPECS["vocational_education"]
     assert_rel_between(paired(BASE, d, skill, T), 0.002, 0.05,

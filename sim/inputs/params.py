@@ -191,8 +191,8 @@ MODEL_PARAMS: dict[str, Param] = {
         P("wage_indexation", 0.8, "elasticity", "response of wages to the country's average "
           "labour productivity (wages follow productivity, so unit labour costs stay put)",
           0.0, 1.5),
-        P("wage_skill_premium", 0.5, "", "wage premium per unit of skill above the pool",
-          0.0, 3.0),
+        P("wage_skill_premium", 0.5, "", "wage premium per unit of skill above the country's "
+          "average employed worker", 0.0, 3.0),
         P("skill_adjust", 0.03, "/quarter", "speed at which the unemployed pool's skill "
           "moves toward the skill of the employed (separations and re-hiring churn the pool; "
           "graduates and laid-off workers enter it with their own skill)", 0.0, 1.0),

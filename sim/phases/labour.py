@@ -114,11 +114,11 @@ def productivity(model: ClusterModel) -> np.ndarray:
 
 def wage_per_worker(model: ClusterModel) -> np.ndarray:
     """Quarterly wage per worker (USD m): the country's market wage (state-owned firms: the
-    state wage), with a premium for skill above the labour pool and the firm's own wage
-    premium."""
+    state wage), with a premium for skill above the country's average employed worker (a
+    general rise in skill is paid through productivity) and the firm's own wage premium."""
     f = model.firms
     c = f["country"]
-    skill = 1.0 + model.params["wage_skill_premium"] * (f["skill"] - model.pool_skill[c])
+    skill = 1.0 + model.params["wage_skill_premium"] * (f["skill"] - model.workforce_skill[c])
     base = np.where(f["state_owned"], model.wage_state[c], model.wage[c])
     return base * np.maximum(skill, MIN_WAGE_FACTOR) * (1.0 + f["wage_premium"])
 
@@ -163,12 +163,20 @@ def labour_phase(model: ClusterModel) -> None:
     f["vacancies"] = vacancies
     unfilled = vacancies - _hire(model, vacancies)
     _poach(model, unfilled)
-    employed = np.maximum(_by_country(f["employees"], c), 1e-9)
-    mean_skill = _by_country(f["skill"] * f["employees"], c) / employed
-    model.pool_skill += p["skill_adjust"] * (mean_skill - model.pool_skill)
+    model.workforce_skill = _workforce_skill(model)
+    model.pool_skill += p["skill_adjust"] * (model.workforce_skill - model.pool_skill)
     f["productivity"] = productivity(model)
     f["capacity"] = f["productivity"] * f["employees"]
     _set_wages(model)
+
+
+def _workforce_skill(model: ClusterModel) -> np.ndarray:
+    """Employment-weighted mean skill of each country's workers."""
+    f = model.firms
+    c = f["country"]
+    employed = _by_country(f["employees"], c)
+    return np.divide(_by_country(f["skill"] * f["employees"], c), employed,
+                     out=model.pool_skill.copy(), where=employed > 0)
 
 
 def _renew_labour_force(model: ClusterModel) -> None:
@@ -312,6 +320,7 @@ def set_wage_reference(model: ClusterModel) -> None:
         np.average(f["productivity"][country == k], weights=f["employees"][country == k])
         if (country == k).any() else 1.0 for k in (0, 1)])
     model.labour_force = np.maximum(employment(model), 1.0) / (1.0 - model.unemployment0)
+    model.workforce_skill = _workforce_skill(model)
     for k in (0, 1):
         unis = [u for u in model.universities if u.country_index == k]
         for uni in unis:
