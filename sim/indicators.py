@@ -317,7 +317,7 @@ INDICATORS: dict[str, Indicator] = {
         _I("vacancy_rate", "Vacancy rate", "share", "info", 0, _vacancy_rate),
         _I("unemployment", "Unemployment in the modelled labour force", "share", "lower", 0,
            _unemployment),
-        _I("wage_share", "Wage share of value added", "share", "info", 0, _wage_share),
+        _I("wage_share", "Wage share of value added", "ratio", "info", 0, _wage_share),
         _I("firms", "Firms", "count", "info", 0, lambda m, mask, k: float(mask.sum())),
         _I("smes", "SMEs", "count", "info", 0, _sme_count),
         _I("sme_employment_share", "SME share of employment", "share", "info", 0,
