@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.inputs.sectors import SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
+from sim.phases.labour import wage_per_worker
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -203,6 +204,35 @@ def _sme_employment_share(model, mask, key):
     return _safe_div(emp[mask & f.is_sme()].sum(), emp[mask].sum())
 
 
+def _wage_bill(model, mask) -> float:
+    f = model.firms
+    return float((wage_per_worker(model)[mask] * f.col("employees")[mask]).sum())
+
+
+def _average_wage(model, mask, key):
+    """Employment-weighted wage per worker-quarter, USD k."""
+    return USD_K_PER_USD_M * _safe_div(_wage_bill(model, mask),
+                                       model.firms.col("employees")[mask].sum())
+
+
+def _vacancy_rate(model, mask, key):
+    f = model.firms
+    vacancies = f.col("vacancies")[mask].sum()
+    return _safe_div(vacancies, f.col("employees")[mask].sum() + vacancies)
+
+
+def _unemployment(model, mask, key):
+    """Unemployed over the labour force of the modelled industries (JOINT: both pools)."""
+    lf = model.labour_force if key == "JOINT" else model.labour_force[COUNTRY_KEYS.index(key)]
+    labour_force = float(np.sum(lf))
+    employed = float(model.firms.col("employees")[mask].sum())
+    return _safe_div(max(labour_force - employed, 0.0), labour_force)
+
+
+def _wage_share(model, mask, key):
+    return _safe_div(_wage_bill(model, mask), model.firms.col("value_added")[mask].sum())
+
+
 def _rd_intensity(model, mask, key):
     f = model.firms
     return PERCENT * _safe_div(f.col("rd_spend")[mask].sum(), f.col("sales_total")[mask].sum())
@@ -348,6 +378,12 @@ INDICATORS: dict[str, Indicator] = {
            _input_quality),
         # the economy
         _I("employment", "Employment", "workers", "info", 0, _sum("employees")),
+        _I("average_wage", "Average wage", "USD k per worker-quarter", "info", 0,
+           _average_wage),
+        _I("vacancy_rate", "Vacancy rate", "share", "info", 0, _vacancy_rate),
+        _I("unemployment", "Unemployment in the modelled labour force", "share", "lower", 0,
+           _unemployment),
+        _I("wage_share", "Wage share of value added", "ratio", "info", 0, _wage_share),
         _I("firms", "Firms", "count", "info", 0, lambda m, mask, k: float(mask.sum())),
         _I("smes", "SMEs", "count", "info", 0, _sme_count),
         _I("sme_employment_share", "SME share of employment", "share", "info", 0,

@@ -5,7 +5,7 @@ quarter (:mod:`sim.phases`) in a fixed order::
 
     0. start          flow columns, policy shifters and the governments' quarter reset
     1. policies       park admissions and regimes, then every policy (apply() when active)
-    2. labour         hiring toward planned output; the labour pool's skill; wages
+    2. labour         the labour force renews; vacancies, hiring from the pool, poaching; wages
     3. production     sales on home, partner and third markets; inputs along supply ties
     4. finance        profit, taxes (with reliefs) booked on the governments, cash and debt
     5. export entry   brands abroad fade; profitable firms enter export markets
@@ -166,6 +166,7 @@ class ClusterModel(mesa.Model):
         self.trade_cost = np.column_stack([np.zeros(2), arr("trade_cost_partner"),
                                            arr("trade_cost_third")])
         self.demand_growth = arr("home_demand_growth")
+        self.unemployment0 = arr("unemployment_rate")
         self.frontier = self.frontier0 = float(self.params["frontier_start"])
 
     # ----------------------------------------------------------------- helpers
@@ -240,6 +241,7 @@ class ClusterModel(mesa.Model):
             for code in COUNTRIES:
                 self.events[code][kind] = counts[code]
             self.events["JOINT"][kind] = sum(counts.values())
+        labour.fit_to_labour_force(self)
 
     def _warm_up(self, quarters: int) -> None:
         """Run some quarters without policies and without recording them, so the run starts

@@ -138,6 +138,9 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "price": ("f8", "ex-works price relative to the reference price", None),
     "input_quality": ("f8", "quality of the inputs it bought last quarter, 0-1", None),
     "input_delivery": ("f8", "delivery discipline of its inputs last quarter, 0-1", None),
+    "wage_premium": ("f8", "the firm's wage premium over the market wage (rises while its "
+                     "vacancies go unfilled, fades otherwise), share", None),
+    "vacancies": ("f8", "vacancies posted this quarter, workers", 0.0),
     **RELIEF_DECLARATIONS,
 }
 #: Columns reset at the start of every quarter, in declaration order.

@@ -23,6 +23,8 @@ class University(mesa.Agent):
         research: research capacity index (from national R&D effort).
         kfield: knowledge stock by field (one field per sector).
         graduate_skill: skill index of the graduates it sends to the labour pool.
+        graduates: graduates it sends to the labour pool a quarter, workers (set with the
+            labour force, :func:`sim.phases.labour.set_wage_reference`).
         max_ties: how many firms it can cooperate with at once.
         technopark: index of the technopark it hosts, or -1.
     """
@@ -36,6 +38,7 @@ class University(mesa.Agent):
         self.research = research
         self.kfield = kfield
         self.graduate_skill = graduate_skill
+        self.graduates = 0.0
         self.max_ties = max_ties
         self.technopark = -1
 

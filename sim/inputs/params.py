@@ -195,10 +195,11 @@ MODEL_PARAMS: dict[str, Param] = {
         P("wage_indexation", 0.8, "elasticity", "response of wages to the country's average "
           "labour productivity (wages follow productivity, so unit labour costs stay put)",
           0.0, 1.5),
-        P("wage_skill_premium", 0.5, "", "wage premium per unit of skill above the pool",
-          0.0, 3.0),
-        P("skill_adjust", 0.03, "/quarter", "speed at which the labour pool's skill moves "
-          "toward the graduates' skill", 0.0, 1.0),
+        P("wage_skill_premium", 0.5, "", "wage premium per unit of skill above the country's "
+          "average employed worker", 0.0, 3.0),
+        P("skill_adjust", 0.03, "/quarter", "speed at which the unemployed pool's skill "
+          "moves toward the skill of the employed (separations and re-hiring churn the pool; "
+          "graduates and laid-off workers enter it with their own skill)", 0.0, 1.0),
         # R&D, innovation and knowledge
         P("rd_effect", 3.0, "", "innovation hazard per unit of R&D/wage-bill ratio", 0.0, 100.0),
         P("base_innovation", 0.01, "/quarter", "innovation chance with no R&D", 0.0, 0.5),
@@ -305,6 +306,7 @@ COUNTRY_BOUNDS: dict[str, tuple[float, float, str]] = {
     "trade_cost_partner": (0.0, 3.0, "share"),
     "trade_cost_third": (0.0, 3.0, "share"),
     "home_demand_growth": (-0.1, 0.1, "/quarter"),
+    "unemployment_rate": (0.0, 0.5, "share"),
 }
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from sim.agents.park import Park
 from sim.network import add_new_ties
 from sim.phases.finance import RELIEF_COLUMNS, grant_reliefs, settle
+from sim.phases.labour import unemployed
 from sim.phases.markets import FOOTHOLD
 from sim.phases.parks import add_park
 from sim.phases.parks import close_park as _close_park
@@ -229,7 +230,6 @@ def _gap_effect(name: str, column: str, goal: str) -> Callable[..., None]:
 raise_management = _gap_effect("raise_management", "mgmt", "best management")
 raise_delivery = _gap_effect("raise_delivery", "delivery", "perfect delivery discipline")
 raise_quality = _gap_effect("raise_quality", "quality", "top product quality")
-raise_skill = _gap_effect("raise_skill", "skill", "full skill of the workforce")
 
 
 @_effect(firm_columns=("delivery",))
@@ -372,6 +372,19 @@ def close_park(model: ClusterModel, policy: Policy, park: Park) -> None:
     """Close a park through :func:`sim.phases.parks.close_park`: no more slots or services;
     residents leave (their residency ties go) and lose its reliefs from the next quarter."""
     _close_park(model, park)
+
+
+@_effect(country_arrays=("pool_skill",))
+def train_pool(model: ClusterModel, policy: Policy, country: int, trainees: float,
+               gain: float) -> None:
+    """Workers of a country's unemployed pool finish a course: ``trainees`` of them (at most
+    the whole pool) close the share ``gain`` of their gap to full skill, which raises the
+    pool's mean skill (``pool_skill``), the skill firms' hires bring."""
+    pool = float(unemployed(model)[country])
+    if pool <= 0:
+        return
+    trained = min(trainees, pool) / pool
+    model.pool_skill[country] += trained * gain * (1.0 - model.pool_skill[country])
 
 
 @_effect(universities=("graduate_skill",))

@@ -22,21 +22,22 @@ APPLY_RATE = 0.25
 
 
 class VocationalEducation(Policy):
-    """The government pays for courses for the workers of cluster firms (firms with a
+    """The government pays for vocational courses run with cluster firms (firms with a
     cooperation tie or in a park; or every firm). Seats go to applicant firms (a quarter of
-    the eligible firms apply each quarter) in proportion to their workforce; a course takes
-    ``lag`` quarters, after which the trained workers' skill rises, and with it the firm's
-    productivity and absorptive capacity (knowledge is absorbed faster by skilled staff).
-    Joint programmes with universities also raise the skill of new graduates step by step,
-    which lifts the whole labour pool over time; after the programme ends graduates' skill
-    returns as slowly to where it was."""
+    the eligible firms apply each quarter; they host the internships) in proportion to their
+    workforce; the trainees come from the country's labour pool, and when a course ends
+    (``lag`` quarters) they go back to the pool with more skill. Firms then hire them like any
+    worker: the pool's skill, which hires bring, rises, and with it firms' productivity and
+    absorptive capacity. Joint programmes with universities also raise the skill of new
+    graduates step by step, who enter the pool with it; after the programme ends graduates'
+    skill returns as slowly to where it was."""
 
     name = "vocational_education"
     label = "Vocational and continuing education for cluster firms"
     report_section = ("Favourable environment: vocational and continuing education tied to "
                       "cluster firms")
     monitored = True
-    effects = ("spend", "count_supported", "raise_skill", "set_graduate_skill")
+    effects = ("spend", "count_supported", "train_pool", "set_graduate_skill")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "training budget of each paying government",
               0.0, 1000.0),
@@ -57,7 +58,7 @@ class VocationalEducation(Policy):
 
     def initialize(self, model: ClusterModel) -> None:
         """No courses under way; remember graduates' skill without the programme."""
-        self.courses: list[tuple[int, np.ndarray, np.ndarray]] = []  # (due, ids, trainees)
+        self.courses: list[tuple[int, int, float]] = []  # (due, country, trainees)
         self.base_skill = {u.unique_id: u.graduate_skill for u in model.universities}
 
     def step(self, model: ClusterModel) -> None:
@@ -85,7 +86,7 @@ class VocationalEducation(Policy):
                                   self["max_share"] * f["employees"][rows])
             used = trainees > 1e-9
             rows, trainees = rows[used], trainees[used]
-            self.courses.append((model.quarter + self["lag"], f.ids[rows].copy(), trainees))
+            self.courses.append((model.quarter + self["lag"], k, float(trainees.sum())))
             effects.count_supported(model, self, rows, quarters=1)
             self.pay_delivered(model, code, float(trainees.sum()) * seat, budget)
             self._graduates(model, code, +1.0)
@@ -112,14 +113,8 @@ class VocationalEducation(Policy):
                     model, self, uni, float(min(max(uni.graduate_skill + change, base), top)))
 
     def _finish_courses(self, model: ClusterModel) -> None:
-        f = model.firms
+        """Trainees of the courses due go back to their country's pool with more skill."""
         due = [c for c in self.courses if c[0] <= model.quarter]
         self.courses = [c for c in self.courses if c[0] > model.quarter]
-        for _, ids, trainees in due:
-            rows = f.rows_of(ids)
-            alive = rows >= 0
-            rows = rows[alive]
-            if rows.size == 0:
-                continue
-            share = np.minimum(trainees[alive] / f["employees"][rows], 1.0)
-            effects.raise_skill(model, self, rows, self["skill_gain"] * share)
+        for _, k, trainees in due:
+            effects.train_pool(model, self, k, trainees, self["skill_gain"])
