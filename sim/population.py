@@ -79,8 +79,6 @@ STATE_FIRMS_MIN_POPULATION = 10
 STATE_SIZE_MEDIAN = 2000.0
 #: Log-normal spread (sigma of log size) of state-owned incumbents' sizes (assumed).
 STATE_SIZE_SIGMA = 0.9
-#: Pareto tail index of private firm sizes (source: Axtell 2001, about 1 for all US firms).
-SIZE_TAIL = 1.1
 #: Smallest starting private firm, workers (assumed; the Pareto draw's lower bound).
 MIN_SIZE = 5.0
 #: Largest starting private firm, workers (assumed; larger Pareto draws are cut to it).
@@ -246,7 +244,7 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
     n_state = (max(STATE_FIRMS_MIN, int(round(STATE_FIRM_SHARE * n)))
                if n >= STATE_FIRMS_MIN_POPULATION else 0)
     n_state = min(n_state, n)
-    private = MIN_SIZE * (1.0 - rng.random(n - n_state)) ** (-1.0 / SIZE_TAIL)
+    private = MIN_SIZE * (1.0 - rng.random(n - n_state)) ** (-1.0 / c["private_size_tail"])
     private = np.minimum(private, MAX_PRIVATE_SIZE)
     state = rng.lognormal(np.log(STATE_SIZE_MEDIAN), STATE_SIZE_SIGMA, n_state)
     share = c["state_owned_share_employment"]

@@ -296,6 +296,7 @@ COUNTRY_BOUNDS: dict[str, tuple[float, float, str]] = {
     "labour_productivity_usd_k": (0.1, 1000.0, "USD k/worker-quarter"),
     "initial_tech_generation": (3.0, 6.0, "generation"),
     "state_owned_share_employment": (0.0, 1.0, "share"),
+    "private_size_tail": (0.3, 5.0, "Pareto index"),
     "rd_intensity_private": (0.0, 0.5, "share of sales"),
     "rd_intensity_state": (0.0, 0.5, "share of sales"),
     "universities": (0.0, 1000.0, "count"),
