@@ -14,10 +14,11 @@ other; each repeat uses another seed (0, 1, 2, ...) and the table shows medians 
 * **Reference.** Mesa's ``BoltzmannWealth`` with 10,000 agents on a 100x100 grid, ``--steps``
   calls of ``step()`` as shipped (each also runs its ``datacollector``): microseconds per
   agent-step.
-* **Scaling.** ``--scenario`` (default ``scenarios/full_package.toml``: the
-  fourteen instruments of the full package at once, the heaviest bundled scenario) with ``firm_scale = N / 1500`` for each N
-  of ``--sizes``: construction (which includes the 12 warm-up quarters) and ``--steps``
-  quarters timed separately. Microseconds per firm-step = run time / (steps x mean firm count).
+* **Scaling.** ``--scenario`` (default ``scenarios/full_package.toml``: the fourteen
+  instruments of the full package at once, the heaviest bundled scenario) with
+  ``firm_scale = N / 1500`` for each N of ``--sizes``: construction (which includes the 12
+  warm-up quarters) and ``--steps`` quarters timed separately. Microseconds per firm-step =
+  run time / (steps x mean firm count).
   The fitted exponent b of ``run time ~ firms^b`` over the sizes says whether cost grows
   faster than linearly. Sizes of 50,000 and more run ``--big-repeats`` times (default 1).
 * **Baseline at 10,000 firms** (no policies), to show what the instruments cost, and the

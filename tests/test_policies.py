@@ -27,7 +27,6 @@ from conftest import (
     fresh_model,
     indicator,
     paired,
-    pooled,
     run_spec,
     scenario,
     series,

@@ -43,9 +43,10 @@ def _gaps(model: ClusterModel) -> dict[str, float]:
 SCENARIOS = sorted(bundled_scenarios())
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_every_quarter_is_stock_flow_consistent(name):
-    model = ClusterModel(load_scenario(bundled_scenarios()[name]), seed=0)
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_quarter_is_stock_flow_consistent(path):
+    name = path.stem
+    model = ClusterModel(load_scenario(path), seed=0)
     for _ in range(QUARTERS):
         model.step()
         tolerance = RTOL * _scale(model)

@@ -155,8 +155,10 @@ def test_industrial_park_fills_and_draws_investors():
             assert (f["country"][mine] == park.country_index).all()
             assert (f["relief_profit"][mine] == 1.0).all()
             assert (f["relief_property"][mine] == 1.0).all()
-            # national laws: Sumgait (AZ) frees equipment imports from VAT, Great Stone not
-            assert (f["relief_import_vat"][mine] == (1.0 if code == "AZ" else 0.0)).all()
+            # national laws: Sumgait (AZ) and Great Stone (BY) both free equipment imports
+            # from VAT; neither forgives VAT on sales
+            assert (f["relief_import_vat"][mine] == 1.0).all()
+            assert (f["relief_vat"][mine] == 0.0).all()
 
 
 def test_industrial_park_draws_smes_while_it_has_free_slots():
