@@ -39,7 +39,7 @@ def _run_shock(seed: int, shock: bool, monkeypatch: pytest.MonkeyPatch) -> dict[
     original = labour.labour_phase
 
     def phase(model):
-        if shock:
+        if shock and not model.warming_up:  # from quarter 1: both runs start alike
             f = model.firms
             f["demand"] = np.where(_shocked(model), f["demand"] * SHOCK, f["demand"])
         original(model)
@@ -67,10 +67,10 @@ def shock_runs():
 
 
 def test_hiring_shock_tightens_the_az_market_only(shock_runs):
-    """AZ unemployment falls (measured -2.9..-4.3 points over seeds 1-3), AZ's market wage rises
-    (measured +6.8..+8.5%), BY's wage is unchanged within 1% (measured -0.5..+0.1%), and the
+    """AZ unemployment falls (measured -3.4..-4.8 points over seeds 1-3), AZ's market wage rises
+    (measured +6.2..+6.4%), BY's wage is unchanged within 1% (measured 0.0..+0.1%), and the
     AZ state wage, which does not read tightness, moves far less than the market wage
-    (measured -1.0..+1.2%, from productivity)."""
+    (measured -0.3..+0.2%, from productivity)."""
     for seed, (a, b) in shock_runs.items():
         du = 100 * (b["u_az"] - a["u_az"])
         dw = 100 * (b["w_az"] / a["w_az"] - 1)
@@ -84,10 +84,11 @@ def test_hiring_shock_tightens_the_az_market_only(shock_runs):
 
 def test_hiring_shock_crowds_out_other_az_firms(shock_runs):
     """The firms whose plans did not change employ fewer workers than in the control run
-    (measured -5.7..-6.3%): the pool rations vacancies and the shocked firms poach."""
+    (measured -1.2..-3.3% over the six quarters from quarter 1, seeds 1-3): the pool rations
+    vacancies and the shocked firms poach."""
     for seed, (a, b) in shock_runs.items():
         change = 100 * (b["others"] / a["others"] - 1)
-        assert -15.0 < change < -2.0, f"seed {seed}: other AZ firms' employment {change:+.2f}%"
+        assert -10.0 < change < -0.5, f"seed {seed}: other AZ firms' employment {change:+.2f}%"
 
 
 # ----------------------------------------------------------------- hand-made states
