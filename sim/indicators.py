@@ -302,6 +302,12 @@ def _domestic_share_home(model, mask, key):
     return _safe_div(domestic, spending)
 
 
+def _policy_spending(model, mask, key):
+    """Spending on policies: what the governments spent less the bail-outs of state firms."""
+    govs = [g for code, g in model.governments.items() if key in (code, "JOINT")]
+    return float(sum(g.spent_this_step - g.bailouts_this_step for g in govs))
+
+
 def _gov(attr: str):
     def compute(model, mask, key):
         govs = model.governments.values() if key == "JOINT" else [model.governments[key]]
@@ -405,15 +411,17 @@ INDICATORS: dict[str, Indicator] = {
         _I("domestic_share_home", "Domestic firms' share of home demand", "share", "higher", 0,
            _domestic_share_home),
         # the budget
-        _I("budget_spent", "Policy spending", "USD m/quarter", "info", 0,
-           _gov("spent_this_step")),
+        _I("budget_spent", "Policy spending", "USD m/quarter", "info", 0, _policy_spending),
+        _I("bailouts", "State firms' losses covered by the government", "USD m/quarter", "info",
+           0, _gov("bailouts_this_step")),
         _I("tax_collected", "Taxes collected", "USD m/quarter", "info", 0,
            _gov("collected_this_step")),
         _I("tax_foregone", "Taxes foregone to tax breaks", "USD m/quarter", "info", 0,
            _gov("foregone_this_step")),
         _I("vat_refunds", "VAT refunded to exporters", "USD m/quarter", "info", 0,
            _gov("refunded_this_step")),
-        _I("fiscal_balance", "Cumulative taxes minus VAT refunds and policy spending", "USD m",
+        _I("fiscal_balance", "Cumulative taxes minus VAT refunds, policy spending and bail-outs",
+           "USD m",
            "info", 0,
            _gov("balance")),
         # the cooperation network

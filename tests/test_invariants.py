@@ -49,7 +49,7 @@ NON_NEGATIVE_INDICATORS = ("firms", "smes", "employment", "tech_output", "tech_e
                            "exports_partner", "exports_third", "investment", "fdi",
                            "budget_spent", "tax_collected", "tax_foregone", "vat_refunds",
                            "entries", "exits", "ties", "products_launched", "rd_intensity",
-                           "fdi_income_out")
+                           "fdi_income_out", "bailouts")
 
 
 def check_fiscal(model, before: dict[str, float]) -> None:

@@ -78,6 +78,22 @@ def test_soft_budget_bails_out_a_loss_making_state_firm_on_its_own_government(co
     assert model.firms["loss_quarters"][row] == 0  # a covered loss is no loss quarter
 
 
+def test_bailouts_are_an_indicator_of_their_own_not_policy_spending():
+    """Bail-outs count in the fiscal balance and in the ``bailouts`` indicator, not in
+    ``budget_spent`` (policy spending), so a policy's gross cost is its own spending."""
+    model, row = loss_making_state_firm(1.0)
+    for gov in model.governments.values():
+        gov.start_quarter()
+    own = model.governments["AZ"]
+    bail_out_state_firms(model)
+    masks = country_masks(model)
+    values = {name: INDICATORS[name].compute(model, masks["AZ"], "AZ")
+              for name in ("bailouts", "budget_spent")}
+    assert values["bailouts"] == pytest.approx(LOSS)
+    assert values["budget_spent"] == pytest.approx(own.spent_this_step - LOSS)
+    assert INDICATORS["bailouts"].compute(model, masks["BY"], "BY") == 0.0  # AZ's firm only
+
+
 def test_partial_soft_budget_covers_its_share():
     model, row = loss_making_state_firm(0.4)
     paid = bail_out_state_firms(model)

@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 
+#: Name under which governments book the losses of state firms they cover (implementation:
+#: the name of the spending in ``spent_by_policy``; ``bailouts_this_step`` counts it apart from
+#: policy spending).
+BAILOUTS = "state_bailouts"
+
+
 class Government(mesa.Agent):
     """Government of ``AZ`` or ``BY``.
 
@@ -51,14 +57,18 @@ class Government(mesa.Agent):
     def start_quarter(self) -> None:
         """Reset the per-quarter flows."""
         self.spent_this_step = 0.0
+        self.bailouts_this_step = 0.0
         self.collected_this_step = 0.0
         self.foregone_this_step = 0.0
         self.refunded_this_step = 0.0
 
     def spend(self, amount: float, policy: str) -> None:
-        """Book policy spending (USD m)."""
+        """Book spending (USD m): a policy's, or under :data:`BAILOUTS` the losses of state
+        firms the government covers (also counted in ``bailouts_this_step``)."""
         if amount < 0:
             raise ValueError(f"negative spending {amount} booked by {policy}")
+        if policy == BAILOUTS:
+            self.bailouts_this_step += amount
         self.spent_this_step += amount
         self.spent_total += amount
         self.spent_by_policy[policy] += amount

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.government import BAILOUTS
 from sim.inputs.countries import COUNTRIES
 from sim.phases.finance import settle
 from sim.phases.investment import STATE_LEVERAGE_FACTOR
@@ -19,9 +20,6 @@ if TYPE_CHECKING:
 #: A private firm with no cash exits when its debt exceeds this multiple of the debt ceiling
 #: (max_leverage x capital) (assumed: over-indebted beyond rescue).
 EXIT_LEVERAGE_FACTOR = 2.0
-#: Name under which governments book the losses of state firms they cover (implementation:
-#: the name of the spending in the governments' accounts, ``spent_by_policy``).
-BAILOUTS = "state_bailouts"
 #: A state firm's quarter counts as a loss quarter only when the loss its government leaves
 #: uncovered exceeds this share of its sales (assumed: state owners tolerate small losses;
 #: private firms count every loss quarter).
