@@ -136,9 +136,10 @@ CASES = [
          ind("tech_output"), 0.1, 0.6),
     Case("home_demand_growth->employment", spec(countries=both(home_demand_growth=0.02)),
          ind("employment"), 0.08, 0.5),
-    # taxes: profit_tax 0.2 -> 0.4, taxes collected measured +19..+23%
+    # taxes: profit_tax 0.2 -> 0.4, taxes collected measured +2.2..+6.1% (seeds 1-3; VAT, on
+    # every home market's final sales, is most of the taxes)
     Case("profit_tax->tax_collected", spec(countries=both(profit_tax=0.4)),
-         ind("tax_collected", "sum"), 0.05, 0.5),
+         ind("tax_collected", "sum"), 0.01, 0.2),
     # entry: entry_rate default -> 0.012, firms measured +19..+35%, entries +130..+394%
     Case("entry_rate->firms", spec({"entry_rate": 0.012}), ind("firms"), 0.06, 0.8),
     Case("entry_rate->entries", spec({"entry_rate": 0.012}), ind("entries", "sum"), 0.5, 6.0),
