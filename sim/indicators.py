@@ -261,6 +261,15 @@ def _hhi_home(model, mask, key):
     return min(_safe_div(weighted, total.sum()), 1.0)
 
 
+def _hhi_sector(sector: int) -> Callable[[ClusterModel, np.ndarray, str], float]:
+    """The home-market HHI of one sector (:func:`_hhi_home` over that sector's firms)."""
+    def compute(model: ClusterModel, mask: np.ndarray, key: str) -> float:
+        return _hhi_home(model, mask & (model.firms.col("sector") == sector), key)
+
+    compute.__name__ = f"hhi_sector_{sector}"
+    return compute
+
+
 def _state_sales_share(model, mask, key):
     f = model.firms
     sales, state = f.col("sales_total"), f.col("state_owned")
@@ -400,6 +409,10 @@ INDICATORS: dict[str, Indicator] = {
         # competition and concentration
         _I("hhi_home", "Home-market HHI of domestic firms (imports not counted)", "index 0-1",
            "lower", 0, _hhi_home),
+        *[
+            _I(f"hhi_{s}", f"Home-market HHI: {label}", "index 0-1", "info", 0, _hhi_sector(k))
+            for k, (s, label) in enumerate(SECTORS.items())
+        ],
         _I("state_sales_share", "State firms' share of sales", "share", "info", 0,
            _state_sales_share),
         _I("mean_markup", "Mean markup (sales-weighted)", "share of unit cost", "info", 0,

@@ -19,7 +19,7 @@ from conftest import SCENARIO_DIR, bundled, fresh_model, run_spec, spec
 from sim.agents.firm import FirmTable
 from sim.indicators import INDICATORS, country_masks
 from sim.inputs.scenario import load_scenario
-from sim.inputs.sectors import N_SECTORS
+from sim.inputs.sectors import N_SECTORS, SECTORS
 from sim.phases import entry_exit
 from sim.phases.entry_exit import (
     BAILOUTS,
@@ -291,6 +291,12 @@ EXPECTED = {
     # HHI 1; weighted 0.72. BY: (9 + 1) / 16 = 0.625. JOINT: sales-weighted mean of the two,
     # (0.72 x 20 + 0.625 x 4) / 24.
     "hhi_home": {"AZ": 0.72, "BY": 0.625, "JOINT": (0.72 * 20 + 0.625 * 4) / 24},
+    # per sector: machinery (0) is AZ's market of 10 (0.44) and BY's of 4 (0.625); electrical
+    # (1) is AZ's single firm (1) and nothing in BY (0); the sales-weighted mean of the
+    # sectors' indices is hhi_home
+    "hhi_machinery": {"AZ": 0.44, "BY": 0.625, "JOINT": (0.44 * 10 + 0.625 * 4) / 14},
+    "hhi_electrical": {"AZ": 1.0, "BY": 0.0, "JOINT": 1.0},
+    "hhi_chemicals": {"AZ": 0.0, "BY": 0.0, "JOINT": 0.0},
     "state_sales_share": {"AZ": 8 / 22, "BY": 4 / 5, "JOINT": 12 / 27},
     "mean_markup": {"AZ": (0.8 + 0.6 + 0.6 + 5) / 22, "BY": (0.8 + 0.4) / 5,
                     "JOINT": (0.8 + 0.6 + 0.6 + 5 + 0.8 + 0.4) / 27},
@@ -314,8 +320,9 @@ def test_competition_indicator_on_a_hand_made_state(name):
 def test_competition_indicators_follow_the_exits_indicator():
     names = list(INDICATORS)
     at = names.index("exits")
-    assert names[at + 1:at + 7] == ["hhi_home", "state_sales_share", "mean_markup",
-                                    "entry_rate", "exit_rate", "domestic_share_home"]
+    sectors = [f"hhi_{s}" for s in SECTORS]
+    assert names[at + 1:at + 12] == ["hhi_home", *sectors, "state_sales_share", "mean_markup",
+                                     "entry_rate", "exit_rate", "domestic_share_home"]
 
 
 # ---------------------------------------------------------------- the starting conditions
