@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.inputs.countries import per_country
+
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
@@ -72,31 +74,17 @@ OTHER_COLUMNS = ("sales_home", "sales_partner", "sales_third", "sales_b2b",
 COLUMNS = tuple(dict.fromkeys([c for c, _ in FIRM_FLOWS] + list(OTHER_COLUMNS)))
 
 
-def firm_net_lending(model: ClusterModel, rows: np.ndarray | slice = slice(None)
-                     ) -> np.ndarray:
-    """Each firm's net lending this quarter (of ``rows``), summed from its flow columns."""
-    f = model.firms
-    total = np.zeros(f.n)[rows]
-    for column, sign in FIRM_FLOWS:
-        total = total + sign * f[column][rows]
-    return total
-
-
 def column_sums(model: ClusterModel, rows: np.ndarray) -> dict[str, np.ndarray]:
     """Per-country sums of every column of :data:`COLUMNS` over firms ``rows``."""
     f = model.firms
     country = f["country"][rows]
-    return {name: _by_country(f[name][rows], country) for name in COLUMNS}
-
-
-def _by_country(values: np.ndarray, country: np.ndarray, k: int = 2) -> np.ndarray:
-    return np.bincount(country, weights=values, minlength=k)
+    return {name: per_country(f[name][rows], country) for name in COLUMNS}
 
 
 def net_worth(model: ClusterModel) -> np.ndarray:
     """Firms' financial stock per country: cash minus debt, USD m."""
     f = model.firms
-    return _by_country(f["cash"] - f["debt"], f["country"])
+    return per_country(f["cash"] - f["debt"], f["country"])
 
 
 @dataclass
@@ -136,14 +124,14 @@ class SectorAccounts:
     def firms_entered(self, model: ClusterModel, rows: np.ndarray) -> None:
         """Entrants ``rows`` bring their starting cash minus debt (from households)."""
         f = model.firms
-        self.entered += _by_country(f["cash"][rows] - f["debt"][rows], f["country"][rows])
+        self.entered += per_country(f["cash"][rows] - f["debt"][rows], f["country"][rows])
 
     def firms_leaving(self, model: ClusterModel, mask: np.ndarray) -> None:
         """Firms ``mask`` exit: their quarter's flows and their cash minus debt leave with
         them (to their owners and creditors, the households)."""
         f = model.firms
         country = f["country"][mask]
-        self.exited += _by_country(f["cash"][mask] - f["debt"][mask], country)
+        self.exited += per_country(f["cash"][mask] - f["debt"][mask], country)
         for name, sums in column_sums(model, mask).items():
             self.exited_flows[name] = self.exited_flows.get(name, 0.0) + sums
 

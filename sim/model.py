@@ -165,6 +165,10 @@ class ClusterModel(mesa.Model):
         self.investment_lag = arr("investment_lag_quarters")
         self.trade_cost = np.column_stack([np.zeros(2), arr("trade_cost_partner"),
                                            arr("trade_cost_third")])
+        # the bundled data's trade costs, against which a scenario's own move prices
+        reference = list(self.spec.reference_countries().values())
+        self.trade_cost_reference = np.array(
+            [[0.0, r["trade_cost_partner"], r["trade_cost_third"]] for r in reference])
         self.demand_growth = arr("home_demand_growth")
         self.unemployment0 = arr("unemployment_rate")
         self.frontier = self.frontier0 = float(self.params["frontier_start"])

@@ -10,11 +10,19 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from sim.inputs.fitted import FittedValues
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "countries.toml"
 COUNTRIES = ("AZ", "BY")
+
+
+def per_country(values: np.ndarray, country: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` per country (AZ, BY): ``country`` gives each value's country
+    index."""
+    return np.bincount(country, weights=values, minlength=len(COUNTRIES))
 
 #: Mean private R&D intensity of the two countries for which the model's R&D thresholds were
 #: set (the assumed 0.004 in AZ and 0.010 in BY): a technopark's entry rule of 1% of sales, the

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.government import BAILOUTS
-from sim.inputs.countries import COUNTRIES
+from sim.inputs.countries import COUNTRIES, per_country
 from sim.phases.finance import settle
 from sim.phases.investment import STATE_LEVERAGE_FACTOR
 from sim.population import add_firms, entrant_values, remove_firms
@@ -64,7 +64,7 @@ def bail_out_state_firms(model: ClusterModel) -> np.ndarray:
     if rows.size:
         f["bailout"][rows] += bailout[rows]
         settle(model, bailout[rows], rows)
-        paid = np.bincount(f["country"][rows], weights=bailout[rows], minlength=len(COUNTRIES))
+        paid = per_country(bailout[rows], f["country"][rows])
         for k, gov in enumerate(model.governments.values()):
             if paid[k] > 0:
                 gov.spend(float(paid[k]), BAILOUTS)

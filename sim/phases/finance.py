@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.inputs.countries import per_country
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.phases.labour import wage_per_worker
 
@@ -112,8 +113,7 @@ def finance_phase(model: ClusterModel) -> None:
     book_taxes(model, profit_tax + property_tax + np.maximum(vat, 0.0), foregone,
                refunds=np.maximum(-vat, 0.0))
     book_taxes(model, *border_vat(model), country=np.arange(len(model.vat)))
-    model.household_income = np.bincount(c, weights=wages + f["dividends"],
-                                         minlength=len(model.vat))
+    model.household_income = per_country(wages + f["dividends"], c)
 
 
 def vat_account(model: ClusterModel) -> tuple[np.ndarray, np.ndarray]:

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.firm import PIPELINE
-from sim.inputs.countries import COUNTRIES
+from sim.inputs.countries import COUNTRIES, per_country
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_M_PER_USD_BN
 from sim.phases.finance import charge_import_vat, settle
 from sim.phases.labour import wage_per_worker
 from sim.phases.parks import park_services
+from sim.phases.supply import PARTNER, THIRD
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -124,8 +125,8 @@ def fdi_return(model: ClusterModel) -> np.ndarray:
     home, partner, third = f["sales_home"], f["sales_partner"], f["sales_third"]
     sales = home + partner + third
     c = f["country"]
-    cost = np.divide(partner * model.trade_cost[c, 1] + third * model.trade_cost[c, 2], sales,
-                     out=np.zeros(f.n), where=sales > 0)
+    cost = np.divide(partner * model.trade_cost[c, PARTNER] + third * model.trade_cost[c, THIRD],
+                     sales, out=np.zeros(f.n), where=sales > 0)
     return (FDI_MARKET_WEIGHT * pressure + p["fdi_services_weight"] * park_services(model)
             + FDI_SKILL_WEIGHT * f["skill"] - FDI_TRADE_COST_WEIGHT * np.log1p(cost))
 
@@ -148,8 +149,8 @@ def country_profit_tax(model: ClusterModel, weights: np.ndarray | None = None) -
     f = model.firms
     weights = fdi_weights(model) if weights is None else weights
     tax, c = effective_profit_tax(model), f["country"]
-    total = np.bincount(c, weights=weights, minlength=2)
-    taxed = np.bincount(c, weights=weights * tax, minlength=2)
+    total = per_country(weights, c)
+    taxed = per_country(weights * tax, c)
     return np.divide(taxed, total, out=model.profit_tax.astype(float).copy(), where=total > 0)
 
 
@@ -160,7 +161,7 @@ def fdi_volume(model: ClusterModel, weights: np.ndarray | None = None) -> np.nda
     run), so a country whose tax falls by one point draws about 3.3% more FDI relative to the
     other. During the warm-up the split is the data's."""
     base = model.fdi_base
-    if model.warming_up or getattr(model, "fdi_tax0", None) is None:
+    if model.warming_up or model.fdi_tax0 is None:
         return base.copy()
     change = country_profit_tax(model, weights) - model.fdi_tax0
     pull = base * np.exp(-model.params["fdi_tax_semi_elasticity"] * change)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import COUNTRIES
+from sim.inputs.countries import COUNTRIES, per_country
 from sim.inputs.sectors import N_SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR
 
@@ -129,14 +129,10 @@ def graduate_skill(model: ClusterModel, country: int) -> float:
     return float(np.mean(unis)) if unis else float(model.pool_skill[country])
 
 
-def _by_country(values: np.ndarray, country: np.ndarray) -> np.ndarray:
-    return np.bincount(country, weights=values, minlength=2)
-
-
 def employment(model: ClusterModel) -> np.ndarray:
     """Workers employed by the model's firms, per country."""
     f = model.firms
-    return _by_country(f["employees"], f["country"])
+    return per_country(f["employees"], f["country"])
 
 
 def unemployed(model: ClusterModel) -> np.ndarray:
@@ -174,8 +170,8 @@ def _workforce_skill(model: ClusterModel) -> np.ndarray:
     """Employment-weighted mean skill of each country's workers."""
     f = model.firms
     c = f["country"]
-    employed = _by_country(f["employees"], c)
-    return np.divide(_by_country(f["skill"] * f["employees"], c), employed,
+    employed = per_country(f["employees"], c)
+    return np.divide(per_country(f["skill"] * f["employees"], c), employed,
                      out=model.pool_skill.copy(), where=employed > 0)
 
 
@@ -211,7 +207,7 @@ def fit_to_labour_force(model: ClusterModel) -> None:
     if (excess <= 0).all():
         return
     new = f["born"] >= model.quarter
-    entrants = _by_country(np.where(new, f["employees"], 0.0), c)
+    entrants = per_country(np.where(new, f["employees"], 0.0), c)
     cut = np.minimum(np.maximum(excess, 0.0), entrants)
     share = np.divide(cut, entrants, out=np.zeros(2), where=entrants > 0)
     f["employees"] = np.where(new, f["employees"] * (1.0 - share[c]), f["employees"])
@@ -225,8 +221,8 @@ def _lay_off(model: ClusterModel, layoffs: np.ndarray) -> None:
     f = model.firms
     c = f["country"]
     pool = unemployed(model)
-    released = _by_country(layoffs, c)
-    skill_in = _by_country(layoffs * f["skill"], c)
+    released = per_country(layoffs, c)
+    skill_in = per_country(layoffs * f["skill"], c)
     f["employees"] = f["employees"] - layoffs
     model.pool_skill = (pool * model.pool_skill + skill_in) / np.maximum(pool + released, 1e-9)
 
@@ -236,7 +232,7 @@ def _hire(model: ClusterModel, vacancies: np.ndarray) -> np.ndarray:
     proportion to their vacancies; hires bring the pool's skill. Returns hires per firm."""
     f = model.firms
     c = f["country"]
-    posted = _by_country(vacancies, c)
+    posted = per_country(vacancies, c)
     matched = np.minimum(MATCH_RATE * unemployed(model), posted)
     filled = np.divide(matched, posted, out=np.zeros(2), where=posted > 0)
     hires = vacancies * filled[c]
@@ -284,8 +280,8 @@ def productivity_wage(model: ClusterModel) -> np.ndarray:
     times productivity growth to the power ``wage_indexation``)."""
     f = model.firms
     c = f["country"]
-    emp = _by_country(f["employees"], c)
-    level = np.divide(_by_country(f["productivity"] * f["employees"], c), emp,
+    emp = per_country(f["employees"], c)
+    level = np.divide(per_country(f["productivity"] * f["employees"], c), emp,
                       out=model.productivity0.copy(), where=emp > 0)
     return model.wage0 * (level / model.productivity0) ** model.params["wage_indexation"]
 

@@ -327,8 +327,7 @@ def _reference_competitiveness(model: ClusterModel) -> np.ndarray:
     """Firms' competitiveness with the trade costs and VAT of the bundled country data."""
     scenario = model.trade_cost, model.vat
     ref = list(model.spec.reference_countries().values())
-    model.trade_cost = np.array([[0.0, r["trade_cost_partner"], r["trade_cost_third"]]
-                                for r in ref])
+    model.trade_cost = model.trade_cost_reference
     model.vat = np.array([r["vat"] for r in ref])
     try:
         return competitiveness(model)

@@ -141,10 +141,7 @@ def import_price(model: ClusterModel) -> np.ndarray:
     """Delivered price of imported inputs in each country (AZ, BY), relative to the reference
     price: the reference price at the bundled data's trade cost to third countries, moving
     with the trade cost a scenario or a policy sets, ``(1 + cost) / (1 + reference cost)``."""
-    ref = getattr(model, "third_trade_cost0", None)
-    if ref is None:
-        countries = model.spec.reference_countries().values()
-        ref = model.third_trade_cost0 = np.array([c["trade_cost_third"] for c in countries])
+    ref = model.trade_cost_reference[:, THIRD]
     return (1.0 + model.trade_cost[:, THIRD]) / (1.0 + ref)
 
 
@@ -211,9 +208,9 @@ def buy_inputs(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> 
         t.orders[slots[kept]] = received[kept]
     paid = flow * f["price"][supplier]
     f["sales_b2b"] = np.bincount(supplier, weights=paid, minlength=n)
-    f["sales_home"] += np.bincount(supplier, weights=paid * ~cross, minlength=n)
-    f["sales_partner"] += np.bincount(supplier, weights=paid * cross, minlength=n)
     f["sales_b2b_partner"] = np.bincount(supplier, weights=paid * cross, minlength=n)
+    f["sales_home"] += np.bincount(supplier, weights=paid * ~cross, minlength=n)
+    f["sales_partner"] += f["sales_b2b_partner"]
     delivered = np.bincount(supplier, weights=flow, minlength=n)
     delivery = realised_delivery(f["delivery"][supplier],
                                  (produced + delivered)[supplier] / capacity[supplier],
