@@ -49,7 +49,7 @@ from sim.network.decay import decay_ties, used_ties
 from sim.network.search import partner_search, university_search
 from sim.network.stats import network_stats
 from sim.network.ties import EdgeArrays
-from sim.phases import entry_exit, finance, innovation, investment, labour, markets
+from sim.phases import entry_exit, finance, innovation, investment, labour, labour_pool, markets
 from sim.phases.parks import admit_residents, park_regimes
 from sim.phases.shifters import Shifters
 from sim.phases.supply import SupplyFlows
@@ -158,6 +158,11 @@ class ClusterModel(mesa.Model):
         self.base_productivity = arr("labour_productivity_usd_k", USD_M_PER_USD_K)
         self.tech_reference = arr("initial_tech_generation")
         self.pool_skill = arr("labour_pool_skill")
+        labour_pool.start_pool(
+            self, np.stack([labour_pool.education_shares(x["labour_share_tertiary"],
+                                                         x["labour_share_vocational"])
+                            for x in c]),
+            labour.PRODUCTIVITY_AT_NO_SKILL, labour.PRODUCTIVITY_PER_SKILL)
         self.skill_reference = self.pool_skill.copy()
         self.profit_tax, self.vat = arr("profit_tax"), arr("vat")
         self.property_tax, self.import_vat = arr("property_tax"), arr("import_vat_on_equipment")

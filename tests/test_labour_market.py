@@ -101,6 +101,9 @@ def hand_model(**columns) -> SimpleNamespace:
     return SimpleNamespace(
         firms=firms, params={"wage_skill_premium": 0.0, "wage_indexation": 1.0},
         pool_skill=np.array([0.4, 0.5]), workforce_skill=np.array([0.4, 0.5]),
+        # three education groups of equal size and skill: one pool skill per country
+        pool_share=np.full((2, 3), 1 / 3), education_shares=np.full((2, 3), 1 / 3),
+        pool_level=np.array([[0.4] * 3, [0.5] * 3]),
         wage=np.array([0.002, 0.002]),
         wage_state=np.array([0.002, 0.002]), wage0=np.array([0.002, 0.002]),
         productivity0=np.array([0.01, 0.01]), unemployment0=np.array([0.05, 0.05]),

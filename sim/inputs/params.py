@@ -302,6 +302,8 @@ COUNTRY_BOUNDS: dict[str, tuple[float, float, str]] = {
     "universities": (0.0, 1000.0, "count"),
     "graduate_skill": (0.0, 1.0, "index"),
     "labour_pool_skill": (0.0, 1.0, "index"),
+    "labour_share_tertiary": (0.0, 1.0, "share"),
+    "labour_share_vocational": (0.0, 1.0, "share"),
     "admin_barrier": (0.0, 1.0, "index"),
     "investment_lag_quarters": (1.0, 8.0, "quarters"),
     "trade_cost_partner": (0.0, 3.0, "share"),

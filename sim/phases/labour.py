@@ -1,5 +1,6 @@
 """Labour and skills: productivity; a finite labour force per country with an unemployed pool
-and its skill; vacancies, matching and poaching; wages on a wage curve and productivity."""
+by education group (:mod:`sim.phases.labour_pool`); vacancies, matching and poaching; wages on
+a wage curve and productivity."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from sim.inputs.countries import COUNTRIES, per_country
 from sim.inputs.sectors import N_SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR
+from sim.phases import labour_pool
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -160,7 +162,7 @@ def labour_phase(model: ClusterModel) -> None:
     unfilled = vacancies - _hire(model, vacancies)
     _poach(model, unfilled)
     model.workforce_skill = _workforce_skill(model)
-    model.pool_skill += p["skill_adjust"] * (model.workforce_skill - model.pool_skill)
+    labour_pool.drift(model, model.workforce_skill, p["skill_adjust"])
     f["productivity"] = productivity(model)
     f["capacity"] = f["productivity"] * f["employees"]
     _set_wages(model)
@@ -176,24 +178,25 @@ def _workforce_skill(model: ClusterModel) -> np.ndarray:
 
 
 def _renew_labour_force(model: ClusterModel) -> None:
-    """Graduates join the pool with their skill, retirees leave (firms replace theirs from
-    the pool at once); other entrants (school leavers, re-entrants, migrants) join with the
-    pool's skill so that the labour force grows at its trend, and workers move between the
-    pool and the rest of the economy toward the starting unemployment rate
-    (:data:`OUTSIDE_MOBILITY`): into a tight pool, out of a slack one."""
+    """Graduates join the pool's tertiary group with their skill, retirees leave (firms
+    replace theirs from the pool at once); other entrants (school leavers, re-entrants,
+    migrants) join by the country's education shares so that the labour force grows at its
+    trend, and workers move between the pool and the rest of the economy toward the starting
+    unemployment rate (:data:`OUTSIDE_MOBILITY`): into a tight pool, out of a slack one."""
     lf = model.labour_force
     pool = unemployed(model)
+    set_graduates(model)
     grads = np.array([sum(u.graduates for u in model.universities if u.country_index == k)
                       for k in (0, 1)])
     grad_skill = np.array([graduate_skill(model, k) for k in (0, 1)])
     retiring = np.minimum(RETIREMENT_RATE / QUARTERS_PER_YEAR * lf, pool)
     left = pool - retiring
     trend = (LABOUR_FORCE_GROWTH + RETIREMENT_RATE) / QUARTERS_PER_YEAR
-    others = np.maximum(lf * (trend + OUTSIDE_MOBILITY * (model.unemployment0 - pool / lf))
-                        - grads, -left)
-    staying = left + others
-    model.pool_skill = (staying * model.pool_skill + grads * grad_skill) \
-        / np.maximum(staying + grads, 1e-9)
+    entrants = lf * trend - grads
+    mobility = lf * OUTSIDE_MOBILITY * (model.unemployment0 - pool / lf)
+    others = np.maximum(entrants + mobility, -left)
+    inflow = np.maximum(entrants, 0.0) + np.maximum(mobility, 0.0)
+    labour_pool.renew(model, pool, retiring, grads, grad_skill, inflow, others - inflow)
     model.labour_force = lf - retiring + grads + others
 
 
@@ -217,29 +220,16 @@ def fit_to_labour_force(model: ClusterModel) -> None:
 
 
 def _lay_off(model: ClusterModel, layoffs: np.ndarray) -> None:
-    """Workers laid off join the pool with their firm's skill."""
-    f = model.firms
-    c = f["country"]
-    pool = unemployed(model)
-    released = per_country(layoffs, c)
-    skill_in = per_country(layoffs * f["skill"], c)
-    f["employees"] = f["employees"] - layoffs
-    model.pool_skill = (pool * model.pool_skill + skill_in) / np.maximum(pool + released, 1e-9)
+    """Workers laid off join the pool's education groups near their firm's skill."""
+    labour_pool.lay_off(model, layoffs, unemployed(model))
 
 
 def _hire(model: ClusterModel, vacancies: np.ndarray) -> np.ndarray:
-    """A share of the pool (:data:`MATCH_RATE`) fills vacancies, rationed across firms in
-    proportion to their vacancies; hires bring the pool's skill. Returns hires per firm."""
-    f = model.firms
-    c = f["country"]
-    posted = per_country(vacancies, c)
-    matched = np.minimum(MATCH_RATE * unemployed(model), posted)
-    filled = np.divide(matched, posted, out=np.zeros(2), where=posted > 0)
-    hires = vacancies * filled[c]
-    employees = f["employees"] + hires
-    f["skill"] = (f["skill"] * f["employees"] + model.pool_skill[c] * hires) / employees
-    f["employees"] = employees
-    return hires
+    """A share of the pool (:data:`MATCH_RATE`) can be matched in a quarter; firms hire from
+    the education groups near their skill (:func:`sim.phases.labour_pool.hire`), rationed
+    across firms in proportion to their vacancies. Returns hires per firm."""
+    pool = unemployed(model)
+    return labour_pool.hire(model, vacancies, MATCH_RATE * pool, pool)
 
 
 def _poach(model: ClusterModel, unfilled: np.ndarray) -> None:
@@ -317,6 +307,13 @@ def set_wage_reference(model: ClusterModel) -> None:
         if (country == k).any() else 1.0 for k in (0, 1)])
     model.labour_force = np.maximum(employment(model), 1.0) / (1.0 - model.unemployment0)
     model.workforce_skill = _workforce_skill(model)
+    set_graduates(model)
+
+
+def set_graduates(model: ClusterModel) -> None:
+    """Each university's graduates a quarter: :data:`GRADUATE_RATE` of its country's labour
+    force (of the modelled industries, as it is now), shared equally among the country's
+    universities."""
     for k in (0, 1):
         unis = [u for u in model.universities if u.country_index == k]
         for uni in unis:

@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.agents.park import Park
 from sim.network import add_new_ties
+from sim.phases import labour_pool
 from sim.phases.finance import RELIEF_COLUMNS, grant_reliefs, settle
 from sim.phases.labour import unemployed
 from sim.phases.markets import FOOTHOLD
@@ -374,17 +375,15 @@ def close_park(model: ClusterModel, policy: Policy, park: Park) -> None:
     _close_park(model, park)
 
 
-@_effect(country_arrays=("pool_skill",))
+@_effect(country_arrays=("pool_skill", "pool_share", "pool_level"))
 def train_pool(model: ClusterModel, policy: Policy, country: int, trainees: float,
                gain: float) -> None:
-    """Workers of a country's unemployed pool finish a course: ``trainees`` of them (at most
-    the whole pool) close the share ``gain`` of their gap to full skill, which raises the
-    pool's mean skill (``pool_skill``), the skill firms' hires bring."""
-    pool = float(unemployed(model)[country])
-    if pool <= 0:
-        return
-    trained = min(trainees, pool) / pool
-    model.pool_skill[country] += trained * gain * (1.0 - model.pool_skill[country])
+    """Workers of a country's unemployed pool finish a vocational course: ``trainees`` of
+    them (at most the pool's workers without tertiary education) close the share ``gain`` of
+    their gap to full skill: those with general schooling only join the vocational group with
+    their new skill, then the vocational group's skill rises
+    (:func:`sim.phases.labour_pool.train`). Firms' hires bring it."""
+    labour_pool.train(model, country, trainees, gain, float(unemployed(model)[country]))
 
 
 @_effect(universities=("graduate_skill",))

@@ -36,6 +36,7 @@ MECHANISM_MODULES = (
     "agents/park.py",
     "agents/university.py",
     "phases/labour.py",
+    "phases/labour_pool.py",
     "phases/markets.py",
     "phases/supply.py",
     "phases/finance.py",
