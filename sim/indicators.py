@@ -261,6 +261,27 @@ def _hhi_home(model, mask, key):
     return min(_safe_div(weighted, total.sum()), 1.0)
 
 
+#: Firms counted in the concentration ratio (by definition: the four-firm ratio CR4).
+TOP_FIRMS = 4
+
+
+def _cr4_home(model, mask, key):
+    """Four-firm concentration ratio (0-1) of the home market: in each home market (a country
+    and a sector) the share of the four largest domestic firms in the domestic firms' home
+    sales, markets weighted by those sales (so JOINT is the sum over both countries' markets
+    of the four largest firms' sales over all domestic firms' home sales)."""
+    f = model.firms
+    sales = f.col("sales_home")[mask]
+    market = f.col("country")[mask].astype(np.int64) * len(SECTORS) + f.col("sector")[mask]
+    size = len(COUNTRY_KEYS) * len(SECTORS)
+    order = np.lexsort((-sales, market))
+    ranked = market[order]
+    first = np.searchsorted(ranked, np.arange(size))
+    rank = np.arange(len(order)) - first[ranked]
+    top = np.where(rank < TOP_FIRMS, sales[order], 0.0).sum()
+    return _safe_div(top, sales.sum())
+
+
 def _hhi_sector(sector: int) -> Callable[[ClusterModel, np.ndarray, str], float]:
     """The home-market HHI of one sector (:func:`_hhi_home` over that sector's firms)."""
     def compute(model: ClusterModel, mask: np.ndarray, key: str) -> float:
@@ -413,6 +434,8 @@ INDICATORS: dict[str, Indicator] = {
             _I(f"hhi_{s}", f"Home-market HHI: {label}", "index 0-1", "info", 0, _hhi_sector(k))
             for k, (s, label) in enumerate(SECTORS.items())
         ],
+        _I("cr4_home", "Home-market CR4: the four largest domestic firms' share", "share",
+           "lower", 0, _cr4_home),
         _I("state_sales_share", "State firms' share of sales", "share", "info", 0,
            _state_sales_share),
         _I("mean_markup", "Mean markup (sales-weighted)", "share of unit cost", "info", 0,

@@ -42,6 +42,10 @@ EVOLUTION = (
     Plausibility("hhi_home", 0.08, "assumed: without mergers, concentration moves by at most "
                  "one band of the 1992/1997 US Merger Guidelines in ten years (the "
                  "'moderately concentrated' band spans 0.10-0.18)"),
+    Plausibility("cr4_home", 0.2, "assumed: without mergers, the four largest firms' share "
+                 "moves by at most one band of the textbook classification (effectively "
+                 "competitive below 40%, loose oligopoly 40-60%, tight oligopoly above 60%) in "
+                 "ten years"),
     Plausibility("state_sales_share", 0.15, "assumed: at most about twice the pace of Belarus's "
                  "state share of employment, 57.1% (2019) to 54.3% (2024) (BEROC/FREE "
                  "Network 2025), with no privatisation"),
@@ -92,14 +96,24 @@ def competition_lines(result: Validation) -> list[str]:
                            for q in quarters],
                          fmt(change), f"within ±{fmt(crit.max_change)}",
                          "plausible" if ok else "**implausible**"])
+    start = {name: float(np.median([r.competition[0, 2, COMPETITION.index(name)]
+                                    for r in result.records]))
+             for name in ("cr4_home", "hhi_home")}
     lines = [
         "## Competition and concentration over the run",
         "",
         "The report's starting conditions are low competition and high concentration (the "
-        "fact `home_concentration_start` above). How they evolve in the baseline, per country "
-        "and for both together (JOINT): median [90% band] across seeds. A change is "
-        "plausible when its median over the run lies within the bound below; the bounds and "
-        "their sources:",
+        "facts `home_concentration_start` and `home_competition_start` above). A home "
+        "market of the model is a country and one of five broad sectors, far broader than the "
+        "product markets the report speaks of and merger guidelines define: at quarter 0 the "
+        f"four largest domestic firms hold {fmt(start['cr4_home'])} of their market (JOINT, "
+        "median; CR4 of 0.40-0.60 is a loose oligopoly, not effectively competitive) and the "
+        f"HHI is {fmt(start['hhi_home'])} (the 'moderately concentrated' band of the "
+        "1992/1997 Merger Guidelines is 0.10-0.18); concentration within narrower product "
+        "markets cannot be measured in the model. How these measures evolve in the baseline, "
+        "per country and for both together (JOINT): median [90% band] across seeds. A change "
+        "is plausible when its median over "
+        "the run lies within the bound below; the bounds and their sources:",
         "",
     ]
     lines += [f"- **{INDICATORS[c.indicator].label}**: within ±{fmt(c.max_change)} over "

@@ -40,6 +40,8 @@ def run_statistics(record: RunObservations) -> dict[str, float]:
     null_rho = random_graph_rho(record.nodes, record.edges.shape[0], seed=record.seed)
     hhi = (record.competition[0, :, COMPETITION.index("hhi_home")] if len(record.competition)
            else np.full(3, math.nan))
+    cr4 = (record.competition[0, :, COMPETITION.index("cr4_home")] if len(record.competition)
+           else np.full(3, math.nan))
     return {
         "hill_top10": hill_exponent(final_workers, 0.1),
         "hill_top20": hill_exponent(final_workers, 0.2),
@@ -67,6 +69,9 @@ def run_statistics(record: RunObservations) -> dict[str, float]:
         "hhi_start": float(hhi[2]),
         "hhi_start_az": float(hhi[0]),
         "hhi_start_by": float(hhi[1]),
+        "cr4_start": float(cr4[2]),
+        "cr4_start_az": float(cr4[0]),
+        "cr4_start_by": float(cr4[1]),
     }
 
 
@@ -81,6 +86,7 @@ FACT_STATISTICS: dict[str, str] = {
     "core_periphery_fit": "core_rho_ratio",
     "innovation_persistence": "persistence",
     "home_concentration_start": "hhi_start",
+    "home_competition_start": "cr4_start",
 }
 
 #: Labels of the statistics in the report's detail table.
@@ -111,6 +117,9 @@ STATISTIC_LABELS: dict[str, str] = {
     "hhi_start": "Home-market HHI of domestic firms at quarter 0, both countries (sales-weighted)",
     "hhi_start_az": "the same, AZ",
     "hhi_start_by": "the same, BY",
+    "cr4_start": "Home-market CR4 of domestic firms at quarter 0, both countries (sales-weighted)",
+    "cr4_start_az": "the same, AZ",
+    "cr4_start_by": "the same, BY",
 }
 
 

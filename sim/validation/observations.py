@@ -15,7 +15,8 @@ from sim.inputs.units import QUARTERS_PER_YEAR
 
 #: Competition and concentration indicators recorded every quarter from quarter 0
 #: (``RunObservations.competition``).
-COMPETITION = ("hhi_home", "state_sales_share", "mean_markup", "domestic_share_home")
+COMPETITION = ("hhi_home", "cr4_home", "state_sales_share", "mean_markup",
+               "domestic_share_home")
 #: Country sums recorded every quarter (see :func:`quarter_sums`).
 SUMS = ("rd_spend", "value_added", "fdi", "sales_partner", "employees", "sme_value_added",
         "sme_employees", "taxed_profit", "profit_tax")
