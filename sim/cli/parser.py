@@ -167,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="the baseline against its calibration targets and stylized facts "
         "(sim/data/targets.toml); writes docs/validation.md and its figures")
-    validate.add_argument("--seeds", type=_seed_count, default=5, metavar="N",
-                          help=f"number of seeds, 0..N-1 (default 5, at most {MAX_SEEDS})")
+    validate.add_argument("--seeds", type=_seed_count, default=10, metavar="N",
+                          help=f"number of seeds, 0..N-1 (default 10, at most {MAX_SEEDS})")
     validate.add_argument("--steps", type=_steps, default=40, metavar="T",
                           help="quarters after the warm-up, 1-2000 (default 40)")
     validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
