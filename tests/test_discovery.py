@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import assert_usage_error, run_cli
 
+from sim.experiments.discovery import discover
 from sim.experiments.sweep import sweep_from_dict
 from sim.experiments.sweep_runner import run_sweep
 
@@ -21,11 +22,15 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def box_outcomes(point: dict, seed: int) -> dict:
     """``y`` is 0 inside Y_BOX and 1 outside, ``z`` 1 where x3 > 0.7 and 0 elsewhere, each
-    with a little seed noise (averaged away over the seeds)."""
+    with a little seed noise (averaged away over the seeds); ``w`` is 0 where x1 < 0.5 and 1
+    elsewhere, except at a pseudo-random third of the points (set by the digits of x3), where
+    it is the other way round."""
     inside = point["x1"] < 0.3 and point["x2"] > 0.6
     noise = 0.01 * (seed - 0.5)
+    flipped = int(point["x3"] * 1e6) % 3 == 0
     return {"y": (0.0 if inside else 1.0) + noise,
-            "z": (1.0 if point["x3"] > 0.7 else 0.0) + noise}
+            "z": (1.0 if point["x3"] > 0.7 else 0.0) + noise,
+            "w": 0.0 if (point["x1"] < 0.5) != flipped else 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +100,23 @@ def test_above_finds_where_an_outcome_is_high(box_store, tmp_path):
     assert set(first.index[first["restricted"].fillna("") != ""]) == {"x3"}
 
 
+def test_limits_that_only_fit_the_noise_are_lifted(box_store):
+    """With a third of the labels of ``w`` flipped, PRIM's box also restricts the inputs that
+    do not matter (and the lower side of x1); lifting the limits whose quasi-p-value is above
+    0.05, one side at a time, leaves x1 < 0.5 alone."""
+    kept = discover(box_store, "w", 0.5, max_quasi_p=1.0, max_boxes=1).boxes[0]
+    assert set(kept.restricted) > {"x1"} and not kept.dropped
+    lifted = discover(box_store, "w", 0.5, max_boxes=1).boxes[0]
+    assert lifted.restricted == ["x1"] and "x1 lower limit" in lifted.dropped
+    assert lifted.limits.loc["x1", "restricted"] == "high"
+    assert lifted.limits.loc["x1", "high"] == pytest.approx(0.5, abs=TOLERANCE)
+    assert lifted.coverage > kept.coverage
+
+
 @pytest.mark.parametrize(("args", "fragments"), [
     (["--outcome", "y", "--below", "0.5"], ["no-store", "no such folder"]),
     (["--outcome", "JOINT.tech_exports", "--below", "0.5"],
-     ["no outcome 'JOINT.tech_exports'", "the store has y, z"]),
+     ["no outcome 'JOINT.tech_exports'", "the store has y, z, w"]),
     (["--outcome", "y", "--below", "0.5", "--peel-alpha", "0.9"],
      ["--peel-alpha", "expected a number in (0, 0.5]"]),
     (["--outcome", "y"], ["one of the arguments --below --above is required"]),

@@ -17,7 +17,8 @@ def command_line(args: argparse.Namespace) -> str:
     side = "--above" if args.above is not None else "--below"
     threshold = args.above if args.above is not None else args.below
     parts = ["clustersim", "discover", str(args.store), "--outcome", args.outcome, side,
-             f"{threshold:g}", "--min-density", f"{args.min_density:g}", "--peel-alpha",
+             f"{threshold:g}", "--min-density", f"{args.min_density:g}", "--max-quasi-p",
+             f"{args.max_quasi_p:g}", "--peel-alpha",
              f"{args.peel_alpha:g}", "--mass-min", f"{args.mass_min:g}", "--boxes",
              str(args.boxes)]
     return shlex.join(parts)
@@ -42,7 +43,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         result = discover(args.store, args.outcome, threshold, above=above,
-                          min_density=args.min_density, peel_alpha=args.peel_alpha,
+                          min_density=args.min_density, max_quasi_p=args.max_quasi_p,
+                          peel_alpha=args.peel_alpha,
                           mass_min=args.mass_min, max_boxes=args.boxes)
     except DiscoveryError as err:
         if err.bad_input:

@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--min-density", type=_share, default=0.8, metavar="D",
                           help="report the box of largest coverage among those in which at "
                           "least this share of the cases fail (default 0.8)")
+    discover.add_argument("--max-quasi-p", type=_share, default=0.05, metavar="P",
+                          help="lift a box's restrictions whose quasi-p-value is above P, in "
+                          "(0, 1] (default 0.05; 1 keeps every restriction PRIM made)")
     discover.add_argument("--peel-alpha", type=_fraction, default=0.05, metavar="A",
                           help="share of the cases each peeling step removes, in (0, 0.5] "
                           "(default 0.05; larger: coarser, faster)")

@@ -10,8 +10,11 @@ failing cases most, until the box holds ``mass_min`` of the cases. The boxes alo
 the *peeling trajectory*; on it each box has a *coverage* (share of all failing cases inside it)
 and a *density* (share of the cases inside it that fail). The box reported is the one with the
 largest coverage among those with density at least ``min_density`` (the densest, when none
-reaches it). Further boxes are looked for among the cases outside the earlier ones, up to
-``max_boxes``, and kept when they reach ``min_density``.
+reaches it); then each restriction whose quasi-p-value (the chance that restricting the input
+that much would raise the density as much by luck, Bryant and Lempert 2010) is above
+``max_quasi_p`` is lifted, the least significant first (a lower and an upper limit apart).
+Further boxes are looked for among the cases outside the earlier ones, up to ``max_boxes``, and
+kept when they reach ``min_density``.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class Box:
         trajectory: the peeling (and pasting) trajectory: ``coverage``, ``density``, ``mass``,
             ``res_dim`` (restricted inputs), ``cases``, ``failing``, one row per box on it.
         chosen: the row of ``trajectory`` reported.
+        dropped: box limits lifted because their quasi-p-value was above ``max_quasi_p``
+            (``"x1 lower limit"``; each lifted box is a row of ``trajectory``).
     """
 
     limits: pd.DataFrame
@@ -73,6 +78,7 @@ class Box:
     failing: int
     trajectory: pd.DataFrame
     chosen: int
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def restricted(self) -> list[str]:
@@ -184,8 +190,9 @@ def _listing(names: list[str], limit: int = 30) -> str:
 
 
 def discover(path: str | Path, outcome: str, threshold: float, *, above: bool = False,
-             min_density: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
-             mass_min: float = 0.05, max_boxes: int = 3) -> Discovery:
+             min_density: float = 0.8, max_quasi_p: float = 0.05, peel_alpha: float = 0.05,
+             paste_alpha: float = 0.05, mass_min: float = 0.05,
+             max_boxes: int = 3) -> Discovery:
     """Find the boxes of inputs where ``outcome`` is below (or above) ``threshold``.
 
     Args:
@@ -195,6 +202,8 @@ def discover(path: str | Path, outcome: str, threshold: float, *, above: bool = 
         threshold: a case fails below it (at or above it passes).
         above: a case fails above it instead.
         min_density: the least density of a reported box.
+        max_quasi_p: restrictions whose quasi-p-value is above this are lifted (1: keep
+            every restriction PRIM made).
         peel_alpha: share of the remaining cases each peeling step removes.
         paste_alpha: share of cases each pasting step may add back.
         mass_min: the smallest box, as a share of the cases.
@@ -228,7 +237,8 @@ def discover(path: str | Path, outcome: str, threshold: float, *, above: bool = 
         raise DiscoveryError(path, f"every case has {condition} ({span}); choose another "
                              "threshold")
     settings = {"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min,
-                "min_density": min_density, "max_boxes": max_boxes}
+                "min_density": min_density, "max_quasi_p": max_quasi_p,
+                "max_boxes": max_boxes}
     boxes = _prim_boxes(x, fails.to_numpy(), settings)
     return Discovery(path, outcome, float(threshold), above, len(y), int(fails.sum()), seeds,
                      list(x.columns), boxes, settings, notes,
@@ -251,8 +261,10 @@ def _prim_boxes(x: pd.DataFrame, fails: np.ndarray, settings: dict[str, Any]) ->
             if found is None:
                 break
             chosen = _choose(found.peeling_trajectory, settings["min_density"])
+            chosen, dropped = _drop_chance_restrictions(found, chosen, settings["max_quasi_p"])
             found.select(chosen)  # the next box is looked for outside this one
             box = _box(found, chosen, x)
+            box.dropped = dropped
             if boxes and box.density < settings["min_density"]:
                 break
             boxes.append(box)
@@ -276,6 +288,45 @@ def _choose(trajectory: pd.DataFrame, min_density: float) -> int:
         return int(trajectory["density"].idxmax())
     best = dense[dense["coverage"] >= dense["coverage"].max() - 1e-12]
     return int(best["density"].idxmax())
+
+
+def _drop_chance_restrictions(found: Any, chosen: int, max_p: float) -> tuple[int, list[str]]:
+    """Lift, one at a time, the box limit whose quasi-p-value is largest while it is above
+    ``max_p`` (PRIM also restricts inputs that only fit the noise); a numeric input's lower and
+    upper limits are judged apart. Each lifted box joins the trajectory. Returns the final
+    box's row and the limits lifted (``"x1 lower limit"``)."""
+    lifted = []
+    prim = found.prim
+    while True:
+        sides = [(p, name, side) for name, values in found.p_values[chosen].items()
+                 for side, p in enumerate(values) if p is not None and p >= 0]
+        if not sides or max(sides)[0] <= max_p:
+            return chosen, lifted
+        _, name, side = max(sides)
+        limits = found.box_lims[chosen].copy()
+        if isinstance(limits.at[0, name], set):
+            limits[name] = prim.box_init[name]
+            lifted.append(f"{name} values")
+        else:
+            limits.at[side, name] = prim.box_init.at[side, name]
+            lifted.append(f"{name} {'lower' if side == 0 else 'upper'} limit")
+        remaining = prim.yi_remaining
+        found.update(limits, remaining[_inside(prim.x.loc[remaining], limits)])
+        chosen = len(found.peeling_trajectory) - 1
+
+
+def _inside(x: pd.DataFrame, limits: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``x`` lie within the box ``limits`` (rows 0 and 1: lower and upper limits
+    of numbers; a set of values for other inputs)."""
+    inside = np.ones(len(x), dtype=bool)
+    for name in limits.columns:
+        low, high = limits.at[0, name], limits.at[1, name]
+        values = x[name]
+        if isinstance(low, set):
+            inside &= values.isin(low).to_numpy()
+        else:
+            inside &= ((values >= low) & (values <= high)).to_numpy()
+    return inside
 
 
 def _box(found: Any, chosen: int, x: pd.DataFrame) -> Box:

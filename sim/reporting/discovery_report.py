@@ -96,8 +96,10 @@ def markdown(result: Discovery, command: str) -> str:
         "**Coverage** is the share of all failing cases inside a box, **density** the share of "
         "the cases inside it that fail, **mass** the share of all cases inside it. The box "
         "reported is the one on the peeling trajectory with the largest coverage among those "
-        f"with density at least {s['min_density']:g}; further boxes are looked for among the "
-        f"cases outside the earlier ones (at most {s['max_boxes']}).", "",
+        f"with density at least {s['min_density']:g}; then each of its limits whose quasi-p "
+        f"value is above {s['max_quasi_p']:g} is lifted, the least significant first (PRIM "
+        "also restricts inputs that only fit the noise). Further boxes are looked for "
+        f"among the cases outside the earlier ones (at most {s['max_boxes']}).", "",
         "| box | coverage | density | mass | cases inside | failing inside | restricted inputs |",
         "|--:|--:|--:|--:|--:|--:|:--|",
     ]
@@ -108,9 +110,13 @@ def markdown(result: Discovery, command: str) -> str:
     lines.append("")
     for k, box in enumerate(result.boxes, start=1):
         lines += [f"## Box {k}", ""]
+        if box.dropped:
+            lifted = ", ".join(box.dropped)
+            lines += [f"Limits lifted (quasi-p above {s['max_quasi_p']:g}), in this order: "
+                      f"{lifted}.", ""]
         if box.density < s["min_density"]:
-            lines += [f"No box on the trajectory reaches density {s['min_density']:g}; this "
-                      "is the densest.", ""]
+            lines += [f"Its density is below {s['min_density']:g}: no box on the trajectory "
+                      "reached it, or lifting restrictions lowered it.", ""]
         lines += _limits_lines(box)
     lines += ["Limits in bold restrict the input; the others are the edge of the sampled range. "
               "A box's limits are the values of the outermost cases inside it. The quasi-p "
