@@ -185,29 +185,42 @@ def trajectory_figure(result: Discovery) -> Any:
 
 
 def boxes_figure(result: Discovery) -> Any:
-    """Each box's limits on every numeric input it restricts, as a share of the input's
-    sampled range (0 = its lowest value, 1 = its highest)."""
+    """Each box's limits on every numeric input a box restricts, as a share of the input's
+    sampled range (0 = its lowest value, 1 = its highest); a thin line where a box leaves the
+    input free."""
     from matplotlib.figure import Figure
 
     names = list(dict.fromkeys(n for b in result.boxes for n in b.restricted)) or \
         list(result.boxes[0].limits.index)
-    fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(names)), layout="constrained")
+    fig = Figure(figsize=(7.5, 1.3 + 0.3 * len(names) * max(len(result.boxes), 2)),
+                 layout="constrained")
     ax = fig.subplots()
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
     y = np.arange(len(names))[::-1]
+    step = 0.6 / max(len(result.boxes), 1)
     for k, box in enumerate(result.boxes):
-        offset = (k - (len(result.boxes) - 1) / 2) * 0.18
+        offset = ((len(result.boxes) - 1) / 2 - k) * step
+        colour = colours[k % len(colours)]
         for yi, name in zip(y, names, strict=True):
             if name not in box.limits.index or not math.isfinite(box.limits.loc[name, "low"]):
                 continue
             row = box.limits.loc[name]
+            if not row["restricted"]:  # the whole range: a thin line
+                ax.plot([0, 1], [yi + offset] * 2, lw=1, color=colour, alpha=0.35)
+                continue
             width = row["range_high"] - row["range_low"]
             lo = (row["low"] - row["range_low"]) / width if width else 0.0
             hi = (row["high"] - row["range_low"]) / width if width else 1.0
-            ax.plot([lo, hi], [yi + offset] * 2, lw=4, solid_capstyle="butt",
-                    color=colours[k % len(colours)], label=f"box {k + 1}" if yi == y[0] else None)
-            ax.annotate(f"{fmt(row['low'])} – {fmt(row['high'])}", ((lo + hi) / 2, yi + offset),
-                        textcoords="offset points", xytext=(0, 5), ha="center", fontsize=7)
+            ax.plot([lo, hi], [yi + offset] * 2, lw=5, solid_capstyle="butt", color=colour,
+                    label=f"box {k + 1}" if not any(t.get_label() == f"box {k + 1}"
+                                                  for t in ax.lines) else None)
+            # the limits beside the bar where there is room, else above its middle
+            x, shift, align = ((hi, (5, 0), "left") if hi < 0.6 else
+                               (lo, (-5, 0), "right") if lo > 0.4 else
+                               ((lo + hi) / 2, (0, 5), "center"))
+            ax.annotate(f"{fmt(row['low'])} – {fmt(row['high'])}", (x, yi + offset),
+                        textcoords="offset points", xytext=shift, ha=align,
+                        va="center" if align != "center" else "bottom", fontsize=7)
     ax.set_yticks(y, [plain(n, 45) for n in names], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.7, len(names) - 0.3)
