@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiments import store as store_module
-from sim.experiments import sweep_runner
+from sim.experiments import store_parts, sweep_runner
 from sim.experiments.store import (
     ResultStore,
     compact_store,
@@ -74,7 +73,7 @@ def test_compaction_keeps_every_run_of_a_model_sweep_and_reads_the_same(tmp_path
     run_sweep(sweep_from_dict(data), out, workers=1)
     before = everything(out, trajectories=True)
     assert files_in(out / "runs") == (6, 0) and files_in(out / "trajectories") == (6, 0)
-    monkeypatch.setattr(store_module, "PART_ROWS", 10)  # runs: 4 rows; trajectories: 16
+    monkeypatch.setattr(store_parts, "PART_ROWS", 10)  # runs: 4 rows; trajectories: 16
     assert compact_store(out) == 6
     runs, parts = files_in(out / "runs")
     assert runs == 0 and parts == 3

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +43,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.experiments.store_parts import (
+    compact_folder,
+    part_files,
+    part_keys,
+    run_files,
+)
 from sim.reporting.files import write_file
 
 try:
@@ -52,10 +57,6 @@ except ImportError:  # not on POSIX: no lock against a second sweep on the same 
     fcntl = None
 
 FORMAT = 1
-RUN_FILE = re.compile(r"^s(\d+)-seed(\d+)\.(?:parquet|json)$")
-PART_FILE = re.compile(r"^part-(\d+)\.parquet$")
-#: Rows a compacted part holds at most (37,000 runs of 27 outputs; fewer with trajectories).
-PART_ROWS = 1_000_000
 #: A sweep compacts its store every this many runs it writes...
 COMPACT_EVERY = 20_000
 #: ... and when it ends with at least this many run files.
@@ -246,9 +247,9 @@ class ResultStore:
 
     def finished(self) -> set[tuple[int, int]]:
         """``(sample, seed)`` of every finished run (run files and compacted parts)."""
-        return _keys(self.runs_dir) | _part_keys(self.runs_dir)
+        return _keys(self.runs_dir) | part_keys(self.runs_dir)
 
-    def run_files(self) -> int:
+    def uncompacted(self) -> int:
         """How many finished runs are in run files of their own (not yet compacted)."""
         return len(_keys(self.runs_dir))
 
@@ -262,9 +263,9 @@ class ResultStore:
         Returns:
             The number of runs compacted.
         """
-        moved = _compact_folder(self.runs_dir, _RUN_SCHEMA, self.sync)
+        moved = compact_folder(self.runs_dir, _RUN_SCHEMA, self.sync)
         if self.trajectories_dir.is_dir():
-            _compact_folder(self.trajectories_dir, _TRAJECTORY_SCHEMA, self.sync,
+            compact_folder(self.trajectories_dir, _TRAJECTORY_SCHEMA, self.sync,
                             only=self.finished())
         return moved
 
@@ -329,70 +330,7 @@ def _save_array(path: Path, array: np.ndarray) -> None:
 
 
 def _keys(folder: Path) -> set[tuple[int, int]]:
-    return set(_run_files(folder))
-
-
-def _run_files(folder: Path) -> dict[tuple[int, int], Path]:
-    """The run files (``s…-seed….parquet`` or ``.json``) of a folder, by key."""
-    if not folder.is_dir():
-        return {}
-    files = {}
-    for entry in os.scandir(folder):
-        match = RUN_FILE.match(entry.name)
-        if match:
-            files[(int(match[1]), int(match[2]))] = Path(entry.path)
-    return files
-
-
-def _parts(folder: Path) -> list[Path]:
-    """The compacted parts of a folder, in order."""
-    if not folder.is_dir():
-        return []
-    return sorted(Path(e.path) for e in os.scandir(folder) if PART_FILE.match(e.name))
-
-
-def _part_keys(folder: Path, parts: list[Path] | None = None) -> set[tuple[int, int]]:
-    """``(sample, seed)`` of every run in the compacted parts of a folder."""
-    import pyarrow.dataset as ds
-
-    parts = _parts(folder) if parts is None else parts
-    if not parts:
-        return set()
-    table = ds.dataset([str(p) for p in parts], format="parquet").to_table(
-        columns=["sample", "seed"]).group_by(["sample", "seed"]).aggregate([])
-    return set(zip(table.column("sample").to_pylist(), table.column("seed").to_pylist(),
-                   strict=True))
-
-
-def _compact_folder(folder: Path, schema: pa.Schema, sync: bool,
-                    only: set[tuple[int, int]] | None = None) -> int:
-    """Move the run files of ``folder`` (those of keys ``only``, if given) into new parts of at
-    most :data:`PART_ROWS` rows, then delete them; first delete run files already in a part
-    (left by a compaction cut short). Returns the number of runs moved."""
-    import pyarrow.dataset as ds
-
-    files = _run_files(folder)
-    parts = _parts(folder)
-    if files and parts:
-        for key in _part_keys(folder, parts) & set(files):
-            files.pop(key).unlink(missing_ok=True)
-    if only is not None:
-        files = {k: f for k, f in files.items() if k in only}
-    if not files:
-        return 0
-    ordered = [files[k] for k in sorted(files)]
-    per_file = max(pq.ParquetFile(ordered[0]).metadata.num_rows, 1)
-    batch = max(PART_ROWS // per_file, 1)
-    number = max((int(PART_FILE.match(p.name)[1]) for p in parts), default=0)
-    for start in range(0, len(ordered), batch):
-        chunk = ordered[start:start + batch]
-        table = ds.dataset([str(f) for f in chunk], format="parquet", schema=schema).to_table()
-        number += 1
-        write_file(folder / f"part-{number:06d}.parquet",
-                   lambda tmp, t=table: pq.write_table(t, tmp), sync=sync)
-        for f in chunk:
-            f.unlink(missing_ok=True)
-    return len(ordered)
+    return set(run_files(folder))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,10 +349,10 @@ def _read_folder(folder: Path, columns: list[str]) -> pd.DataFrame:
     a file, after a compaction cut short, is read once)."""
     import pyarrow.dataset as ds
 
-    parts = _parts(folder)
-    files = {k: f for k, f in _run_files(folder).items() if f.suffix == ".parquet"}
+    parts = part_files(folder)
+    files = {k: f for k, f in run_files(folder).items() if f.suffix == ".parquet"}
     if files and parts:
-        for key in _part_keys(folder, parts) & set(files):
+        for key in part_keys(folder, parts) & set(files):
             del files[key]
     paths = [str(p) for p in parts] + [str(files[k]) for k in sorted(files)]
     if not paths:

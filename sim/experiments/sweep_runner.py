@@ -255,7 +255,7 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
             try:
                 _dispatch(sweep, points, todo, executor, factory, window, handle, summary)
                 status = "complete" if summary.complete else "incomplete"
-                if store.run_files() >= COMPACT_MIN:
+                if store.uncompacted() >= COMPACT_MIN:
                     tick = time.perf_counter()
                     store.compact()
                     summary.write_seconds += time.perf_counter() - tick
