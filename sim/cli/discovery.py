@@ -7,6 +7,7 @@ import argparse
 import shlex
 import sys
 import time
+from importlib.metadata import version
 
 from sim.cli.errors import UsageError, one_line
 from sim.cli.output import check_out, write_atomically
@@ -35,8 +36,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     if not args.store.is_dir():
         what = "is not a folder" if args.store.exists() else "no such folder"
+        hint = (" (a sweep file's store is results/<its name> unless the sweep had --out)"
+                if args.store.suffix == ".toml" else "")
         raise UsageError(f"{args.store}: {what}; give the folder of a sweep store "
-                         "(clustersim sweep FILE --out DIR)")
+                         f"(clustersim sweep FILE --out DIR){hint}")
     out = check_out(args.out, f"discover-{args.store.resolve().name}", args.force)
     above = args.above is not None
     threshold = args.above if above else args.below
@@ -55,6 +58,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     command = command_line(args)
     provenance = files.provenance(command=command, store=str(args.store),
+                                  prim=f"ema_workbench {version('ema_workbench')}",
                                   outcome=result.outcome, threshold=result.threshold,
                                   fails=("above" if above else "below"),
                                   settings=result.settings,

@@ -132,10 +132,10 @@ def outcome_name(country: str, indicator: str) -> str:
     return f"{country}.{indicator}" if country else indicator
 
 
-def outcomes(results: pd.DataFrame) -> list[str]:
-    """The outputs of a store's results table, by name."""
+def outcomes(results: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """The outputs of a store's results table: name to ``(country, indicator)``."""
     pairs = results[["country", "indicator"]].drop_duplicates()
-    return [outcome_name(c, i) for c, i in pairs.itertuples(index=False)]
+    return {outcome_name(c, i): (c, i) for c, i in pairs.itertuples(index=False)}
 
 
 def cases_of(path: str | Path, outcome: str) -> tuple[pd.DataFrame, pd.Series, list[str],
@@ -157,8 +157,8 @@ def cases_of(path: str | Path, outcome: str) -> tuple[pd.DataFrame, pd.Series, l
     names = outcomes(results)
     if outcome not in names:
         raise DiscoveryError(path, f"no outcome {outcome!r}; the store has "
-                             f"{_listing(names)}", bad_input=True)
-    country, _, indicator = outcome.rpartition(".")
+                             f"{_listing(list(names))}", bad_input=True)
+    country, indicator = names[outcome]
     rows = results[(results["country"] == country) & (results["indicator"] == indicator)]
     seeds = rows.groupby("sample")["seed"].nunique()
     y = rows.groupby("sample")["value"].mean()
