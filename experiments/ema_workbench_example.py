@@ -4,7 +4,7 @@
 parameters in (risks are the uncertainties, instrument settings the levers), a dict of outcomes
 out (indicators at the horizon, growth rates averaged over quarters 1..T as in the scorecard).
 The Workbench samples them, runs each experiment over several seeds (replications) and averages
-the outcomes over the seeds. Needs the ``ema`` extra: ``pip install -e ".[ema]"``. ::
+the outcomes over the seeds. ema-workbench is installed with the package (``./setup.sh``). ::
 
     .venv/bin/python experiments/ema_workbench_example.py          # 8 x 2 experiments, 2 seeds
     .venv/bin/python experiments/ema_workbench_example.py --processes 2 --out ema.csv

@@ -6,11 +6,14 @@ only the firms it is meant for."""
 from __future__ import annotations
 
 import copy
+import functools
 import math
 
 import numpy as np
 import pytest
 from conftest import SMALL, bundled_spec, fresh_model, indicator, run_spec, series, spec
+
+from sim.model import ClusterModel
 
 NEWER = ("rnd_cofunding", "export_promotion", "industrial_park", "infrastructure",
          "vocational_education", "admin_barriers", "coordination_body", "certification",
@@ -147,6 +150,57 @@ def test_budgets_and_costs_scale_with_the_population(seed):
         by_quarter = sum(spent[:, k] for spent in spent_large.values())
         np.testing.assert_allclose(series(large, "budget_spent", code)[1:], by_quarter,
                                    rtol=1e-12)
+
+
+BUDGET_STEPS = 4
+
+
+@functools.cache
+def scaled_budget_run(kind: str | None, budget_scale: float) -> ClusterModel:
+    """Seed 1 after BUDGET_STEPS quarters of one instrument (None: no policy) at
+    ``budget_scale``, without bail-outs (so the governments spend only on the policy)."""
+    policies = [{"type": kind}] if kind else None
+    model = fresh_model(spec(policies=policies, model={**NO_BAILOUTS,
+                                                       "budget_scale": budget_scale}), 1)
+    for _ in range(BUDGET_STEPS):
+        model.step()
+    return model
+
+
+def gross_cost(model: ClusterModel) -> np.ndarray:
+    """Spending plus taxes foregone in quarters 1.. over the run without a policy (the
+    scorecard's gross fiscal cost, quarter by quarter)."""
+    def gross(m: ClusterModel) -> np.ndarray:
+        return (series(m, "budget_spent") + series(m, "tax_foregone"))[1:]
+
+    return gross(model) - gross(scaled_budget_run(None, 1.0))
+
+
+def test_budget_scale_multiplies_what_a_programme_spends_and_buys():
+    """``model.budget_scale`` 2 doubles the gross cost of the infrastructure programme (which
+    spends its whole budget) in every one of the first quarters and doubles the stock it
+    builds; 0 costs nothing and builds nothing. The SME subsidy competition, which funds whole
+    projects up to its budget, spends about twice as much at 2 on more firms, and nothing at
+    0 (the bug caught: a scale that books more spending while buying the same, or one that a
+    programme's budget ignores)."""
+    one, two, zero = (scaled_budget_run("infrastructure", s) for s in (1.0, 2.0, 0.0))
+    assert np.all(gross_cost(one) > 1.0)
+    np.testing.assert_allclose(gross_cost(two), 2.0 * gross_cost(one), rtol=0.01)
+    np.testing.assert_allclose(gross_cost(zero), 0.0, atol=1e-9)
+    stocks = [m.policies[0].stock for m in (one, two, zero)]
+    np.testing.assert_allclose(stocks[1], 2.0 * stocks[0], rtol=1e-12)
+    assert np.all(stocks[0] > 0) and np.all(stocks[2] == 0)
+
+    def funded(m: ClusterModel) -> int:
+        return int((m.firms["supported_until"] >= m.quarter).sum())
+
+    one, two, zero = (scaled_budget_run("sme_subsidy", s) for s in (1.0, 2.0, 0.0))
+    ratio = series(two, "budget_spent")[1:].sum() / series(one, "budget_spent")[1:].sum()
+    assert 1.8 <= ratio <= 2.5, ratio
+    residents = funded(scaled_budget_run(None, 1.0))  # park residents count as supported
+    assert funded(two) > funded(one) > residents
+    assert series(zero, "budget_spent")[1:].sum() == 0.0 and funded(zero) == residents
+    np.testing.assert_allclose(gross_cost(zero), 0.0, atol=1e-9)
 
 
 def test_venture_fund_cash_settles_like_every_cash_flow_and_reaches_only_its_firms():

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sim.cli.calibration import cmd_calibrate, cmd_validate
+from sim.cli.discovery import cmd_discover
 from sim.cli.errors import EXIT_USAGE, UsageError, one_line
 from sim.cli.parser import build_parser
 from sim.cli.runs import cmd_compare, cmd_run, cmd_scorecard
@@ -25,6 +26,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scorecard": cmd_scorecard,
     "sweep": cmd_sweep,
     "sensitivity": cmd_sweep,
+    "discover": cmd_discover,
     "list": cmd_list,
     "validate": cmd_validate,
     "calibrate": cmd_calibrate,

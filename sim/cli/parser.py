@@ -58,6 +58,31 @@ def _share(text: str) -> float:
     return value
 
 
+def _number(text: str) -> float:
+    """An argparse type: a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+        raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a finite number")
+    return value
+
+
+def _fraction(text: str) -> float:
+    """An argparse type: a number in (0, 0.5]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value <= 0.5:  # also false for NaN
+        shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+        raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a number in "
+                                         "(0, 0.5]")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -161,6 +186,37 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--samples", type=_int_in(1, 2**16), metavar="N", help="Morris "
                              "trajectories or Sobol base samples (a power of 2) instead of the "
                              "definition's")
+
+    discover = sub.add_parser(
+        "discover", help="scenario discovery (PRIM): the boxes of a sweep's inputs where an "
+        "outcome falls below (or above) a threshold, with coverage, density and a report")
+    discover.add_argument("store", type=Path, help="the folder of a sweep's result store")
+    discover.add_argument("--outcome", required=True, metavar="COUNTRY.INDICATOR",
+                          help="the outcome, e.g. JOINT.tech_exports (a custom function's "
+                          "output: its name); each point's seeds are averaged")
+    side = discover.add_mutually_exclusive_group(required=True)
+    side.add_argument("--below", type=_number, metavar="X", help="a case fails when the "
+                      "outcome is below X")
+    side.add_argument("--above", type=_number, metavar="X", help="a case fails when the "
+                      "outcome is above X")
+    discover.add_argument("--min-density", type=_share, default=0.8, metavar="D",
+                          help="report the box of largest coverage among those in which at "
+                          "least this share of the cases fail (default 0.8)")
+    discover.add_argument("--max-quasi-p", type=_share, default=0.05, metavar="P",
+                          help="lift a box's restrictions whose quasi-p-value is above P, in "
+                          "(0, 1] (default 0.05; 1 keeps every restriction PRIM made)")
+    discover.add_argument("--peel-alpha", type=_fraction, default=0.05, metavar="A",
+                          help="share of the cases each peeling step removes, in (0, 0.5] "
+                          "(default 0.05; larger: coarser, faster)")
+    discover.add_argument("--mass-min", type=_fraction, default=0.05, metavar="M",
+                          help="smallest box, as a share of the cases, in (0, 0.5] "
+                          "(default 0.05)")
+    discover.add_argument("--boxes", type=_int_in(1, 10), default=3, metavar="N",
+                          help="most boxes looked for, 1-10 (default 3)")
+    discover.add_argument("--out", type=Path, help="report folder (default: "
+                          "runs/discover-<store>-<time>)")
+    discover.add_argument("--force", action="store_true",
+                          help="replace the report folder if it exists")
 
     sub.add_parser("list", help="bundled scenarios and policies with their parameters")
 

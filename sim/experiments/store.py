@@ -10,8 +10,18 @@ once. Layout::
     design_matrix.npy     the sample as SALib drew it (LHS, Morris and Sobol designs)
     provenance.json       versions, the base scenario, one entry per launch of the sweep
     runs/s000012-seed3.parquet          sample, seed, country, indicator, value, seconds, worker
+    runs/part-000001.parquet            many finished runs, compacted (same columns)
     trajectories/s000012-seed3.parquet  every quarter's values (when the sweep keeps them)
+    trajectories/part-000001.parquet    many runs' trajectories, compacted
     failures/s000012-seed3.json         a run that raised: error, traceback, parameters
+
+One file per run keeps writing crash-safe, but reading many small files is slow (about 0.3 ms
+a file), so :meth:`ResultStore.compact` moves finished runs into a few large ``part-*`` files: a
+sweep does it every :data:`COMPACT_EVERY` runs and when it ends with at least
+:data:`COMPACT_MIN` run files, and :func:`compact_store` does it on demand. A part is written
+(to a temporary name, renamed) before the run files it holds are deleted, so a run is always in
+a part, a run file or both (after a crash between the two; readers then take the part's copy
+and the next compaction deletes the file).
 
 Read it with :func:`load_results` (a tidy DataFrame with the parameters), or with DuckDB:
 ``SELECT * FROM 'runs/*.parquet' JOIN 'design.parquet' USING (sample)``.
@@ -22,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +43,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.experiments.store_parts import (
+    compact_folder,
+    part_files,
+    part_keys,
+    run_files,
+)
 from sim.reporting.files import write_file
 
 try:
@@ -42,7 +57,10 @@ except ImportError:  # not on POSIX: no lock against a second sweep on the same 
     fcntl = None
 
 FORMAT = 1
-RUN_FILE = re.compile(r"^s(\d+)-seed(\d+)\.(?:parquet|json)$")
+#: A sweep compacts its store every this many runs it writes...
+COMPACT_EVERY = 20_000
+#: ... and when it ends with at least this many run files.
+COMPACT_MIN = 2_000
 STORE_ENTRIES = ("sweep.json", "design.parquet", "design_matrix.npy", "provenance.json",
                  "runs", "trajectories", "failures")
 RESULT_COLUMNS = ["sample", "seed", "country", "indicator", "value"]
@@ -228,8 +246,28 @@ class ResultStore:
         return np.load(self.matrix_file) if self.matrix_file.exists() else None
 
     def finished(self) -> set[tuple[int, int]]:
-        """``(sample, seed)`` of every run in ``runs/``."""
-        return _keys(self.runs_dir)
+        """``(sample, seed)`` of every finished run (run files and compacted parts)."""
+        return _keys(self.runs_dir) | part_keys(self.runs_dir)
+
+    def uncompacted(self) -> int:
+        """How many finished runs are in run files of their own (not yet compacted)."""
+        return len(_keys(self.runs_dir))
+
+    def compact(self) -> int:
+        """Move the finished runs' files (and their trajectories) into compacted parts.
+
+        Safe to interrupt at any point: a part is complete before the files it holds are
+        deleted. The caller holds the store (:meth:`lock`, as a sweep does; or use
+        :func:`compact_store`).
+
+        Returns:
+            The number of runs compacted.
+        """
+        moved = compact_folder(self.runs_dir, _RUN_SCHEMA, self.sync)
+        if self.trajectories_dir.is_dir():
+            compact_folder(self.trajectories_dir, _TRAJECTORY_SCHEMA, self.sync,
+                            only=self.finished())
+        return moved
 
     def failed(self) -> set[tuple[int, int]]:
         """``(sample, seed)`` of every recorded failure."""
@@ -292,14 +330,7 @@ def _save_array(path: Path, array: np.ndarray) -> None:
 
 
 def _keys(folder: Path) -> set[tuple[int, int]]:
-    if not folder.is_dir():
-        return set()
-    keys = set()
-    for entry in os.scandir(folder):
-        match = RUN_FILE.match(entry.name)
-        if match:
-            keys.add((int(match[1]), int(match[2])))
-    return keys
+    return set(run_files(folder))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,12 +345,19 @@ def _open(path: str | Path) -> ResultStore:
 
 
 def _read_folder(folder: Path, columns: list[str]) -> pd.DataFrame:
+    """The compacted parts and run files of a folder as one table (a run both in a part and in
+    a file, after a compaction cut short, is read once)."""
     import pyarrow.dataset as ds
 
-    files = sorted(str(p) for p in folder.glob("s*.parquet")) if folder.is_dir() else []
-    if not files:
+    parts = part_files(folder)
+    files = {k: f for k, f in run_files(folder).items() if f.suffix == ".parquet"}
+    if files and parts:
+        for key in part_keys(folder, parts) & set(files):
+            del files[key]
+    paths = [str(p) for p in parts] + [str(files[k]) for k in sorted(files)]
+    if not paths:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in columns})
-    return ds.dataset(files, format="parquet").to_table(columns=columns).to_pandas()
+    return ds.dataset(paths, format="parquet").to_table(columns=columns).to_pandas()
 
 
 def _dtype(column: str) -> str:
@@ -364,6 +402,21 @@ def load_runs(path: str | Path) -> pd.DataFrame:
     runs = _read_folder(_open(path).runs_dir, ["sample", "seed", "seconds", "worker"])
     runs = runs.drop_duplicates(["sample", "seed"])
     return runs.sort_values(["sample", "seed"]).reset_index(drop=True)
+
+
+def compact_store(path: str | Path) -> int:
+    """Move a store's finished runs from their own files into a few compacted Parquet files
+    (see the module docstring), so that it loads fast; a sweep does this by itself.
+
+    Returns:
+        The number of runs compacted.
+
+    Raises:
+        StoreError: not a store, or a sweep is writing to it.
+    """
+    store = _open(path)
+    with store.lock():
+        return store.compact()
 
 
 def load_failures(path: str | Path) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from sim.experiments.dask_backend import dask_executor as dask_executor
-from sim.experiments.store import ResultStore, SweepRunResult
+from sim.experiments.store import COMPACT_EVERY, COMPACT_MIN, ResultStore, SweepRunResult
 from sim.experiments.sweep import Sweep, check_point
 from sim.reporting import files
 
@@ -58,7 +58,7 @@ class SweepSummary:
         lost: runs resubmitted because their worker died.
         seconds: wall time.
         run_seconds: time the runs finished now took in their workers, added up.
-        write_seconds: time spent writing them to the store.
+        write_seconds: time spent writing them to the store (compaction included).
         backend: the executor that ran them.
         failures: recorded failures in the store at the end (old and new).
     """
@@ -239,6 +239,8 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
             def handle(record: SweepRunResult) -> None:
                 tick = time.perf_counter()
                 store.write(record, points[record.sample])
+                if (summary.ran + summary.failed + 1) % COMPACT_EVERY == 0:
+                    store.compact()  # keeps a long sweep's store fast to read, even if killed
                 summary.write_seconds += time.perf_counter() - tick
                 if record.ok:
                     summary.ran += 1
@@ -253,6 +255,10 @@ def run_sweep(sweep: Sweep, out: str | Path, *, executor: Executor | None = None
             try:
                 _dispatch(sweep, points, todo, executor, factory, window, handle, summary)
                 status = "complete" if summary.complete else "incomplete"
+                if store.uncompacted() >= COMPACT_MIN:
+                    tick = time.perf_counter()
+                    store.compact()
+                    summary.write_seconds += time.perf_counter() - tick
             except KeyboardInterrupt:
                 status = "interrupted"
                 raise

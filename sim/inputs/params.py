@@ -143,6 +143,12 @@ MODEL_PARAMS: dict[str, Param] = {
           "starts from a settled economy", 0, 40),
         P("firm_scale", 1.0, "x", "multiplies each country's model_firms, park capacity and "
           "universities", 0.01, 200.0),
+        P("budget_scale", 1.0, "x", "multiplies the budget of every budget-funded programme "
+          "(SME subsidies, R&D co-funding, export promotion, certification, the venture fund, "
+          "vocational education, infrastructure): what each spends and what it buys, grants, "
+          "deals, trainees, infrastructure; 0 = no programme money. Institutions' running "
+          "costs (coordination body, parks, exchange, fast-track service, monitoring unit, "
+          "privatisation) and tax reliefs are not budgets and do not scale", 0.0, 10.0),
         # technology
         P("frontier_start", 5.5, "generation", "world technology frontier at step 0", 4.0, 6.0),
         P("frontier_growth", 0.01, "generation/quarter", "advance of the world frontier",

@@ -149,8 +149,10 @@ class Policy:
 
     def budget(self, model: ClusterModel) -> float:
         """This quarter's budget of each paying government (USD m): the declared ``budget``
-        at the model's scale, times the weight adaptive monitoring gives the instrument."""
-        return self.money(model, "budget") * self.weight
+        at the model's scale, times the weight adaptive monitoring gives the instrument and
+        the model's ``budget_scale``. Every programme spends and buys through this amount, so
+        the scale moves what it buys, not only what it books."""
+        return self.money(model, "budget") * self.weight * model.params["budget_scale"]
 
     def pay(self, model: ClusterModel, code: str, amount: float) -> None:
         """Book spending on a paying government (the effect
