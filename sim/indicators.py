@@ -279,7 +279,8 @@ def _cr4_home(model, mask, key):
     first = np.searchsorted(ranked, np.arange(size))
     rank = np.arange(len(order)) - first[ranked]
     top = np.where(rank < TOP_FIRMS, sales[order], 0.0).sum()
-    return _safe_div(top, sales.sum())
+    # the four largest of a market of four firms or fewer are all of it, up to rounding
+    return min(_safe_div(top, sales.sum()), 1.0)
 
 
 def _hhi_sector(sector: int) -> Callable[[ClusterModel, np.ndarray, str], float]:
