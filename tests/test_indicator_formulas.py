@@ -7,7 +7,8 @@ is a sum for totals and a weighted mean (or a ratio of sums) for shares and aver
 the mean of the two countries' values: the numbers are chosen so that those differ. The
 competition indicators (HHI, state sales share, markup, entry and exit rates, domestic share)
 are checked the same way in test_state_firms.py, the labour-market ones (average wage,
-vacancy rate, unemployment, wage share) in test_labour_market.py.
+vacancy rate, unemployment, wage share) in test_labour_market.py. The network indicators read
+the network statistics, which are checked on a hand-made network at the end.
 """
 
 from __future__ import annotations
@@ -256,3 +257,38 @@ def test_supply_indicators_without_flows_are_zero() -> None:
         for key in COUNTRY_KEYS:
             assert value(state, "supplier_delivery", key) == 0.0
             assert value(state, "input_quality", key) == 0.0
+
+
+def test_network_statistics_on_a_hand_made_network() -> None:
+    """The statistics behind the network indicators (sim/network/stats.py), on seven nodes:
+    AZ firms 0-3 and an AZ university 6, BY firms 4 and 5; ties 0-1 supply, 1-2 and 0-2 R&D
+    (a triangle), 2-4 supply across the border, 4-5 export consortium, 6-0 education
+    (horizontal: R&D, consortium, education). A country's ties are those touching it; its
+    density counts the ties within it over its pairs of nodes."""
+    from sim.network.stats import network_stats
+    from sim.network.ties import EDUCATION, EXPORT, RND, SUPPLY, EdgeArrays
+
+    f = FirmTable()
+    f.append(np.arange(6), {"country": np.array([0, 0, 0, 0, 1, 1])})
+    model = SimpleNamespace(firms=f, universities=[SimpleNamespace(country_index=0)])
+    u, v = np.array([0, 1, 0, 2, 4, 6]), np.array([1, 2, 2, 4, 5, 0])
+    kind = np.array([SUPPLY, RND, RND, SUPPLY, EXPORT, EDUCATION])
+    cross = np.array([False, False, False, True, False, False])
+    expected = {
+        # local clustering: nodes 0 and 2 (3 ties, 1 triangle) 1/3, node 1 (2 ties) 1; the
+        # largest component is everything but firm 3
+        "AZ": {"ties": 5.0, "density": 4 / 10, "cross_border_share": 1 / 5,
+               "horizontal_vertical_ratio": 3 / 2, "clustering": (1 / 3 + 1 + 1 / 3) / 5,
+               "largest_component_share": 4 / 5},
+        "BY": {"ties": 2.0, "density": 1.0, "cross_border_share": 1 / 2,
+               "horizontal_vertical_ratio": 1.0, "clustering": 0.0,
+               "largest_component_share": 1.0},
+        "JOINT": {"ties": 6.0, "density": 6 / 21, "cross_border_share": 1 / 6,
+                  "horizontal_vertical_ratio": 4 / 2, "clustering": (1 / 3 + 1 + 1 / 3) / 7,
+                  "largest_component_share": 6 / 7},
+    }
+    for triangles in (None, np.array([1.0, 1, 1, 0, 0, 0, 0])):  # counted, or as kept
+        edges = EdgeArrays(u, v, kind, np.full(6, 0.5), cross, 7, triangles=triangles)
+        stats = network_stats(model, edges)
+        for key, values in expected.items():
+            assert stats[key] == pytest.approx(values, rel=1e-12), key
