@@ -14,10 +14,13 @@ adaptive monitoring's budget weights).
 
 Later quarters are compared through the instrument's own step only (its changes from just
 before to just after its ``step`` in the treated run): the two runs part once firms have
-acted, since markets, prices and the random draws feed through both countries, so comparing
-whole states with the control is exact only in the first-acting quarter. That way effects
-that come later (a course that ends, residents admitted to a new park, a budget review) are
-held to the same rule.
+acted, since markets, prices, investors' choice of country and the random draws feed through
+both countries (already within the first quarter: a tax break in AZ moves the import VAT BY
+collects on FDI equipment in that quarter's investment phase), so comparing whole states
+with the control is exact only up to the first-acting quarter's policy phase. That way
+effects that come later (a course that ends, a budget review) are held to the same rule.
+Residents of a new park, admitted in the policy phase by the park's operator, are checked
+directly.
 """
 
 from __future__ import annotations
