@@ -240,3 +240,14 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
             path = os.path.join(root, f)
             found[os.path.relpath(path, folder)] = Path(path).read_bytes()
     return found
+
+
+def sigint_as_in_a_terminal() -> None:
+    """``preexec_fn`` of a command a test stops with Ctrl-C (SIGINT): in the child, before it
+    starts, SIGINT does what it does in a terminal. Without it, tests run in a background job
+    (``pytest ... &``, ``nohup``: a shell without job control starts those with SIGINT
+    ignored) would start the command with SIGINT ignored too, and Python keeps it ignored:
+    the command would never see the Ctrl-C."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import sigint_as_in_a_terminal
 
 from sim.cli import main
 from sim.experiments.dask_backend import dask_executor
@@ -236,7 +237,9 @@ def test_trajectories_keep_every_quarter(tmp_path):
 
 
 # ------------------------------------------------------------------------- interruptions
-def wait_for_runs(out: Path, k: int, proc: subprocess.Popen, timeout: float = 60.0) -> int:
+def wait_for_runs(out: Path, k: int, proc: subprocess.Popen, timeout: float = 300.0) -> int:
+    """Wait until the sweep has stored ``k`` runs (as soon as it has: the timeout only bounds
+    a sweep that never gets there, and leaves room for a loaded machine's slow start)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = out / "runs"
@@ -255,17 +258,18 @@ def test_an_interrupted_sweep_resumes_and_has_every_run_once(tmp_path, how, long
     proc = subprocess.Popen([str(CLUSTERSIM), "sweep", str(path), "--out", str(out),
                              "--workers", "2", "--quiet"], cwd=tmp_path, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
     try:
         wait_for_runs(out, 6, proc)
         if how == "kill":  # the whole process group, workers too, without warning
             os.killpg(proc.pid, signal.SIGKILL)
         else:  # Ctrl-C
             os.kill(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     if how == "interrupt":
         assert proc.returncode == 130, err
         assert "interrupted" in err and "--resume continues" in err
