@@ -185,8 +185,8 @@ EXPECTED: dict[str, tuple[float, float, float]] = {
 #: Indicators checked on hand-made states in other files.
 ELSEWHERE = {
     "test_state_firms.py": {"hhi_home", "hhi_machinery", "hhi_electrical", "hhi_chemicals",
-                            "state_sales_share", "mean_markup", "entry_rate", "exit_rate",
-                            "domestic_share_home"},
+                            "cr4_home", "state_sales_share", "mean_markup", "entry_rate",
+                            "exit_rate", "domestic_share_home"},
     "test_labour_market.py": {"average_wage", "vacancy_rate", "unemployment", "wage_share"},
 }
 
