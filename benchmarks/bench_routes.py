@@ -24,7 +24,10 @@ pools and clusters is excluded and reported apart):
   (a LocalCluster of two one-thread workers).
 
 Seconds per evaluation = wall / N; against ``bare``, the overhead of the route (for the
-parallel cases: wall x 2 / N against a bare run). Progress goes to stderr, the table to stdout.
+parallel cases: wall x 2 / N against a bare run). CPU seconds per evaluation = the CPU time
+(user + system) of the case's process and its worker processes, from the first evaluation to
+the end of the case, over N: it includes the workers' start-up (imports) and is less disturbed
+than wall time when other jobs share the machine. Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -147,6 +151,13 @@ def case_dask(n: int) -> dict:
     return {"wall": wall, "startup": start - opened}
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (workers), user + system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_case(name: str, n: int) -> dict:
     if name == "bare":
         return case_bare(n)
@@ -173,7 +184,11 @@ def main() -> None:
     args = parser.parse_args()
     n = args.evaluations
     if args.case:
-        print(json.dumps(run_case(args.case, n)))
+        import sim  # noqa: F401  (its import is not part of any case)
+
+        before = cpu_seconds()
+        result = run_case(args.case, n)
+        print(json.dumps({**result, "cpu": cpu_seconds() - before}))
         return
     results = {}
     load_before = os.getloadavg()
@@ -188,12 +203,15 @@ def main() -> None:
     bare = results["bare"]["wall"] / n if "bare" in results else float("nan")
     print(f"{n} evaluations a case: scenarios/full_package.toml, 1,500 firms, {STEPS} "
           f"quarters, one seed; a bare run takes {bare:.3f} s\n")
-    print("| route | processes | s per evaluation | cost per evaluation against a bare run |")
-    print("|---|---:|---:|---:|")
+    cpu_bare = results["bare"]["cpu"] / n if "bare" in results else float("nan")
+    print("| route | processes | wall s per evaluation | wall x processes against bare | "
+          "CPU s per evaluation | CPU against bare |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         workers = 2 if "2 " in name else 1
-        per = r["wall"] / n
-        print(f"| {name} | {workers} | {per:.3f} | {per * workers / bare:.2f}x |")
+        per, cpu = r["wall"] / n, r["cpu"] / n
+        print(f"| {name} | {workers} | {per:.3f} | {per * workers / bare:.2f}x | {cpu:.3f} | "
+              f"{cpu / cpu_bare:.2f}x |")
     print()
     for name, r in results.items():
         if "first" in r:

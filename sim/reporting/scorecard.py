@@ -7,7 +7,9 @@ reference, summarised by its median and 90% band (5th and 95th percentiles) acro
 indicators are the nine :data:`~sim.indicators.KEY_INDICATORS`, taken at the last quarter T, except
 the two growth rates (:data:`GROWTH_INDICATORS`, % y/y): a growth rate at one quarter is noisy, and
 a lasting gain in level shows up as growth only while it builds up, so the scorecard uses their
-mean over quarters 1..T (the average annual growth over the run) for both sides.
+mean over quarters 1..T (the average annual growth over the run) for both sides. These
+definitions and the pairing are the functions of :mod:`sim.experiments.outcomes`, which
+:func:`sim.evaluate` calls too, so a script gets the scorecard's numbers.
 
 A scenario named ``<base>_<suffix>`` whose ``<base>`` is another scenario of the set (not the
 reference) is a variant of that scenario, e.g. ``full_package_mistargeted`` of
