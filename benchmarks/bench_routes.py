@@ -1,7 +1,7 @@
 """What one evaluation costs by each route from a script: plain Python (``sim.evaluate``), Mesa's
 ``batch_run``, the EMA Workbench (``sim.ema``) and Dask.
 
-    .venv/bin/python benchmarks/bench_routes.py                    # 10 evaluations a case, ~2 min
+    .venv/bin/python benchmarks/bench_routes.py                    # 10 evaluations a case, ~4 min
     .venv/bin/python benchmarks/bench_routes.py --evaluations 4    # a quick look
     .venv/bin/python benchmarks/bench_routes.py --json routes.json
 
