@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.experiments.outcomes import (
+    check_columns,
+    fiscal_per_seed,
+    horizon_values,
+    paired_differences,
+    seed_bands,
+)
+from sim.indicators import INDICATORS, KEY_INDICATORS
 from sim.reporting.formatting import (
     COUNTRY_NAMES,
     fmt,
@@ -29,7 +36,7 @@ from sim.reporting.formatting import (
     plain,
     seeds_text,
 )
-from sim.reporting.run_report import PNG_OPTIONS, check_columns, wide_table, write_assessment
+from sim.reporting.run_report import PNG_OPTIONS, write_assessment
 
 #: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them).
 COMPARE_INDICATORS = [*KEY_INDICATORS, "employment"]
@@ -90,34 +97,6 @@ def check_comparable(tables: Sequence[pd.DataFrame]) -> tuple[list[str], list[in
     return names, ref_seeds, horizon
 
 
-def _horizon_values(table: pd.DataFrame, horizon: int, seeds: list[int]) -> pd.DataFrame:
-    """Values at the horizon: index ``(country, indicator)``, one column per seed."""
-    at = table[table["step"] == horizon]
-    return wide_table(at, ["country", "indicator"], ["seed"]).reindex(columns=seeds)
-
-
-def fiscal_per_seed(table: pd.DataFrame, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cumulative fiscal outlays and net fiscal position of each run, per country and seed.
-
-    Args:
-        table: tidy indicators table of one scenario.
-        seeds: the seeds (columns of the result).
-
-    Returns:
-        ``(gross, net)``, each indexed by country with one column per seed: ``gross`` is the sum
-        over steps 1..T of ``budget_spent + tax_foregone``; ``net`` is ``-fiscal_balance`` at the
-        horizon T (policy spending minus taxes collected). NaN where the indicators are absent.
-    """
-    countries = ordered_names(table["country"].unique(), COUNTRY_KEYS)
-    flows = table[(table["step"] >= 1) & table["indicator"].isin(["budget_spent", "tax_foregone"])]
-    gross = flows.groupby(["country", "seed"])["value"].sum(min_count=1).unstack("seed")
-    gross = gross.reindex(index=countries, columns=seeds)
-    horizon = int(table["step"].max())
-    at = table[(table["step"] == horizon) & (table["indicator"] == "fiscal_balance")]
-    net = -wide_table(at, ["country"], ["seed"]).reindex(index=countries, columns=seeds)
-    return gross, net
-
-
 def _cost_effectiveness(diff: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """``diff / cost`` where ``|cost| > COST_TOL``, NaN elsewhere."""
     ok = np.isfinite(cost) & (np.abs(cost) > COST_TOL)
@@ -126,15 +105,14 @@ def _cost_effectiveness(diff: np.ndarray, cost: np.ndarray) -> np.ndarray:
 
 def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple) -> pd.DataFrame:
     """Rows of :func:`compare` for one scenario against the reference (horizon value frames)."""
-    scen = scen.reindex(index=ref.index, columns=ref.columns)
-    diff_med, diff_lo, diff_hi = nan_bands((scen - ref).to_numpy(dtype=float), axis=1)
+    diff_med, diff_lo, diff_hi = seed_bands(paired_differences(scen, ref))
     out = pd.DataFrame(
-        {"reference": nan_bands(ref.to_numpy(dtype=float), axis=1)[0],
+        {"reference": seed_bands(ref)[0],
          "diff_median": diff_med, "diff_lo": diff_lo, "diff_hi": diff_hi},
         index=ref.index,
     ).reset_index()
     for kind, per_seed in zip(("gross", "net"), fiscal, strict=True):
-        med, lo, hi = nan_bands(per_seed.to_numpy(dtype=float), axis=1)
+        med, lo, hi = seed_bands(per_seed)
         stats = pd.DataFrame({f"{kind}_fiscal_cost": med, f"{kind}_fiscal_cost_lo": lo,
                               f"{kind}_fiscal_cost_hi": hi}, index=per_seed.index)
         out = out.join(stats, on="country")
@@ -171,7 +149,7 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
             seeds or horizons differ between tables.
     """
     names, seeds, horizon = check_comparable(tables)
-    ref = _horizon_values(tables[0], horizon, seeds)
+    ref = horizon_values(tables[0], horizon, seeds)
     order = pd.MultiIndex.from_tuples(
         [(c, i) for c in ordered_names(ref.index.get_level_values(0), ("JOINT", "AZ", "BY"))
          for i in ordered_names(ref.loc[c].index, list(INDICATORS))],
@@ -182,8 +160,8 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
     parts = []
     for name, table in zip(names[1:], tables[1:], strict=True):
         gross, net = fiscal_per_seed(table, seeds)
-        fiscal = (gross.reindex(ref_gross.index) - ref_gross, net.reindex(ref_net.index) - ref_net)
-        part = _compare_one(ref, _horizon_values(table, horizon, seeds), fiscal)
+        fiscal = (paired_differences(gross, ref_gross), paired_differences(net, ref_net))
+        part = _compare_one(ref, horizon_values(table, horizon, seeds), fiscal)
         part.insert(0, "scenario", name)
         parts.append(part)
     if not parts:

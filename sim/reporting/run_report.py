@@ -22,7 +22,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS, TABLE_COLUMNS
+from sim.experiments.outcomes import check_columns, wide_table
+from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
 from sim.reporting import files
 from sim.reporting.formatting import (
     COUNTRY_NAMES,
@@ -76,23 +77,6 @@ def write_table(table: pd.DataFrame, out_dir: Path, csv: bool = True) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # aggregation
-
-
-def check_columns(table: pd.DataFrame) -> None:
-    """Raise ValueError if ``table`` lacks a column of the tidy indicators table."""
-    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"indicators table lacks columns {missing}; expected {TABLE_COLUMNS}")
-
-
-def wide_table(table: pd.DataFrame, index: list[str], columns: list[str]) -> pd.DataFrame:
-    """Pivot ``value`` to ``index`` x ``columns``, refusing duplicate rows."""
-    try:
-        return table.set_index([*index, *columns])["value"].unstack(columns).sort_index()
-    except ValueError as err:
-        raise ValueError(
-            f"indicators table has several rows per {tuple(index + columns)}: {err}"
-        ) from err
 
 
 def step_bands(table: pd.DataFrame) -> pd.DataFrame:

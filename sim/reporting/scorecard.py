@@ -7,7 +7,9 @@ reference, summarised by its median and 90% band (5th and 95th percentiles) acro
 indicators are the nine :data:`~sim.indicators.KEY_INDICATORS`, taken at the last quarter T, except
 the two growth rates (:data:`GROWTH_INDICATORS`, % y/y): a growth rate at one quarter is noisy, and
 a lasting gain in level shows up as growth only while it builds up, so the scorecard uses their
-mean over quarters 1..T (the average annual growth over the run) for both sides.
+mean over quarters 1..T (the average annual growth over the run) for both sides. These
+definitions and the pairing are the functions of :mod:`sim.experiments.outcomes`, which
+:func:`sim.evaluate` calls too, so a script gets the scorecard's numbers.
 
 A scenario named ``<base>_<suffix>`` whose ``<base>`` is another scenario of the set (not the
 reference) is a variant of that scenario, e.g. ``full_package_mistargeted`` of
@@ -57,6 +59,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments import outcomes
 from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS
 from sim.reporting.comparison import (
     ARROWS,
@@ -78,7 +81,7 @@ from sim.reporting.formatting import (
     ordered_names,
     seeds_text,
 )
-from sim.reporting.run_report import check_columns, write_assessment
+from sim.reporting.run_report import write_assessment
 
 #: Indicators the fiscal costs are computed from.
 FISCAL_INDICATORS = ["budget_spent", "tax_foregone", "fiscal_balance"]
@@ -110,22 +113,12 @@ def aggregate_growth(table: pd.DataFrame) -> pd.DataFrame:
         table: tidy indicators table of one scenario.
 
     Returns:
-        The rows of the key and fiscal indicators; for :data:`GROWTH_INDICATORS` the value at
-        the last step T of each seed is replaced by the seed's mean over steps 1..T (NaN values
-        ignored; NaN if there is none), so a comparison at the horizon compares the means.
+        The rows of the key and fiscal indicators, as
+        :func:`sim.experiments.outcomes.aggregate_growth` gives them: for
+        :data:`GROWTH_INDICATORS` the value at the last step T of each seed is replaced by the
+        seed's mean over steps 1..T, so a comparison at the horizon compares the means.
     """
-    check_columns(table)
-    out = table[table["indicator"].isin([*KEY_INDICATORS, *FISCAL_INDICATORS])].copy()
-    keys = ["seed", "country", "indicator"]
-    growth = out[out["indicator"].isin(GROWTH_INDICATORS)]
-    if growth.empty:
-        return out
-    ends = growth.groupby("seed")["step"].transform("max")
-    means = growth[growth["step"] >= 1].groupby(keys)["value"].mean()
-    last = growth.index[growth["step"] == ends]
-    index = pd.MultiIndex.from_frame(out.loc[last, keys])
-    out.loc[last, "value"] = means.reindex(index).to_numpy(dtype=float)
-    return out
+    return outcomes.aggregate_growth(table, [*KEY_INDICATORS, *FISCAL_INDICATORS])
 
 
 def risk_pairs(names: Sequence[str], reference: str) -> list[tuple[str, str]]:
