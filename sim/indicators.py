@@ -274,7 +274,8 @@ def _cr4_home(model, mask, key):
     sales = f.col("sales_home")[mask]
     market = f.col("country")[mask].astype(np.int64) * len(SECTORS) + f.col("sector")[mask]
     size = len(COUNTRY_KEYS) * len(SECTORS)
-    order = np.lexsort((-sales, market))
+    by_sales = np.argsort(-sales)
+    order = by_sales[np.argsort(market[by_sales], kind="stable")]  # by market, largest first
     ranked = market[order]
     first = np.searchsorted(ranked, np.arange(size))
     rank = np.arange(len(order)) - first[ranked]

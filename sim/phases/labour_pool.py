@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.inputs.countries import per_country
+from sim.inputs.countries import COUNTRIES, per_country
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -103,9 +103,10 @@ def set_counts(model: ClusterModel, counts: np.ndarray) -> None:
 
 def per_group(values: np.ndarray, country: np.ndarray) -> np.ndarray:
     """Sums of ``values`` (firms x groups) per country and group."""
-    return np.stack([per_country(values[:, g], country).astype(float)
-                     for g in range(values.shape[1])],
-                    axis=1)
+    groups = values.shape[1]
+    cell = (np.asarray(country, dtype=np.int64)[:, None] * groups + np.arange(groups)).ravel()
+    return np.bincount(cell, weights=values.ravel(),
+                       minlength=len(COUNTRIES) * groups).astype(float).reshape(-1, groups)
 
 
 def fit(model: ClusterModel, skill: np.ndarray, country: np.ndarray) -> np.ndarray:
