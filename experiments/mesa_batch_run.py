@@ -22,6 +22,7 @@ process, and its worker processes import this file again: hence ``if __name__ ==
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--out", type=Path, help="also write the table as CSV")
     args = parser.parse_args(argv)
     warmup = 12  # the scenario's model.warmup
+    start = time.perf_counter()
     results = batch_run(
         ClusterModel,
         parameters={
@@ -63,11 +65,14 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         data_collection_period=-1,           # the last quarter only
         display_progress=False,
     )
+    seconds = time.perf_counter() - start
     table = pd.DataFrame(results)
     columns = ["RunId", "seed", "policies.tax_break.end", "quarter",
                *(f"{country}.{name}" for name in SHOWN for country in COUNTRY_KEYS)]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table[columns].round(3).to_string(index=False))
+    print(f"{len(table)} runs of {args.quarters} quarters in {seconds:.1f} s on "
+          f"{args.processes} processes (worker start-up included)")
     if args.out:
         table.to_csv(args.out, index=False)
     return table
