@@ -158,6 +158,10 @@ def test_a_path_to_a_policy_the_scenario_lacks_is_one_clear_error_or_adds_it():
      r"policies.tax_break.end: 0 is not allowed; expected an integer in \[1, 2000\]"),
     ({"policies.tax_break.end": np.bool_(True)}, ScenarioError, "True is not allowed"),
     ({"policies": [], "policies.tax_break.end": 5}, TypeError, "policy objects and the path"),
+    ({"policies.tax_break.start": 9, "policies.tax_break.end": 8}, ScenarioError,
+     "policies.tax_break.end: 8 is before start 9"),
+    ({"policies.sme_subsidy[0].budget": 5.0, "add_missing_policies": True}, ScenarioError,
+     "no 'sme_subsidy' policy .* a path with an index adds none"),
 ])
 def test_bad_paths_and_values_are_refused(kwargs, error, fragment):
     with pytest.raises(error, match=fragment):

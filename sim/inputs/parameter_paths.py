@@ -155,17 +155,25 @@ def scenario_with(base: Scenario, values: Mapping[str, Any],
     if add_missing_policies:
         base = with_missing_policies(base, values)
     resolved: dict[Target, Any] = {}
+    paths: dict[Target, str] = {}
     for path, value in values.items():
         try:
             target, param = resolve_path(path, base)
         except MissingPolicy as err:
-            raise ParamError(path, f"{err}; {ADD_MISSING_HINT}") from None
+            hint = ("a path with an index adds none; name it as policies.<type>.<param>"
+                    if add_missing_policies else ADD_MISSING_HINT)
+            raise ParamError(path, f"{err}; {hint}") from None
         except ValueError as err:
             raise ParamError(path, str(err)) from None
         if target in resolved:
             raise ParamError(path, "sets the same parameter as another path given")
         resolved[target] = param.validate(value, path)
-    return with_values(base, resolved)
+        paths[target] = path
+    try:
+        return with_values(base, resolved)
+    except ParamError as err:  # a changed policy is inconsistent: name the path given
+        given = [p for t, p in paths.items() if t.section == "policies" and t.name == err.key]
+        raise ParamError(given[0], err.message) if given else err from None
 
 
 def with_missing_policies(base: Scenario, paths: Iterable[str]) -> Scenario:
