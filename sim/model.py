@@ -20,6 +20,8 @@ quarter (:mod:`sim.phases`) in a fixed order::
 from __future__ import annotations
 
 import gc
+import sys
+import warnings
 from collections import defaultdict
 from functools import partial
 from numbers import Integral
@@ -41,8 +43,9 @@ from sim.indicators import (
     country_masks,
 )
 from sim.inputs.countries import COUNTRIES
-from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
-from sim.inputs.scenario import Scenario, default_scenario, load_scenario
+from sim.inputs.parameter_paths import scenario_with
+from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS, ParamError
+from sim.inputs.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 from sim.inputs.units import USD_M_PER_USD_K
 from sim.network import TieGraph, edge_arrays
 from sim.network.decay import decay_ties, used_ties
@@ -61,9 +64,13 @@ class ClusterModel(mesa.Model):
 
     Keyword parameters make it usable like any Mesa model, e.g. with ``mesa.batch_run``:
     ``ClusterModel(scenario="scenarios/tax_break.toml", selectivity=0.5, coordination=0.5,
-    rng=3)``. The ``datacollector`` records the quarter and the nine key indicators for both
-    countries together (JOINT) every quarter from quarter 0; Mesa's ``steps`` and ``time``
-    also count the warm-up quarters.
+    rng=3)``; any declared parameter can be given by its path,
+    ``ClusterModel(**{"policies.tax_break.end": 8, "countries.AZ.admin_barrier": 0.4})``. The
+    ``datacollector`` records the quarter and the nine key indicators of each country and of
+    both together (``AZ.tech_exports``, ``BY.tech_exports``, ``JOINT.tech_exports``, ...)
+    every quarter from quarter 0; Mesa's ``steps`` and ``time`` also count the warm-up
+    quarters (a ``batch_run`` whose ``max_steps`` ends within them warns that it reports
+    quarter 0).
 
     Args:
         scenario: a validated :class:`~sim.inputs.scenario.Scenario` (which carries the fitted
@@ -73,13 +80,21 @@ class ClusterModel(mesa.Model):
             (None: a fresh random seed, kept in ``seed``).
         policies: policy objects to use instead of the scenario's (e.g. from the browser view).
         rng: the seed under Mesa's name (give ``seed`` or ``rng``, not both).
+        add_missing_policies: a path to a policy type the scenario lacks
+            (``policies.tax_break.end`` on the baseline) adds one with its declared defaults
+            and the values given (without this it is an error naming the policies present).
         **params: model parameters (``sim.inputs.params.MODEL_PARAMS``) and risks
-            (``sim.inputs.params.RISK_PARAMS``) by name, set over the scenario's and validated.
+            (``sim.inputs.params.RISK_PARAMS``) by name, and any parameter by its dotted path
+            (``model.warmup``, ``risks.coordination``, ``countries.AZ.vat``,
+            ``policies.sme_subsidy.budget``, ``policies.sme_subsidy[1].budget``; see
+            :mod:`sim.inputs.parameter_paths`), set over the scenario's and validated (numpy
+            values are accepted and stored as Python values).
 
     Raises:
-        TypeError: a keyword is neither a model parameter nor a risk, or the seed is not an
-            integer.
-        ScenarioError: a value is out of its bounds, or the scenario file is invalid.
+        TypeError: a keyword without a dot is neither a model parameter nor a risk, a
+            parameter is given twice, or the seed is not an integer.
+        ScenarioError: a value is out of its bounds, a path names no declared parameter or a
+            policy the scenario lacks, or the scenario file is invalid.
         FittedError: a scenario is loaded here with the fitted values in use, and their file
             is malformed.
 
@@ -99,12 +114,14 @@ class ClusterModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | str | Path | None = None, seed: int | None = 0,
                  policies: list[Policy] | None = None, *, rng: int | None = None,
-                 **params: Any) -> None:
+                 add_missing_policies: bool = False, **params: Any) -> None:
         seed = _seed_of(seed, rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.spec = _scenario_of(scenario, params)
-        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.spec = _scenario_of(scenario, params, add_missing_policies,
+                                 own_policies=policies is not None)
+        self._datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self._warned_warmup = False
         self.params: dict[str, Any] = self.spec.model
         self.scale_n = self.params["firm_scale"]
         self.rd_scale = self.spec.rd_scale
@@ -179,6 +196,26 @@ class ClusterModel(mesa.Model):
         self.frontier = self.frontier0 = float(self.params["frontier_start"])
 
     # ----------------------------------------------------------------- helpers
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's data collector: the quarter and the key indicators per country, every quarter
+        from quarter 0.
+
+        ``mesa.batch_run`` reads it when a run ends. Its ``max_steps`` counts Mesa's steps,
+        which include the warm-up (``model.warmup``) that runs when the model is built: a run
+        that ends before quarter 1 reports only the starting state, quarter 0, so a read from
+        ``batch_run`` then warns (once per model)."""
+        if self.quarter <= 0 and not self._warned_warmup and \
+                sys._getframe(1).f_globals.get("__name__") == "mesa.batchrunner":
+            self._warned_warmup = True
+            warmup = int(self.params["warmup"])
+            warnings.warn(
+                f"ClusterModel under batch_run ended at Mesa step {self.steps}, which does not "
+                f"go past the warm-up of {warmup} quarters (model.warmup): it reports quarter 0, "
+                f"the starting state, only. max_steps counts the warm-up: for T quarters give "
+                f"max_steps = {warmup} + T.", UserWarning, stacklevel=2)
+        return self._datacollector
+
     @property
     def quarter(self) -> int:
         """Current quarter of the run: 0 is the start, warm-up quarters are negative."""
@@ -282,7 +319,7 @@ class ClusterModel(mesa.Model):
         self.network_stats = network_stats(self, self.edges)
         values = compute_all(self, masks)
         self.rows.append(np.vstack([values[k] for k in COUNTRY_KEYS]))
-        self.datacollector.collect(self)
+        self._datacollector.collect(self)
 
     def add_policy(self, policy: Policy) -> None:
         """Add a policy to a running model: it acts from the next quarter (its defaults are
@@ -320,32 +357,48 @@ def _seed_of(seed: Any, rng: Any) -> int:
     return int(seed)
 
 
-def _scenario_of(scenario: Scenario | str | Path | None, params: dict[str, Any]) -> Scenario:
-    """The scenario (loaded if a path) with model parameters and risks given by name."""
+def _scenario_of(scenario: Scenario | str | Path | None, params: dict[str, Any],
+                 add_missing_policies: bool = False, own_policies: bool = False) -> Scenario:
+    """The scenario (loaded if a path) with the values given as keywords: model parameters
+    and risks by name, anything else by dotted path (one call of
+    :func:`~sim.inputs.parameter_paths.scenario_with`)."""
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     scenario = scenario or default_scenario()
-    unknown = sorted(set(params) - set(MODEL_PARAMS) - set(RISK_PARAMS))
-    if unknown:
-        raise TypeError(f"ClusterModel got an unexpected keyword argument '{unknown[0]}'; "
-                        "keywords are scenario, seed, rng, policies, the model parameters "
-                        "and the risks (clustersim list shows them)")
-    model = {k: v for k, v in params.items() if k in MODEL_PARAMS}
-    risks = {k: v for k, v in params.items() if k in RISK_PARAMS}
-    if model:
-        scenario = scenario.with_model(**model)
-    if risks:
-        scenario = scenario.with_risks(**risks)
-    return scenario
+    paths: dict[str, Any] = {}
+    for key, value in params.items():
+        path = (key if "." in key else f"model.{key}" if key in MODEL_PARAMS
+                else f"risks.{key}" if key in RISK_PARAMS else None)
+        if path is None:
+            raise TypeError(f"ClusterModel got an unexpected keyword argument '{key}'; "
+                            "keywords are scenario, seed, rng, policies, "
+                            "add_missing_policies, the model parameters and the risks by name "
+                            "(clustersim list shows them), and parameter paths such as "
+                            "'policies.sme_subsidy.budget'")
+        if path in paths:
+            raise TypeError(f"ClusterModel got '{key}' and '{path}', the same parameter; "
+                            "give one")
+        if own_policies and path.startswith("policies."):
+            raise TypeError(f"ClusterModel got policy objects and the path '{path}'; give "
+                            "the policies' values one way")
+        paths[path] = value
+    if not paths:
+        return scenario
+    try:
+        return scenario_with(scenario, paths, add_missing_policies=add_missing_policies)
+    except ParamError as err:
+        raise ScenarioError(scenario.source, err.key, err.message) from None
 
 
-def _joint_indicator(model: ClusterModel, index: int) -> float:
-    return float(model.rows[-1][COUNTRY_KEYS.index("JOINT"), index])
+def _indicator(model: ClusterModel, country: int, index: int) -> float:
+    return float(model.rows[-1][country, index])
 
 
-#: Model reporters of the ``datacollector``: the quarter and the nine key indicators (JOINT).
+#: Model reporters of the ``datacollector``: the quarter, and the nine key indicators of each
+#: country and of both together, named ``<country>.<indicator>`` (``AZ.tech_exports``,
+#: ``BY.tech_exports``, ``JOINT.tech_exports``, ...).
 MODEL_REPORTERS: dict[str, Any] = {
     "quarter": "quarter",
-    **{name: partial(_joint_indicator, index=list(INDICATORS).index(name))
-       for name in KEY_INDICATORS},
+    **{f"{key}.{name}": partial(_indicator, country=c, index=list(INDICATORS).index(name))
+       for c, key in enumerate(COUNTRY_KEYS) for name in KEY_INDICATORS},
 }

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import sigint_as_in_a_terminal
+from processes import live_group_members, wait_for_busy_workers
 
 from sim.cli import main
 from sim.experiments.runs import RunError, run_many, run_scenario
@@ -120,44 +121,6 @@ def test_compare_workers_gives_the_same_comparison(tmp_path, capsys):
     assert exc.value.code == 2
 
 
-def _group_processes(pgid: int) -> list[tuple[int, int, float]]:
-    """(pid, parent pid, CPU seconds) of the live processes (not zombies) of a process group,
-    from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            # fields from the state on: state, ppid, pgrp, ..., utime (12th), stime (13th)
-            found.append((int(stat.parent.name), int(fields[1]),
-                          (int(fields[11]) + int(fields[12])) / tick))
-    return found
-
-
-def _wait_for_busy_workers(pgid: int, workers: int, timeout: float) -> None:
-    """Wait until ``workers`` worker processes of the command have each run for a while.
-
-    Workers are the processes of the group that the command did not start itself (they come
-    from the fork server); a worker's CPU time starts from zero when it is forked, so time
-    spent means it is running a model."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        busy = [pid for pid, parent, cpu in _group_processes(pgid)
-                if pid != pgid and parent != pgid and cpu >= 0.5]
-        if len(busy) >= workers:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"{workers} workers were not busy after {timeout} s")
-
-
-def _live_group_members(pgid: int) -> list[int]:
-    """Processes (not zombies) in a process group."""
-    return [pid for pid, _, _ in _group_processes(pgid)]
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize(("how", "code", "word"), [("ctrl-c", 130, "interrupted"),
                                                    ("kill", 143, "terminated")])
@@ -181,7 +144,7 @@ def test_ctrl_c_stops_the_pool_without_hanging(tmp_path, how, code, word):
         assert line.startswith("running 2 scenarios x 2 seeds"), line
         # wait until both workers are busy with their first runs (however slow the machine is
         # to start them), not for a fixed time
-        _wait_for_busy_workers(proc.pid, workers=2, timeout=120)
+        wait_for_busy_workers(proc.pid, workers=2, timeout=120)
         assert proc.poll() is None, "finished before it could be interrupted"
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
@@ -202,6 +165,6 @@ def test_ctrl_c_stops_the_pool_without_hanging(tmp_path, how, code, word):
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
     deadline = time.monotonic() + 60  # the workers' exit, waited for as it happens
-    while _live_group_members(proc.pid) and time.monotonic() < deadline:
+    while live_group_members(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _live_group_members(proc.pid) == [], "worker processes outlived the command"
+    assert live_group_members(proc.pid) == [], "worker processes outlived the command"

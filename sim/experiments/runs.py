@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.experiments.worker_guard import watch_parent
 from sim.indicators import COUNTRY_KEYS, TABLE_COLUMNS
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.model import ClusterModel
@@ -106,24 +107,28 @@ def _run_one(scenario: Scenario, seed: int, steps: int | None) -> pd.DataFrame:
     return model_table(run_model(scenario, seed, steps), scenario.name)
 
 
-def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C is handled by the parent, which stops the workers."""
+def _start_worker(parent: int) -> None:
+    """Worker initializer: Ctrl-C is handled by the parent, which stops the workers; and the
+    worker ends as soon as the parent (process ``parent``) has ended, however it ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(parent)
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes for :func:`run_many`.
+    """A pool of ``workers`` processes for :func:`run_many`, the sweeps and the calibration.
 
     Workers start from a fork server that has imported the model once (or are spawned where
     there is no fork server), never by forking this possibly multi-threaded process; they
-    ignore Ctrl-C, which the parent handles.
+    ignore Ctrl-C, which the parent handles, and end within a second of this process's end
+    whatever ended it (SIGKILL included; :mod:`sim.experiments.worker_guard`), and with them
+    the fork server.
     """
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["sim.experiments.runs"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_ignore_interrupts)
+                               initializer=_start_worker, initargs=(os.getpid(),))
 
 
 def _stop(executor: Executor, futures: Iterable[Future], owned: bool) -> None:

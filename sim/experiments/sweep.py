@@ -69,6 +69,7 @@ from sim.experiments.point_evaluation import (
 from sim.experiments.sweep_parameters import (
     Parameter,
     SweepError,
+    as_values,
     check_value,
     flatten,
     free_parameter,
@@ -86,7 +87,7 @@ from sim.inputs.parameter_paths import (
     unknown_message,
     with_values,
 )
-from sim.inputs.params import MAX_SEED, MAX_SEEDS, Param, ParamError, show
+from sim.inputs.params import MAX_SEED, MAX_SEEDS, Param, ParamError, plain, show
 from sim.inputs.scenario import (
     Scenario,
     ScenarioError,
@@ -285,7 +286,7 @@ def sweep_from_dict(data: dict[str, Any], source: str = "<dict>",
         if key not in DESIGN_KEYS:
             raise SweepError(source, f"design.{key}", f"unknown key '{key}'; allowed: "
                              f"{', '.join(DESIGN_KEYS)}")
-    method = design.get("method", "grid")
+    method = plain(design.get("method", "grid"))
     if method not in METHODS:
         raise SweepError(source, "design.method", f"{method!r} is not allowed; expected one of "
                          f"{', '.join(METHODS)}")
@@ -366,14 +367,14 @@ def _model_base(data: dict[str, Any], source: str, base_dir: str | Path) -> \
 
 
 def _outputs(data: dict[str, Any], source: str) -> Outputs:
-    indicators = data.get("indicators", list(KEY_INDICATORS))
+    indicators = as_values(data.get("indicators", list(KEY_INDICATORS)))
     if not isinstance(indicators, list) or not indicators:
         raise SweepError(source, "indicators", "expected a non-empty list of indicator names")
     for name in indicators:
         if name not in INDICATORS:
             raise SweepError(source, "indicators",
                              unknown_message(str(name), INDICATORS, "indicator"))
-    countries = data.get("countries", list(COUNTRY_KEYS))
+    countries = as_values(data.get("countries", list(COUNTRY_KEYS)))
     if not isinstance(countries, list) or not countries or \
             any(c not in COUNTRY_KEYS for c in countries):
         raise SweepError(source, "countries", f"{countries!r} is not allowed; expected a list "
@@ -406,14 +407,14 @@ def _table(data: dict[str, Any], key: str, source: str) -> dict[str, Any]:
 
 
 def _bool(data: dict[str, Any], key: str, source: str, default: bool) -> bool:
-    value = data.get(key, default)
+    value = plain(data.get(key, default))
     if not isinstance(value, bool):
         raise SweepError(source, key, f"{value!r} is not allowed; expected true or false")
     return value
 
 
 def _opt_int(data: dict[str, Any], key: str, source: str, least: int) -> int | None:
-    value = data.get(key)
+    value = plain(data.get(key))
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                               or value < least):
         raise SweepError(source, f"design.{key}", f"{value!r} is not allowed; expected a "
@@ -422,6 +423,7 @@ def _opt_int(data: dict[str, Any], key: str, source: str, least: int) -> int | N
 
 
 def _seeds(value: Any, source: str) -> list[int]:
+    value = as_values(value)
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SEEDS:
         return list(range(value))
     if isinstance(value, list) and value and all(

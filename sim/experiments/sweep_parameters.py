@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.inputs.parameter_paths import Target, scenario_value
-from sim.inputs.params import Param, ParamError
+from sim.inputs.params import Param, ParamError, plain
 from sim.inputs.scenario import Scenario, ScenarioError
 
 #: Keys of a range table in ``[vary]``.
@@ -77,6 +77,15 @@ class Parameter:
                 "high": self.high, "levels": self.levels}
 
 
+def as_values(spec: Any) -> Any:
+    """A list, tuple or numpy array of values (a definition given from Python may hold
+    ``np.arange(4, 9)``) as a list of plain Python values (:func:`~sim.inputs.params.plain`);
+    a numpy scalar as its Python value; anything else as it is."""
+    if isinstance(spec, (list, tuple)) or (isinstance(spec, np.ndarray) and spec.ndim > 0):
+        return [plain(v) for v in spec]
+    return plain(spec)
+
+
 def check_value(param: Param, value: Any, key: str, source: str) -> Any:
     """``value`` validated against its declaration (a problem raised as a SweepError)."""
     try:
@@ -87,7 +96,9 @@ def check_value(param: Param, value: Any, key: str, source: str) -> Any:
 
 def parse_parameter(name: str, spec: Any, param: Param, target: Target | None, key: str,
                     source: str) -> Parameter:
-    """Validate one ``[vary]`` entry: a list of values or a range table."""
+    """Validate one ``[vary]`` entry: a list of values (or a tuple or numpy array of them) or
+    a range table."""
+    spec = as_values(spec)
     if isinstance(spec, list):
         if not spec:
             raise SweepError(source, key, "an empty list; give at least one value")
@@ -117,7 +128,7 @@ def parse_parameter(name: str, spec: Any, param: Param, target: Target | None, k
     high = check_value(param, high, f"{key}.high", source)
     if not low < high:
         raise SweepError(source, key, f"low {low:g} is not below high {high:g}")
-    levels = spec.get("levels")
+    levels = plain(spec.get("levels"))
     if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int)
                                or levels < 1):
         raise SweepError(source, f"{key}.levels", f"{levels!r} is not allowed; expected a "
@@ -150,6 +161,9 @@ def is_range(value: Any) -> bool:
 
 def free_parameter(path: str, key: str, spec: Any, source: str) -> tuple[Param, None]:
     """The declaration of a custom function's parameter, from its values or range."""
+    spec = as_values(spec)
+    if isinstance(spec, dict) and "values" in spec:
+        spec = {**spec, "values": as_values(spec["values"])}
     if path in RESERVED_NAMES:
         raise SweepError(source, key, f"'{path}' names a column of the results; call the "
                          "parameter something else")
@@ -164,6 +178,7 @@ def free_parameter(path: str, key: str, spec: Any, source: str) -> tuple[Param, 
 def list_points(entries: Any, resolve: Callable, base: Scenario | None, source: str) -> \
         tuple[list[Parameter], list[dict[str, Any]]]:
     """The parameters and validated points of a list design."""
+    entries = as_values(entries)
     if not isinstance(entries, list) or not entries:
         raise SweepError(source, "points", "a list design needs [[points]] tables, each "
                          "setting parameters by path")

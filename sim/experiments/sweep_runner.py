@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from sim.experiments.dask_backend import dask_executor as dask_executor
 from sim.experiments.store import COMPACT_EVERY, COMPACT_MIN, ResultStore, SweepRunResult
 from sim.experiments.sweep import Sweep, check_point
+from sim.inputs.params import plain
 from sim.reporting import files
 
 #: A run in flight when its workers died this many times is recorded as a failure.
@@ -112,7 +113,8 @@ def as_outputs(result: Any) -> dict[str, Any]:
     """An evaluation's result as output columns.
 
     Accepts a mapping ``{"country": [...], "indicator": [...], "value": [...]}`` (the model's
-    form), a mapping of output names to numbers (``country`` is then empty), or a DataFrame
+    form), a mapping of output names to numbers, Python's or numpy's (``country`` is then
+    empty), or a DataFrame
     with ``indicator`` and ``value`` columns (and optionally ``country``).
 
     Raises:
@@ -125,11 +127,12 @@ def as_outputs(result: Any) -> dict[str, Any]:
                 "value": result["value"].to_numpy(dtype=float)}
     if isinstance(result, dict) and {"country", "indicator", "value"} <= set(result):
         return result
-    if isinstance(result, dict) and result and all(
-            isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
-            for k, v in result.items()):
-        return {"country": [""] * len(result), "indicator": list(result),
-                "value": [float(v) for v in result.values()]}
+    if isinstance(result, dict) and result:
+        values = {str(k): plain(v) for k, v in result.items() if isinstance(k, str)}
+        if len(values) == len(result) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values()):
+            return {"country": [""] * len(values), "indicator": list(values),
+                    "value": [float(v) for v in values.values()]}
     raise TypeError(f"an evaluation returned {type(result).__name__}; expected a mapping of "
                     "output names to numbers or a table with indicator and value columns")
 

@@ -5,20 +5,36 @@ built from values given by path.
 ``policies.<type>.<param>`` (the scenario's policy of that type) and
 ``policies.<type>[k].<param>`` (its k-th policy of that type, from 0). A path resolves to its
 declaration (:class:`~sim.inputs.params.Param`: type and bounds), so sweeps sample within the
-declared bounds and every value is validated.
+declared bounds and every value is validated. :func:`scenario_with` is the one way a scenario
+is changed by path: sweeps, calibration, and the keywords of
+:class:`~sim.model.ClusterModel` (so also ``mesa.batch_run``) go through it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sim.inputs.countries import COUNTRIES
-from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, Param, country_param
+from sim.inputs.params import (
+    COUNTRY_BOUNDS,
+    MODEL_PARAMS,
+    RISK_PARAMS,
+    Param,
+    ParamError,
+    country_param,
+)
 from sim.inputs.scenario import Scenario
 from sim.policies import REGISTRY
+
+#: What :func:`scenario_with` adds to the message for a policy the base scenario lacks.
+ADD_MISSING_HINT = "add_missing_policies=True adds one with its defaults"
+
+
+class MissingPolicy(ValueError):
+    """A path names a policy type the base scenario does not have."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +90,8 @@ def _policy_target(rest: str, base: Scenario) -> tuple[Target, Param]:
     positions = [i for i, (k, _) in enumerate(base.policies) if k == kind]
     if not positions:
         present = sorted({k for k, _ in base.policies}) or ["none"]
-        raise ValueError(f"the base scenario has no '{kind}' policy (it has: "
-                         f"{', '.join(present)})")
+        raise MissingPolicy(f"the base scenario has no '{kind}' policy (it has: "
+                            f"{', '.join(present)})")
     if bracket:
         try:
             k = int(index_text[:-1])
@@ -118,19 +134,64 @@ def scenario_value(base: Scenario, target: Target) -> Any:
     return REGISTRY[kind].declared()[target.name].default_at(base.scales())  # set at build
 
 
-def scenario_with(base: Scenario, values: Mapping[str, Any]) -> Scenario:
+def scenario_with(base: Scenario, values: Mapping[str, Any],
+                  add_missing_policies: bool = False) -> Scenario:
     """A copy of ``base`` with values set by path, each validated against its declaration,
     e.g. ``scenario_with(full, {"risks.coordination": 0.5, "policies.sme_subsidy.budget": 4})``.
+    Values may be numpy scalars (``np.int64`` from ``np.arange`` or the EMA Workbench,
+    ``np.float64`` from SALib); they are stored as Python values.
+
+    Args:
+        base: the scenario to start from (left unchanged).
+        values: path to value.
+        add_missing_policies: a path ``policies.<type>.<param>`` to a policy type ``base``
+            does not have adds one such policy with its declared defaults and the values given
+            for it (without this, such a path is an error).
 
     Raises:
-        ValueError: a path names no declared parameter, or a value is invalid (a
-            :class:`~sim.inputs.params.ParamError` naming the path).
+        ParamError: (a ValueError) naming the path: it names no declared parameter or a policy
+            the base lacks, or its value is invalid, or a changed policy is inconsistent.
     """
-    resolved = {}
+    if add_missing_policies:
+        base = with_missing_policies(base, values)
+    resolved: dict[Target, Any] = {}
+    paths: dict[Target, str] = {}
     for path, value in values.items():
-        target, param = resolve_path(path, base)
+        try:
+            target, param = resolve_path(path, base)
+        except MissingPolicy as err:
+            hint = ("a path with an index adds none; name it as policies.<type>.<param>"
+                    if add_missing_policies else ADD_MISSING_HINT)
+            raise ParamError(path, f"{err}; {hint}") from None
+        except ValueError as err:
+            raise ParamError(path, str(err)) from None
+        if target in resolved:
+            raise ParamError(path, "sets the same parameter as another path given")
         resolved[target] = param.validate(value, path)
-    return with_values(base, resolved)
+        paths[target] = path
+    try:
+        return with_values(base, resolved)
+    except ParamError as err:  # a changed policy is inconsistent: name the path given
+        given = [p for t, p in paths.items() if t.section == "policies" and t.name == err.key]
+        raise ParamError(given[0], err.message) if given else err from None
+
+
+def with_missing_policies(base: Scenario, paths: Iterable[str]) -> Scenario:
+    """``base`` with one policy, at its declared defaults, of every type that a path
+    ``policies.<type>.<param>`` names and ``base`` lacks (a path with an index,
+    ``policies.<type>[k].<param>``, adds nothing)."""
+    present = {kind for kind, _ in base.policies}
+    missing = []
+    for path in paths:
+        section, _, rest = path.partition(".")
+        kind = rest.rpartition(".")[0]
+        if section == "policies" and kind in REGISTRY and kind not in present \
+                and kind not in missing:
+            missing.append(kind)
+    if not missing:
+        return base
+    added = [(kind, REGISTRY[kind]().settled_values()) for kind in missing]
+    return dataclasses.replace(base, policies=[*base.policies, *added])
 
 
 def with_values(base: Scenario, values: Mapping[Target, Any], name: str | None = None) -> Scenario:

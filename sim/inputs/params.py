@@ -14,11 +14,34 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 #: Largest seed a run accepts (seeds are stored as 64-bit integers in result tables).
 MAX_SEED = 2**63 - 1
 #: Most seeds one command runs (a sanity bound: 10,000 runs of the default scenario take
 #: hours).
 MAX_SEEDS = 10_000
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (``np.int64`` an int, ``np.float32`` a
+    float, ``np.bool_`` a bool, ``np.str_`` a str; a 0-d array its element); anything else as
+    it is. Values from numpy (``np.arange`` grids, SALib samples, the EMA Workbench's
+    parameters) are checked and stored as Python values: an ``np.bool_`` stays a bool, so it is
+    refused where a number is expected, like ``True``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if not isinstance(value, np.generic):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.str_):
+        return str(value)
+    return value
 
 
 def show(value: Any, limit: int = 60) -> str:
@@ -96,8 +119,10 @@ class Param:
         )
 
     def validate(self, value: Any, key: str | None = None) -> Any:
-        """Return ``value`` converted to this parameter's type, or raise ParamError."""
+        """Return ``value`` converted to this parameter's type (a plain Python value; numpy
+        scalars are accepted, see :func:`plain`), or raise ParamError."""
         key = key or self.name
+        value = plain(value)
         bad = f"{show(value)} is not allowed; expected {self.allowed()}"
         if self.kind is bool:
             if not isinstance(value, bool):

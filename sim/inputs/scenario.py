@@ -314,7 +314,7 @@ def string_value(data: dict[str, Any], key: str, source: str, default: str,
     value = data.get(key, default)
     if not isinstance(value, str):
         raise error(source, key, f"{show(value)} is not allowed; expected a string")
-    return value
+    return str(value)  # a str, not a subclass (numpy's str_)
 
 
 def table_value(data: dict[str, Any], key: str, source: str,
