@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from sim.competition import (
+    cr4_home,
+    domestic_share_home,
+    event_rate,
+    hhi_home,
+    hhi_sector,
+    mean_markup,
+    state_sales_share,
+)
 from sim.inputs.sectors import SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
 from sim.phases.labour import wage_per_worker
@@ -238,102 +247,6 @@ def _rd_intensity(model, mask, key):
     return PERCENT * _safe_div(f.col("rd_spend")[mask].sum(), f.col("sales_total")[mask].sum())
 
 
-def _countries_of(key: str) -> list[int]:
-    """Country indices behind an indicator key (both for ``JOINT``)."""
-    return [0, 1] if key == "JOINT" else [COUNTRY_KEYS.index(key)]
-
-
-def _hhi_home(model, mask, key):
-    """Herfindahl-Hirschman index (0-1) of the home market: each home market (a country and
-    a sector) gets the sum of squared shares of the domestic firms in their home sales
-    (imports and partner-country firms not counted), and markets are averaged with weights
-    equal to those sales. For ``JOINT`` the markets of both countries enter together, which
-    is the mean of the two countries' indices weighted by their domestic firms' home sales."""
-    f = model.firms
-    sales = f.col("sales_home")[mask]
-    market = f.col("country")[mask].astype(np.int64) * len(SECTORS) + f.col("sector")[mask]
-    size = len(COUNTRY_KEYS) * len(SECTORS)
-    total = np.bincount(market, weights=sales, minlength=size)
-    squares = np.bincount(market, weights=sales * sales, minlength=size)
-    # sum over markets of (sum of squared shares) x market sales, over all sales; a single
-    # seller gives 1 up to rounding, which is cut off
-    weighted = np.divide(squares, total, out=np.zeros(size), where=total > 0).sum()
-    return min(_safe_div(weighted, total.sum()), 1.0)
-
-
-#: Firms counted in the concentration ratio (by definition: the four-firm ratio CR4).
-TOP_FIRMS = 4
-
-
-def _cr4_home(model, mask, key):
-    """Four-firm concentration ratio (0-1) of the home market: in each home market (a country
-    and a sector) the share of the four largest domestic firms in the domestic firms' home
-    sales, markets weighted by those sales (so JOINT is the sum over both countries' markets
-    of the four largest firms' sales over all domestic firms' home sales)."""
-    f = model.firms
-    sales = f.col("sales_home")[mask]
-    market = f.col("country")[mask].astype(np.int64) * len(SECTORS) + f.col("sector")[mask]
-    size = len(COUNTRY_KEYS) * len(SECTORS)
-    by_sales = np.argsort(-sales)
-    order = by_sales[np.argsort(market[by_sales], kind="stable")]  # by market, largest first
-    ranked = market[order]
-    first = np.searchsorted(ranked, np.arange(size))
-    rank = np.arange(len(order)) - first[ranked]
-    top = np.where(rank < TOP_FIRMS, sales[order], 0.0).sum()
-    # the four largest of a market of four firms or fewer are all of it, up to rounding
-    return min(_safe_div(top, sales.sum()), 1.0)
-
-
-def _hhi_sector(sector: int) -> Callable[[ClusterModel, np.ndarray, str], float]:
-    """The home-market HHI of one sector (:func:`_hhi_home` over that sector's firms)."""
-    def compute(model: ClusterModel, mask: np.ndarray, key: str) -> float:
-        return _hhi_home(model, mask & (model.firms.col("sector") == sector), key)
-
-    compute.__name__ = f"hhi_sector_{sector}"
-    return compute
-
-
-def _state_sales_share(model, mask, key):
-    f = model.firms
-    sales, state = f.col("sales_total"), f.col("state_owned")
-    state_sales = sales[mask & state].sum()
-    # over the sum of both parts, so that a market of state firms alone gives exactly 1
-    return _safe_div(state_sales, state_sales + sales[mask & ~state].sum())
-
-
-def _mean_markup(model, mask, key):
-    f = model.firms
-    sales = f.col("sales_total")[mask]
-    return _safe_div((f.col("markup")[mask] * sales).sum(), sales.sum())
-
-
-def _event_rate(kind: str):
-    """Entries or exits this quarter per firm alive at the start of the quarter (the firms
-    now, less those that entered, plus those that left)."""
-
-    def compute(model, mask, key):
-        events = model.events[key]
-        start = mask.sum() - events["entries"] + events["exits"]
-        return _safe_div(events[kind], start)
-
-    return compute
-
-
-def _domestic_share_home(model, mask, key):
-    """Domestic firms' share of their home market's spending: their home sales over what
-    domestic firms, partner-country firms and imports sold on that market this quarter
-    (import substitution). For ``JOINT``: both home markets together."""
-    f = model.firms
-    country = f.col("country")
-    home, partner = f.col("sales_home"), f.col("sales_partner")
-    domestic = spending = 0.0
-    for k in _countries_of(key):
-        own = home[country == k].sum()
-        domestic += own
-        spending += own + partner[country == 1 - k].sum() + model.import_base[k].sum()
-    return _safe_div(domestic, spending)
-
-
 def _policy_spending(model, mask, key):
     """Spending on policies: what the governments spent less the bail-outs of state firms."""
     govs = [g for code, g in model.governments.items() if key in (code, "JOINT")]
@@ -431,23 +344,23 @@ INDICATORS: dict[str, Indicator] = {
         _I("exits", "Firm exits", "per quarter", "info", 0, _count_events("exits")),
         # competition and concentration
         _I("hhi_home", "Home-market HHI of domestic firms (imports not counted)", "index 0-1",
-           "lower", 0, _hhi_home),
+           "lower", 0, hhi_home),
         *[
-            _I(f"hhi_{s}", f"Home-market HHI: {label}", "index 0-1", "info", 0, _hhi_sector(k))
+            _I(f"hhi_{s}", f"Home-market HHI: {label}", "index 0-1", "info", 0, hhi_sector(k))
             for k, (s, label) in enumerate(SECTORS.items())
         ],
         _I("cr4_home", "Home-market CR4: the four largest domestic firms' share", "share",
-           "lower", 0, _cr4_home),
+           "lower", 0, cr4_home),
         _I("state_sales_share", "State firms' share of sales", "share", "info", 0,
-           _state_sales_share),
+           state_sales_share),
         _I("mean_markup", "Mean markup (sales-weighted)", "share of unit cost", "info", 0,
-           _mean_markup),
+           mean_markup),
         _I("entry_rate", "Entry rate", "entries per firm per quarter", "info", 0,
-           _event_rate("entries")),
+           event_rate("entries")),
         _I("exit_rate", "Exit rate", "exits per firm per quarter", "info", 0,
-           _event_rate("exits")),
+           event_rate("exits")),
         _I("domestic_share_home", "Domestic firms' share of home demand", "share", "higher", 0,
-           _domestic_share_home),
+           domestic_share_home),
         # the budget
         _I("budget_spent", "Policy spending", "USD m/quarter", "info", 0, _policy_spending),
         _I("bailouts", "State firms' losses covered by the government", "USD m/quarter", "info",

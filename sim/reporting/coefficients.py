@@ -30,6 +30,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 MECHANISM_MODULES = (
     "model.py",
     "indicators.py",
+    "competition.py",
     "population.py",
     "agents/firm.py",
     "agents/government.py",
