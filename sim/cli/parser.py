@@ -46,41 +46,26 @@ _seed_count = _int_in(1, MAX_SEEDS)
 _worker_count = _int_in(1, MAX_WORKERS)
 
 
-def _share(text: str) -> float:
-    """An argparse type: a number in (0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 < value <= 1.0:  # also false for NaN
-        shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
-        raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a number in (0, 1]")
-    return value
+def _float_in(accepts: Callable[[float], bool], expected: str) -> Callable[[str], float]:
+    """An argparse type: a number that ``accepts`` takes (NaN never passes a comparison, so a
+    text that is no number fails too); ``expected`` says which in the error."""
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not accepts(value):
+            shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+            raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected {expected}")
+        return value
+
+    return convert
 
 
-def _number(text: str) -> float:
-    """An argparse type: a finite number."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
-        raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a finite number")
-    return value
-
-
-def _fraction(text: str) -> float:
-    """An argparse type: a number in (0, 0.5]."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 < value <= 0.5:  # also false for NaN
-        shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
-        raise argparse.ArgumentTypeError(f"{shown} is not allowed; expected a number in "
-                                         "(0, 0.5]")
-    return value
+_share = _float_in(lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
+_number = _float_in(math.isfinite, "a finite number")
+_fraction = _float_in(lambda v: 0.0 < v <= 0.5, "a number in (0, 0.5]")
 
 
 def _port(text: str) -> int:
