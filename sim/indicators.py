@@ -24,6 +24,7 @@ from sim.competition import (
 )
 from sim.inputs.sectors import SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
+from sim.memo import collecting, shared
 from sim.phases.labour import wage_per_worker
 
 if TYPE_CHECKING:
@@ -92,9 +93,8 @@ def _flow_weighted(model: ClusterModel, key: str, attr: str) -> float:
     buyer_country = flows.buyer_country
     sel = slice(None) if key == "JOINT" else buyer_country == (0 if key == "AZ" else 1)
     w = flows.value[sel]
-    if w.sum() <= 0:
-        return 0.0
-    return float(np.average(getattr(flows, attr)[sel], weights=w))
+    total = w.sum()
+    return float(getattr(flows, attr)[sel] @ w / total) if total > 0 else 0.0
 
 
 def _sum(col: str) -> Callable[[ClusterModel, np.ndarray, str], float]:
@@ -135,23 +135,39 @@ def _fdi_share(model, mask, key):
     return _safe_div(f.col("fdi")[mask].sum(), f.col("investment")[mask].sum())
 
 
-def _equipment_generation(model, mask, key):
+def _capital_weighted(model, mask, col: str) -> float:
+    """Mean of a firm column over the firms in ``mask``, weighted by their capital."""
     f = model.firms
     k = f.col("capital")[mask]
-    return float(np.average(f.col("tech")[mask], weights=k)) if k.sum() > 0 else 0.0
+    total = k.sum()
+    return float(f.col(col)[mask] @ k / total) if total > 0 else 0.0
+
+
+def _equipment_generation(model, mask, key):
+    return _capital_weighted(model, mask, "tech")
 
 
 def _equipment_age(model, mask, key):
-    f = model.firms
-    k = f.col("capital")[mask]
-    age = float(np.average(f.col("equip_age")[mask], weights=k)) if k.sum() > 0 else 0.0
-    return age / QUARTERS_PER_YEAR  # years
+    return _capital_weighted(model, mask, "equip_age") / QUARTERS_PER_YEAR  # years
+
+
+def _by_sector(model, mask, key) -> np.ndarray:
+    """Sales and exports per sector of the firms in ``mask`` (rows 0 and 1)."""
+
+    def compute() -> np.ndarray:
+        f = model.firms
+        sector = f.col("sector")[mask]
+        exports = f.col("sales_partner")[mask] + f.col("sales_third")[mask]
+        return np.stack([np.bincount(sector, weights=f.col("sales_total")[mask],
+                                     minlength=len(SECTORS)),
+                         np.bincount(sector, weights=exports, minlength=len(SECTORS))])
+
+    return shared(model, ("by_sector", key), compute)
 
 
 def _sector_output(sector: int):
     def compute(model, mask, key):
-        f = model.firms
-        return float(f.col("sales_total")[mask & (f.col("sector") == sector)].sum())
+        return float(_by_sector(model, mask, key)[0, sector])
 
     return compute
 
@@ -163,7 +179,7 @@ def _tech_exports(model, mask, key):
 
 def _sector_exports(sector: int):
     def compute(model, mask, key):
-        return _tech_exports(model, mask & (model.firms.col("sector") == sector), key)
+        return float(_by_sector(model, mask, key)[1, sector])
 
     return compute
 
@@ -213,14 +229,17 @@ def _sme_employment_share(model, mask, key):
     return _safe_div(emp[mask & f.is_sme()].sum(), emp[mask].sum())
 
 
-def _wage_bill(model, mask) -> float:
-    f = model.firms
-    return float((wage_per_worker(model)[mask] * f.col("employees")[mask]).sum())
+def _wage_bill(model, mask, key) -> float:
+    def compute() -> float:
+        wage = shared(model, "wage_per_worker", lambda: wage_per_worker(model))
+        return float(wage[mask] @ model.firms.col("employees")[mask])
+
+    return shared(model, ("wage_bill", key), compute)
 
 
 def _average_wage(model, mask, key):
     """Employment-weighted wage per worker-quarter, USD k."""
-    return USD_K_PER_USD_M * _safe_div(_wage_bill(model, mask),
+    return USD_K_PER_USD_M * _safe_div(_wage_bill(model, mask, key),
                                        model.firms.col("employees")[mask].sum())
 
 
@@ -239,7 +258,7 @@ def _unemployment(model, mask, key):
 
 
 def _wage_share(model, mask, key):
-    return _safe_div(_wage_bill(model, mask), model.firms.col("value_added")[mask].sum())
+    return _safe_div(_wage_bill(model, mask, key), model.firms.col("value_added")[mask].sum())
 
 
 def _rd_intensity(model, mask, key):
@@ -414,8 +433,11 @@ def country_masks(model: ClusterModel) -> dict[str, np.ndarray]:
 
 
 def compute_all(model: ClusterModel, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """All indicators for each country key of ``masks``, in the order of ``INDICATORS``."""
-    return {
-        key: np.array([ind.compute(model, mask, key) for ind in INDICATORS.values()], dtype=float)
-        for key, mask in masks.items()
-    }
+    """All indicators for each country key of ``masks``, in the order of ``INDICATORS``
+    (values several indicators need are computed once, :mod:`sim.memo`)."""
+    with collecting(model):
+        return {
+            key: np.array([ind.compute(model, mask, key) for ind in INDICATORS.values()],
+                          dtype=float)
+            for key, mask in masks.items()
+        }
