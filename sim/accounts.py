@@ -75,10 +75,15 @@ COLUMNS = tuple(dict.fromkeys([c for c, _ in FIRM_FLOWS] + list(OTHER_COLUMNS)))
 
 
 def column_sums(model: ClusterModel, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-country sums of every column of :data:`COLUMNS` over firms ``rows``."""
+    """Per-country sums of every column of :data:`COLUMNS` over the firms ``rows`` (a
+    boolean mask over the firms): one product of the columns with the firms' country
+    weights."""
     f = model.firms
-    country = f["country"][rows]
-    return {name: per_country(f[name][rows], country) for name in COLUMNS}
+    country = f["country"]
+    weights = np.zeros((f.n, 2))
+    weights[np.flatnonzero(rows), country[rows]] = 1.0
+    sums = np.stack([f[name] for name in COLUMNS]) @ weights
+    return dict(zip(COLUMNS, sums, strict=True))
 
 
 def net_worth(model: ClusterModel) -> np.ndarray:
@@ -141,7 +146,7 @@ class SectorAccounts:
         f = model.firms
         # firms that were there all quarter (entrants joined after the quarter's flows), and
         # those that left
-        old = np.flatnonzero(f["born"] < model.quarter)
+        old = f["born"] < model.quarter
         sums = column_sums(model, old)
         for name, values in self.exited_flows.items():
             sums[name] = sums[name] + values

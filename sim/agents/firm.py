@@ -212,10 +212,11 @@ class FirmTable:
         k = len(ids)
         if self.n + k > self._cap:
             self._grow(self.n + k)
+        new = slice(self.n, self.n + k)
         rows = np.arange(self.n, self.n + k)
         for name, arr in self._data.items():
-            arr[rows] = values.get(name, 0)
-        self._ids[rows] = ids
+            arr[new] = values.get(name, 0)
+        self._ids[new] = ids
         self.n += k
         if self._row is not None:
             self._row.update(zip(ids.tolist(), rows.tolist(), strict=True))
@@ -225,16 +226,20 @@ class FirmTable:
     def remove(self, mask: np.ndarray) -> np.ndarray:
         """Drop the rows where ``mask`` is true, keeping order. Returns the removed ids."""
         gone = self.ids[mask].copy()
-        keep = ~mask
-        m = int(keep.sum())
+        if gone.size == 0:
+            return gone
+        # rows before the first one removed stay where they are: only the rest move up
+        first = int(np.argmax(mask))
+        keep = ~mask[first:]
+        m = first + int(keep.sum())
         rows = None
         for arr in self._data.values():
             if arr.ndim == 1:
-                arr[:m] = arr[: self.n][keep]
+                arr[first:m] = arr[first: self.n][keep]
             else:  # rows of a matrix column: faster taken by index
-                rows = np.flatnonzero(keep) if rows is None else rows
-                arr[:m] = np.take(arr, rows, axis=0)
-        self._ids[:m] = self._ids[: self.n][keep]
+                rows = first + np.flatnonzero(keep) if rows is None else rows
+                arr[first:m] = np.take(arr, rows, axis=0)
+        self._ids[first:m] = self._ids[first: self.n][keep]
         self.n = m
         self._row = None
         self._lookup = None

@@ -127,11 +127,13 @@ def entry_phase(model: ClusterModel) -> dict[str, int]:
     for k, code in enumerate(COUNTRIES):
         rate = rates[k]
         smes = int(rng.poisson(rate))
-        add_firms(model, entrant_values(model, code, smes, spinoff=False))
+        if smes:
+            add_firms(model, entrant_values(model, code, smes, spinoff=False))
         unis = [u for u in model.universities if u.country == code]
         spins = [u.spinoffs(p["spinoff_rate"] * model.shifters.spinoff[k]) for u in unis]
         sectors = np.repeat([int(np.argmax(u.kfield)) for u in unis], spins).astype(np.int8)
-        add_firms(model, entrant_values(model, code, len(sectors), spinoff=True,
-                                        sector=sectors))
+        if len(sectors):
+            add_firms(model, entrant_values(model, code, len(sectors), spinoff=True,
+                                            sector=sectors))
         counts[code] = smes + len(sectors)
     return counts
