@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 _ATTRIBUTE = "_indicator_memo"
 
@@ -29,7 +27,7 @@ def collecting(model: Any) -> Iterator[None]:
         setattr(model, _ATTRIBUTE, None)
 
 
-def shared(model: Any, name: Hashable, compute: Callable[[], T]) -> T:
+def shared[T](model: Any, name: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, once per :func:`collecting` block for each ``name``; afresh outside."""
     store = getattr(model, _ATTRIBUTE, None)
     if store is None:
