@@ -87,7 +87,7 @@ def _load(lang: str) -> dict[str, str]:
 def english() -> dict[str, str]:
     """The English catalogue: every message id the tool uses, with its source text."""
     from sim.indicators import INDICATORS
-    from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
+    from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS
     from sim.inputs.sectors import SECTORS
     from sim.policies import COMMON_PARAMS, REGISTRY
     from sim.reporting.formatting import COUNTRY_NAMES
@@ -108,6 +108,8 @@ def english() -> dict[str, str]:
         texts[f"param.{group}.{p.name}"] = p.doc
         if p.unit:
             texts[f"unit.{p.unit}"] = p.unit
+    for *_, unit in COUNTRY_BOUNDS.values():
+        texts[f"unit.{unit}"] = unit
     for key, label in SECTORS.items():
         texts[f"sector.{key}"] = label
     for key, name in COUNTRY_NAMES.items():
