@@ -6,26 +6,13 @@ English is written once, where it is declared: indicator labels and units in
 parameter descriptions in their :class:`~sim.inputs.params.Param` declarations, sector names
 in :data:`sim.inputs.sectors.SECTORS`; the English of everything else the reports write
 (headings, sentences, country, risk and country-value names) is in ``en.toml``. ``az.toml``
-and ``ru.toml`` hold the translations under the same message ids (see :mod:`sim.i18n.catalogue`).
+and ``ru.toml`` hold the translations under the same message ids (see :mod:`sim.i18n.lookup`).
 
 A command sets the language of what it writes once (:func:`language`, a context manager);
 the report and plot code looks labels up with :func:`t` and the helpers below, which read that
 language unless given one.
 """
 
-from sim.i18n.catalogue import (
-    DEFAULT,
-    LANGUAGES,
-    MissingTranslation,
-    UnknownLanguage,
-    catalogue,
-    check_language,
-    current,
-    english,
-    language,
-    placeholders,
-    t,
-)
 from sim.i18n.labels import (
     country_name,
     country_param_name,
@@ -37,6 +24,19 @@ from sim.i18n.labels import (
     risk_name,
     sector_name,
     unit,
+)
+from sim.i18n.lookup import (
+    DEFAULT,
+    LANGUAGES,
+    MissingTranslation,
+    UnknownLanguage,
+    catalogue,
+    check_language,
+    current,
+    english,
+    language,
+    placeholders,
+    t,
 )
 
 __all__ = [

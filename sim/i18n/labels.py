@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.i18n.catalogue import english, t
+from sim.i18n.lookup import english, t
 
 
 def unit(text: str, lang: str | None = None) -> str:
