@@ -16,6 +16,7 @@ language unless given one.
 from sim.i18n.labels import (
     country_name,
     country_param_name,
+    describe,
     indicator_label,
     label_and_unit,
     param_doc,
@@ -27,6 +28,7 @@ from sim.i18n.labels import (
 )
 from sim.i18n.lookup import (
     DEFAULT,
+    LANGUAGE_NAMES,
     LANGUAGES,
     MissingTranslation,
     UnknownLanguage,
@@ -40,8 +42,8 @@ from sim.i18n.lookup import (
 )
 
 __all__ = [
-    "DEFAULT", "LANGUAGES", "MissingTranslation", "UnknownLanguage", "catalogue",
-    "check_language", "country_name", "country_param_name", "current", "english",
+    "DEFAULT", "LANGUAGE_NAMES", "LANGUAGES", "MissingTranslation", "UnknownLanguage", "catalogue",
+    "check_language", "country_name", "country_param_name", "current", "describe", "english",
     "indicator_label", "label_and_unit", "language", "param_doc", "placeholders",
     "policy_description", "policy_label", "risk_name", "sector_name", "t", "unit",
 ]

@@ -62,3 +62,28 @@ def risk_name(key: str, lang: str | None = None) -> str:
 def sector_name(key: str, lang: str | None = None) -> str:
     """A technology sector's name."""
     return t(f"sector.{key}", lang)
+
+
+def _param_ids() -> dict[int, str]:
+    """``id(declaration) -> message id`` of every declared parameter."""
+    from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS
+    from sim.policies import COMMON_PARAMS, REGISTRY
+
+    ids = {id(p): f"param.common.{p.name}" for p in COMMON_PARAMS}
+    for name, cls in REGISTRY.items():
+        ids.update({id(p): f"param.policy.{name}.{p.name}" for p in cls.param_specs})
+    ids.update({id(p): f"param.model.{p.name}" for p in MODEL_PARAMS.values()})
+    ids.update({id(p): f"param.risk.{p.name}" for p in RISK_PARAMS.values()})
+    return ids
+
+
+_PARAM_IDS: dict[int, str] = {}
+
+
+def describe(param, lang: str | None = None) -> str:
+    """A parameter declaration's description (``Param.doc``) in ``lang``; the declaration's own
+    text for one that is not declared in the model, a policy or the risks."""
+    if not _PARAM_IDS:
+        _PARAM_IDS.update(_param_ids())
+    key = _PARAM_IDS.get(id(param))
+    return t(key, lang) if key else param.doc

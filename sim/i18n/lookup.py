@@ -30,6 +30,8 @@ from typing import Any
 #: Languages of the reports and the browser view, the source language first.
 LANGUAGES = ("en", "az", "ru")
 DEFAULT = "en"
+#: Each language's name in itself (the browser view's language switch).
+LANGUAGE_NAMES = {"en": "English", "az": "Azərbaycan dili", "ru": "Русский"}
 #: Environment variable that makes a missing translation an error.
 STRICT_ENV = "CLUSTERSIM_I18N_STRICT"
 _HERE = Path(__file__).parent
