@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--force", action="store_true",
                           help="replace the report folder if it exists")
 
-    sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+    listing = sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+    add_language(listing)
 
     validate = sub.add_parser(
         "validate", help="the baseline against its calibration targets and stylized facts "
