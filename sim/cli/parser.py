@@ -219,7 +219,6 @@ def build_parser() -> argparse.ArgumentParser:
                           help="most boxes looked for, 1-10 (default 3)")
     discover.add_argument("--out", type=Path, help="report folder (default: "
                           "runs/discover-<store>-<time>)")
-    add_language(discover)
     discover.add_argument("--force", action="store_true",
                           help="replace the report folder if it exists")
 

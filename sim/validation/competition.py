@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.i18n import indicator_label
+from sim.i18n import indicator_label, t
 from sim.indicators import COUNTRY_KEYS
 from sim.reporting.formatting import band, fmt, md_table
 from sim.validation.observations import COMPETITION
@@ -101,7 +101,7 @@ def competition_lines(result: Validation) -> list[str]:
                                     for r in result.records]))
              for name in ("cr4_home", "hhi_home")}
     lines = [
-        "## Competition and concentration over the run",
+        f"## {t('msg.validation.competition')}",
         "",
         "The report's starting conditions are low competition and high concentration (the "
         "facts `home_concentration_start` and `home_competition_start` above). A home "
