@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from test_comparison import make_free, make_policy
 from test_report import make_table
@@ -18,12 +19,14 @@ from sim.i18n import (
     UnknownLanguage,
     catalogue,
     english,
+    indicator_label,
     language,
     lookup,
     placeholders,
     t,
+    unit,
 )
-from sim.indicators import INDICATORS
+from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
 from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS
 from sim.inputs.sectors import SECTORS
 from sim.policies import COMMON_PARAMS, REGISTRY
@@ -197,3 +200,23 @@ def test_an_unknown_language_on_the_command_line_is_one_line_and_exit_2(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown language 'de'" in err and "az, en, ru" in err
     assert "Traceback" not in err
+
+
+# --- the browser view, without a browser -------------------------------------------------------
+
+
+def test_browser_view_table_and_charts_in_a_language():
+    from sim.viz.charts import IndicatorCharts, current_table, table_html
+
+    current = np.ones((3, len(COUNTRY_KEYS), len(INDICATORS)))
+    table = current_table(current, None, "ru")
+    assert table["indicator"].iloc[0] == indicator_label("support_share", "ru")
+    assert set(table["unit"]) <= {unit(i.unit, "ru") for i in INDICATORS.values()}
+    assert "<th>Показатель</th>" in table_html(table, "ru")
+    charts = IndicatorCharts(None, 10, "az")
+    charts.draw(current)
+    titles = [ax.get_title(loc="left") for ax in charts.axes]
+    assert titles[5] == "6. " + indicator_label(KEY_INDICATORS[5], "az")
+    assert charts.axes[-1].get_xlabel() == "rüb"
+    assert charts.title.get_text().startswith("Hesabatın doqquz göstəricisi")
+    assert current_table(current, None)["indicator"].iloc[0] == "Firms receiving support"
