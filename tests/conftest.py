@@ -28,6 +28,9 @@ from sim.indicators import COUNTRY_KEYS
 from sim.inputs.scenario import Scenario, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
+#: A message missing from a catalogue fails the test that writes it (sim.i18n), not only the
+#: catalogue tests; worker processes inherit the setting.
+os.environ["CLUSTERSIM_I18N_STRICT"] = "1"
 SCENARIO_DIR = ROOT / "scenarios"
 BUNDLED = ("baseline", "sme_subsidy", "tax_break", "technopark")
 #: Population scale of the mechanism and policy tests (about 450 firms instead of 1,500).

@@ -267,3 +267,37 @@ def test_an_invalid_seed_shows_a_message_and_the_page_keeps_working(page):
     seed.press("Enter")
     counter(page, 0)
     expect(page.get_by_text("is not a seed")).to_have_count(0)
+
+
+def test_the_language_switch_changes_the_page_labels(page, browser, server):
+    """Russian, then Azerbaijani: the policy switches, buttons, quarter counter, table headings,
+    indicator labels and charts change language; the run goes on where it was, and another
+    session stays in English."""
+    from sim.i18n import indicator_label, policy_label, t
+
+    step(page, 1)
+    charts = page.locator(".cs-charts img").get_attribute("src")
+    for lang, name in (("ru", "Русский"), ("az", "Azərbaycan dili")):
+        page.locator(".cs-language .v-field").click()
+        page.get_by_role("option", name=name, exact=True).click()
+        # the page is drawn again on the server: allow for a busy machine
+        expect(page.get_by_label(policy_label("tax_break", lang))).to_have_count(1,
+                                                                             timeout=30_000)
+        expect(page.get_by_label(TAX_BREAK)).to_have_count(0)
+        for button in ("step", "play", "reset"):
+            expect(page.get_by_role("button", name=t(f"msg.viz.{button}", lang))).to_be_enabled()
+        expect(page.locator(".cs-counter")).to_have_text(
+            t("msg.viz.quarter_of", lang, quarter=1, horizon=40))
+        expect(page.locator(".cs-values thead th").first).to_have_text(
+            t("msg.common.indicator", lang))
+        expect(page.locator(".cs-values tbody tr").first).to_contain_text(
+            indicator_label("support_share", lang))
+        expect(page.locator(".cs-values")).not_to_contain_text("Tech exports")
+        page.wait_for_function("c => document.querySelector('.cs-charts img').src !== c",
+                               arg=charts)  # the charts are drawn again, in the language
+        charts = page.locator(".cs-charts img").get_attribute("src")
+    other = browser.new_context().new_page()
+    other.goto(server.url)
+    other.locator(".cs-counter", has_text="Quarter 0 of 40").wait_for()
+    expect(other.get_by_label(TAX_BREAK)).to_have_count(1)
+    other.context.close()

@@ -17,6 +17,7 @@ from sim.cli.parser import build_parser
 from sim.cli.runs import cmd_compare, cmd_run, cmd_scorecard
 from sim.cli.show import cmd_list, cmd_viz
 from sim.cli.sweeps import cmd_sweep
+from sim.i18n import language
 from sim.inputs.scenario import ScenarioError
 
 #: The handler of each command: it gets the parsed arguments and returns the exit code.
@@ -66,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; turn the errors a user can cause into one line and an exit code."""
     try:
-        return COMMANDS[args.command](args)
+        with language(getattr(args, "lang", "en")):  # what the command writes
+            return COMMANDS[args.command](args)
     except (ScenarioError, UsageError) as err:
         print(f"clustersim: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE

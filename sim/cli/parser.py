@@ -78,6 +78,23 @@ def _port(text: str) -> int:
     return value
 
 
+def _language(text: str) -> str:
+    """An argparse type: one of the languages reports are written in."""
+    from sim.i18n import UnknownLanguage, check_language
+
+    try:
+        return check_language(text)
+    except UnknownLanguage as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def add_language(p: argparse.ArgumentParser) -> None:
+    """``--lang az|ru|en``: the language of the reports and plots a command writes."""
+    p.add_argument("--lang", type=_language, default="en", metavar="az|ru|en",
+                   help="language of the reports and plots: az (Azerbaijani), ru (Russian) "
+                   "or en (English, default)")
+
+
 def _seed_list(text: str) -> list[int]:
     shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
     try:
@@ -114,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true",
                        help="replace the output folder if it exists")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        add_language(p)
 
     run = sub.add_parser("run", help="run one scenario over several seeds")
     run.add_argument("scenario", type=Path, help="scenario .toml file")
@@ -160,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         backend.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster "
                              "of this scheduler, e.g. tcp://HOST:8786")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        add_language(p)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep into a result store")
     add_sweep_options(sweep)
@@ -203,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--force", action="store_true",
                           help="replace the report folder if it exists")
 
-    sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+    listing = sub.add_parser("list", help="bundled scenarios and policies with their parameters")
+    add_language(listing)
 
     validate = sub.add_parser(
         "validate", help="the baseline against its calibration targets and stylized facts "
@@ -216,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="report file (default docs/validation.md); figures go to "
                           "img/ beside it")
     validate.add_argument("--quiet", action="store_true", help="no progress messages")
+    add_language(validate)
 
     calibrate = sub.add_parser(
         "calibrate", help="fit the free behavioural parameters to the country targets "
@@ -233,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--no-install", action="store_true", help="write the folder only; "
                            "leave sim/data/calibration.toml and docs/ as they are")
     calibrate.add_argument("--quiet", action="store_true", help="no progress messages")
+    add_language(calibrate)
     calibrate.add_argument("--check", action="store_true", help="fit nothing: recompute the "
                            "objective of the installed fitted values on the seeds of their fit "
                            "and fail (exit 1) if it differs from the recorded one by more than "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from sim.i18n import param_doc, policy_label
 from sim.inputs.countries import country_sources, country_values
 from sim.inputs.fitted import assumed_before
 from sim.inputs.params import COUNTRY_BOUNDS, RISK_PARAMS, country_param
@@ -29,7 +30,8 @@ def _fit_note(source: str) -> str:
 
 
 def list_text() -> str:
-    """Bundled scenarios, registered policies and model parameters, as text."""
+    """Bundled scenarios, registered policies and model parameters, as text (policy names and
+    parameter descriptions in the current language, :mod:`sim.i18n`)."""
     lines = ["Bundled scenarios (scenarios/):"]
     for path in bundled_scenarios():
         try:
@@ -42,18 +44,20 @@ def list_text() -> str:
     lines += ["", "Policies ([[policies]] type = ...), common parameters: "
               + ", ".join(f"{p.name} ({p.allowed()})" for p in COMMON_PARAMS)]
     for name, cls in sorted(REGISTRY.items()):
-        lines.append(f"  {name}: {cls.label}")
+        lines.append(f"  {name}: {policy_label(name)}")
         for p in cls.param_specs:
             scaled = (f" ({p.default:g} x the R&D scale {base.rd_scale:g})"
                       if p.scaled_by == "rd_scale" else "")
             lines.append(f"      {p.name} = {json.dumps(p.default_at(base.scales()))}"
-                         f"{scaled}  {p.doc}; {p.allowed()}")
+                         f"{scaled}  {param_doc(f'policy.{name}', p.name)}; {p.allowed()}")
     lines += ["", "Risks of ineffective policy ([risks]):"]
     for p in RISK_PARAMS.values():
-        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}")
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {param_doc('risk', p.name)}; "
+                     f"{p.allowed()}")
     lines += ["", "Model parameters ([model]):"]
     for p in fitted_defaults(base.fitted).values():
-        lines.append(f"  {p.name} = {json.dumps(p.default)}  {p.doc}; {p.allowed()}"
+        lines.append(f"  {p.name} = {json.dumps(p.default)}  {param_doc('model', p.name)}; "
+                     f"{p.allowed()}"
                      + _fit_note(p.source))
     lines += ["", "Country values ([countries.AZ] / [countries.BY]; sources in "
               "sim/data/countries.toml, fitted ones in sim/data/calibration.toml):"]

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.experiments.calibration import Calibration, CalibrationResult, describe, fit_values
+from sim.i18n import t as tr
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.fitted import BUNDLED_FILE, assumed_before
 from sim.reporting.files import copy_file, versions
@@ -163,7 +164,7 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
     spec = result.spec
     minutes = result.seconds / 60
     lines = [
-        "# Calibration of the baseline",
+        f"# {tr('msg.calibration.title')}",
         "",
         f"Written by `clustersim calibrate {definition}` on "
         f"{datetime.now(UTC).strftime('%Y-%m-%d')} ({len(result.trace)} points, "
@@ -174,7 +175,7 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
            "The fitted values were not installed: they are in `calibration.toml` beside this "
            "report; `CLUSTERSIM_CALIBRATION=<that file>` makes any command use them."),
         "",
-        "## Method",
+        f"## {tr('msg.calibration.method')}",
         "",
         "Simulated method of moments. The moments are the *output* targets of "
         "`sim/data/targets.toml` (ratios measured in quarters 1-8) and the stylized facts "
@@ -194,7 +195,7 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
         f" fitted ({'the optimiser converged: ' if result.converged else ''}"
         f"{result.message}).",
         "",
-        "## Free parameters",
+        f"## {tr('msg.calibration.free')}",
         "",
     ]
     rows = []
@@ -202,31 +203,37 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
         tied = "; ".join(f"{describe(o)} = {r:g} ×" for o, r in p.tied.items())
         rows.append([f"`{p.path}`", f"[{p.low:g}, {p.high:g}] {p.scale}", assumed_value(p.path),
                      f"{x0:.4g}", f"**{x:.4g}**", p.why + (f" ({tied})" if tied else "")])
-    lines += md_table(["parameter", "bounds, scale", "assumed", "start", "fitted", "moves"], rows)
+    lines += md_table([tr("msg.calibration.parameter"), tr("msg.calibration.bounds"),
+                       tr("msg.calibration.assumed"), tr("msg.calibration.start"),
+                       tr("msg.calibration.fitted"), tr("msg.calibration.moves")], rows)
     lines += ["", "*assumed*: the value before any calibration; *start*: the value in use when "
               "this fit began (an earlier fit's, if one was installed)."]
     lines += [
         "",
-        "## Targets",
+        f"## {tr('msg.calibration.targets')}",
         "",
         "d: deviation in units of the tolerance, negative below the data value.",
         "",
     ]
-    lines += md_table(["target", "data", "accepted", "start", "d", "fitted", "d", ""],
+    lines += md_table([tr("msg.calibration.target"), tr("msg.calibration.data"),
+                       tr("msg.calibration.accepted"), tr("msg.calibration.start"), "d",
+                       tr("msg.calibration.fitted"), "d", ""],
                       _moment_rows(result))
-    lines += ["", "## Stylized facts", "",
+    lines += ["", f"## {tr('msg.calibration.facts')}", "",
               f"p: shortfall from the criterion tightened by {spec.fact_margin:.0%}, in units of "
               "the margin (0 = holds with the margin, ≤ 1 = holds).", ""]
-    lines += md_table(["fact", "criterion", "start", "fitted", "p", ""], _fact_rows(result))
+    lines += md_table([tr("msg.calibration.fact"), tr("msg.calibration.criterion"),
+                       tr("msg.calibration.start"), tr("msg.calibration.fitted"), "p", ""],
+                      _fact_rows(result))
     lines += [
         "",
-        "## Figures",
+        f"## {tr('msg.calibration.figures')}",
         "",
         "![Objective at every point](img/calibration_trace.png)",
         "",
         "![Targets at the start and fitted](img/calibration_targets.png)",
         "",
-        "## Reading the fit",
+        f"## {tr('msg.calibration.reading')}",
         "",
         "- The fit is to the mean of a few seeds; `clustersim validate` reports the calibrated "
         "baseline on other seeds, with the band across them.",

@@ -220,6 +220,7 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
 
 
 def _markdown(result: SensitivityResult) -> str:
+    from sim.i18n import t
     from sim.reporting.formatting import fmt, label_of, md_table
 
     morris = result.method == "morris"
@@ -227,43 +228,39 @@ def _markdown(result: SensitivityResult) -> str:
     runs = int(table["runs"].iloc[0]) if len(table) else 0
     lo, hi = result.seeds_per_point
     seeds = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    outputs = (" Each output is an indicator at the horizon T, with the growth rates averaged "
-               "over quarters 1..T." if result.model else "")
-    lines = [f"# Sensitivity analysis ({'Morris screening' if morris else 'Sobol indices'})",
-             "", f"{runs} runs; each point's seed replicates ({seeds} a point) are averaged "
-             f"before the analysis.{outputs}", ""]
+    outputs = " " + t("msg.sensitivity.outputs") if result.model else ""
+    method = t("msg.sensitivity.morris" if morris else "msg.sensitivity.sobol")
+    lines = [f"# {t('msg.sensitivity.title', method=method)}",
+             "", t("msg.sensitivity.runs", runs=runs, seeds=seeds) + outputs, ""]
+    parameter = t("msg.sensitivity.parameter")
     if morris:
-        lines += ["mu* is the mean absolute elementary effect: the change in the output per "
-                  "change of the parameter over its whole range, estimated from steps across "
-                  "part of the range (same unit as the output); mu keeps the sign; sigma, the "
-                  "spread of the effects, signals interactions or non-linearity. Rows are "
-                  "sorted by mu*.", ""]
-        header = ["parameter", "mu*", "± (95%)", "sigma", "mu"]
+        lines += [t("msg.sensitivity.morris_note"), ""]
+        header = [parameter, "mu*", "± (95%)", "sigma", "mu"]
         cols, key = ["mu_star", "mu_star_conf", "sigma", "mu"], "mu_star"
     else:
-        lines += ["S1 is the share of the output's variance due to the parameter alone; ST "
-                  "adds its interactions. Rows are sorted by ST.", ""]
-        header = ["parameter", "S1", "± (95%)", "ST", "± (95%)"]
+        lines += [t("msg.sensitivity.sobol_note"), ""]
+        header = [parameter, "S1", "± (95%)", "ST", "± (95%)"]
         cols, key = SOBOL_COLUMNS, "ST"
     for (country, indicator), group in table.groupby(["country", "indicator"], sort=False):
         label, unit = label_of(indicator)
         where = f" — {country}" if country else ""
         lines += [f"## {label}{where}" + (f" ({unit})" if unit else ""), ""]
         if group["note"].iloc[0]:
-            lines += [f"Not analysed: {group['note'].iloc[0]}.", ""]
+            lines += [t("msg.sensitivity.not_analysed", note=group["note"].iloc[0]), ""]
             continue
         group = group.sort_values(key, ascending=False)
         rows = [[f"`{r.parameter}`", *[fmt(getattr(r, c)) for c in cols]]
                 for r in group.itertuples()]
         lines += md_table(header, rows) + [""]
     if result.notes:
-        lines += ["## Notes", "", *[f"- {n}" for n in result.notes], ""]
+        lines += [f"## {t('msg.sensitivity.notes')}", "", *[f"- {n}" for n in result.notes], ""]
     return "\n".join(lines)
 
 
 def _figure(result: SensitivityResult, country: str) -> Any:
     from matplotlib.figure import Figure
 
+    from sim.i18n import t
     from sim.reporting.formatting import label_of
 
     table = result.table[(result.table["country"] == country) & (result.table["note"] == "")]
@@ -298,7 +295,7 @@ def _figure(result: SensitivityResult, country: str) -> Any:
             ax.legend(fontsize=7, loc="lower right")
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
-    title = "Morris screening: mu* and sigma" if result.method == "morris" else \
-        "Sobol indices: first order (S1) and total (ST)"
+    title = t("msg.sensitivity.morris_title" if result.method == "morris"
+              else "msg.sensitivity.sobol_title")
     fig.suptitle(f"{title}{' — ' + country if country else ''}", fontsize=11)
     return fig

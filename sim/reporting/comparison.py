@@ -24,9 +24,10 @@ from sim.experiments.outcomes import (
     paired_differences,
     seed_bands,
 )
+from sim.i18n import country_name
+from sim.i18n import t as tr
 from sim.indicators import INDICATORS, KEY_INDICATORS
 from sim.reporting.formatting import (
-    COUNTRY_NAMES,
     fmt,
     fmt_band,
     label_of,
@@ -193,7 +194,8 @@ def diff_cell(median: float, lo: float, hi: float, direction: str) -> str:
 def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fiscal: dict) -> list:
     """Markdown lines of one country's table: indicators x scenarios, fiscal rows last."""
     sub = cmp[cmp["country"] == country].set_index(["indicator", "scenario"])
-    header = ["Indicator", "Unit", "Better", f"{names[0]} (level)", *names[1:]]
+    header = [tr("msg.common.indicator"), tr("msg.common.unit"), tr("msg.compare.better"),
+              tr("msg.compare.level", ref=names[0]), *names[1:]]
     rows = []
     for ind in [i for i in COMPARE_INDICATORS if i in sub.index.get_level_values(0)]:
         label, unit = label_of(ind)
@@ -202,11 +204,11 @@ def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fisc
         rows.append(row + [diff_cell(*r.loc[s, ["diff_median", "diff_lo", "diff_hi"]],
                                       direction_of(ind)) for s in names[1:]])
     first = sub.xs(sub.index.get_level_values(0)[0], level="indicator")
-    for kind, label in (("gross", "Gross fiscal cost"), ("net", "Net fiscal cost")):
+    for kind, label in (("gross", tr("msg.common.gross_cost")), ("net", tr("msg.common.net_cost"))):
         cols = [f"{kind}_fiscal_cost", f"{kind}_fiscal_cost_lo", f"{kind}_fiscal_cost_hi"]
         row = [label, "USD m", "", fmt(ref_fiscal[kind].get(country, math.nan))]
         rows.append(row + [diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
-    title = f"## {country}: {COUNTRY_NAMES.get(country, country)}"
+    title = f"## {country}: {country_name(country)}"
     return [title, "", *md_table(header, rows), ""]
 
 
@@ -221,10 +223,12 @@ def _cost_per_gain(r: pd.Series) -> str:
 def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
     """Markdown lines: fiscal costs and cost per unit of gain, per scenario and country."""
     gains = [i for i in COST_PER_GAIN_INDICATORS if i in set(cmp["indicator"])]
-    header = ["Scenario", "Country", "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
+    header = [tr("msg.common.scenario"), tr("msg.common.country"), tr("msg.common.gross_cost_usd"),
+              tr("msg.common.net_cost_usd")]
     for ind in gains:
         label, unit = label_of(ind)
-        header += [f"{label}: gain per USD m ({unit})", f"USD m per unit of {label.lower()}"]
+        header += [tr("msg.compare.gain_per_usd", label=label, unit=unit),
+                   tr("msg.compare.usd_per_unit", label=label.lower())]
     rows = []
     for (scenario, country), sub in cmp.groupby(["scenario", "country"], sort=False):
         first = sub.iloc[0]
@@ -237,7 +241,7 @@ def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
             r = sub[sub["indicator"] == ind].iloc[0]
             row += [fmt(r["cost_effectiveness"], signed=True), _cost_per_gain(r)]
         rows.append(row)
-    return ["## Fiscal cost and cost per unit of gain", "", *md_table(header, rows), ""]
+    return [f"## {tr('msg.compare.fiscal_heading')}", "", *md_table(header, rows), ""]
 
 
 def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
@@ -255,32 +259,26 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
     ref_fiscal = {kind: {c: nan_bands(v.loc[c].to_numpy(dtype=float))[0] for c in v.index}
                   for kind, v in (("gross", gross), ("net", net))}
     lines = [
-        f"# Scenario comparison against `{names[0]}`",
+        f"# {tr('msg.compare.title', ref=names[0])}",
         "",
-        f"- Reference: `{names[0]}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
-        f"- Seeds: {seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
-        f"- Horizon: quarter {horizon}",
+        "- " + tr("msg.common.reference_line", ref=names[0],
+                 scenarios=", ".join(f"`{n}`" for n in names[1:])),
+        "- " + tr("msg.common.seeds_line", seeds=seeds_text(seeds)),
+        "- " + tr("msg.common.horizon_line", horizon=horizon),
         "",
-        f"Cells: change from `{names[0]}` at quarter {horizon}, median over seeds of the paired "
-        "difference [5th, 95th percentile]. The level column is the reference's median. "
-        f"{SIGNIFICANT_MARK} the 90% band excludes zero; {GOOD_MARK} / {BAD_MARK} that change "
-        "is in the desirable / undesirable direction (Better: ↑ higher is better, ↓ lower is "
-        "better, blank: no desirable direction).",
+        tr("msg.compare.cells", ref=names[0], horizon=horizon, significant=SIGNIFICANT_MARK,
+          good=GOOD_MARK, bad=BAD_MARK),
         "",
-        f"Gross fiscal cost: extra policy spending plus taxes foregone, summed over quarters "
-        f"1–{horizon}. Net fiscal cost: extra (policy spending − taxes collected) accumulated "
-        f"to quarter {horizon}, so tax revenue the policy induces offsets it. Both in USD m; "
-        "the level column gives the reference's own totals.",
+        tr("msg.compare.fiscal_note", horizon=horizon),
         "",
     ]
     if cmp.empty:
-        return "\n".join([*lines, "No scenarios to compare: only the reference was given.", ""])
+        return "\n".join([*lines, tr("msg.compare.empty"), ""])
     countries = ordered_names(cmp["country"].unique(), ("JOINT", "AZ", "BY"))
     for country in countries:
         lines += _country_section(cmp, country, names, ref_fiscal)
     lines += _fiscal_section(cmp)
-    lines += ["Gain per USD m = median change / median gross fiscal cost; USD m per unit = its "
-              "inverse, shown only when the change is a gain and the cost is not zero.", ""]
+    lines += [tr("msg.compare.footnote"), ""]
     return "\n".join(lines)
 
 
@@ -324,12 +322,10 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
         ax.invert_yaxis()
         label, unit = label_of(ind)
         ax.set_title(f"{label} {ARROWS[direction_of(ind)]}", fontsize=9)
-        ax.set_xlabel(f"change, {unit}", fontsize=8)
+        ax.set_xlabel(tr("msg.compare.plot_xlabel", unit=unit), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
-    fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: change from the "
-                 "reference at the horizon (median, 90% band across seeds)\n"
-                 "green: significant gain, red: significant loss, grey: band includes zero "
-                 "or no desirable direction", fontsize=10)
+    fig.suptitle(tr("msg.compare.plot_title", country=country_name(country).capitalize()),
+                 fontsize=10)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
 
 

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.indicators import INDICATORS
+from sim.i18n import label_and_unit
 
+#: Country keys and their names in English (the reports write them in their language with
+#: :func:`sim.i18n.country_name`).
 COUNTRY_NAMES = {"AZ": "Azerbaijan", "BY": "Belarus", "JOINT": "both countries"}
 
 
@@ -87,9 +89,9 @@ def plain(text: str, limit: int = 40) -> str:
 
 
 def label_of(indicator: str) -> tuple[str, str]:
-    """Label and unit of an indicator (its name and ``""`` if it is not declared)."""
-    ind = INDICATORS.get(indicator)
-    return (ind.label, ind.unit) if ind else (indicator, "")
+    """Label and unit of an indicator in the current language (:mod:`sim.i18n`; its name and
+    ``""`` if it is not declared)."""
+    return label_and_unit(indicator)
 
 
 def ordered_names(present: Iterable[str], order: Sequence[str]) -> list[str]:

@@ -23,10 +23,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.experiments.outcomes import check_columns, wide_table
+from sim.i18n import country_name, t
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
 from sim.reporting import files
 from sim.reporting.formatting import (
-    COUNTRY_NAMES,
     fmt,
     fmt_band,
     label_of,
@@ -112,7 +112,7 @@ def _plot_panel(ax: Axes, series: dict[str, pd.DataFrame], indicator: str, small
     size = 8 if small else 10
     ax.set_title(label, fontsize=size + 1)
     ax.set_ylabel(unit, fontsize=size)
-    ax.set_xlabel("quarter", fontsize=size)
+    ax.set_xlabel(t("msg.common.quarter"), fontsize=size)
     ax.tick_params(labelsize=size - 1)
     ax.grid(alpha=0.3, linewidth=0.5)
 
@@ -171,7 +171,8 @@ def plot_overview(bands: pd.DataFrame, path: Path) -> None:
             _plot_panel(ax, series[name], name, small=True)
         else:
             ax.set_title(label_of(name)[0], fontsize=9)
-            ax.text(0.5, 0.5, "not in table", ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, t("msg.run.not_in_table"), ha="center", va="center",
+                    transform=ax.transAxes)
     handles, labels = next((ax.get_legend_handles_labels() for ax in axes if ax.lines),
                            ([], []))
     fig.legend(handles, labels, loc="upper center", ncol=len(labels) or 1, frameon=False)
@@ -204,9 +205,10 @@ def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame) -> str:
     horizon = int(table["step"].max())
     countries = ordered_names(table["country"].unique(), COUNTRY_KEYS)
     scenarios = ", ".join(f"`{s}`" for s in pd.unique(table["scenario"]))
-    header = ["Indicator", "Unit"]
+    header = [t("msg.common.indicator"), t("msg.common.unit")]
     for c in countries:
-        header += [f"{c} start", f"{c} quarter {horizon}"]
+        header += [t("msg.run.start_column", country=c),
+                   t("msg.run.horizon_column", country=c, horizon=horizon)]
     rows = []
     for name in [n for n in SUMMARY_INDICATORS if n in set(table["indicator"])]:
         label, unit = label_of(name)
@@ -216,23 +218,21 @@ def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame) -> str:
             row += [fmt(start[0]), fmt_band(*end)]
         rows.append(row)
     lines = [
-        f"# Run summary: {scenarios}",
+        f"# {t('msg.run.title', scenarios=scenarios)}",
         "",
-        f"- Scenario(s): {scenarios}",
-        f"- Seeds: {seeds_text(table['seed'].unique())}",
-        f"- Horizon: quarter {horizon} (quarter 0 is the initial state)",
-        "- Countries: " + ", ".join(f"{c} = {COUNTRY_NAMES.get(c, c)}" for c in countries),
+        "- " + t("msg.run.scenarios_line", scenarios=scenarios),
+        "- " + t("msg.run.seeds_line", seeds=seeds_text(table["seed"].unique())),
+        "- " + t("msg.run.horizon_line", horizon=horizon),
+        "- " + t("msg.run.countries_line", countries=", ".join(
+            f"{c} = {country_name(c)}" for c in countries)),
         "",
-        "Start: median across seeds at quarter 0. "
-        f"Quarter {horizon}: median across seeds [5th, 95th percentile]. "
-        "Money flows are per quarter; `n/a` means no value (e.g. no product launched recently).",
+        t("msg.run.cells", horizon=horizon),
         "",
         *md_table(header, rows),
         "",
-        "![Key indicators: median across seeds with 5–95% band](plots/overview.png)",
+        f"![{t('msg.run.picture')}](plots/overview.png)",
         "",
-        "Every indicator is plotted in `plots/<indicator>.png`; the data are in "
-        "`indicators.csv` / `indicators.parquet`.",
+        t("msg.run.files"),
         "",
     ]
     return "\n".join(lines)

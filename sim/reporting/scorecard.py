@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import outcomes
+from sim.i18n import country_name, t
 from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS
 from sim.reporting.comparison import (
     ARROWS,
@@ -74,7 +75,6 @@ from sim.reporting.comparison import (
     direction_of,
 )
 from sim.reporting.formatting import (
-    COUNTRY_NAMES,
     fmt,
     label_of,
     md_table,
@@ -240,7 +240,7 @@ def _header(indicator: str, horizon: int, units: bool = True) -> str:
     if not units:
         return f"{label} {ARROWS[direction_of(indicator)]}"
     if indicator in GROWTH_INDICATORS:
-        unit = f"{unit}, mean of quarters 1–{horizon}"
+        unit = t("msg.scorecard.growth_unit", unit=unit, horizon=horizon)
     return f"{label} {ARROWS[direction_of(indicator)]} ({unit})"
 
 
@@ -248,8 +248,8 @@ def _pays_text(r: pd.Series) -> str:
     """``yes`` / ``no``, or ``no cost`` when the scenario costs nothing more either way."""
     costs = r[[*_GROSS, *_NET]].to_numpy(dtype=float)
     if np.isfinite(costs).all() and (np.abs(costs) <= COST_TOL).all():
-        return "no cost"
-    return "yes" if r["pays_for_itself"] else "no"
+        return t("msg.scorecard.no_cost")
+    return t("msg.scorecard.yes") if r["pays_for_itself"] else t("msg.scorecard.no")
 
 
 def _compact_cell(r: pd.Series) -> str:
@@ -275,8 +275,9 @@ def _scenario_rows(sub: pd.DataFrame) -> list[tuple[tuple, pd.DataFrame]]:
 def _summary_table(card: pd.DataFrame, horizon: int) -> list[str]:
     """Compact JOINT table: medians of the nine changes, fiscal costs, pays for itself."""
     sub = card[(card["comparison"] == "reference") & (card["country"] == "JOINT")]
-    header = ["Scenario", *[_header(i, horizon, units=False) for i in KEY_INDICATORS],
-              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)", "Pays for itself"]
+    header = [t("msg.common.scenario"), *[_header(i, horizon, units=False) for i in KEY_INDICATORS],
+              t("msg.common.gross_cost_usd"), t("msg.common.net_cost_usd"),
+              t("msg.scorecard.pays")]
     rows = []
     for (scenario, _, _), r in _scenario_rows(sub):
         first = r.iloc[0]
@@ -289,8 +290,9 @@ def _summary_table(card: pd.DataFrame, horizon: int) -> list[str]:
 def _country_section(card: pd.DataFrame, country: str, horizon: int) -> list[str]:
     """Changes with bands and cost per unit of gain for one country."""
     sub = card[(card["comparison"] == "reference") & (card["country"] == country)]
-    header = ["Scenario", *[_header(i, horizon) for i in KEY_INDICATORS],
-              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)", "Pays for itself"]
+    header = [t("msg.common.scenario"), *[_header(i, horizon) for i in KEY_INDICATORS],
+              t("msg.common.gross_cost_usd"), t("msg.common.net_cost_usd"),
+              t("msg.scorecard.pays")]
     rows, costs = [], []
     for (scenario, _, _), r in _scenario_rows(sub):
         first = r.iloc[0]
@@ -298,34 +300,28 @@ def _country_section(card: pd.DataFrame, country: str, horizon: int) -> list[str
                      _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET), _pays_text(first)])
         costs.append([f"`{scenario}`", *[fmt(r.loc[i, "cost_per_gain"])
                                          for i in KEY_INDICATORS]])
-    cost_header = ["Scenario", *[f"{label_of(i)[0]} (USD m per {label_of(i)[1]})"
-                                 for i in KEY_INDICATORS]]
+    cost_header = [t("msg.common.scenario"),
+                   *[t("msg.scorecard.cost_column", label=label_of(i)[0], unit=label_of(i)[1])
+                     for i in KEY_INDICATORS]]
     return [
-        f"## {country}: {COUNTRY_NAMES.get(country, country)}", "",
+        f"## {country}: {country_name(country)}", "",
         *md_table(header, rows), "",
-        f"### {country}: cost per unit of gain", "",
-        "USD m of gross fiscal cost per unit of the indicator's gain (median gross cost / "
-        "median change), only for significant gains; `n/a` otherwise.", "",
+        f"### {t('msg.scorecard.cost_heading', country=country)}", "",
+        t("msg.scorecard.cost_note"), "",
         *md_table(cost_header, costs), "",
     ]
 
 
 def _risk_section(card: pd.DataFrame, horizon: int) -> list[str]:
     """Each variant against its base, every country."""
-    lines = ["## What the risks cost", ""]
+    lines = [f"## {t('msg.scorecard.risk_heading')}", ""]
     sub = card[card["comparison"] == "risk"]
     if sub.empty:
-        return [*lines, "No scenario in this set is a variant of another (named "
-                "`<base>_<suffix>`, e.g. `full_package_mistargeted` of `full_package`, or "
-                "`az_alone` / `by_alone` with `joint`), so there is no risk to price.", ""]
-    lines += [
-        "Each variant against the scenario it varies (not against the reference), paired seed "
-        "by seed, with the same cells as above: a change marked ✗ is what the variant's risk "
-        "(mistargeting, poor coordination, one country acting alone) loses; the fiscal columns "
-        "are how much more (+) or less (−) it costs than its base.", "",
-    ]
-    header = ["Variant", "Versus", "Country", *[_header(i, horizon) for i in KEY_INDICATORS],
-              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
+        return [*lines, t("msg.scorecard.no_risk"), ""]
+    lines += [t("msg.scorecard.risk_note"), ""]
+    header = [t("msg.scorecard.variant"), t("msg.scorecard.versus"), t("msg.common.country"),
+              *[_header(i, horizon) for i in KEY_INDICATORS],
+              t("msg.common.gross_cost_usd"), t("msg.common.net_cost_usd")]
     rows = []
     for (variant, base, country), r in _scenario_rows(sub):
         first = r.iloc[0]
@@ -348,38 +344,26 @@ def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> st
     """
     names, seeds, horizon = check_comparable(tables)
     ref = names[0]
-    growth = " and ".join(label_of(i)[0].lower() for i in GROWTH_INDICATORS)
+    growth = t("msg.scorecard.and").join(label_of(i)[0].lower() for i in GROWTH_INDICATORS)
     lines = [
-        f"# Policy scorecard against `{ref}`",
+        f"# {t('msg.scorecard.title', ref=ref)}",
         "",
-        f"- Reference: `{ref}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
-        f"- Seeds: {seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
-        f"- Horizon: quarter {horizon}",
+        "- " + t("msg.common.reference_line", ref=ref,
+                 scenarios=", ".join(f"`{n}`" for n in names[1:])),
+        "- " + t("msg.common.seeds_line", seeds=seeds_text(seeds)),
+        "- " + t("msg.common.horizon_line", horizon=horizon),
         "",
-        f"**How to read it.** Each cell is a scenario's change from `{ref}` in one of the "
-        "report's nine effectiveness indicators: the median over seeds of the paired difference "
-        f"(same seed, scenario minus reference) at quarter {horizon}; the detailed tables add "
-        f"the 90% band [5th, 95th percentile]. {SIGNIFICANT_MARK} the band excludes zero; "
-        f"{GOOD_MARK} / {BAD_MARK} the change is in the desirable / undesirable direction "
-        "(↑ higher is better, ↓ lower is better); a number without a mark cannot be told from "
-        f"zero. The growth rates ({growth}, % y/y) are averaged over quarters 1–{horizon} "
-        "for scenario and reference alike (the change in average annual growth over the run): "
-        "a growth rate at one quarter is noisy, and a lasting gain in level shows up as growth "
-        "only while it builds up. Gross fiscal cost: extra policy spending plus taxes foregone "
-        f"over quarters 1–{horizon}; net fiscal cost: extra (policy spending − taxes collected) "
-        f"to quarter {horizon}, so the taxes a policy brings in offset it; both in USD m, paired "
-        "with the reference. *Pays for itself*: the whole 90% band of the net cost is at or "
-        "below zero. Cost per unit of gain: gross cost / median gain, for significant gains "
-        "only. The data, with every band, are in `scorecard.csv`.",
+        t("msg.scorecard.how_to_read", ref=ref, horizon=horizon, significant=SIGNIFICANT_MARK,
+          good=GOOD_MARK, bad=BAD_MARK, growth=growth),
         "",
-        "Units: " + "; ".join(f"{label_of(i)[0].lower()}: {label_of(i)[1]}"
-                              for i in KEY_INDICATORS) + ".",
+        t("msg.scorecard.units") + " " + "; ".join(f"{label_of(i)[0].lower()}: {label_of(i)[1]}"
+                                                 for i in KEY_INDICATORS) + ".",
         "",
     ]
     if card.empty:
-        return "\n".join([*lines, "No scenarios to assess: only the reference was given.", ""])
-    lines += ["## Both countries at a glance (JOINT)", "", *_summary_table(card, horizon), "",
-              "![Scorecard: changes in the nine indicators and fiscal costs](scorecard.png)", ""]
+        return "\n".join([*lines, t("msg.scorecard.empty"), ""])
+    lines += [f"## {t('msg.scorecard.glance')}", "", *_summary_table(card, horizon), "",
+              f"![{t('msg.scorecard.picture')}](scorecard.png)", ""]
     present = card.loc[card["comparison"] == "reference", "country"].unique()
     for country in ordered_names(present, COUNTRY_ORDER):
         lines += _country_section(card, country, horizon)

@@ -13,9 +13,10 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from sim.i18n import country_name, t
 from sim.indicators import KEY_INDICATORS
 from sim.reporting.comparison import ARROWS, direction_of, limits_with_zero
-from sim.reporting.formatting import COUNTRY_NAMES, fmt, label_of, plain
+from sim.reporting.formatting import fmt, label_of, plain
 from sim.reporting.run_report import PNG_OPTIONS
 from sim.reporting.scorecard import _GROSS, _NET, GROWTH_INDICATORS
 
@@ -71,7 +72,8 @@ def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT") -> No
                          if significant[r, c] else "0.35")
     heat_ax.set_xticks(range(len(KEY_INDICATORS)),
                        [_wrap(f"{label_of(i)[0]} {ARROWS[direction_of(i)]}")
-                        + ("\n(mean q1–T)" if i in GROWTH_INDICATORS else "")
+                        + ("\n" + t("msg.scorecard.plot_mean") if i in GROWTH_INDICATORS
+                           else "")
                         for i in KEY_INDICATORS], fontsize=8)
     heat_ax.xaxis.tick_top()
     heat_ax.set_yticks(range(len(names)), [plain(n) for n in names], fontsize=9)
@@ -79,14 +81,12 @@ def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT") -> No
     heat_ax.set_yticks(np.arange(len(names) + 1) - 0.5, minor=True)
     heat_ax.grid(which="minor", color="white", linewidth=1.5)
     heat_ax.tick_params(which="minor", length=0)
-    heat_ax.set_xlabel("median change from the reference (colour: change in the better "
-                       "direction / largest in its column; grey, hatched: 90% band includes "
-                       "zero)", fontsize=8)
+    heat_ax.set_xlabel(t("msg.scorecard.plot_heat"), fontsize=8)
 
     first = sub.drop_duplicates("scenario").set_index("scenario").reindex(names)
     y = np.arange(len(names))
-    for offset, cols, colour, label in ((-0.2, _GROSS, "#5b6f8a", "gross"),
-                                        (0.2, _NET, "#b9c6d6", "net")):
+    for offset, cols, colour, label in ((-0.2, _GROSS, "#5b6f8a", t("msg.scorecard.gross")),
+                                        (0.2, _NET, "#b9c6d6", t("msg.scorecard.net"))):
         m, lo, hi = (first[c].to_numpy(dtype=float) for c in cols)
         colours = colour
         if cols is _NET:
@@ -99,11 +99,10 @@ def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT") -> No
     cost_ax.set_xlim(*limits_with_zero(values))
     cost_ax.tick_params(axis="y", left=False)
     cost_ax.tick_params(axis="x", labelsize=8)
-    cost_ax.set_xlabel("fiscal cost, USD m (median, 90% band)", fontsize=8)
-    cost_ax.set_title("Gross (dark) and net (light; green:\npays for itself) fiscal cost",
-                      fontsize=9)
+    cost_ax.set_xlabel(t("msg.scorecard.plot_cost_axis"), fontsize=8)
+    cost_ax.set_title(t("msg.scorecard.plot_cost_title"), fontsize=9)
     cost_ax.grid(axis="x", alpha=0.3, linewidth=0.5)
     heat_ax.set_ylim(len(names) - 0.5, -0.5)
-    fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: scorecard against the "
-                 "reference", fontsize=11)
+    fig.suptitle(t("msg.scorecard.plot_title", country=country_name(country).capitalize()),
+                 fontsize=11)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.indicators import COUNTRY_KEYS, INDICATORS
+from sim.i18n import indicator_label, t
+from sim.indicators import COUNTRY_KEYS
 from sim.reporting.formatting import band, fmt, md_table
 from sim.validation.observations import COMPETITION
 
@@ -91,7 +92,7 @@ def competition_lines(result: Validation) -> list[str]:
         i = COMPETITION.index(crit.indicator)
         for k, key in enumerate(COUNTRY_KEYS):
             change, ok = checks[crit.indicator, key]
-            rows.append([INDICATORS[crit.indicator].label, key,
+            rows.append([indicator_label(crit.indicator), key,
                          *[_cells(np.array([r.competition[q, k, i] for r in result.records]))
                            for q in quarters],
                          fmt(change), f"within ±{fmt(crit.max_change)}",
@@ -100,7 +101,7 @@ def competition_lines(result: Validation) -> list[str]:
                                     for r in result.records]))
              for name in ("cr4_home", "hhi_home")}
     lines = [
-        "## Competition and concentration over the run",
+        f"## {t('msg.validation.competition')}",
         "",
         "The report's starting conditions are low competition and high concentration (the "
         "facts `home_concentration_start` and `home_competition_start` above). A home "
@@ -116,7 +117,7 @@ def competition_lines(result: Validation) -> list[str]:
         "the run lies within the bound below; the bounds and their sources:",
         "",
     ]
-    lines += [f"- **{INDICATORS[c.indicator].label}**: within ±{fmt(c.max_change)} over "
+    lines += [f"- **{indicator_label(c.indicator)}**: within ±{fmt(c.max_change)} over "
               f"40 quarters ({c.source})." for c in EVOLUTION]
     lines += ["", *md_table(header, rows), ""]
     return lines

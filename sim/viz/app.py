@@ -6,7 +6,9 @@ the page first renders, never at module level). The controls follow Mesa's Model
 fixed columns, because Mesa's draggable grid renders empty with ipyvuetify 3.
 
 What reacts to what: a new run (scenario, seed or Reset) re-renders the whole page; a step or a
-policy change bumps ``tick``, which only the parts showing the run read.
+policy change bumps ``tick``, which only the parts showing the run read. The language switch
+(``lang``, per session) re-renders the page with its labels, units, descriptions and charts in
+that language (:mod:`sim.i18n`); the run goes on.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import solara
 
+from sim.i18n import LANGUAGE_NAMES, policy_label, t
 from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS, Param, ParamError
 from sim.inputs.scenario import ScenarioError
 from sim.policies import REGISTRY
@@ -59,7 +62,7 @@ def parse_seed(text: str) -> int:
 # ------------------------------------------------------------------------------- controls
 @solara.component
 def Controls(run: LiveRun, tick: solara.Reactive[int], playing: solara.Reactive[bool],
-             message: solara.Reactive[str | None], on_reset):
+             message: solara.Reactive[str | None], on_reset, lang: str = "en"):
     """Step, play/pause and Reset, and the quarter counter."""
     tick.get()
 
@@ -68,7 +71,7 @@ def Controls(run: LiveRun, tick: solara.Reactive[int], playing: solara.Reactive[
             run.step()
             return True
         except Exception as err:  # a model failure is shown, the page keeps working
-            message.set(f"The model failed in quarter {run.quarter + 1}: {err}")
+            message.set(t("msg.viz.model_failed", lang, quarter=run.quarter + 1, error=err))
             return False
         finally:
             _bump(tick)
@@ -84,16 +87,17 @@ def Controls(run: LiveRun, tick: solara.Reactive[int], playing: solara.Reactive[
     solara.lab.use_task(play, dependencies=[playing.value, run], prefer_threaded=True)
 
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Button("Step", on_click=step_once, color="primary",
+        solara.Button(t("msg.viz.step", lang), on_click=step_once, color="primary",
                       disabled=playing.value or run.finished)
-        solara.Button("❚❚ Pause" if playing.value else "▶ Play", color="primary",
+        solara.Button("❚❚ " + t("msg.viz.pause", lang) if playing.value
+                      else "▶ " + t("msg.viz.play", lang), color="primary",
                       on_click=lambda: playing.set(not playing.value),
                       disabled=run.finished and not playing.value)
-        solara.Button("Reset", on_click=on_reset, outlined=True)
-        solara.Text(f"Quarter {run.quarter} of {run.horizon}", classes=["cs-counter"])
+        solara.Button(t("msg.viz.reset", lang), on_click=on_reset, outlined=True)
+        solara.Text(t("msg.viz.quarter_of", lang, quarter=run.quarter, horizon=run.horizon),
+                    classes=["cs-counter"])
         if run.finished:
-            solara.Text("End of the run: set model parameter 'steps' and Reset to run longer.",
-                        classes=["cs-caption"])
+            solara.Text(t("msg.viz.end_of_run", lang), classes=["cs-caption"])
 
 
 # ------------------------------------------------------------------------------- the run
@@ -110,28 +114,28 @@ def NetworkView(run: LiveRun, tick: solara.Reactive[int]):
 
 
 @solara.component
-def Charts(run: LiveRun, tick: solara.Reactive[int]):
+def Charts(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
     """The nine indicators per country, this run against the baseline."""
     tick.get()
-    charts = solara.use_memo(lambda: IndicatorCharts(run.baseline(), run.horizon), [run])
+    charts = solara.use_memo(lambda: IndicatorCharts(run.baseline(), run.horizon, lang),
+                             [run, lang])
     png = solara.use_memo(lambda: charts.png(run.indicators(), run.changes),
-                          [run, run.quarter, len(run.changes)])
+                          [charts, run.quarter, len(run.changes)])
     with solara.Column(classes=["cs-figure", "cs-charts"]):
         solara.Image(png)
 
 
 @solara.component
-def CurrentValues(run: LiveRun, tick: solara.Reactive[int]):
+def CurrentValues(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
     """The nine indicators now, the baseline's at the same quarter, and the CSV download."""
     tick.get()
-    table = current_table(run.indicators(), run.baseline())
-    solara.Text(f"Quarter {run.quarter}: the nine indicators, and the baseline scenario's at "
-                "the same quarter (both countries)", classes=["cs-caption"])
-    solara.HTML(tag="div", unsafe_innerHTML=table_html(table), classes=["cs-values"])
+    table = current_table(run.indicators(), run.baseline(), lang)
+    solara.Text(t("msg.viz.values_caption", lang, quarter=run.quarter), classes=["cs-caption"])
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(table, lang), classes=["cs-values"])
     solara.FileDownload(
         data=lambda: run.table().to_csv(index=False).encode("utf-8"),
         filename=f"{run.name}-seed{run.seed}-q{run.quarter}.csv",
-        label="Download the run's indicators (CSV)", mime_type="text/csv")
+        label=t("msg.viz.download", lang), mime_type="text/csv")
     if run.changes:
         solara.Text("Changes: " + "; ".join(f"{c.text} after quarter {c.quarter}"
                                              for c in run.changes), classes=["cs-caption"])
@@ -141,7 +145,7 @@ def CurrentValues(run: LiveRun, tick: solara.Reactive[int]):
 @solara.component
 def PolicyRow(run: LiveRun, name: str, tick: solara.Reactive[int],
               drafts: solara.Reactive[dict[str, dict[str, Any]]],
-              message: solara.Reactive[str | None]):
+              message: solara.Reactive[str | None], lang: str = "en"):
     """One instrument: a switch that acts from the next quarter, and its parameters.
 
     Only this row changes the run's policies, so it re-renders on its own edits (``edits``),
@@ -174,19 +178,21 @@ def PolicyRow(run: LiveRun, name: str, tick: solara.Reactive[int],
             drafts.set({**drafts.value, name: {**drafts.value.get(name, {}), key: value}})
 
     with solara.Row(style={"align-items": "center"}, gap="0px"):
-        solara.Switch(label=cls.label, value=run.is_on(name), on_value=switch, color="primary")
+        solara.Switch(label=policy_label(name, lang), value=run.is_on(name), on_value=switch,
+                      color="primary")
         solara.Button(icon_name="mdi-tune", text=True, on_click=lambda: set_expanded(not expanded),
                       classes=[f"cs-tune-{name}"])
     if expanded:
         with solara.Column(style={"padding-left": "12px"}, gap="0px"):
             for key, param in cls.declared().items():
                 if key != "enabled":
-                    ParamInput(param, values[key], on_value=lambda v, k=key: set_value(k, v))
+                    ParamInput(param, values[key], on_value=lambda v, k=key: set_value(k, v),
+                               lang=lang)
 
 
 @solara.component
 def ParamGroup(title: str, declared: dict[str, Param], current: dict[str, Any],
-               pending: solara.Reactive[dict[str, Any]]):
+               pending: solara.Reactive[dict[str, Any]], lang: str = "en"):
     """Model or risk parameters: edits wait for the next rebuild (Reset, scenario, seed)."""
     expanded, set_expanded = solara.use_state(False)
     waiting = {k: v for k, v in pending.value.items() if current.get(k) != v}
@@ -194,16 +200,18 @@ def ParamGroup(title: str, declared: dict[str, Param], current: dict[str, Any],
         solara.Button(("▾ " if expanded else "▸ ") + title, text=True,
                       on_click=lambda: set_expanded(not expanded))
         if waiting:
-            solara.Text(f"{len(waiting)} changed: Reset to apply", classes=["cs-caption"])
+            solara.Text(t("msg.viz.changed_reset", lang, count=len(waiting)),
+                        classes=["cs-caption"])
     if expanded:
-        solara.Button("Scenario's values", text=True, on_click=lambda: pending.set({}))
+        solara.Button(t("msg.viz.scenario_values", lang), text=True,
+                      on_click=lambda: pending.set({}))
         for key, param in declared.items():
             ParamInput(param, pending.value.get(key, current[key]),
-                       on_value=lambda v, k=key: pending.set({**pending.value, k: v}))
+                       on_value=lambda v, k=key: pending.set({**pending.value, k: v}), lang=lang)
 
 
 @solara.component
-def RunSettings(run: LiveRun, rebuild):
+def RunSettings(run: LiveRun, rebuild, lang: str = "en"):
     """Scenario and seed: a change starts a new run."""
     seed_error, set_seed_error = solara.use_state(None)
 
@@ -217,11 +225,12 @@ def RunSettings(run: LiveRun, rebuild):
         if seed != run.seed:
             rebuild(seed=seed)
 
-    solara.Select("Scenario", values=list(scenario_files()), value=run.scenario_file.stem,
-                  on_value=lambda name: rebuild(scenario=name), classes=["cs-scenario"])
+    solara.Select(t("msg.common.scenario", lang), values=list(scenario_files()),
+                  value=run.scenario_file.stem, on_value=lambda name: rebuild(scenario=name),
+                  classes=["cs-scenario"])
     solara.Text(" ".join(run.spec.description.split())[:240], classes=["cs-caption"])
-    solara.InputText("Seed", value=str(run.seed), on_value=set_seed, error=bool(seed_error),
-                     message=seed_error, classes=["cs-seed"])
+    solara.InputText(t("msg.viz.seed", lang), value=str(run.seed), on_value=set_seed,
+                     error=bool(seed_error), message=seed_error, classes=["cs-seed"])
 
 
 # ------------------------------------------------------------------------------- the page
@@ -236,7 +245,9 @@ def Page():
     model_values = solara.use_reactive({})
     risk_values = solara.use_reactive({})
     drafts = solara.use_reactive({})
+    lang = solara.use_reactive("en")  # the language switch, per session
     current = run.value
+    here = lang.value
 
     def rebuild(scenario: str | None = None, seed: int | None = None) -> None:
         playing.set(False)
@@ -245,30 +256,37 @@ def Page():
                           current.seed if seed is None else seed, model_values.value,
                           risk_values.value)
         except ScenarioError as err:
-            message.set(f"Not started: {err}")
+            message.set(t("msg.viz.not_started", here, error=err))
             return
         message.set(None)
         run.set(new)
 
-    solara.Title("clustersim: joint AZ-BY industrial clusters")
+    by_name = {name: key for key, name in LANGUAGE_NAMES.items()}
+    solara.Title("clustersim: " + t("msg.viz.short_title", here))
     solara.Style(CSS)
     with solara.AppBar():
-        solara.AppBarTitle("clustersim: joint Azerbaijan-Belarus industrial clusters")
+        solara.AppBarTitle("clustersim: " + t("msg.viz.title", here))
     with solara.Sidebar():
-        with solara.Card("Run", margin=0):
-            RunSettings(current, rebuild)
-        with solara.Card("Policies", subtitle="switches act from the next quarter", margin=0):
+        solara.Select(t("msg.viz.language", here), values=list(LANGUAGE_NAMES.values()),
+                      value=LANGUAGE_NAMES[here], on_value=lambda name: lang.set(by_name[name]),
+                      classes=["cs-language"])
+        with solara.Card(t("msg.viz.run", here), margin=0):
+            RunSettings(current, rebuild, here)
+        with solara.Card(t("msg.viz.policies", here), subtitle=t("msg.viz.policies_note", here),
+                         margin=0):
             for name in REGISTRY:
-                PolicyRow(current, name, tick, drafts, message)
-        with solara.Card("Risks and model parameters", margin=0):
-            ParamGroup("Risks", RISK_PARAMS, current.spec.risks, risk_values)
-            ParamGroup("Model parameters", MODEL_PARAMS, current.spec.model, model_values)
+                PolicyRow(current, name, tick, drafts, message, here)
+        with solara.Card(t("msg.viz.risks_and_model", here), margin=0):
+            ParamGroup(t("msg.viz.risks", here), RISK_PARAMS, current.spec.risks, risk_values,
+                       here)
+            ParamGroup(t("msg.viz.model_params", here), MODEL_PARAMS, current.spec.model,
+                       model_values, here)
     with solara.Column(style={"padding": "6px 14px"}, gap="8px"):
-        Controls(current, tick, playing, message, on_reset=rebuild)
+        Controls(current, tick, playing, message, on_reset=rebuild, lang=here)
         if message.value:
             solara.Error(message.value, classes=["cs-message"])
         with solara.Columns([7, 5]):
             NetworkView(current, tick)
             with solara.Column():
-                CurrentValues(current, tick)
-        Charts(current, tick)
+                CurrentValues(current, tick, here)
+        Charts(current, tick, here)

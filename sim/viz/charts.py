@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from sim.i18n import country_name, indicator_label, t, unit
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
 from sim.viz.canvas import Canvas
 from sim.viz.live import Change
@@ -20,7 +21,7 @@ from sim.viz.network_view import COUNTRY_COLOURS
 
 _NAMES = list(INDICATORS)
 _DRAWN = [COUNTRY_KEYS.index("AZ"), COUNTRY_KEYS.index("BY")]  # countries with a line
-_BETTER = {"higher": ", ↑ better", "lower": ", ↓ better"}
+_BETTER = {"higher": "msg.viz.higher_better", "lower": "msg.viz.lower_better"}
 
 
 def _column(array: np.ndarray, country: str, name: str) -> np.ndarray:
@@ -39,9 +40,11 @@ class IndicatorCharts:
         baseline: indicators of the baseline over the whole horizon (quarters, countries,
             indicators), or None.
         horizon: last quarter on the time axis.
+        lang: language of the titles, axes and legend (:mod:`sim.i18n`).
     """
 
-    def __init__(self, baseline: np.ndarray | None, horizon: int) -> None:
+    def __init__(self, baseline: np.ndarray | None, horizon: int, lang: str = "en") -> None:
+        self.lang = lang
         fig = self.figure = Figure(figsize=(12.0, 7.4), dpi=80)
         self.canvas = Canvas(fig)
         self.axes = list(fig.subplots(3, 3, sharex=True).flat)
@@ -58,8 +61,9 @@ class IndicatorCharts:
                             color=COUNTRY_COLOURS[c], ls="--", lw=1.0, alpha=0.7)
                 (line,) = ax.plot([], [], color=COUNTRY_COLOURS[c], lw=1.8, animated=True)
                 self.lines.append((line, country, name))
-            ax.set_title(f"{number}. {ind.label}", fontsize=9.5, loc="left")
-            ax.set_ylabel(ind.unit + _BETTER.get(ind.direction, ""), fontsize=7)
+            ax.set_title(f"{number}. {indicator_label(name, lang)}", fontsize=9.5, loc="left")
+            better = t(_BETTER[ind.direction], lang) if ind.direction in _BETTER else ""
+            ax.set_ylabel(unit(ind.unit, lang) + better, fontsize=7)
             ax.tick_params(labelsize=7.5, length=2.5)
             ax.yaxis.set_major_locator(MaxNLocator(4))
             ax.set_xlim(0, max(horizon, 1))
@@ -67,13 +71,19 @@ class IndicatorCharts:
             if baseline is not None:
                 ax.set_ylim(*_padded(baseline[:, _DRAWN, _NAMES.index(name)], 0.08))
         for ax in self.axes[-3:]:
-            ax.set_xlabel("quarter", fontsize=8)
+            ax.set_xlabel(t("msg.common.quarter", lang), fontsize=8)
+        az, by = country_name("AZ", lang), country_name("BY", lang)
         handles = [
-            Line2D([], [], color=COUNTRY_COLOURS[0], lw=1.8, label="Azerbaijan, this run"),
-            Line2D([], [], color=COUNTRY_COLOURS[1], lw=1.8, label="Belarus, this run"),
-            Line2D([], [], color=COUNTRY_COLOURS[0], lw=1.0, ls="--", label="Azerbaijan, baseline"),
-            Line2D([], [], color=COUNTRY_COLOURS[1], lw=1.0, ls="--", label="Belarus, baseline"),
-            Line2D([], [], color="#444444", lw=1.0, ls=":", label="policy changed")]
+            Line2D([], [], color=COUNTRY_COLOURS[0], lw=1.8,
+                   label=t("msg.viz.this_run", lang, country=az)),
+            Line2D([], [], color=COUNTRY_COLOURS[1], lw=1.8,
+                   label=t("msg.viz.this_run", lang, country=by)),
+            Line2D([], [], color=COUNTRY_COLOURS[0], lw=1.0, ls="--",
+                   label=t("msg.viz.baseline_of", lang, country=az)),
+            Line2D([], [], color=COUNTRY_COLOURS[1], lw=1.0, ls="--",
+                   label=t("msg.viz.baseline_of", lang, country=by)),
+            Line2D([], [], color="#444444", lw=1.0, ls=":",
+                   label=t("msg.viz.policy_changed", lang))]
         fig.legend(handles=handles, loc="upper center", ncol=5, fontsize=8.5, frameon=False,
                    bbox_to_anchor=(0.5, 0.955))
         self.title = fig.suptitle("", fontsize=11, y=0.995, animated=True)
@@ -97,8 +107,7 @@ class IndicatorCharts:
                     [finite, self.baseline[:, _DRAWN, _NAMES.index(name)].ravel()])
                 ax.set_ylim(*_padded(both, 0.25))  # room to spare: fewer full redraws
                 self.canvas.invalidate()
-        self.title.set_text(f"The report's nine indicators, quarter {len(current) - 1}: this "
-                            "run and the baseline scenario with the same seed")
+        self.title.set_text(t("msg.viz.charts_title", self.lang, quarter=len(current) - 1))
 
     def png(self, current: np.ndarray, changes: Sequence[Change] = ()) -> bytes:
         """:meth:`draw`, then the figure as PNG."""
@@ -118,9 +127,11 @@ def _padded(values: np.ndarray, share: float) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def current_table(current: np.ndarray, baseline: np.ndarray | None) -> pd.DataFrame:
+def current_table(current: np.ndarray, baseline: np.ndarray | None,
+                  lang: str = "en") -> pd.DataFrame:
     """The nine indicators now: per country, both, the baseline (both) at the same quarter and
-    the difference. Missing values (e.g. no product launched lately) are NaN."""
+    the difference, labels and units in ``lang``. Missing values (e.g. no product launched
+    lately) are NaN."""
     q = len(current) - 1
     rows = []
     for name in KEY_INDICATORS:
@@ -128,7 +139,7 @@ def current_table(current: np.ndarray, baseline: np.ndarray | None) -> pd.DataFr
         both = _column(current, "JOINT", name)[q]
         base = (_column(baseline, "JOINT", name)[q]
                 if baseline is not None and q < len(baseline) else math.nan)
-        rows.append({"indicator": ind.label, "unit": ind.unit,
+        rows.append({"indicator": indicator_label(name, lang), "unit": unit(ind.unit, lang),
                      "AZ": _column(current, "AZ", name)[q],
                      "BY": _column(current, "BY", name)[q], "both": both,
                      "baseline (both)": base, "difference": both - base,
@@ -142,11 +153,12 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
-def table_html(table: pd.DataFrame) -> str:
-    """:func:`current_table` as an HTML table; differences coloured by whether they are good
-    (green) or bad (red) by the indicator's direction."""
-    head = "".join(f"<th>{c}</th>" for c in
-                   ("Indicator", "AZ", "BY", "Both", "Baseline", "Difference"))
+def table_html(table: pd.DataFrame, lang: str = "en") -> str:
+    """:func:`current_table` as an HTML table, headings in ``lang``; differences coloured by
+    whether they are good (green) or bad (red) by the indicator's direction."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in
+                   (t("msg.common.indicator", lang), "AZ", "BY", t("msg.viz.both", lang),
+                    t("msg.viz.baseline", lang), t("msg.viz.difference", lang)))
     body = []
     for row in table.to_dict("records"):
         diff = row["difference"]

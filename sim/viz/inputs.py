@@ -11,6 +11,7 @@ from typing import Any
 
 import solara
 
+from sim.i18n import describe, unit
 from sim.inputs.params import Param, ParamError
 
 #: Most positions a slider may have; wider ranges get a number field.
@@ -64,19 +65,20 @@ def parse_number(param: Param, text: str) -> float | int:
     return int(number) if param.kind is int and number.is_integer() else number
 
 
-def label_of(param: Param) -> str:
-    """The input's label: the parameter's name and unit."""
-    return f"{param.name} ({param.unit})" if param.unit else param.name
+def label_of(param: Param, lang: str = "en") -> str:
+    """The input's label: the parameter's name (its key in scenario files) and unit."""
+    return f"{param.name} ({unit(param.unit, lang)})" if param.unit else param.name
 
 
 @solara.component
-def ParamInput(param: Param, value: Any, on_value: Callable[[Any], None]):
+def ParamInput(param: Param, value: Any, on_value: Callable[[Any], None], lang: str = "en"):
     """One input for a declared parameter.
 
     Args:
         param: the declaration (type, bounds, choices, unit, meaning).
         value: the current value.
         on_value: called with the validated value; it may raise ParamError to reject it.
+        lang: language of the unit and the description (:mod:`sim.i18n`).
     """
     error, set_error = solara.use_state(None)
 
@@ -90,9 +92,9 @@ def ParamInput(param: Param, value: Any, on_value: Callable[[Any], None]):
             return
         set_error(None)
 
-    label = label_of(param)
+    label = label_of(param, lang)
     kind = input_kind(param, value)
-    with solara.Tooltip(param.doc):
+    with solara.Tooltip(describe(param, lang)):
         with solara.Column(gap="0px"):
             if kind == "switch":
                 solara.Switch(label=label, value=bool(value), on_value=accept)
