@@ -16,6 +16,7 @@ import pytest
 from conftest import fresh_model, spec
 
 from sim.agents.firm import PIPELINE
+from sim.agents.university import SPINOFF_RATE_TECHNOPARK_MULTIPLIER
 from sim.phases import investment, labour
 from sim.phases.entry_exit import (
     ENTRY_AT_NO_BARRIER,
@@ -43,6 +44,7 @@ from sim.phases.labour import (
     labour_phase,
     wage_per_worker,
 )
+from sim.phases.markets import HOME_AZ, HOME_BY, MIN_DEMAND_SHARE, advance_world
 
 #: Population scale of these tests: enough firms of every kind, a fraction of a second each.
 SCALE = 0.1
@@ -309,3 +311,37 @@ def test_premium_and_poaching_stop_at_their_caps():
     lost = (before - f["employees"])[same] / before[same]
     assert lost.max() == pytest.approx(MAX_POACHED_SHARE)
     assert f["employees"][row] - before[row] == pytest.approx((before - f["employees"])[same].sum())
+
+
+def test_wage_curve_reads_no_less_than_frictional_unemployment():
+    """With no one unemployed the wage curve reads MIN_UNEMPLOYMENT_RATE (a finite wage): the
+    market wage moves WAGE_ADJUST of the way to the productivity wage times
+    (MIN_UNEMPLOYMENT_RATE / starting rate) ** WAGE_CURVE_ELASTICITY."""
+    model = small_model()
+    model.labour_force = labour.employment(model)  # the pool has run dry
+    wage, indexed = model.wage.copy(), labour.productivity_wage(model)
+    labour._set_wages(model)
+    target = indexed * (labour.MIN_UNEMPLOYMENT_RATE / model.unemployment0) \
+        ** labour.WAGE_CURVE_ELASTICITY
+    assert model.wage == pytest.approx(wage + labour.WAGE_ADJUST * (target - wage))
+
+
+# ---------------------------------------------------------------- entry of spin-offs, demand
+def test_a_technopark_host_spins_off_firms_at_its_multiple_of_the_rate():
+    model = small_model()
+    model.rng = PoissonMeans(model.rng)
+    host = next(u for u in model.universities if u.technopark >= 0)
+    host.spinoffs(0.01)
+    host.technopark = -1  # the same university without its technopark
+    host.spinoffs(0.01)
+    assert model.rng.means == pytest.approx(
+        [0.01 * host.research * SPINOFF_RATE_TECHNOPARK_MULTIPLIER, 0.01 * host.research])
+
+
+def test_home_demand_keeps_its_least_share_of_the_trend_however_far_income_falls():
+    model = small_model()
+    model.income_reference = np.array([1e6, 1e6])
+    model.household_income = np.zeros(2)  # income collapses far below its reference path
+    advance_world(model)
+    assert model.demand[[HOME_AZ, HOME_BY]] == pytest.approx(
+        MIN_DEMAND_SHARE * model.demand_trend)
