@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fresh_model, spec
+from conftest import fresh_model, scenario, spec
 
 from sim.agents.firm import PIPELINE
 from sim.agents.university import SPINOFF_RATE_TECHNOPARK_MULTIPLIER
+from sim.inputs.sectors import SECTORS
 from sim.phases import investment, labour
 from sim.phases.entry_exit import (
     ENTRY_AT_NO_BARRIER,
@@ -45,6 +46,7 @@ from sim.phases.labour import (
     wage_per_worker,
 )
 from sim.phases.markets import HOME_AZ, HOME_BY, MIN_DEMAND_SHARE, advance_world
+from sim.population import STATE_SECTORS
 
 #: Population scale of these tests: enough firms of every kind, a fraction of a second each.
 SCALE = 0.1
@@ -345,3 +347,20 @@ def test_home_demand_keeps_its_least_share_of_the_trend_however_far_income_falls
     advance_world(model)
     assert model.demand[[HOME_AZ, HOME_BY]] == pytest.approx(
         MIN_DEMAND_SHARE * model.demand_trend)
+
+
+# ---------------------------------------------------------------- the starting population
+def test_state_firms_start_in_complex_technology_or_where_a_country_has_none_in_its_sectors():
+    """State incumbents start only in the sectors STATE_SECTORS marks: in BY, with nine in ten
+    firms in agri-food, none of them is there. In AZ, whose firms are all in agri-food (a
+    country data file may say so), they start there rather than nowhere."""
+    agrifood = list(SECTORS).index("agrifood")
+    data = scenario(spec(scale=SCALE))  # sector shares are country data, not a scenario key
+    data.countries["AZ"]["sector_shares"] = [float(k == agrifood) for k in range(len(SECTORS))]
+    data.countries["BY"]["sector_shares"] = [0.9 if k == agrifood else 0.025
+                                             for k in range(len(SECTORS))]
+    f = fresh_model(data, seed=1).firms
+    az, state = f["country"] == 0, f["state_owned"]
+    assert (state & az).any() and (f["sector"][az] == agrifood).all()
+    assert (state & ~az).any() and (STATE_SECTORS[f["sector"][state & ~az]] == 1).all()
+    assert (f["sector"][~az] == agrifood).mean() > 0.8
