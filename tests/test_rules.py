@@ -18,7 +18,7 @@ from conftest import fresh_model, scenario, spec
 from sim.agents.firm import PIPELINE
 from sim.agents.university import SPINOFF_RATE_TECHNOPARK_MULTIPLIER
 from sim.inputs.sectors import SECTORS
-from sim.phases import investment, labour
+from sim.phases import investment, labour, labour_pool
 from sim.phases.entry_exit import (
     ENTRY_AT_NO_BARRIER,
     ENTRY_MARGIN_FACTOR_MAX,
@@ -364,3 +364,24 @@ def test_state_firms_start_in_complex_technology_or_where_a_country_has_none_in_
     assert (state & az).any() and (f["sector"][az] == agrifood).all()
     assert (state & ~az).any() and (STATE_SECTORS[f["sector"][state & ~az]] == 1).all()
     assert (f["sector"][~az] == agrifood).mean() > 0.8
+
+
+def test_vocational_courses_train_no_more_workers_than_the_two_groups_hold():
+    """Far more trainees than unemployed workers: everyone with general schooling moves to the
+    vocational group with the course's gain, the vocational group's own workers gain too, and
+    the tertiary group is untouched; the pool's shares still add up to one."""
+    model = small_model()
+    k, gain = 0, 0.2
+    pool = float(labour.unemployed(model)[k])
+    shares, level = model.pool_share[k].copy(), model.pool_level[k].copy()
+    labour_pool.train(model, k, 1e3 * pool, gain, pool)
+    general, vocational, tertiary = labour_pool.GENERAL, labour_pool.VOCATIONAL, \
+        labour_pool.TERTIARY
+    raised = level + gain * (1.0 - level)  # each group's skill after the course
+    assert model.pool_share[k][general] == 0.0
+    assert model.pool_share[k][vocational] == pytest.approx(shares[general] + shares[vocational])
+    assert model.pool_share[k][tertiary] == pytest.approx(shares[tertiary])
+    assert model.pool_level[k][vocational] == pytest.approx(
+        (shares[general] * raised[general] + shares[vocational] * raised[vocational])
+        / (shares[general] + shares[vocational]))
+    assert model.pool_level[k][tertiary] == level[tertiary]

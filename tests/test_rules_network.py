@@ -219,3 +219,16 @@ def test_a_reform_acts_from_its_start_to_its_end_and_unwinds_at_its_own_pace():
         seen.append(model.admin_barrier / base)
     assert np.array(seen) == pytest.approx(np.array([[0.8] * 2, [0.6] * 2, [0.8] * 2,
                                                      [1.0] * 2, [1.0] * 2]))
+
+
+def test_monitoring_with_a_single_programme_moves_no_budget():
+    """A review compares at least MIN_PROGRAMMES programmes: with one, there is nothing to move
+    budget between, so its weight stays 1 and no review is logged."""
+    d = spec(policies=[{"type": "adaptive_monitoring", "start": 1, "review": 1},
+                       {"type": "sme_subsidy", "start": 1}], scale=SCALE)
+    model = fresh_model(d, seed=1)
+    for _ in range(3):
+        model.step()
+    monitor, programme = model.policies
+    assert monitor.last_review == model.quarter  # reviews fell due
+    assert monitor.log == [] and programme.weight == 1.0
