@@ -11,19 +11,23 @@ What is asserted, and why:
 - no firm's equipment is of a later generation than the world technology frontier (or than
   the best equipment at the start): equipment cannot be newer than the newest there is, and
   productivity grows with the generation;
-- the number of firms stays between a quarter and three times its starting value in every
+- the number of firms stays between an eighth and twice its starting value in every
   quarter: entry follows margins and exits and should roughly replace what leaves, so a
   population that dies out or grows without bound would mean a broken entry or exit rule.
   Over a century the population shrinks slowly (output prices fall with productivity while
   imported inputs keep the reference price, so margins thin): the baseline's lowest count
   measured 0.30 of the start on seed 1 (0.37 and 0.22 on seeds 2 and 3; before buyers chose
   between suppliers and imports 0.42, 0.49 and 0.13);
-- output per worker (value added per worker) never falls below half its starting value and
-  grows by at most 6% a year on average over the 100 years (x339): the frontier advances 4
-  generations, at most about x8 in productivity for firms starting 2 generations behind it,
-  and process innovations compound on top (about x25 in 100 years at the default rates);
-  no economy has sustained more than 6% a year for a century, so more would mean runaway
-  compounding rather than technology;
+- output per worker (value added per worker) never falls below 90% of its starting value,
+  is at least 8 times its starting value at quarter 400 and grows by at most 5% a year on
+  average over the 100 years (x131): the frontier advances 4 generations, at most about x8
+  in productivity for firms starting 2 generations behind it, and process innovations
+  compound on top (about x25 in 100 years at the default rates). Measured on seeds 1-5 (this
+  scale, 400 quarters): it never fell below its start, and stood at x25.5-97.9 at quarter
+  400 in the baseline (seed 1: x80.2) and x56.7-76.8 with the full package (seed 1: x69.2);
+  x7.3-14.7 at quarter 200. A model whose technology stopped raising productivity stays
+  near x1 and fails the lower bound; no economy has sustained more than 5% a year for a
+  century, so more would mean runaway compounding rather than technology;
 - the balances of both governments stay finite and money is conserved (checked per quarter
   by tests/test_invariants.py; here the cumulative identity is checked at the end).
 
@@ -93,13 +97,18 @@ def test_four_hundred_quarters_stay_finite_and_plausible(stem):
     # measured, 400 quarters at this scale, lowest firm count / starting count over seeds
     # 1-5: 0.18-0.78 (0.17-0.53 before the labour pool had education groups); the industries
     # thin out over a century but do not die
-    assert ratio.min() >= 1 / 8 and ratio.max() <= 3, (
+    # highest / starting count over seeds 1-5: 1.18-1.28 in the baseline, 1.41-1.52 with the
+    # full package
+    assert ratio.min() >= 1 / 8 and ratio.max() <= 2, (
         f"firms from {firms[0]:.0f}: min {firms.min():.0f}, max {firms.max():.0f}")
 
     lp = series(model, "labour_productivity")
     growth = lp / lp[0]
-    assert growth.min() >= 0.5 and growth.max() <= 1.06 ** (HORIZON / 4), (
-        f"output per worker x{growth.min():.2f} .. x{growth.max():.2f} of quarter 0")
+    # measured ranges over seeds 1-5 in the module docstring
+    assert growth.min() >= 0.9 and growth[HORIZON] >= 8 \
+        and growth.max() <= 1.05 ** (HORIZON / 4), (
+        f"output per worker x{growth.min():.2f} .. x{growth.max():.2f} of quarter 0, "
+        f"x{growth[HORIZON]:.2f} at quarter {HORIZON}")
 
     for gov in model.governments.values():
         assert math.isfinite(gov.balance)

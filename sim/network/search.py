@@ -125,7 +125,8 @@ def partner_search(model: ClusterModel) -> int:
     knowledge x proximity x attractiveness; the best candidate above the threshold becomes a
     partner. Whether the tie is vertical (supply) or horizontal (R&D, export consortium)
     follows the sectors' supply relations. Proposals are then taken in turn: a pair already
-    tied, or a partner that reached its tie limit earlier in the quarter, forms nothing.
+    tied, or a searcher or partner that reached its tie limit earlier in the quarter (as
+    another's partner, or another's searcher), forms nothing.
     With ``search_preference`` above 0 a candidate is drawn with a chance proportional to
     (its ties + 1) to that power: well-connected firms are better known.
     The shifters of the searcher's country (``model.shifters``): ``coordination`` (a coordination
@@ -217,7 +218,7 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
     keep = []
     pairs = set()
     for k, i, j in zip(range(rows.size), rows.tolist(), partners.tolist(), strict=True):
-        if degree[j] >= max_ties:
+        if degree[i] >= max_ties or degree[j] >= max_ties:  # either may have filled up
             continue
         a, b = int(ids[i]), int(ids[j])
         pair = (a, b) if a < b else (b, a)
