@@ -188,11 +188,25 @@ def test_copies_of_edge_data_are_plain_and_whole_graph_copies_are_views_of_their
     import copy
     import time
 
-    g = TieGraph()
-    g.add_edges_from((i, i + 1, {"kind": "rnd", "strength": 0.5}) for i in range(20_000))
-    start = time.perf_counter()
+    def chain(n: int) -> TieGraph:
+        g = TieGraph()
+        g.add_edges_from((i, i + 1, {"kind": "rnd", "strength": 0.5}) for i in range(n))
+        return g
+
+    def fastest_copy(g: TieGraph) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            g.to_directed()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    # each edge copies its own data, not the whole table: ten times the edges cost about ten
+    # times as much (a copy of the table per edge: a hundred times); measured 8.5-14.6 on a loaded
+    # machine; the fastest of three runs, as load slows single runs at random
+    small, g = chain(2_000), chain(20_000)
+    assert fastest_copy(g) / fastest_copy(small) < 35.0
     d = g.to_directed()
-    assert time.perf_counter() - start < 5.0  # one edge's data, not the whole table, each
     assert d.number_of_edges() == 40_000 and d.edges[5, 6]["kind"] == "rnd"
     deep = copy.deepcopy(g)
     deep.edges[5, 6]["strength"] = 0.9
