@@ -261,6 +261,7 @@ class Progress:
     def __init__(self, project: Path, names: list[str], log_path: Path) -> None:
         self.project, self.names, self.log_path = project, names, log_path
         self.start = time.monotonic()
+        self.log_start = log_path.stat().st_size if log_path.exists() else 0  # this run only
         self.testing_since: float | None = None
         self.last_key = ""
         self.last_print = 0.0
@@ -268,7 +269,9 @@ class Progress:
     def __call__(self) -> None:
         now = time.monotonic()
         if self.testing_since is None:
-            text = self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as log_file:
+                log_file.seek(self.log_start)
+                text = log_file.read().decode(errors="replace")
             if "Running mutation testing" not in text:
                 phase = ("listing the tests each function needs" if "Running stats" in text
                          and "Running clean tests" not in text else "clean run of the tests")
@@ -331,7 +334,7 @@ def summary(results: dict[str, dict], seconds: float, header: str) -> str:
     counts = Counter(r["status"] for r in results.values())
     by_module: dict[str, Counter] = {}
     for name, r in results.items():
-        module = function_of(name).rsplit(".", 1)[0]
+        module = name.partition("__mutmut_")[0].rpartition(".")[0]
         by_module.setdefault(module, Counter())[r["status"]] += 1
     cols = ("killed", "timeout", "survived", "no tests")
     rows.append(header)

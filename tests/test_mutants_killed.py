@@ -12,7 +12,7 @@ from conftest import fresh_model, spec
 from sim.network import TieGraph
 from sim.network.ties import EdgeArrays
 from sim.policies import effects
-from sim.policies.base import REGISTRY
+from sim.policies.base import REGISTRY, Policy
 
 
 def test_a_tie_update_with_a_strength_that_is_not_a_number_changes_nothing():
@@ -117,3 +117,14 @@ def test_the_venture_fund_ranks_young_firms_by_knowledge_with_a_spinoff_bonus():
     assert seen and any(spinoffs for _, _, spinoffs in seen)
     for merit, rule, _ in seen:
         np.testing.assert_allclose(merit, rule)
+
+
+def test_rd_effort_raises_an_applicants_merit_from_one_upwards():
+    model = fresh_model(spec(scale=0.1), seed=1)
+    rd = model.firms["rd_intensity"]
+    merit = Policy.rd_merit(model, np.arange(model.firms.n))
+    assert rd.max() > 0 and merit.max() > 1.0
+    assert np.all(merit[rd == 0] == 1.0) and np.all(merit >= 1.0)
+    order = np.argsort(rd, kind="stable")
+    assert np.all(np.diff(merit[order]) >= 0)
+
