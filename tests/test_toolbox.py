@@ -319,15 +319,15 @@ def test_venture_fund_raises_rnd_of_young_firms():
     quarters), and launches. At firm_scale 0.3 the fund makes one deal a quarter in each
     country, and launches and time to market move within seed noise (measured -1.3..+9.0% and
     -1.4..+0.9% over 24 quarters), so launches are checked at the default population
-    (firm_scale 1, several deals a quarter): measured -1.6..+4.4% by seed over 16 quarters
-    and +1.1% summed over seeds 1-8 (seeds 1-3 alone: -0.4%), so the sum over eight seeds is
-    checked."""
+    (firm_scale 1, several deals a quarter): measured -2.3..+10.4% by seed over 16 quarters
+    and +2.7% summed over seeds 1-8 (without the fund's R&D target -6.1..+8.8% by seed, -0.3%
+    summed), so the sum over eight seeds is checked."""
     d = SPECS["venture_fund"]
     assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.004, 0.07,
                        "venture_fund: R&D intensity")
     launches = paired(bundled_spec("baseline", 1.0), bundled_spec("venture_fund", 1.0),
                       ind("products_launched", "sum"), T, seeds=range(1, 9))
-    assert_rel_between(pooled(launches), 0.003, 0.15,
+    assert_rel_between(pooled(launches), 0.01, 0.1,
                        "venture_fund: products launched at firm_scale 1 (summed)")
     for seed in SEEDS:
         model = run_spec(d, seed, T)
