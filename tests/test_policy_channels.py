@@ -101,14 +101,18 @@ class Acted:
         return self.after["shifters", name] - self.before["shifters", name]
 
     def new_ties(self, kind: str) -> list[tuple[int, int, float]]:
-        """Ties of ``kind`` formed in the step: (a, b, strength)."""
+        """Ties of ``kind`` formed in the step: (a, b, strength), for a supply tie (buyer,
+        supplier, strength)."""
         live0, a0, b0 = self.before["ties", "_slots"]
         live1, a1, b1 = self.after["ties", "_slots"]
         n0 = live0.size
         old = np.zeros(live1.size, dtype=bool)
         old[:n0] = live0 & (a0 == a1[:n0]) & (b0 == b1[:n0])
         new = live1 & ~old & (self.after["ties", "kind"] == KIND_CODE[kind])
-        s = self.after["ties", "strength"]
+        s, seller = self.after["ties", "strength"], self.after["ties", "supplier"]
+        if kind == "supply":
+            return [(int(a1[i] if seller[i] == b1[i] else b1[i]), int(seller[i]), float(s[i]))
+                    for i in np.flatnonzero(new)]
         return [(int(a1[i]), int(b1[i]), float(s[i])) for i in np.flatnonzero(new)]
 
 
@@ -757,9 +761,7 @@ def test_subcontracting_exchange_forms_supply_ties():
         / np.maximum(acting.col("capacity"), 1e-12)
     supported = acting.col("supported_until", "after") >= acting.quarter
     for a, b, _ in ties:
-        ra, rb = row[a], row[b]
-        buyer, supplier = (ra, rb) if free[rb] > 0.05 and SUPPLIES[sector[rb], sector[ra]] \
-            and 1 - domestic[ra] / total[ra] > 0.5 else (rb, ra)
+        buyer, supplier = row[a], row[b]
         assert 1.0 - domestic[buyer] / total[buyer] > 0.5
         assert free[supplier] > 0.05 and SUPPLIES[sector[supplier], sector[buyer]]
         assert supported[buyer] and supported[supplier]
