@@ -111,10 +111,10 @@ def test_policy_window_must_be_ordered():
 
 # ============================================================================ tax break
 def test_tax_break_lowers_taxes_collected():
-    # measured -7.0..-8.9% over 16 quarters, seeds 1-8 (VAT, which the default break does not
+    # measured -6.7..-8.3% over 16 quarters, seeds 1-8 (VAT, which the default break does not
     # relieve, is most of the taxes: the rate on each home market's final sales)
     rows = paired(BASE, TAX_BREAK, ind("tax_collected", "sum"), T)
-    assert_rel_between(rows, -0.20, -0.04, "tax_break: taxes collected")
+    assert_rel_between(rows, -0.15, -0.04, "tax_break: taxes collected")
 
 
 def net_taxes(model) -> float:
@@ -150,7 +150,8 @@ def test_tax_break_foregone_taxes_match_the_lost_revenue(treated, lo, hi):
 
 def test_tax_break_raises_investment_of_targeted_firms():
     """Cluster members (firms with a cooperation tie at the start of the quarter) invest more:
-    measured +12..+16%; total investment +12..+15%."""
+    measured +7.1..+18.3% on seeds 1-8 (without the profit-tax relief -1.5..+4.5%); total
+    investment +3.9..+8.7% (without the profit-tax relief -0.6..+2.7%)."""
     target = TaxBreak(country="both", target="cluster_members").targeted
     rows_t, rows_all = [], []
     for seed in SEEDS:
@@ -158,14 +159,15 @@ def test_tax_break_raises_investment_of_targeted_firms():
         a_t, a_all, _ = investment_of(TAX_BREAK, seed, T, target)
         rows_t.append((seed, b_t, a_t))
         rows_all.append((seed, b_all, a_all))
-    assert_rel_between(rows_t, 0.03, 0.4, "tax_break: investment of targeted firms")
-    assert_rel_between(rows_all, 0.02, 0.4, "tax_break: total investment")
+    assert_rel_between(rows_t, 0.04, 0.3, "tax_break: investment of targeted firms")
+    assert_rel_between(rows_all, 0.02, 0.2, "tax_break: total investment")
 
 
 def test_tax_break_draws_fdi_to_relieved_firms():
     """Investors favour relieved firms: the share of investors' weight on firms with a
-    profit-tax relief at quarter 16 measured +204..+360% on seeds 1-3 (0.19-0.29 -> about
-    0.9). A break in both countries leaves the two countries' total at the data value."""
+    profit-tax relief at quarter 16 measured +211..+463% on seeds 1-8 (0.19-0.29 -> about
+    0.9; without the profit-tax relief -1..+3%). A break in both countries leaves the two
+    countries' total at the data value."""
     def relieved(m):
         w = fdi_weights(m)
         return float(w[m.firms["relief_profit"] > 0].sum() / w.sum())
@@ -263,13 +265,14 @@ def test_sme_subsidy_only_funds_smes_of_the_paying_country():
 
 
 def test_sme_subsidy_raises_support_share():
-    # measured +25..+38%
+    # measured +27..+50% on seeds 1-8
     rows = paired(BASE, SME_SUBSIDY, ind("support_share", "mean"), T)
-    assert_rel_between(rows, 0.1, 0.8, "sme_subsidy: support share")
+    assert_rel_between(rows, 0.15, 0.8, "sme_subsidy: support share")
 
 
 def test_sme_subsidy_raises_sme_investment():
-    """SMEs (at the start of each quarter) invest more: measured +11..+19%. Funded projects
+    """SMEs (at the start of each quarter) invest more: measured +10.9..+17.2% on seeds 1-8
+    (without the funded projects -0.4..+0.7%, and the support share -1..+2%). Funded projects
     (grant plus the firm's co-funding, twice the grant at grant_share 0.5) come on top of the
     firm's own plans, so total investment rises by 1.3-2.4 times the grants paid (measured:
     below 2 where co-funding displaces own plans through cash, above 2 where the funded firms'
@@ -280,7 +283,7 @@ def test_sme_subsidy_raises_sme_investment():
         a_s, a_all, grants = investment_of(SME_SUBSIDY, seed, T, lambda m: m.firms.is_sme())
         rows.append((seed, b_s, a_s))
         add.append((seed, (a_all - b_all) / grants))
-    assert_rel_between(rows, 0.04, 0.4, "sme_subsidy: SME investment")
+    assert_rel_between(rows, 0.05, 0.3, "sme_subsidy: SME investment")
     for seed, ratio in add:
         assert 1.0 <= ratio <= 3.0, f"seed {seed}: extra investment / grants = {ratio:.3f}"
 
@@ -346,13 +349,14 @@ def supported_firms(country: str):
 
 
 def test_technopark_raises_support_share():
-    # both countries (bundled scenario): measured +32..+52%. AZ only: the AZ park fills slowly
+    # both countries (bundled scenario): measured +28.9..+36.3% on seeds 1-8 (parks of one slot
+    # +2..+9%). AZ only: the AZ park fills slowly
     # (few AZ firms meet the 1% R&D entry rule or are spin-offs: 0-1 of 6 slots after 16
     # quarters) and its host's spin-offs add firms, so the AZ share moved -5.6..-2.6% over 16
     # quarters and -0.7..+5.9% over 32; the number of supported AZ firms over 32 quarters is
     # checked pooled over seeds 1-8, measured +20.9% (0.0..+48.5% by seed).
     rows = paired(BASE, TECHNOPARK, ind("support_share", "mean"), T)
-    assert_rel_between(rows, 0.1, 1.5, "technopark: support share")
+    assert_rel_between(rows, 0.15, 0.7, "technopark: support share")
     rows = paired(BASE, TECHNOPARK_AZ, supported_firms("AZ"), 2 * T, seeds=range(1, 9))
     assert_rel_between(pooled(rows), 0.05, 1.0, "technopark AZ: supported AZ firms (pooled)")
 

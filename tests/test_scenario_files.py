@@ -45,7 +45,10 @@ def test_bundled_file_loads_and_runs(path):
         model.step()
     arr = model.indicator_array()
     assert arr.shape == (3, 3, len(model.indicator_names()))
-    assert np.isfinite(np.nan_to_num(arr, nan=0.0)).all()
+    assert not np.isinf(arr).any()
+    names = model.indicator_names()
+    undefined = {names[i] for i in np.flatnonzero(np.isnan(arr).any(axis=(0, 1)))}
+    assert undefined <= {"time_to_market"}, undefined  # no recent launches: undefined
     assert [p.name for p in model.policies] == [kind for kind, _ in s.policies]
 
 

@@ -78,18 +78,19 @@ def test_registry_holds_the_whole_toolbox():
 
 # ============================================================================ effects
 def test_rnd_cofunding_raises_rnd_and_launches():
-    """Members spend on joint projects and learn from each other: R&D intensity measured
-    +18..+36%, products launched +14..+33%, time to market -5.4..-7.3% (quarterly mean),
-    horizontal / vertical ties x1.9..x2.3 (the projects' R&D ties)."""
+    """Members spend on joint projects and learn from each other. Measured on seeds 1-8 (and
+    with the projects' R&D spending, or their ties, switched off): R&D intensity +64..+191%
+    (without the spending -1..+1%), products launched +53..+71% (-5..+11%), time to market
+    -11.5..-14.7% as a quarterly mean (-1.2..+1.2%), horizontal / vertical ties +115..+159%
+    (without the project ties -10..+8%)."""
     d = SPECS["rnd_cofunding"]
-    # calibrated R&D intensities: measured +121..+128% on seeds 1-3
-    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.07, 2.5,
+    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.3, 3.0,
                        "rnd_cofunding: R&D intensity")
-    assert_rel_between(paired(BASE, d, ind("products_launched", "sum"), T), 0.05, 0.9,
+    assert_rel_between(paired(BASE, d, ind("products_launched", "sum"), T), 0.3, 1.0,
                        "rnd_cofunding: products launched")
-    assert_rel_between(paired(BASE, d, ind("time_to_market", "mean"), T), -0.2, -0.02,
+    assert_rel_between(paired(BASE, d, ind("time_to_market", "mean"), T), -0.22, -0.06,
                        "rnd_cofunding: time to market")
-    assert_rel_between(paired(BASE, d, ind("horizontal_vertical_ratio", "mean"), T), 0.4, 3.0,
+    assert_rel_between(paired(BASE, d, ind("horizontal_vertical_ratio", "mean"), T), 0.6, 2.5,
                        "rnd_cofunding: horizontal / vertical ties")
 
 
@@ -115,32 +116,34 @@ def test_rnd_cofunding_projects_tie_members_to_their_university(seed):
 
 def test_export_promotion_raises_tech_exports():
     """Campaigns open markets and bring orders: over 24 quarters tech exports measured
-    +5.4..+17.4%, exports to third countries +5.4..+21.5% (over 16 quarters the effect on
-    exports to third countries is as small as +2.5% on some seeds)."""
+    +10.0..+59.9% on seeds 1-8 (without the campaigns' new orders -2.7..+15.0%), exports to
+    third countries +7.7..+50.6% (without the orders -6.1..+13.4%). Over 16 quarters the effect
+    on exports to third countries is as small as +2.5% on some seeds."""
     d = SPECS["export_promotion"]
-    assert_rel_between(paired(BASE, d, ind("tech_exports", "sum"), T_LONG), 0.015, 0.6,
+    assert_rel_between(paired(BASE, d, ind("tech_exports", "sum"), T_LONG), 0.05, 0.9,
                        "export_promotion: tech exports")
-    assert_rel_between(paired(BASE, d, ind("exports_third", "sum"), T_LONG), 0.015, 0.8,
+    assert_rel_between(paired(BASE, d, ind("exports_third", "sum"), T_LONG), 0.03, 0.8,
                        "export_promotion: exports to third countries")
 
 
 def test_industrial_park_fills_and_draws_investors():
     """FDI itself is within seed noise (measured -10..+28% over 16 quarters), so the test
     checks what moves it: the new parks fill their 8 slots each (firms in any park measured
-    +79..+84%), residents get the national regime, and the share of investors' weight on
-    park residents (park services and profit relief) rises (measured +31..+92% on seeds
-    1-3); support share +76..+84%."""
+    +83..+100% on seeds 1-8; with parks of one slot +5..+12%), residents get the national
+    regime, and the share of investors' weight on park residents (park services and profit
+    relief) rises (measured +45..+177%; one-slot parks +11..+77%); support share +77..+90%
+    (one-slot parks +6..+12%)."""
     d = SPECS["industrial_park"]
     rows = paired(BASE, d, lambda m: float((m.firms["park"] >= 0).sum()), T)
-    assert_rel_between(rows, 0.4, 1.6, "industrial_park: park residents")
+    assert_rel_between(rows, 0.5, 1.4, "industrial_park: park residents")
 
     def on_residents(m):
         w = fdi_weights(m)
         return float(w[m.firms["park"] >= 0].sum() / w.sum())
 
     rows = paired(BASE, d, on_residents, T)
-    assert_rel_between(rows, 0.1, 1.5, "industrial_park: investors' weight on residents")
-    assert_rel_between(paired(BASE, d, ind("support_share", "mean"), T), 0.3, 2.0,
+    assert_rel_between(rows, 0.3, 2.5, "industrial_park: investors' weight on residents")
+    assert_rel_between(paired(BASE, d, ind("support_share", "mean"), T), 0.5, 1.3,
                        "industrial_park: support share")
     for seed in SEEDS:
         model = run_spec(d, seed, T)
@@ -216,30 +219,34 @@ def test_infrastructure_cuts_trade_costs_by_its_formula(seed):
 
 
 def test_infrastructure_raises_partner_exports_and_delivery():
-    """Over 24 quarters: supplier delivery discipline measured -0.1..+1.8% by seed (seeds 1-6) and
-    +0.9% summed over seeds 1-3 (small: logistics close 10% of the gap at most, and what buyers
-    receive also follows their suppliers' utilisation), checked on the sum; exports to the
-    partner country, which the calibrated AZ-BY trade keeps to a few USD m a quarter from a
-    handful of firms, measured -53..+332% by seed (seeds 1-6), +29% summed over seeds 1-3 and
-    +44% over seeds 4-6, so the export effect is checked on the sum, for its direction (with no
-    effect at all the runs are identical and the change is 0)."""
+    """Over 24 quarters: supplier delivery discipline measured -0.1..+1.8% by seed (seeds 1-8)
+    and +0.9% summed over seeds 1-3, +0.8% over seeds 1-8 (small: logistics close 10% of the
+    gap at most, and what buyers receive also follows their suppliers' utilisation), checked on
+    the sum; without the delivery gain (and the partner cut) +0.3% over seeds 1-3, +0.1% over
+    seeds 1-8. Exports to the partner country, which the calibrated AZ-BY trade keeps to a few
+    USD m a quarter from a handful of firms, measured -38..+131% by seed (seeds 1-8), +61%
+    summed over seeds 1-3 and +15% over seeds 1-8; the same without the partner cut (+55% over
+    seeds 1-3, +8% over seeds 1-8): at this scale they are seed noise, so only their direction
+    on the sum is checked here (the cut itself is checked exactly in
+    test_infrastructure_cuts_trade_costs_by_its_formula and test_policy_channels.py)."""
     d = SPECS["infrastructure"]
     assert_rel_between(pooled(paired(BASE, d, ind("exports_partner", "sum"), T_LONG)), 0.01,
-                       0.8, "infrastructure: exports to the partner country")
-    assert_rel_between(pooled(paired(BASE, d, ind("supplier_delivery", "sum"), T_LONG)), 0.002,
-                       0.06, "infrastructure: supplier delivery")
+                       1.5, "infrastructure: exports to the partner country")
+    assert_rel_between(pooled(paired(BASE, d, ind("supplier_delivery", "sum"), T_LONG)), 0.005,
+                       0.04, "infrastructure: supplier delivery")
 
 
 def test_vocational_education_raises_skill():
     """The courses train workers of the labour pool, and firms' hires bring the pool's skill:
-    the pool's skill measured +11.0..+15.4% over 16 quarters (at this small population scale
-    the courses reach a large part of the pool), the firms' mean workforce skill +0.4..+0.8%
-    (productivity moves alike, +0.4..+0.9%), and every university's graduates gain
-    graduate_gain / 4 = 0.0025 a quarter."""
+    the pool's skill measured +12.3..+21.0% over 16 quarters on seeds 1-8 (at this small
+    population scale the courses reach a large part of the pool; without the courses' skill
+    gain -4.7..-6.1%: the trainees leave the pool while they train), the firms' mean workforce
+    skill +0.22..+0.54% (without the skill gain -0.05..-0.37%), and every university's
+    graduates gain graduate_gain / 4 = 0.0025 a quarter."""
     d = SPECS["vocational_education"]
-    assert_rel_between(paired(BASE, d, skill, T), 0.002, 0.05,
+    assert_rel_between(paired(BASE, d, skill, T), 0.001, 0.015,
                        "vocational_education: workforce skill")
-    assert_rel_between(paired(BASE, d, lambda m: float(m.pool_skill.mean()), T), 0.04, 0.4,
+    assert_rel_between(paired(BASE, d, lambda m: float(m.pool_skill.mean()), T), 0.06, 0.35,
                        "vocational_education: labour pool skill")
     for seed in SEEDS:
         model, base = run_spec(d, seed, T), run_spec(BASE, seed, T)
@@ -251,7 +258,7 @@ def test_vocational_education_raises_skill():
 def test_admin_barriers_fall_and_speed_products_to_market():
     """The barrier index falls by 40% over 8 quarters and stays there. Entries are noisy
     (measured -5..+67% over 16 quarters); time to market over the second half of 24 quarters
-    measured -7.7..-11.6%."""
+    measured -8.3..-12.1% on seeds 1-8 (without the reduction 0..+0.3%)."""
     d = SPECS["admin_barriers"]
     for seed in SEEDS:
         model, base = fresh_model(d, seed), run_spec(BASE, seed, T_LONG)
@@ -261,62 +268,66 @@ def test_admin_barriers_fall_and_speed_products_to_market():
                                        base.admin_barrier * (1.0 - 0.4 * min(q / 8, 1.0)),
                                        rtol=1e-12)
     rows = paired(BASE, d, ind("time_to_market", "sum_late"), T_LONG)
-    assert_rel_between(rows, -0.3, -0.02, "admin_barriers: time to market")
+    assert_rel_between(rows, -0.2, -0.04, "admin_barriers: time to market")
 
 
 def test_coordination_body_raises_cross_border_ties():
-    """The baseline has almost no cross-border ties (share 0.1-0.8% after 16 quarters); with
-    the body it is 7.8-9.5% (measured). Ties overall +7..+14%."""
+    """The baseline has almost no cross-border ties (share 0.5-1.2% after 16 quarters on seeds
+    1-8); the body adds 10.0-15.5 points (without its cross-border lever and matching: none).
+    Ties overall +7.4..+11.2% (without them -0.3..+0.2%)."""
     d = SPECS["coordination_body"]
     rows = paired(BASE, d, ind("cross_border_share"), T)
     for _, b, a in rows:
         assert b < 0.02, describe(rows)
-        assert 0.03 < a - b < 0.25, describe(rows)
-    assert_rel_between(paired(BASE, d, ind("ties", "sum"), T), 0.02, 0.35,
+        assert 0.05 < a - b < 0.25, describe(rows)
+    assert_rel_between(paired(BASE, d, ind("ties", "sum"), T), 0.04, 0.2,
                        "coordination_body: ties")
 
 
 def test_certification_raises_delivery_and_productivity():
-    """Certified firms close gaps in management, delivery and quality: supplier delivery
-    discipline measured +4.5..+7.5%, labour productivity +1.2..+3.3% (summed over 16
-    quarters, every seed); input quality +0.2..+2.9% by seed and +2.0% summed over seeds 1-3,
-    checked on the sum."""
+    """Certified firms close gaps in management, delivery and quality. Summed over 16
+    quarters, measured on seeds 1-8 (and with one gain switched off): supplier delivery
+    discipline +3.7..+9.2% (without the delivery gain -0.4..-2.0%), labour productivity
+    +2.9..+3.5% (without the management gain +1.1..+1.5%); input quality -0.3..+2.9% by seed,
+    +1.9% summed over seeds 1-3 and +1.3..+1.9% over other runs of three seeds (without the
+    quality gain -0.7% over seeds 1-3), checked on the sum."""
     d = SPECS["certification"]
-    assert_rel_between(paired(BASE, d, ind("supplier_delivery", "sum"), T), 0.015, 0.25,
+    assert_rel_between(paired(BASE, d, ind("supplier_delivery", "sum"), T), 0.02, 0.15,
                        "certification: supplier delivery")
-    assert_rel_between(paired(BASE, d, ind("labour_productivity", "sum"), T), 0.004, 0.1,
+    assert_rel_between(paired(BASE, d, ind("labour_productivity", "sum"), T), 0.02, 0.06,
                        "certification: labour productivity")
-    assert_rel_between(pooled(paired(BASE, d, ind("input_quality", "sum"), T)), 0.004, 0.1,
+    assert_rel_between(pooled(paired(BASE, d, ind("input_quality", "sum"), T)), 0.008, 0.05,
                        "certification: input quality")
 
 
 def test_subcontracting_exchange_raises_supply_ties_and_cluster_inputs():
-    """Supply ties measured +77..+91% after 16 quarters; the share of inputs bought from
-    cluster suppliers +8.5..+36% (summed over 24 quarters: it needs the new ties to carry
-    orders)."""
+    """Supply ties measured +81..+99% after 16 quarters on seeds 1-8 (without the exchange's
+    proposals, matching alone: +14..+28%); the share of inputs bought from cluster suppliers
+    +3.8..+48.5% (summed over 24 quarters: it needs the new ties to carry orders; without the
+    proposals -13.6..+24.2%, below +2% on three seeds)."""
     d = SPECS["subcontracting_exchange"]
     rows = paired(BASE, d, lambda m: float(edges_of_kind(m, "supply")), T)
-    assert_rel_between(rows, 0.3, 1.8, "subcontracting_exchange: supply ties")
+    assert_rel_between(rows, 0.5, 1.4, "subcontracting_exchange: supply ties")
     rows = paired(BASE, d, ind("supplier_competitiveness", "sum"), T_LONG)
-    # measured +1.3..+20.4% on seeds 1-3 (calibrated baseline)
-    assert_rel_between(rows, 0.005, 0.9, "subcontracting_exchange: inputs from cluster firms")
+    assert_rel_between(rows, 0.02, 0.9, "subcontracting_exchange: inputs from cluster firms")
 
 
 def test_venture_fund_raises_rnd_of_young_firms():
-    """The test checks R&D intensity (measured +0.5..+1.4% over 16 quarters, seeds 1-3), that every
+    """The test checks R&D intensity (measured +0.7..+3.4% over 16 quarters on seeds 1-8;
+    without the fund's R&D target -0.6..+2.1%, below +0.1% on five seeds), that every
     funded firm keeps at least the fund's R&D target (20-31 funded firms alive after 16
     quarters), and launches. At firm_scale 0.3 the fund makes one deal a quarter in each
     country, and launches and time to market move within seed noise (measured -1.3..+9.0% and
     -1.4..+0.9% over 24 quarters), so launches are checked at the default population
-    (firm_scale 1, several deals a quarter): measured -1.6..+4.4% by seed over 16 quarters
-    and +1.1% summed over seeds 1-8 (seeds 1-3 alone: -0.4%), so the sum over eight seeds is
-    checked."""
+    (firm_scale 1, several deals a quarter): measured -2.3..+10.4% by seed over 16 quarters
+    and +2.7% summed over seeds 1-8 (without the fund's R&D target -6.1..+8.8% by seed, -0.3%
+    summed), so the sum over eight seeds is checked."""
     d = SPECS["venture_fund"]
-    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.002, 0.1,
+    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.004, 0.07,
                        "venture_fund: R&D intensity")
     launches = paired(bundled_spec("baseline", 1.0), bundled_spec("venture_fund", 1.0),
                       ind("products_launched", "sum"), T, seeds=range(1, 9))
-    assert_rel_between(pooled(launches), 0.003, 0.15,
+    assert_rel_between(pooled(launches), 0.01, 0.1,
                        "venture_fund: products launched at firm_scale 1 (summed)")
     for seed in SEEDS:
         model = run_spec(d, seed, T)
