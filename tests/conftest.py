@@ -83,6 +83,16 @@ def fresh_model(d: dict[str, Any] | Scenario, seed: int) -> ClusterModel:
     return ClusterModel(d if isinstance(d, Scenario) else scenario(d), seed=seed)
 
 
+#: Population scale of the tests that set up a rule's state by hand (about 150 firms).
+SMALL_SCALE = 0.1
+
+
+def small_model(**model_values: Any) -> ClusterModel:
+    """A fresh small model (``SMALL_SCALE``, seed 1) after its warm-up, with ``model_values``
+    in its model section."""
+    return fresh_model(spec(model=model_values, scale=SMALL_SCALE), seed=1)
+
+
 @functools.cache
 def _cached(key: str, seed: int, steps: int) -> ClusterModel:
     model = fresh_model(json.loads(key), seed)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fresh_model, scenario, spec
+from conftest import SMALL_SCALE as SCALE
+from conftest import fresh_model, scenario, small_model, spec
 
 from sim.agents.firm import PIPELINE
 from sim.agents.university import SPINOFF_RATE_TECHNOPARK_MULTIPLIER
@@ -47,14 +48,6 @@ from sim.phases.labour import (
 )
 from sim.phases.markets import HOME_AZ, HOME_BY, MIN_DEMAND_SHARE, advance_world
 from sim.population import STATE_SECTORS
-
-#: Population scale of these tests: enough firms of every kind, a fraction of a second each.
-SCALE = 0.1
-
-
-def small_model(**model_values):
-    """A fresh small model after its warm-up (seed 1)."""
-    return fresh_model(spec(model=model_values, scale=SCALE), seed=1)
 
 
 def rows_of(model, state: bool, country: int = 0, n: int = 1) -> list[int]:

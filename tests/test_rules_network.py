@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fresh_model, spec
+from conftest import SMALL_SCALE as SCALE
+from conftest import fresh_model, small_model, spec
 
 from sim.inputs.sectors import SECTORS
 from sim.network.search import RD_SEEKS_UNIVERSITY, partner_search, university_search
@@ -29,14 +30,6 @@ from sim.phases.markets import (
     production_phase,
     update_customer_base,
 )
-
-#: Population scale of these tests (about 150 firms).
-SCALE = 0.1
-
-
-def small_model(**model_values):
-    """A fresh small model after its warm-up (seed 1)."""
-    return fresh_model(spec(model=model_values, scale=SCALE), seed=1)
 
 
 # ---------------------------------------------------------------- tie limits
