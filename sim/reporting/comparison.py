@@ -18,30 +18,44 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiments.outcomes import (
+    aggregate_growth,
     check_columns,
     fiscal_per_seed,
     horizon_values,
     paired_differences,
     seed_bands,
 )
-from sim.indicators import INDICATORS, KEY_INDICATORS
+from sim.indicators import GROWTH_INDICATORS, INDICATORS, KEY_INDICATORS
 from sim.reporting.formatting import (
     COUNTRY_NAMES,
+    few_seeds_lines,
     fmt,
     fmt_band,
     label_of,
+    marks_allowed,
     md_table,
     nan_bands,
     ordered_names,
     plain,
     seeds_text,
+    shown,
+    shown_unit,
+)
+from sim.reporting.national import (
+    COST_UNITS,
+    Scale,
+    add_national,
+    cost_per_unit,
+    national_table,
+    scale_of,
 )
 from sim.reporting.run_report import PNG_OPTIONS, write_assessment
 
-#: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them).
-COMPARE_INDICATORS = [*KEY_INDICATORS, "employment"]
-#: Indicators whose cost per unit of gain is shown in the fiscal section of ``compare.md``.
-COST_PER_GAIN_INDICATORS = ["tech_exports", "labour_productivity"]
+#: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them):
+#: the key indicators with exports split by market (third countries; the partner country, i.e.
+#: bilateral trade) and the domestic firms' share of their home market beside them.
+COMPARE_INDICATORS = [*KEY_INDICATORS[:6], "exports_third", "exports_partner",
+                      "domestic_share_home", *KEY_INDICATORS[6:], "employment"]
 #: Gross fiscal costs smaller than this (USD m, i.e. one dollar) count as zero.
 COST_TOL = 1e-6
 COMPARE_COLUMNS = [
@@ -103,7 +117,8 @@ def _cost_effectiveness(diff: np.ndarray, cost: np.ndarray) -> np.ndarray:
     return np.where(ok, diff / np.where(ok, cost, 1.0), np.nan)
 
 
-def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple) -> pd.DataFrame:
+def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple,
+                 marks: bool = True) -> pd.DataFrame:
     """Rows of :func:`compare` for one scenario against the reference (horizon value frames)."""
     diff_med, diff_lo, diff_hi = seed_bands(paired_differences(scen, ref))
     out = pd.DataFrame(
@@ -119,7 +134,7 @@ def _compare_one(ref: pd.DataFrame, scen: pd.DataFrame, fiscal: tuple) -> pd.Dat
     out["cost_effectiveness"] = _cost_effectiveness(out["diff_median"].to_numpy(),
                                                     out["gross_fiscal_cost"].to_numpy())
     out["direction"] = out["indicator"].map(direction_of)
-    out["significant"] = (out["diff_lo"] > 0) | (out["diff_hi"] < 0)
+    out["significant"] = ((out["diff_lo"] > 0) | (out["diff_hi"] < 0)) & marks
     return out
 
 
@@ -127,7 +142,9 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """Paired differences of every scenario from the reference (the first table) at the horizon.
 
     For each later scenario, country and indicator the per-seed difference (scenario minus
-    reference, same seed, at the last step T) is summarised by its median and 90% band across
+    reference, same seed, at the last step T; for the growth rates, :data:`GROWTH_INDICATORS`,
+    of their mean over quarters 1..T, the one definition of a run's growth that the scorecard,
+    sweeps and :func:`sim.evaluate` use too) is summarised by its median and 90% band across
     seeds. Fiscal costs are per scenario and country, also paired by seed:
     ``gross_fiscal_cost`` is the extra cumulative ``budget_spent + tax_foregone`` over steps
     1..T; ``net_fiscal_cost`` is the extra ``-fiscal_balance`` at T (spending minus taxes, so
@@ -142,14 +159,16 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
     Returns:
         Tidy DataFrame with columns :data:`COMPARE_COLUMNS`, ordered by scenario (as given),
         country (JOINT, AZ, BY) and indicator (as declared); empty if only the reference is
-        given. ``significant`` is True when the 90% band of the difference excludes zero.
+        given. ``significant`` is True when the 90% band of the difference excludes zero and
+        there are at least :data:`~sim.reporting.formatting.MIN_SEEDS_FOR_MARKS` seeds.
 
     Raises:
         ValueError: if a table is malformed, holds several scenarios, scenario names repeat, or
             seeds or horizons differ between tables.
     """
     names, seeds, horizon = check_comparable(tables)
-    ref = horizon_values(tables[0], horizon, seeds)
+    marks = marks_allowed(seeds)
+    ref = horizon_values(aggregate_growth(tables[0]), horizon, seeds)
     order = pd.MultiIndex.from_tuples(
         [(c, i) for c in ordered_names(ref.index.get_level_values(0), ("JOINT", "AZ", "BY"))
          for i in ordered_names(ref.loc[c].index, list(INDICATORS))],
@@ -161,7 +180,8 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
     for name, table in zip(names[1:], tables[1:], strict=True):
         gross, net = fiscal_per_seed(table, seeds)
         fiscal = (paired_differences(gross, ref_gross), paired_differences(net, ref_net))
-        part = _compare_one(ref, horizon_values(table, horizon, seeds), fiscal)
+        part = _compare_one(ref, horizon_values(aggregate_growth(table), horizon, seeds), fiscal,
+                            marks)
         part.insert(0, "scenario", name)
         parts.append(part)
     if not parts:
@@ -175,9 +195,10 @@ def compare(tables: list[pd.DataFrame]) -> pd.DataFrame:
 ARROWS = {"higher": "↑", "lower": "↓", "info": ""}
 
 
-def change_marks(median: float, lo: float, hi: float, direction: str) -> str:
-    """``*`` when the band excludes zero, plus ✓/✗ when that change is good/bad."""
-    if not (lo > 0 or hi < 0):
+def change_marks(median: float, lo: float, hi: float, direction: str, marks: bool = True) -> str:
+    """``*`` when the band excludes zero, plus ✓/✗ when that change is good/bad (nothing when
+    ``marks`` is False: too few seeds)."""
+    if not marks or not (lo > 0 or hi < 0):
         return ""
     if direction == "info":
         return SIGNIFICANT_MARK
@@ -185,12 +206,35 @@ def change_marks(median: float, lo: float, hi: float, direction: str) -> str:
     return SIGNIFICANT_MARK + " " + (GOOD_MARK if good else BAD_MARK)
 
 
-def diff_cell(median: float, lo: float, hi: float, direction: str) -> str:
-    """A change with its band and marks, for a markdown cell."""
-    return f"{fmt_band(median, lo, hi, signed=True)}{change_marks(median, lo, hi, direction)}"
+def diff_cell(median: float, lo: float, hi: float, direction: str, marks: bool = True,
+              indicator: str = "") -> str:
+    """A change with its band and marks, for a markdown cell (a share's in percentage
+    points when ``indicator`` is given)."""
+    mark = change_marks(median, lo, hi, direction, marks)
+    return f"{fmt_band(*(shown(indicator, v) for v in (median, lo, hi)), signed=True)}{mark}"
 
 
-def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fiscal: dict) -> list:
+def national_cell(r: pd.Series, column: str, country: str, quarters: float,
+                  signed: bool = True) -> str:
+    """A national-scale median (``<column>_national``) with its share of GDP a year."""
+    value, pct = r.get(f"{column}_national", math.nan), r.get(f"{column}_pct_gdp", math.nan)
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{fmt(value, signed)} ({fmt(pct, signed)}% of GDP a year)"
+
+
+#: Row and column titles of ``compare.md`` that are not indicator labels.
+NATIONAL_ROW = "{label}, national scale"
+NATIONAL_UNIT = "{unit}, national (% of GDP a year)"
+GROSS_COST, NET_COST = "Gross fiscal cost", "Net fiscal cost"
+COST_NOTE = ("Cost per unit of gain, at national scale, only where the change is a gain and the "
+             "cost is not zero: the gross fiscal cost a year over the extra exports or sales a "
+             "year at the horizon (USD per USD), over the change in productivity growth "
+             "(USD m a year per percentage point), over the extra jobs (USD a year per job).")
+
+
+def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fiscal: dict,
+                     marks: bool = True) -> list:
     """Markdown lines of one country's table: indicators x scenarios, fiscal rows last."""
     sub = cmp[cmp["country"] == country].set_index(["indicator", "scenario"])
     header = ["Indicator", "Unit", "Better", f"{names[0]} (level)", *names[1:]]
@@ -198,33 +242,48 @@ def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fisc
     for ind in [i for i in COMPARE_INDICATORS if i in sub.index.get_level_values(0)]:
         label, unit = label_of(ind)
         r = sub.loc[ind]
-        row = [label, unit, ARROWS[direction_of(ind)], fmt(r["reference"].iloc[0])]
+        row = [label, shown_unit(ind), ARROWS[direction_of(ind)],
+               fmt(shown(ind, r["reference"].iloc[0]))]
         rows.append(row + [diff_cell(*r.loc[s, ["diff_median", "diff_lo", "diff_hi"]],
-                                      direction_of(ind)) for s in names[1:]])
+                                      direction_of(ind), marks, ind) for s in names[1:]])
+        if "diff_median_national" in r and r["diff_median_national"].notna().any():
+            rows.append([NATIONAL_ROW.format(label=label),
+                         NATIONAL_UNIT.format(unit=unit) if INDICATORS[ind].unit != "workers"
+                         else f"{unit}, national", "", ""]
+                        + [national_cell(r.loc[s], "diff_median", country, 1.0)
+                           .replace(" (n/a% of GDP a year)", "") for s in names[1:]])
     first = sub.xs(sub.index.get_level_values(0)[0], level="indicator")
-    for kind, label in (("gross", "Gross fiscal cost"), ("net", "Net fiscal cost")):
+    for kind, label in (("gross", GROSS_COST), ("net", NET_COST)):
         cols = [f"{kind}_fiscal_cost", f"{kind}_fiscal_cost_lo", f"{kind}_fiscal_cost_hi"]
-        row = [label, "USD m", "", fmt(ref_fiscal[kind].get(country, math.nan))]
+        row = [label, "USD m, model scale", "", fmt(ref_fiscal[kind].get(country, math.nan))]
         rows.append(row + [diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
+        if f"{kind}_fiscal_cost_national" in first:
+            rows.append([NATIONAL_ROW.format(label=label), NATIONAL_UNIT.format(unit="USD m"),
+                         "", ""] + [national_cell(first.loc[s], f"{kind}_fiscal_cost", country,
+                                                  0.0) for s in names[1:]])
     title = f"## {country}: {COUNTRY_NAMES.get(country, country)}"
     return [title, "", *md_table(header, rows), ""]
 
 
-def _cost_per_gain(r: pd.Series) -> str:
-    """USD m of gross cost per unit of gain (``n/a`` without a gain or without a cost)."""
+def _cost_per_unit(r: pd.Series, horizon: int) -> str:
+    """Gross cost per unit of gain in a reader's unit (``n/a`` without a gain or a cost)."""
     gain = r["diff_median"] if r["direction"] != "lower" else -r["diff_median"]
-    if not (gain > 0 and abs(r["gross_fiscal_cost"]) > COST_TOL):
-        return "n/a"
-    return fmt(r["gross_fiscal_cost"] / abs(r["diff_median"]))
+    gain_national = r.get("diff_median_national", math.nan)
+    if r["direction"] == "lower":
+        gain_national = -gain_national
+    return fmt(cost_per_unit(r["indicator"], r.get("gross_fiscal_cost_national", math.nan),
+                             gain, gain_national, horizon))
 
 
-def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
-    """Markdown lines: fiscal costs and cost per unit of gain, per scenario and country."""
-    gains = [i for i in COST_PER_GAIN_INDICATORS if i in set(cmp["indicator"])]
-    header = ["Scenario", "Country", "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
-    for ind in gains:
-        label, unit = label_of(ind)
-        header += [f"{label}: gain per USD m ({unit})", f"USD m per unit of {label.lower()}"]
+def _fiscal_section(cmp: pd.DataFrame, horizon: int) -> list[str]:
+    """Markdown lines: fiscal costs at national scale and cost per unit of gain, per scenario
+    and country."""
+    gains = [i for i in COST_UNITS if i in set(cmp["indicator"])]
+    header = ["Scenario", "Country", f"{GROSS_COST} (USD m, model scale)",
+              f"{NET_COST} (USD m, model scale)",
+              NATIONAL_UNIT.format(unit=f"{GROSS_COST}: USD m"),
+              NATIONAL_UNIT.format(unit=f"{NET_COST}: USD m"),
+              *[COST_UNITS[i] for i in gains]]
     rows = []
     for (scenario, country), sub in cmp.groupby(["scenario", "country"], sort=False):
         first = sub.iloc[0]
@@ -232,25 +291,32 @@ def _fiscal_section(cmp: pd.DataFrame) -> list[str]:
                diff_cell(*first[["gross_fiscal_cost", "gross_fiscal_cost_lo",
                                   "gross_fiscal_cost_hi"]], "info"),
                diff_cell(*first[["net_fiscal_cost", "net_fiscal_cost_lo",
-                                  "net_fiscal_cost_hi"]], "info")]
+                                  "net_fiscal_cost_hi"]], "info"),
+               national_cell(first, "gross_fiscal_cost", country, horizon),
+               national_cell(first, "net_fiscal_cost", country, horizon)]
         for ind in gains:
-            r = sub[sub["indicator"] == ind].iloc[0]
-            row += [fmt(r["cost_effectiveness"], signed=True), _cost_per_gain(r)]
+            row.append(_cost_per_unit(sub[sub["indicator"] == ind].iloc[0], horizon))
         rows.append(row)
     return ["## Fiscal cost and cost per unit of gain", "", *md_table(header, rows), ""]
 
 
-def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
+def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame],
+                     scale: Scale | None = None) -> str:
     """Text of ``compare.md`` from :func:`compare` output and the tables it was computed from.
 
     Args:
-        cmp: output of ``compare(tables)``.
+        cmp: output of ``compare(tables)`` (with :func:`sim.reporting.national.add_national`'s
+            columns, national rows are shown too).
         tables: the run tables, reference first.
+        scale: scale and calendar (default: the data files').
 
     Returns:
         Markdown text: one section per country (JOINT first) and a fiscal section.
     """
     names, seeds, horizon = check_comparable(tables)
+    scale = scale or scale_of()
+    marks = marks_allowed(seeds)
+    growth = ", ".join(label_of(i)[0].lower() for i in GROWTH_INDICATORS)
     gross, net = fiscal_per_seed(tables[0], seeds)
     ref_fiscal = {kind: {c: nan_bands(v.loc[c].to_numpy(dtype=float))[0] for c in v.index}
                   for kind, v in (("gross", gross), ("net", net))}
@@ -259,10 +325,18 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
         "",
         f"- Reference: `{names[0]}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
         f"- Seeds: {seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
-        f"- Horizon: quarter {horizon}",
+        f"- Horizon: quarter {horizon} ({scale.quarter(horizon)}); quarter 0 is "
+        f"{scale.quarter(0)}",
+        "",
+        *few_seeds_lines(seeds),
+        scale.note(),
         "",
         f"Cells: change from `{names[0]}` at quarter {horizon}, median over seeds of the paired "
-        "difference [5th, 95th percentile]. The level column is the reference's median. "
+        "difference [5th, 95th percentile]; shares in percent, their changes in percentage "
+        f"points (pp); growth rates ({growth}) as their mean over quarters 1–{horizon}. "
+        "Exports are split by market: to third countries, and to the partner country "
+        "(bilateral trade; for both countries together the whole AZ–BY trade, which is not "
+        "an export of the two). The level column is the reference's median. "
         f"{SIGNIFICANT_MARK} the 90% band excludes zero; {GOOD_MARK} / {BAD_MARK} that change "
         "is in the desirable / undesirable direction (Better: ↑ higher is better, ↓ lower is "
         "better, blank: no desirable direction).",
@@ -277,10 +351,9 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
         return "\n".join([*lines, "No scenarios to compare: only the reference was given.", ""])
     countries = ordered_names(cmp["country"].unique(), ("JOINT", "AZ", "BY"))
     for country in countries:
-        lines += _country_section(cmp, country, names, ref_fiscal)
-    lines += _fiscal_section(cmp)
-    lines += ["Gain per USD m = median change / median gross fiscal cost; USD m per unit = its "
-              "inverse, shown only when the change is a gain and the cost is not zero.", ""]
+        lines += _country_section(cmp, country, names, ref_fiscal, marks)
+    lines += _fiscal_section(cmp, horizon)
+    lines += [COST_NOTE, ""]
     return "\n".join(lines)
 
 
@@ -293,7 +366,8 @@ def limits_with_zero(values: np.ndarray) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
+def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT",
+                 scale: Scale | None = None) -> None:
     """Grid of horizontal bar charts: change per scenario with 90% band, one per key indicator.
 
     Bars are green (significant gain), red (significant loss) or grey (band includes zero or
@@ -303,6 +377,7 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
         cmp: output of :func:`compare`.
         path: PNG file to write.
         country: country key to show.
+        scale: scale and calendar named in the figure (default: the data files').
     """
     sub = cmp[cmp["country"] == country]
     names = list(pd.unique(sub["scenario"]))
@@ -310,10 +385,13 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
     axes = fig.subplots(3, 3).ravel()
     for ax, ind in zip(axes, KEY_INDICATORS, strict=True):
         r = sub[sub["indicator"] == ind].set_index("scenario").reindex(names)
+        r[["diff_median", "diff_lo", "diff_hi"]] = shown(
+            ind, r[["diff_median", "diff_lo", "diff_hi"]])
         med = r["diff_median"].to_numpy(dtype=float)
         err = np.nan_to_num(np.vstack([med - r["diff_lo"], r["diff_hi"] - med]).astype(float))
-        marks = [change_marks(*row, direction_of(ind)) for row in
-                 r[["diff_median", "diff_lo", "diff_hi"]].to_numpy(dtype=float)]
+        marks = [change_marks(*row, direction_of(ind)) if sig else "" for row, sig in
+                 zip(r[["diff_median", "diff_lo", "diff_hi"]].to_numpy(dtype=float),
+                     r["significant"].fillna(False), strict=True)]
         colours = ["#2e8b57" if GOOD_MARK in m else "#c4362b" if BAD_MARK in m else "0.6"
                    for m in marks]
         y = np.arange(len(names))
@@ -324,13 +402,21 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT") -> None:
         ax.invert_yaxis()
         label, unit = label_of(ind)
         ax.set_title(f"{label} {ARROWS[direction_of(ind)]}", fontsize=9)
-        ax.set_xlabel(f"change, {unit}", fontsize=8)
+        ax.set_xlabel(f"change, {shown_unit(ind, change=True)}"
+                      + (", model scale" if unit.startswith("USD") else ""), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
     fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: change from the "
                  "reference at the horizon (median, 90% band across seeds)\n"
                  "green: significant gain, red: significant loss, grey: band includes zero "
-                 "or no desirable direction", fontsize=10)
+                 "or no desirable direction\n" + _plot_note(scale or scale_of()), fontsize=10)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
+
+
+def _plot_note(scale: Scale) -> str:
+    """The scale line every plot carries."""
+    return (f"money: USD m of {scale.price_year} at model scale (national: AZ × "
+            f"{scale.factor['AZ']:.1f}, BY × {scale.factor['BY']:.1f}, "
+            f"sim/data/countries.toml); quarter 0 = {scale.quarter(0)}")
 
 
 def write_compare_report(
@@ -354,6 +440,10 @@ def write_compare_report(
         ValueError: as :func:`compare`, before anything is written.
     """
     cmp = compare(tables)
-    write_assessment(out_dir, "compare", cmp, compare_markdown(cmp, tables),
-                     lambda path: plot_compare(cmp, path), tables, provenance)
+    scale = scale_of(provenance)
+    national = compare([national_table(t, scale) for t in tables])
+    horizon = check_comparable(tables)[2]
+    cmp = add_national(cmp, national, scale, horizon, ["scenario", "country", "indicator"])
+    write_assessment(out_dir, "compare", cmp, compare_markdown(cmp, tables, scale),
+                     lambda path: plot_compare(cmp, path, scale=scale), tables, provenance)
     return cmp

@@ -16,6 +16,46 @@ import numpy as np
 from sim.indicators import INDICATORS
 
 COUNTRY_NAMES = {"AZ": "Azerbaijan", "BY": "Belarus", "JOINT": "both countries"}
+#: Units shown in percent (the value times 100) in reports, their changes in percentage points.
+SHARE_UNITS = ("share",)
+PERCENT_UNIT, POINTS_UNIT = "%", "pp"
+#: Fewest seeds whose 90% band marks a change as significant: with fewer, the 5th and 95th
+#: percentiles are little more than the two extreme seeds, so reports show no marks and warn.
+MIN_SEEDS_FOR_MARKS = 5
+FEW_SEEDS_WARNING = ("**Warning: only {n} seed(s).** With fewer than {min} seeds the 90% band "
+                     "is little more than the extreme seeds, so no change is marked "
+                     "significant; run with `--seeds {min}` or more before reading any change "
+                     "as an effect.")
+
+
+def marks_allowed(seeds: Sequence[int]) -> bool:
+    """Whether a report over these seeds may mark changes significant."""
+    return len(seeds) >= MIN_SEEDS_FOR_MARKS
+
+
+def few_seeds_lines(seeds: Sequence[int]) -> list[str]:
+    """The warning paragraph (and a blank line) when there are too few seeds, else nothing."""
+    if marks_allowed(seeds):
+        return []
+    return [FEW_SEEDS_WARNING.format(n=len(seeds), min=MIN_SEEDS_FOR_MARKS), ""]
+
+
+def is_share(indicator: str) -> bool:
+    """True for an indicator measured as a share (0-1), which reports show in percent."""
+    ind = INDICATORS.get(indicator)
+    return ind is not None and ind.unit in SHARE_UNITS
+
+
+def shown(indicator: str, value: float) -> float:
+    """A value (or change) of ``indicator`` as reports show it: shares in percent."""
+    return value * 100.0 if is_share(indicator) else value
+
+
+def shown_unit(indicator: str, change: bool = False) -> str:
+    """The unit reports show ``indicator`` in: ``%`` for shares (``pp`` for a change)."""
+    if is_share(indicator):
+        return POINTS_UNIT if change else PERCENT_UNIT
+    return label_of(indicator)[1]
 
 
 def nan_bands(values: np.ndarray, axis: int | None = None) -> tuple:
@@ -54,7 +94,9 @@ def fmt(x: float, signed: bool = False) -> str:
         signed: prefix positive numbers with ``+`` (for differences).
 
     Returns:
-        e.g. ``12.3``, ``0.0500``, ``12,300``, ``+2.00``; tiny or huge values in ``e`` notation.
+        e.g. ``12.3``, ``0.0500``, ``12,300``, ``+2.00``; never scientific notation: a value
+        below 0.0001 in size is ``≈0`` (``+≈0`` / ``−≈0`` when signed), a huge one has all its
+        digits.
     """
     if x is None or not math.isfinite(x):
         return "n/a"
@@ -62,8 +104,10 @@ def fmt(x: float, signed: bool = False) -> str:
     if x == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(x)))
-    if magnitude < -4 or magnitude >= 15:
-        return f"{sign}{x:.2e}"
+    if magnitude < -4:
+        return ("+" if x > 0 else "−") + "≈0" if signed else "≈0"
+    if magnitude >= 15:
+        return f"{sign}{x:,.0f}"
     decimals = 2 - magnitude
     rounded = round(x, decimals)
     if decimals <= 0:

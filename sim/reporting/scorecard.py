@@ -75,14 +75,42 @@ from sim.reporting.comparison import (
 )
 from sim.reporting.formatting import (
     COUNTRY_NAMES,
+    few_seeds_lines,
     fmt,
     label_of,
+    marks_allowed,
     md_table,
     ordered_names,
     seeds_text,
+    shown,
+    shown_unit,
+)
+from sim.reporting.national import (
+    COST_UNITS,
+    NATIONAL_COLUMNS,
+    Scale,
+    add_national,
+    cost_per_unit,
+    national_table,
+    scale_of,
 )
 from sim.reporting.run_report import write_assessment
 
+#: What a policy does rather than what it achieves: shown apart, never counted as a gain.
+POLICY_OUTPUTS = ["support_share"]
+#: The outcomes the scorecard rates: the key indicators but the policy's own output, with exports
+#: split by market (to third countries; to the partner country, i.e. bilateral trade), the
+#: domestic firms' share of their home market and employment beside them. Both countries
+#: together: exports are to third countries only; the AZ-BY trade is its own line.
+#: Tech exports to all markets (the report's indicator 6) stay in ``scorecard.csv`` but are not
+#: shown, as for both countries they would count the AZ-BY trade as exports.
+OUTCOME_INDICATORS = [
+    "productivity_growth", "investment_growth", "equipment_generation", "tech_output",
+    "exports_third", "exports_partner", "domestic_share_home", "time_to_market",
+    "supplier_delivery", "input_quality", "employment"]
+#: Every indicator of the scorecard table, in its order.
+SCORECARD_INDICATORS = [*KEY_INDICATORS, "exports_third", "exports_partner",
+                        "domestic_share_home", "employment"]
 #: Indicators the fiscal costs are computed from.
 FISCAL_INDICATORS = ["budget_spent", "tax_foregone", "fiscal_balance"]
 AGGREGATE_HORIZON = "horizon"
@@ -118,7 +146,7 @@ def aggregate_growth(table: pd.DataFrame) -> pd.DataFrame:
         :data:`GROWTH_INDICATORS` the value at the last step T of each seed is replaced by the
         seed's mean over steps 1..T, so a comparison at the horizon compares the means.
     """
-    return outcomes.aggregate_growth(table, [*KEY_INDICATORS, *FISCAL_INDICATORS])
+    return outcomes.aggregate_growth(table, [*SCORECARD_INDICATORS, *FISCAL_INDICATORS])
 
 
 def risk_pairs(names: Sequence[str], reference: str) -> list[tuple[str, str]]:
@@ -159,15 +187,17 @@ def _effect(diff: pd.DataFrame) -> pd.Series:
     """``good`` / ``bad`` for significant changes in the desirable / undesirable direction."""
     higher = diff["direction"] == "higher"
     lower = diff["direction"] == "lower"
-    up, down = diff["diff_lo"] > 0, diff["diff_hi"] < 0
-    good = (higher & up) | (lower & down)
-    bad = (higher & down) | (lower & up)
+    up = (diff["diff_lo"] > 0) & diff["significant"]
+    down = (diff["diff_hi"] < 0) & diff["significant"]
+    rated = ~diff["indicator"].isin(POLICY_OUTPUTS)
+    good = ((higher & up) | (lower & down)) & rated
+    bad = ((higher & down) | (lower & up)) & rated
     return pd.Series(np.select([good, bad], ["good", "bad"], ""), index=diff.index)
 
 
 def _from_compare(cmp: pd.DataFrame, kind: str, versus: str) -> pd.DataFrame:
     """Scorecard rows from :func:`compare` output on :func:`aggregate_growth` tables."""
-    cmp = cmp[cmp["indicator"].isin(KEY_INDICATORS)].copy()
+    cmp = cmp[cmp["indicator"].isin(SCORECARD_INDICATORS)].copy()
     cmp["versus"] = versus
     cmp["comparison"] = kind
     cmp["unit"] = cmp["indicator"].map(lambda i: label_of(i)[1])
@@ -192,7 +222,7 @@ def _order(card: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         "versus": card["versus"].map({n: i for i, n in enumerate(names)}),
         "country": card["country"].map(lambda c: COUNTRY_ORDER.index(c)
                                        if c in COUNTRY_ORDER else len(COUNTRY_ORDER)),
-        "indicator": card["indicator"].map(KEY_INDICATORS.index),
+        "indicator": card["indicator"].map(SCORECARD_INDICATORS.index),
     })
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return card.loc[order].reset_index(drop=True)
@@ -217,7 +247,8 @@ def scorecard(tables: list[pd.DataFrame]) -> pd.DataFrame:
             seeds or horizons differ between tables.
     """
     names, _, _ = check_comparable(tables)
-    derived = {name: aggregate_growth(t) for name, t in zip(names, tables, strict=True)}
+    keep = [*SCORECARD_INDICATORS, *FISCAL_INDICATORS]  # compare averages the growth rates
+    derived = {name: t[t["indicator"].isin(keep)] for name, t in zip(names, tables, strict=True)}
     parts = []
     if len(names) > 1:
         cmp = compare([derived[n] for n in names])
@@ -234,14 +265,33 @@ def scorecard(tables: list[pd.DataFrame]) -> pd.DataFrame:
 # scorecard report
 
 
+#: Titles of the scorecard's own columns and sections (one place, so they can be translated).
+TITLES = {
+    "scenario": "Scenario",
+    "did": "What the policy did: {label} ({unit})",
+    "gross": "Gross fiscal cost (USD m, model scale)",
+    "net": "Net fiscal cost (USD m, model scale)",
+    "gross_national": "Gross fiscal cost, national scale (USD m; % of GDP a year)",
+    "net_national": "Net fiscal cost, national scale (USD m; % of GDP a year)",
+    "pays": "Pays for itself",
+    "national": "national",
+    "glance": "Both countries at a glance (JOINT)",
+    "costs": "{country}: cost per unit of gain",
+    "risks": "What the risks cost",
+}
+
+
 def _header(indicator: str, horizon: int, units: bool = True) -> str:
     """Column title: label, better direction and unit (and the averaging of growth rates)."""
-    label, unit = label_of(indicator)
+    label = label_of(indicator)[0]
+    unit = shown_unit(indicator, change=True)
     if not units:
-        return f"{label} {ARROWS[direction_of(indicator)]}"
+        return f"{label} {ARROWS[direction_of(indicator)]}".strip()
     if indicator in GROWTH_INDICATORS:
         unit = f"{unit}, mean of quarters 1–{horizon}"
-    return f"{label} {ARROWS[direction_of(indicator)]} ({unit})"
+    elif label_of(indicator)[1].startswith("USD"):
+        unit = f"{unit}, model scale"
+    return f"{label} {ARROWS[direction_of(indicator)]}".strip() + f" ({unit})"
 
 
 def _pays_text(r: pd.Series) -> str:
@@ -252,67 +302,123 @@ def _pays_text(r: pd.Series) -> str:
     return "yes" if r["pays_for_itself"] else "no"
 
 
-def _compact_cell(r: pd.Series) -> str:
-    """Median change and marks, without the band."""
-    marks = change_marks(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"])
-    return fmt(r["diff_median"], signed=True) + marks
+def _marks(r: pd.Series) -> str:
+    return change_marks(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"],
+                        bool(r["significant"]))
 
 
-def _band_cell(r: pd.Series) -> str:
-    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"])
+def _national_change(r: pd.Series) -> str:
+    """`` (national +210; +0.41% of GDP a year)`` for money and jobs, else nothing."""
+    value = r.get("diff_median_national", np.nan)
+    if not np.isfinite(value):
+        return ""
+    pct = r.get("diff_pct_gdp", np.nan)
+    share = f"; {fmt(pct, signed=True)}% of GDP a year" if np.isfinite(pct) else ""
+    return f" ({TITLES['national']} {fmt(value, signed=True)}{share})"
 
 
-def _fiscal_cell(r: pd.Series, cols: list[str]) -> str:
-    return diff_cell(*r[cols].to_numpy(dtype=float), "info")
+def _compact_cell(r: pd.Series, indicator: str) -> str:
+    """Median change and marks, without the band (a share's in percentage points), and at
+    national scale for money and jobs."""
+    return fmt(shown(indicator, r["diff_median"]), signed=True) + _marks(r) + \
+        _national_change(r)
+
+
+def _band_cell(r: pd.Series, indicator: str) -> str:
+    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"],
+                     bool(r["significant"]), indicator) + _national_change(r)
+
+
+def _output_cell(r: pd.Series, indicator: str) -> str:
+    """What the policy did: the change without good/bad marks (it is no gain)."""
+    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], "info", False, indicator)
+
+
+def _fiscal_cell(r: pd.Series, cols: list[str], marks: bool) -> str:
+    return diff_cell(*r[cols].to_numpy(dtype=float), "info", marks)
+
+
+def _national_cell(r: pd.Series, kind: str) -> str:
+    value = r.get(f"{kind}_fiscal_cost_national", np.nan)
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{fmt(value, signed=True)}; {fmt(r[f'{kind}_fiscal_cost_pct_gdp'], signed=True)}%"
 
 
 def _scenario_rows(sub: pd.DataFrame) -> list[tuple[tuple, pd.DataFrame]]:
     """``((scenario, versus, country), rows indexed by indicator)`` in the table's order."""
-    return [(key, rows.set_index("indicator").reindex(KEY_INDICATORS))
+    return [(key, rows.set_index("indicator").reindex(SCORECARD_INDICATORS))
             for key, rows in sub.groupby(["scenario", "versus", "country"], sort=False)]
 
 
+def _did_titles() -> list[str]:
+    return [TITLES["did"].format(label=label_of(i)[0].lower(), unit=shown_unit(i, True))
+            for i in POLICY_OUTPUTS]
+
+
 def _summary_table(card: pd.DataFrame, horizon: int) -> list[str]:
-    """Compact JOINT table: medians of the nine changes, fiscal costs, pays for itself."""
+    """Compact JOINT table: medians of the changes, what the policy did, fiscal costs."""
     sub = card[(card["comparison"] == "reference") & (card["country"] == "JOINT")]
-    header = ["Scenario", *[_header(i, horizon, units=False) for i in KEY_INDICATORS],
-              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)", "Pays for itself"]
+    header = [TITLES["scenario"], *[_header(i, horizon, units=False) for i in OUTCOME_INDICATORS],
+              *_did_titles(), TITLES["gross_national"], TITLES["net_national"], TITLES["pays"]]
     rows = []
     for (scenario, _, _), r in _scenario_rows(sub):
         first = r.iloc[0]
-        rows.append([f"`{scenario}`", *[_compact_cell(r.loc[i]) for i in KEY_INDICATORS],
-                     fmt(first["gross_fiscal_cost"], signed=True),
-                     fmt(first["net_fiscal_cost"], signed=True), _pays_text(first)])
+        rows.append([f"`{scenario}`", *[_compact_cell(r.loc[i], i) for i in OUTCOME_INDICATORS],
+                     *[_output_cell(r.loc[i], i) for i in POLICY_OUTPUTS],
+                     _national_cell(first, "gross"), _national_cell(first, "net"),
+                     _pays_text(first)])
     return md_table(header, rows)
 
 
-def _country_section(card: pd.DataFrame, country: str, horizon: int) -> list[str]:
+def _cost_row(r: pd.DataFrame, horizon: int) -> list[str]:
+    """Cost per unit of gain in the units of :data:`COST_UNITS` (national scale)."""
+    cells = []
+    for i in COST_UNITS:
+        if i not in r.index:
+            cells.append("n/a")
+            continue
+        row = r.loc[i]
+        sign = -1.0 if row["direction"] == "lower" else 1.0
+        good = row["effect"] == "good"
+        cells.append(fmt(cost_per_unit(i, row["gross_fiscal_cost_national"],
+                                       sign * row["diff_median"],
+                                       sign * row.get("diff_median_national", np.nan), horizon)
+                         if good else np.nan))
+    return cells
+
+
+def _country_section(card: pd.DataFrame, country: str, horizon: int,
+                     marks: bool) -> list[str]:
     """Changes with bands and cost per unit of gain for one country."""
     sub = card[(card["comparison"] == "reference") & (card["country"] == country)]
-    header = ["Scenario", *[_header(i, horizon) for i in KEY_INDICATORS],
-              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)", "Pays for itself"]
+    header = [TITLES["scenario"], *[_header(i, horizon) for i in OUTCOME_INDICATORS],
+              *_did_titles(), TITLES["gross"], TITLES["net"], TITLES["gross_national"],
+              TITLES["net_national"], TITLES["pays"]]
     rows, costs = [], []
     for (scenario, _, _), r in _scenario_rows(sub):
         first = r.iloc[0]
-        rows.append([f"`{scenario}`", *[_band_cell(r.loc[i]) for i in KEY_INDICATORS],
-                     _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET), _pays_text(first)])
-        costs.append([f"`{scenario}`", *[fmt(r.loc[i, "cost_per_gain"])
-                                         for i in KEY_INDICATORS]])
-    cost_header = ["Scenario", *[f"{label_of(i)[0]} (USD m per {label_of(i)[1]})"
-                                 for i in KEY_INDICATORS]]
+        rows.append([f"`{scenario}`", *[_band_cell(r.loc[i], i) for i in OUTCOME_INDICATORS],
+                     *[_output_cell(r.loc[i], i) for i in POLICY_OUTPUTS],
+                     _fiscal_cell(first, _GROSS, marks), _fiscal_cell(first, _NET, marks),
+                     _national_cell(first, "gross"), _national_cell(first, "net"),
+                     _pays_text(first)])
+        costs.append([f"`{scenario}`", *_cost_row(r, horizon)])
     return [
         f"## {country}: {COUNTRY_NAMES.get(country, country)}", "",
         *md_table(header, rows), "",
-        f"### {country}: cost per unit of gain", "",
-        "USD m of gross fiscal cost per unit of the indicator's gain (median gross cost / "
-        "median change), only for significant gains; `n/a` otherwise.", "",
-        *md_table(cost_header, costs), "",
+        f"### {TITLES['costs'].format(country=country)}", "",
+        "Gross fiscal cost a year at national scale per unit of a significant gain at the "
+        "horizon: per USD of extra exports or sales a year (USD per USD), per percentage point "
+        "of productivity growth (USD m a year), per extra job (USD a year); `n/a` otherwise.",
+        "",
+        *md_table([TITLES["scenario"], *COST_UNITS.values()], costs), "",
     ]
 
 
-def _risk_section(card: pd.DataFrame, horizon: int) -> list[str]:
+def _risk_section(card: pd.DataFrame, horizon: int, marks: bool) -> list[str]:
     """Each variant against its base, every country."""
-    lines = ["## What the risks cost", ""]
+    lines = [f"## {TITLES['risks']}", ""]
     sub = card[card["comparison"] == "risk"]
     if sub.empty:
         return [*lines, "No scenario in this set is a variant of another (named "
@@ -324,29 +430,36 @@ def _risk_section(card: pd.DataFrame, horizon: int) -> list[str]:
         "(mistargeting, poor coordination, one country acting alone) loses; the fiscal columns "
         "are how much more (+) or less (−) it costs than its base.", "",
     ]
-    header = ["Variant", "Versus", "Country", *[_header(i, horizon) for i in KEY_INDICATORS],
-              "Gross fiscal cost (USD m)", "Net fiscal cost (USD m)"]
+    header = ["Variant", "Versus", "Country", *[_header(i, horizon) for i in OUTCOME_INDICATORS],
+              TITLES["gross"], TITLES["net"], TITLES["gross_national"], TITLES["net_national"]]
     rows = []
     for (variant, base, country), r in _scenario_rows(sub):
         first = r.iloc[0]
         rows.append([f"`{variant}`", f"`{base}`", country,
-                     *[_band_cell(r.loc[i]) for i in KEY_INDICATORS],
-                     _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET)])
+                     *[_band_cell(r.loc[i], i) for i in OUTCOME_INDICATORS],
+                     _fiscal_cell(first, _GROSS, marks), _fiscal_cell(first, _NET, marks),
+                     _national_cell(first, "gross"), _national_cell(first, "net")])
     return [*lines, *md_table(header, rows), ""]
 
 
-def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
+def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame],
+                       scale: Scale | None = None) -> str:
     """Text of ``scorecard.md`` from :func:`scorecard` output and the tables it came from.
 
     Args:
-        card: output of ``scorecard(tables)``.
+        card: output of ``scorecard(tables)`` (with
+            :func:`sim.reporting.national.add_national`'s columns for the national figures).
         tables: the run tables, reference first.
+        scale: scale and calendar (default: the data files').
 
     Returns:
         Markdown text: how to read it, a compact table for both countries, a detailed section
         per country (JOINT, AZ, BY) and the cost of the risks.
     """
     names, seeds, horizon = check_comparable(tables)
+    scale = scale or scale_of()
+    if not card.empty and "gross_fiscal_cost_national" not in card:
+        card = card.assign(**{c: np.nan for c in NATIONAL_COLUMNS})
     ref = names[0]
     growth = " and ".join(label_of(i)[0].lower() for i in GROWTH_INDICATORS)
     lines = [
@@ -354,36 +467,46 @@ def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> st
         "",
         f"- Reference: `{ref}`; scenarios: " + ", ".join(f"`{n}`" for n in names[1:]),
         f"- Seeds: {seeds_text(seeds)}; every scenario is paired with the reference seed by seed",
-        f"- Horizon: quarter {horizon}",
+        f"- Horizon: quarter {horizon} ({scale.quarter(horizon)}); quarter 0 is "
+        f"{scale.quarter(0)}",
+        "",
+        *few_seeds_lines(seeds),
+        scale.note(),
         "",
         f"**How to read it.** Each cell is a scenario's change from `{ref}` in one of the "
-        "report's nine effectiveness indicators: the median over seeds of the paired difference "
+        "report's effectiveness indicators: the median over seeds of the paired difference "
         f"(same seed, scenario minus reference) at quarter {horizon}; the detailed tables add "
         f"the 90% band [5th, 95th percentile]. {SIGNIFICANT_MARK} the band excludes zero; "
         f"{GOOD_MARK} / {BAD_MARK} the change is in the desirable / undesirable direction "
         "(↑ higher is better, ↓ lower is better); a number without a mark cannot be told from "
-        f"zero. The growth rates ({growth}, % y/y) are averaged over quarters 1–{horizon} "
-        "for scenario and reference alike (the change in average annual growth over the run): "
-        "a growth rate at one quarter is noisy, and a lasting gain in level shows up as growth "
-        "only while it builds up. Gross fiscal cost: extra policy spending plus taxes foregone "
-        f"over quarters 1–{horizon}; net fiscal cost: extra (policy spending − taxes collected) "
-        f"to quarter {horizon}, so the taxes a policy brings in offset it; both in USD m, paired "
-        "with the reference. *Pays for itself*: the whole 90% band of the net cost is at or "
-        "below zero. Cost per unit of gain: gross cost / median gain, for significant gains "
-        "only. The data, with every band, are in `scorecard.csv`.",
+        "zero. Shares are in percent and their changes in percentage points (pp). Exports are "
+        "by market: to third countries, and to the partner country (bilateral trade); for both "
+        "countries together, exports are to third countries only and the AZ–BY trade is its "
+        "own column. The share of firms receiving support is what the policy did, not what it "
+        "achieved: it is shown apart and never rated. "
+        f"The growth rates ({growth}, % y/y) are averaged over quarters 1–{horizon} "
+        "for scenario and reference alike (the change in average annual growth over the run), "
+        "as in `compare`, sweeps and `sim.evaluate`: a growth rate at one quarter is noisy, "
+        "and a lasting gain in level shows up as growth only while it builds up. Gross fiscal "
+        f"cost: extra policy spending plus taxes foregone over quarters 1–{horizon}; net "
+        f"fiscal cost: extra (policy spending − taxes collected) to quarter {horizon}, so the "
+        "taxes a policy brings in offset it; both in USD m, paired with the reference, at "
+        "model scale and at national scale with the share of the paying country's GDP a year. "
+        "*Pays for itself*: the whole 90% band of the net cost is at or below zero. The data, "
+        "with every band, are in `scorecard.csv`.",
         "",
-        "Units: " + "; ".join(f"{label_of(i)[0].lower()}: {label_of(i)[1]}"
-                              for i in KEY_INDICATORS) + ".",
+        "Units: " + "; ".join(f"{label_of(i)[0].lower()}: {shown_unit(i)}"
+                              for i in [*OUTCOME_INDICATORS, *POLICY_OUTPUTS]) + ".",
         "",
     ]
     if card.empty:
         return "\n".join([*lines, "No scenarios to assess: only the reference was given.", ""])
-    lines += ["## Both countries at a glance (JOINT)", "", *_summary_table(card, horizon), "",
-              "![Scorecard: changes in the nine indicators and fiscal costs](scorecard.png)", ""]
+    lines += [f"## {TITLES['glance']}", "", *_summary_table(card, horizon), "",
+              "![Scorecard: changes in the indicators and fiscal costs](scorecard.png)", ""]
     present = card.loc[card["comparison"] == "reference", "country"].unique()
     for country in ordered_names(present, COUNTRY_ORDER):
-        lines += _country_section(card, country, horizon)
-    lines += _risk_section(card, horizon)
+        lines += _country_section(card, country, horizon, marks_allowed(seeds))
+    lines += _risk_section(card, horizon, marks_allowed(seeds))
     return "\n".join(lines)
 
 
@@ -392,17 +515,18 @@ def write_scorecard_report(
 ) -> pd.DataFrame:
     """Assess the scenarios against the reference (first table) and write the scorecard.
 
-    Files: ``scorecard.csv`` (the :func:`scorecard` table), ``scorecard.md``,
-    ``scorecard.png`` (both countries), ``indicators.parquet`` (all run tables concatenated)
-    and ``provenance.json``.
+    Files: ``scorecard.csv`` (the :func:`scorecard` table with the national columns of
+    :func:`sim.reporting.national.add_national`), ``scorecard.md``, ``scorecard.png`` (both
+    countries), ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
 
     Args:
         tables: one tidy indicators table per scenario, reference first (see :func:`scorecard`).
         out_dir: output directory (created if needed).
-        provenance: JSON-serialisable description of the runs.
+        provenance: JSON-serialisable description of the runs (its scenarios give the scale
+            and the calendar, :func:`sim.reporting.national.scale_of`).
 
     Returns:
-        The :func:`scorecard` table.
+        The :func:`scorecard` table with the national columns.
 
     Raises:
         ValueError: as :func:`scorecard`, before anything is written.
@@ -410,7 +534,10 @@ def write_scorecard_report(
     from sim.reporting.scorecard_plot import plot_scorecard  # it builds on this module
 
     card = scorecard(tables)
-    write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables),
-                     lambda path: plot_scorecard(card, path), tables, provenance)
+    scale = scale_of(provenance)
+    national = scorecard([national_table(t, scale) for t in tables])
+    card = add_national(card, national, scale, check_comparable(tables)[2],
+                        ["scenario", "versus", "country", "indicator"])
+    write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables, scale),
+                     lambda path: plot_scorecard(card, path, scale=scale), tables, provenance)
     return card
-
