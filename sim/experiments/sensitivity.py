@@ -220,8 +220,10 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
 
 
 def _markdown(result: SensitivityResult) -> str:
-    from sim.reporting.formatting import fmt, label_of, md_table
+    from sim.reporting.formatting import fmt, is_share, label_of, md_table
+    from sim.reporting.national import is_money, scale_of
 
+    scale = scale_of()
     morris = result.method == "morris"
     table = result.table
     runs = int(table["runs"].iloc[0]) if len(table) else 0
@@ -238,6 +240,10 @@ def _markdown(result: SensitivityResult) -> str:
                   "part of the range (same unit as the output); mu keeps the sign; sigma, the "
                   "spread of the effects, signals interactions or non-linearity. Rows are "
                   "sorted by mu*.", ""]
+        lines += [f"{scale.note()} Shares are in percent, so their mu*, sigma and mu are in "
+                  "percentage points; for a money output of one country mu* is also given at "
+                  "national scale (with the data's own scale: a sweep that varies "
+                  "`model.firm_scale` or the firm counts changes it from point to point).", ""]
         header = ["parameter", "mu*", "± (95%)", "sigma", "mu"]
         cols, key = ["mu_star", "mu_star_conf", "sigma", "mu"], "mu_star"
     else:
@@ -247,15 +253,19 @@ def _markdown(result: SensitivityResult) -> str:
         cols, key = SOBOL_COLUMNS, "ST"
     for (country, indicator), group in table.groupby(["country", "indicator"], sort=False):
         label, unit = label_of(indicator)
+        factor = 100.0 if morris and is_share(indicator) else 1.0
+        unit = "pp" if factor != 1.0 else unit
+        national = scale.factor.get(country) if morris and is_money(indicator) else None
         where = f" — {country}" if country else ""
         lines += [f"## {label}{where}" + (f" ({unit})" if unit else ""), ""]
         if group["note"].iloc[0]:
             lines += [f"Not analysed: {group['note'].iloc[0]}.", ""]
             continue
         group = group.sort_values(key, ascending=False)
-        rows = [[f"`{r.parameter}`", *[fmt(getattr(r, c)) for c in cols]]
+        rows = [[f"`{r.parameter}`", *[fmt(factor * getattr(r, c)) for c in cols]]
+                + ([fmt(national * r.mu_star)] if national else [])
                 for r in group.itertuples()]
-        lines += md_table(header, rows) + [""]
+        lines += md_table(header + (["mu*, national scale"] if national else []), rows) + [""]
     if result.notes:
         lines += ["## Notes", "", *[f"- {n}" for n in result.notes], ""]
     return "\n".join(lines)

@@ -408,15 +408,8 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT",
     fig.suptitle(f"{COUNTRY_NAMES.get(country, country).capitalize()}: change from the "
                  "reference at the horizon (median, 90% band across seeds)\n"
                  "green: significant gain, red: significant loss, grey: band includes zero "
-                 "or no desirable direction\n" + _plot_note(scale or scale_of()), fontsize=10)
+                 "or no desirable direction\n" + (scale or scale_of()).short(), fontsize=10)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
-
-
-def _plot_note(scale: Scale) -> str:
-    """The scale line every plot carries."""
-    return (f"money: USD m of {scale.price_year} at model scale (national: AZ × "
-            f"{scale.factor['AZ']:.1f}, BY × {scale.factor['BY']:.1f}, "
-            f"sim/data/countries.toml); quarter 0 = {scale.quarter(0)}")
 
 
 def write_compare_report(

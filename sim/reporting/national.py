@@ -103,6 +103,12 @@ class Scale:
         gdp = self.gdp_usd_m.get(country, np.nan)
         return PERCENT * np.asarray(national_usd_m, dtype=float) / years / gdp
 
+    def short(self) -> str:
+        """One line for a figure: price year, model scale and the factors, quarter 0."""
+        return (f"money: USD m of {self.price_year} at model scale (national scale: AZ × "
+                f"{self.factor['AZ']:.1f}, BY × {self.factor['BY']:.1f}, {DATA_FILE}); "
+                f"quarter 0 = {self.quarter(0)}")
+
     def note(self) -> str:
         """One paragraph stating the scale, the GDPs, the calendar and the price year."""
         parts = [f"{c} × {self.factor[c]:.1f} ({self.real_firms[c]:,.0f} firms in the five "

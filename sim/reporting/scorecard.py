@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import outcomes
-from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS
+from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS, POLICY_OUTPUTS
 from sim.reporting.comparison import (
     ARROWS,
     BAD_MARK,
@@ -96,8 +96,6 @@ from sim.reporting.national import (
 )
 from sim.reporting.run_report import write_assessment
 
-#: What a policy does rather than what it achieves: shown apart, never counted as a gain.
-POLICY_OUTPUTS = ["support_share"]
 #: The outcomes the scorecard rates: the key indicators but the policy's own output, with exports
 #: split by market (to third countries; to the partner country, i.e. bilateral trade), the
 #: domestic firms' share of their home market and employment beside them. Both countries
