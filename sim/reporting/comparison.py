@@ -256,7 +256,7 @@ def _country_section(cmp: pd.DataFrame, country: str, names: list[str], ref_fisc
     for kind, label in (("gross", GROSS_COST), ("net", NET_COST)):
         cols = [f"{kind}_fiscal_cost", f"{kind}_fiscal_cost_lo", f"{kind}_fiscal_cost_hi"]
         row = [label, "USD m, model scale", "", fmt(ref_fiscal[kind].get(country, math.nan))]
-        rows.append(row + [diff_cell(*first.loc[s, cols], "info") for s in names[1:]])
+        rows.append(row + [diff_cell(*first.loc[s, cols], "info", marks) for s in names[1:]])
         if f"{kind}_fiscal_cost_national" in first:
             rows.append([NATIONAL_ROW.format(label=label), NATIONAL_UNIT.format(unit="USD m"),
                          "", ""] + [national_cell(first.loc[s], f"{kind}_fiscal_cost", country,
@@ -275,7 +275,7 @@ def _cost_per_unit(r: pd.Series, horizon: int) -> str:
                              gain, gain_national, horizon))
 
 
-def _fiscal_section(cmp: pd.DataFrame, horizon: int) -> list[str]:
+def _fiscal_section(cmp: pd.DataFrame, horizon: int, marks: bool = True) -> list[str]:
     """Markdown lines: fiscal costs at national scale and cost per unit of gain, per scenario
     and country."""
     gains = [i for i in COST_UNITS if i in set(cmp["indicator"])]
@@ -289,9 +289,9 @@ def _fiscal_section(cmp: pd.DataFrame, horizon: int) -> list[str]:
         first = sub.iloc[0]
         row = [scenario, country,
                diff_cell(*first[["gross_fiscal_cost", "gross_fiscal_cost_lo",
-                                  "gross_fiscal_cost_hi"]], "info"),
+                                  "gross_fiscal_cost_hi"]], "info", marks),
                diff_cell(*first[["net_fiscal_cost", "net_fiscal_cost_lo",
-                                  "net_fiscal_cost_hi"]], "info"),
+                                  "net_fiscal_cost_hi"]], "info", marks),
                national_cell(first, "gross_fiscal_cost", country, horizon),
                national_cell(first, "net_fiscal_cost", country, horizon)]
         for ind in gains:
@@ -352,7 +352,7 @@ def compare_markdown(cmp: pd.DataFrame, tables: Sequence[pd.DataFrame],
     countries = ordered_names(cmp["country"].unique(), ("JOINT", "AZ", "BY"))
     for country in countries:
         lines += _country_section(cmp, country, names, ref_fiscal, marks)
-    lines += _fiscal_section(cmp, horizon)
+    lines += _fiscal_section(cmp, horizon, marks)
     lines += [COST_NOTE, ""]
     return "\n".join(lines)
 

@@ -104,6 +104,9 @@ def fmt(x: float, signed: bool = False) -> str:
     if x == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(x)))
+    if -4 <= magnitude < 15:  # the magnitude after rounding: 0.99999 shows as 1.00
+        x = float(f"{x:.3g}")
+        magnitude = math.floor(math.log10(abs(x)))
     if magnitude < -4:
         return ("+" if x > 0 else "−") + "≈0" if signed else "≈0"
     if magnitude >= 15:

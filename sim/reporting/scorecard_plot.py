@@ -107,7 +107,7 @@ def plot_scorecard(card: pd.DataFrame, path: Path, country: str = "JOINT",
     cost_ax.set_xlim(*limits_with_zero(values))
     cost_ax.tick_params(axis="y", left=False)
     cost_ax.tick_params(axis="x", labelsize=8)
-    cost_ax.set_xlabel(f"fiscal cost over the run, USD m of {scale.price_year}, "
+    cost_ax.set_xlabel(f"fiscal cost over the run, USD m of {scale.price_year},\n"
                        f"{'national' if national else 'model'} scale (median, 90% band)",
                        fontsize=8)
     cost_ax.set_title("Gross (dark) and net (light; green:\npays for itself) fiscal cost",
