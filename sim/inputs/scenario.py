@@ -315,7 +315,11 @@ def scenario_path(name_or_path: str | Path) -> Path:
     """
     path = Path(name_or_path)
     text = str(name_or_path)
-    if path.exists() or path.suffix or "/" in text or "\\" in text or not text:
+    try:
+        exists = path.exists()
+    except OSError:  # a name the file system refuses (too long): read_toml reports it
+        return path
+    if exists or path.suffix or "/" in text or "\\" in text or not text:
         return path
     bundled = SCENARIO_DIR / f"{text}.toml"
     if bundled.is_file():
