@@ -298,8 +298,9 @@ _I = Indicator
 INDICATORS: dict[str, Indicator] = {
     i.name: i
     for i in [
-        # 1. share of enterprises receiving budget-funded organisational support
-        _I("support_share", "Firms receiving support", "share", "higher", 1, _support_share),
+        # 1. share of enterprises receiving budget-funded organisational support: what a
+        # policy does, not what it achieves, so no direction is better (POLICY_OUTPUTS)
+        _I("support_share", "Firms receiving support", "share", "info", 1, _support_share),
         # 2. labour productivity and its growth rate
         _I("productivity_growth", "Labour productivity growth", "% y/y", "higher", 2,
            _productivity_growth),
@@ -419,6 +420,10 @@ KEY_INDICATORS = [
     "supplier_delivery",
     "input_quality",
 ]
+
+#: Key indicators that measure what a policy does rather than what it achieves: reports show
+#: them apart and never count them as a gain (their direction is ``info``).
+POLICY_OUTPUTS = ("support_share",)
 
 #: Quantities stored per step so growth rates can be computed (``model.history``):
 #: history name -> firm column summed over the country's firms.

@@ -190,18 +190,18 @@ def test_outputs_and_install_write_loadable_values(tmp_path):
     assert tomllib.loads(values_toml(result, "cal.toml"))["fit"]["points"] == len(result.trace)
 
 
-def test_cli_writes_the_folder_and_installs_nothing_with_no_install(tmp_path):
+def test_cli_writes_the_folder_and_installs_nothing_by_default(tmp_path):
     definition = _recovery_files(tmp_path, 0.002, start=0.003)
     before = BUNDLED_FILE.read_bytes() if BUNDLED_FILE.exists() else None
     out = tmp_path / "fit"
     code, stdout, stderr = run_cli(["calibrate", str(definition), "--max-evaluations", "2",
-                                    "--workers", "1", "--out", str(out), "--no-install",
-                                    "--quiet"])
+                                    "--workers", "1", "--out", str(out), "--quiet"])
     assert code == 0, stderr
     assert "J " in stdout and "countries.AZ.rd_intensity_private" in stdout
     assert (out / "calibration.md").exists() and (out / "calibration.toml").exists()
     assert (BUNDLED_FILE.read_bytes() if BUNDLED_FILE.exists() else None) == before
     assert "not installed" in (out / "calibration.md").read_text()
+    assert "nothing installed" in stdout and "--install" in stdout
 
 
 def test_cli_bad_definition_is_one_line_and_changes_nothing(tmp_path):

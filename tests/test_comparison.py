@@ -11,6 +11,8 @@ from test_report import FACTOR, T, is_png, make_table
 
 from sim.indicators import COUNTRY_KEYS, INDICATORS
 from sim.reporting.comparison import COMPARE_COLUMNS, compare, write_compare_report
+from sim.reporting.formatting import fmt
+from sim.reporting.national import NATIONAL_COLUMNS
 
 
 def shift(t: pd.DataFrame, indicator: str, delta, steps=None) -> None:
@@ -158,7 +160,7 @@ def test_compare_report_files(compare_dir):
     assert is_png(out / "compare.png")
     assert json.loads((out / "provenance.json").read_text())["scenarios"][1] == "policy"
     csv = pd.read_csv(out / "compare.csv")
-    assert list(csv.columns) == COMPARE_COLUMNS and len(csv) == len(result)
+    assert list(csv.columns) == COMPARE_COLUMNS + NATIONAL_COLUMNS and len(csv) == len(result)
     np.testing.assert_allclose(csv.diff_median, result.diff_median, equal_nan=True)
     runs = pd.read_parquet(out / "indicators.parquet")
     assert len(runs) == sum(len(t) for t in tables)
@@ -166,7 +168,7 @@ def test_compare_report_files(compare_dir):
 
 
 def test_compare_markdown(compare_dir):
-    out, _, _ = compare_dir
+    out, _, result = compare_dir
     md = (out / "compare.md").read_text()
     assert md.index("## JOINT") < md.index("## AZ") < md.index("## BY") < md.index("## Fiscal")
     joint = md[md.index("## JOINT"):md.index("## AZ")]
@@ -181,6 +183,14 @@ def test_compare_markdown(compare_dir):
     assert "band excludes zero" in md
     fiscal = md[md.index("## Fiscal"):]
     policy_joint = next(x for x in fiscal.splitlines() if x.startswith("| policy | JOINT |"))
-    # gross 120 [76.8, 163]; net 36 [30.6, 41.4]; exports: 2/120 per USD m, 60 USD m per unit
+    # gross 120 [76.8, 163]; net 36 [30.6, 41.4] at model scale
     assert "+120 [+76.8, +163]*" in policy_joint and "+36.0 [+30.6, +41.4]*" in policy_joint
-    assert "+0.0167 | 60.0 |" in policy_joint
+    # national scale: AZ x 5000/600, BY x 15000/900 (sim/data/countries.toml); both the sum
+    r = result.set_index(["scenario", "country", "indicator"]).loc[("policy", "JOINT",
+                                                                     "tech_exports")]
+    assert r.diff_median_national == pytest.approx(2 * 5000 / 600 + 2 * 15000 / 900)
+    # USD of cost a year per USD of extra exports a year
+    per_dollar = r.gross_fiscal_cost_national / (T / 4) / (4 * r.diff_median_national)
+    assert f"| {fmt(per_dollar)} |" in policy_joint
+    assert f"{fmt(r.gross_fiscal_cost_national, signed=True)} (" in policy_joint
+    assert "% of GDP a year" in policy_joint and "2021Q4" in md and "USD m of 2022" in md

@@ -102,8 +102,8 @@ def test_placeholders_survive_translation(lang):
     wrong = {k: (placeholders(en[k]), placeholders(tr[k])) for k in en
              if k in tr and placeholders(en[k]) != placeholders(tr[k])}
     assert wrong == {}
-    assert placeholders(en["msg.compare.cells"]) == {"ref", "horizon", "significant", "good",
-                                                     "bad"}
+    assert placeholders(en["msg.compare.cells"]) == {"ref", "horizon", "growth", "significant",
+                                                     "good", "bad"}
 
 
 def test_t_fills_placeholders_in_each_language():
@@ -150,8 +150,9 @@ def test_scorecard_in_azerbaijani(tables, tmp_path):
     md = (tmp_path / "scorecard.md").read_text()
     assert md.startswith("# `baseline` ilə müqayisədə siyasətin qiymətləndirmə cədvəli")
     assert "## JOINT: hər iki ölkə" in md and "## AZ: Azərbaycan" in md
-    assert "| Ssenari | Dəstək alan müəssisələr" in md
-    assert "Texnoloji məhsulların ixracı ↑ (mln USD/rüb)" in md
+    assert "| Ssenari | Əmək məhsuldarlığının artım tempi ↑" in md
+    assert "Üçüncü ölkələrə ixrac ↑ (mln USD/rüb, model miqyası)" in md
+    assert "i̇" not in md  # Azerbaijani İ lower-cased as i, not i with a combining dot
     assert "Tech exports" not in md and "Scenario" not in md
 
 
@@ -160,8 +161,10 @@ def test_run_summary_in_russian():
     with language("ru"):
         md = summary_markdown(table, step_bands(table))
     assert md.startswith("# Сводка расчёта: `baseline`")
-    assert "| Показатель | Единица | AZ, начало |" in md
+    assert "| Показатель | Единица | AZ 2021Q4 | AZ 2023Q4 |" in md
     assert "| Экспорт технологической продукции | млн USD/кв. |" in md
+    assert "| Экспорт технологической продукции, национальный масштаб | млн USD/кв. |" in md
+    assert "Деньги в млн USD 2022 г. Квартал 0 (исходное состояние) — 2021Q4." in md
     assert "Страны: AZ = Азербайджан, BY = Беларусь" in md
 
 

@@ -14,12 +14,15 @@ from test_comparison import shift
 from test_report import FACTOR, SEEDS, T, is_png, make_table
 
 from sim.cli import main
-from sim.indicators import COUNTRY_KEYS, KEY_INDICATORS
+from sim.indicators import COUNTRY_KEYS
+from sim.reporting.formatting import fmt
+from sim.reporting.national import NATIONAL_COLUMNS
 from sim.reporting.scorecard import (
     AGGREGATE_HORIZON,
     AGGREGATE_MEAN,
     GROWTH_INDICATORS,
     SCORECARD_COLUMNS,
+    SCORECARD_INDICATORS,
     aggregate_growth,
     risk_pairs,
     scorecard,
@@ -46,6 +49,7 @@ def add_budget(t: pd.DataFrame) -> None:
 def make_policy(name: str = "policy") -> pd.DataFrame:
     t = make_table(name)
     shift(t, "tech_exports", 2.0)  # +2 every seed: good
+    shift(t, "exports_third", 2.0)  # all of it to third countries
     shift(t, "time_to_market", -1.0)  # lower is better: good; seed 0 stays NaN
     shift(t, "supplier_delivery", lambda r: -(r["seed"] + 1.0))  # -1..-5: bad
     # growth only while the level builds up (quarters 1..4): nothing left at the horizon;
@@ -73,6 +77,7 @@ def make_weak() -> pd.DataFrame:
     """A variant of policy: the same budget, half the exports gain."""
     t = make_policy("policy_weak")
     shift(t, "tech_exports", -1.0)
+    shift(t, "exports_third", -1.0)
     return t
 
 
@@ -123,8 +128,8 @@ def test_columns_and_order(card):
     assert set(ref.versus) == {"baseline"}
     assert list(pd.unique(ref.country)) == ["JOINT", "AZ", "BY"]
     one = ref[(ref.scenario == "policy") & (ref.country == "JOINT")]
-    assert list(one.indicator) == KEY_INDICATORS
-    assert len(ref) == 6 * len(COUNTRY_KEYS) * len(KEY_INDICATORS)
+    assert list(one.indicator) == SCORECARD_INDICATORS
+    assert len(ref) == 6 * len(COUNTRY_KEYS) * len(SCORECARD_INDICATORS)
     # the variants come after every comparison with the reference
     assert (card.comparison == "risk").to_numpy().nonzero()[0].min() == len(ref)
     assert card.significant.dtype == bool and card.pays_for_itself.dtype == bool
@@ -168,7 +173,7 @@ def test_growth_rates_are_averaged_over_the_run(card):
 def test_aggregate_growth_replaces_only_the_growth_rates_at_the_horizon():
     t = make_policy()
     out = aggregate_growth(t)
-    assert set(out.indicator) == {*KEY_INDICATORS, "budget_spent", "tax_foregone",
+    assert set(out.indicator) == {*SCORECARD_INDICATORS, "budget_spent", "tax_foregone",
                                   "fiscal_balance"}
     at = (out.step == T) & (out.indicator == "productivity_growth") & (out.country == "AZ")
     # seed s: mean over 1..8 of (10s + step) + 2(s+1) over quarters 1..4 -> 10s + 4.5 + (s+1)
@@ -264,7 +269,7 @@ def test_report_files(report):
     assert is_png(out / "scorecard.png")
     assert json.loads((out / "provenance.json").read_text())["scenarios"][1] == "policy"
     csv = pd.read_csv(out / "scorecard.csv", keep_default_na=False, na_values=[""])
-    assert list(csv.columns) == SCORECARD_COLUMNS and len(csv) == len(card)
+    assert list(csv.columns) == SCORECARD_COLUMNS + NATIONAL_COLUMNS and len(csv) == len(card)
     np.testing.assert_allclose(csv.diff_median, card.diff_median, equal_nan=True)
     assert set(csv["aggregate"]) == {AGGREGATE_HORIZON, AGGREGATE_MEAN}
     assert len(pd.read_parquet(out / "indicators.parquet")) == sum(len(t) for t in tables)
@@ -292,22 +297,37 @@ def test_markdown_compact_joint_table(report):
     md = (report[0] / "scorecard.md").read_text()
     glance = section(md, "## Both countries", "## JOINT")
     header = cells(next(x for x in glance.splitlines() if x.startswith("| Scenario")))
-    assert header[1:10] == [f"{label} {arrow}" for label, arrow in [
-        ("Firms receiving support", "↑"), ("Labour productivity growth", "↑"),
-        ("Investment growth", "↑"), ("Equipment technology generation", "↑"),
-        ("Tech products sold", "↑"), ("Tech exports", "↑"),
-        ("Time to master new products", "↓"), ("Supplier delivery discipline", "↑"),
-        ("Quality of supplied inputs", "↑")]]
-    assert header[10:] == ["Gross fiscal cost (USD m)", "Net fiscal cost (USD m)",
+    assert header[1:12] == [f"{label} {arrow}".strip() for label, arrow in [
+        ("Labour productivity growth", "↑"), ("Investment growth", "↑"),
+        ("Equipment technology generation", "↑"), ("Tech products sold", "↑"),
+        ("Exports to third countries", "↑"), ("Exports to partner country", "↑"),
+        ("Domestic firms' share of home demand", "↑"), ("Time to master new products", "↓"),
+        ("Supplier delivery discipline", "↑"), ("Quality of supplied inputs", "↑"),
+        ("Employment", "")]]
+    # what the policy did stands apart from the gains, without marks
+    assert header[12:] == ["What the policy did: firms receiving support (pp)",
+                           "Gross fiscal cost, national scale (USD m; % of GDP a year)",
+                           "Net fiscal cost, national scale (USD m; % of GDP a year)",
                            "Pays for itself"]
     policy = cells(next(x for x in glance.splitlines() if x.startswith("| `policy` |")))
-    assert policy[1:] == ["0", "+3.00* ✓", "+8.00* ✓", "0", "0", "+2.00* ✓", "-1.00* ✓",
-                          "-3.00* ✗", "0", "+120", "+36.0", "no"]
+    nat0 = " (national 0; 0% of GDP a year)"
+    assert policy[1:13] == ["+3.00* ✓", "+8.00* ✓", "0", "0" + nat0, policy[5], "0" + nat0,
+                            "0", "-1.00* ✓", "-3.00* ✗", "0", "0 (national 0)", "0 [0, 0]"]
+    # +2 in each country: national 2 x 5000/600 + 2 x 15000/900, a year over both GDPs
+    national = 2 * 5000 / 600 + 2 * 15000 / 900
+    assert policy[5] == (f"+2.00* ✓ (national {fmt(national, signed=True)}; "
+                         f"{fmt(100 * 4 * national / (54.6e3 + 74.3e3), signed=True)}% of GDP "
+                         "a year)")
+    card = report[2].set_index(["scenario", "versus", "country", "indicator"])
+    r = card.loc[("policy", "baseline", "JOINT", "tech_exports")]
+    assert policy[13] == (f"{fmt(r.gross_fiscal_cost_national, signed=True)}; "
+                          f"{fmt(r.gross_fiscal_cost_pct_gdp, signed=True)}%")
+    assert policy[15] == "no"
     pays = {cells(x)[0]: cells(x)[-1] for x in glance.splitlines() if x.startswith("| `")}
     assert pays == {"`policy`": "no", "`selfpay`": "yes", "`nearly`": "no",
                     "`policy_weak`": "no", "`baseline_copy`": "no cost", "`blank`": "no cost"}
     blank = cells(next(x for x in glance.splitlines() if x.startswith("| `blank` |")))
-    assert blank[2] == "n/a"
+    assert blank[1] == "n/a"  # labour productivity growth
 
 
 def test_markdown_country_tables(report):
@@ -315,10 +335,17 @@ def test_markdown_country_tables(report):
     by = section(md, "## BY", "## What the risks")
     policy = [cells(x) for x in by.splitlines() if x.startswith("| `policy` |")]
     changes, costs = policy  # the changes with bands, then the cost per unit of gain
-    assert changes[6] == "+2.00 [+2.00, +2.00]* ✓"
-    assert changes[10:] == ["+80.0 [+51.2, +109]*", "+24.0 [+20.4, +27.6]*", "no"]
-    # USD m per unit: 80/3 productivity growth, 80/8 investment growth, 80/2 exports, 80/1 time
-    assert costs[1:] == ["n/a", "26.7", "10.0", "n/a", "n/a", "40.0", "80.0", "n/a", "n/a"]
+    assert changes[5] == ("+2.00 [+2.00, +2.00]* ✓ (national +33.3; "
+                          f"{fmt(100 * 4 * 2 * 15000 / 900 / 74.3e3, signed=True)}% of GDP a year)")
+    assert changes[13:15] == ["+80.0 [+51.2, +109]*", "+24.0 [+20.4, +27.6]*"]
+    assert changes[-1] == "no"
+    # national scale: BY's sample is 900 of 15,000 firms; costs a year over 2 years (T = 8)
+    k = 15000 / 900
+    gross_a_year = 80 * k / 2
+    # per USD of extra exports a year (both columns: all exports and third countries), per
+    # point of productivity growth (+3); no gain in sales or jobs
+    assert costs[1:] == [fmt(gross_a_year / (4 * 2 * k)), fmt(gross_a_year / (4 * 2 * k)),
+                         "n/a", fmt(gross_a_year / 3), "n/a"]
 
 
 def test_markdown_risk_section(report):
@@ -327,8 +354,8 @@ def test_markdown_risk_section(report):
     rows = [cells(x) for x in risks.splitlines() if x.startswith("| `")]
     assert [r[:3] for r in rows] == [["`policy_weak`", "`policy`", c]
                                      for c in ("JOINT", "AZ", "BY")]
-    assert rows[0][8] == "-1.00 [-1.00, -1.00]* ✗"
-    assert rows[0][-2:] == ["0 [0, 0]", "0 [0, 0]"]
+    assert rows[0][7].startswith("-1.00 [-1.00, -1.00]* ✗ (national -25.0;")  # third countries
+    assert rows[0][-4:-2] == ["0 [0, 0]", "0 [0, 0]"]
     assert "baseline_copy" not in risks
 
 

@@ -14,24 +14,30 @@ from sim.cli.output import check_out, write_atomically
 def cmd_validate(args: argparse.Namespace) -> int:
     """``clustersim validate``: the baseline over several seeds against its calibration
     targets and stylized facts, written to a Markdown report with figures."""
+    from sim.cli.parser import DOCS_VALIDATION
     from sim.validation.report import write_validation_report
     from sim.validation.targets import ValidationError
 
+    out = args.out
+    if args.docs:
+        out = DOCS_VALIDATION
+    elif out is None:  # not the tracked report: a folder of its own under runs/
+        out = check_out(None, "validation", False) / "validation.md"
     try:
-        result = write_validation_report(range(args.seeds), args.steps, args.out,
+        result = write_validation_report(range(args.seeds), args.steps, out,
                                          progress=not args.quiet)
     except ValidationError as err:
         raise UsageError(str(err)) from None
     met = sum(c.passed for c in result.targets + result.facts)
     total = len(result.targets) + len(result.facts)
-    print(f"wrote {args.out} and {args.out.parent / 'img'}/validation_*.png: {met} of {total} "
+    print(f"wrote {out} and {out.parent / 'img'}/validation_*.png: {met} of {total} "
           "targets and facts pass")
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``clustersim calibrate``: fit the free parameters, write the fit report and install
-    the fitted values."""
+    """``clustersim calibrate``: fit the free parameters and write the fit report; with
+    ``--install``, install the fitted values and the report in the project."""
     from dataclasses import replace
 
     from sim.experiments.calibration import (
@@ -47,6 +53,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return _check(args)
     if args.tolerance is not None:
         raise UsageError("calibrate: --tolerance goes with --check")
+    installing = args.install
     path = args.definition or DEFAULT_FILE
     spec = load_calibration(path)
     if args.max_evaluations:
@@ -60,16 +67,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     result = calibrate(spec, workers, None if args.quiet else progress_to_stderr)
     definition = _shown_path(Path(path))
     write_atomically(out, args.force, lambda tmp: write_outputs(
-        result, tmp, definition, installed=not (args.no_install or result.interrupted)))
+        result, tmp, definition, installed=installing and not result.interrupted))
     lines = [f"calibrate: J {result.start.objective:.3g} -> {result.best.objective:.3g} after "
              f"{len(result.trace)} points ({result.message}); wrote {out}/"]
     if result.interrupted:
         print("\n".join(lines) + "\ncalibrate: interrupted: the best point so far is in the "
               "folder; nothing was installed", file=sys.stderr)
         return 143 if result.terminated else 130
-    if not args.no_install:
+    if installing:
         written = install(out)
         lines.append("installed " + ", ".join(_shown_path(p) for p in written))
+    else:
+        lines.append("nothing installed (--install puts the values in "
+                     "sim/data/calibration.toml and the report in docs/; "
+                     f"CLUSTERSIM_CALIBRATION={out}/calibration.toml uses them without)")
     print("\n".join(lines) + "\n" + fitted_summary(result))
     return 0
 

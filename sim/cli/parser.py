@@ -12,6 +12,9 @@ from sim import __version__
 from sim.cli.errors import EXIT_USAGE, one_line
 from sim.inputs.params import MAX_SEED, MAX_SEEDS, MODEL_PARAMS
 
+#: The project's validation report, written only with ``clustersim validate --docs``.
+DOCS_VALIDATION = Path("docs/validation.md")
+
 #: Most worker processes ``--workers`` may start.
 MAX_WORKERS = 256
 
@@ -134,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_language(p)
 
     run = sub.add_parser("run", help="run one scenario over several seeds")
-    run.add_argument("scenario", type=Path, help="scenario .toml file")
+    run.add_argument("scenario", type=Path, help="scenario .toml file, or the name of a "
+                     "bundled one (baseline, full_package, ...: clustersim list)")
     add_run_options(run)
 
     def add_workers(p: argparse.ArgumentParser) -> None:
@@ -144,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="compare scenarios with the first one "
                              "(default: every bundled scenario against the baseline)")
-    compare.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
-                         "first is the reference")
+    compare.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files or "
+                         "bundled names; the first is the reference")
     compare.add_argument("--all", action="store_true",
                          help="compare every bundled scenario against the baseline")
     add_run_options(compare)
@@ -155,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         "scorecard", help="policy scorecard: each scenario's effect on the nine indicators, its "
         "fiscal cost and cost per unit of gain (default: every bundled scenario against the "
         "baseline)")
-    scorecard.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files; the "
-                           "first is the reference (default: every bundled scenario)")
+    scorecard.add_argument("scenarios", type=Path, nargs="*", help="scenario .toml files or "
+                           "bundled names; the first is the reference (default: every bundled "
+                           "scenario)")
     add_run_options(scorecard)
     add_workers(scorecard)
 
@@ -227,20 +232,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser(
         "validate", help="the baseline against its calibration targets and stylized facts "
-        "(sim/data/targets.toml); writes docs/validation.md and its figures")
+        "(sim/data/targets.toml); writes runs/validation-<time>/validation.md and its figures "
+        "(--docs: docs/validation.md)")
     validate.add_argument("--seeds", type=_seed_count, default=10, metavar="N",
                           help=f"number of seeds, 0..N-1 (default 10, at most {MAX_SEEDS})")
     validate.add_argument("--steps", type=_steps, default=40, metavar="T",
                           help="quarters after the warm-up, 1-2000 (default 40)")
-    validate.add_argument("--out", type=Path, default=Path("docs/validation.md"),
-                          help="report file (default docs/validation.md); figures go to "
-                          "img/ beside it")
+    where = validate.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, default=None,
+                       help="report file (default runs/validation-<time>/validation.md); "
+                       "figures go to img/ beside it")
+    where.add_argument("--docs", action="store_true",
+                       help=f"write the project's report, {DOCS_VALIDATION}, and its figures in "
+                       "docs/img/ (tracked files)")
     validate.add_argument("--quiet", action="store_true", help="no progress messages")
     add_language(validate)
 
     calibrate = sub.add_parser(
         "calibrate", help="fit the free behavioural parameters to the country targets "
-        "(simulated method of moments); installs the fitted values for every scenario")
+        "(simulated method of moments); writes runs/calibration-<name>-<time>/ (--install: "
+        "also installs the fitted values for every scenario)")
     calibrate.add_argument("definition", type=Path, nargs="?", help="calibration .toml file "
                            "(default: experiments/calibration/baseline.toml)")
     calibrate.add_argument("--max-evaluations", type=_int_in(1, 100_000), metavar="N",
@@ -251,8 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, help="folder for the fit report, fitted "
                            "values and trace (default: runs/calibration-<name>-<time>)")
     calibrate.add_argument("--force", action="store_true", help="replace a non-empty --out")
-    calibrate.add_argument("--no-install", action="store_true", help="write the folder only; "
-                           "leave sim/data/calibration.toml and docs/ as they are")
+    install = calibrate.add_mutually_exclusive_group()
+    install.add_argument("--install", action="store_true", help="also install the fitted "
+                         "values in sim/data/calibration.toml (used by every scenario) and the "
+                         "report in docs/calibration.md (tracked files)")
+    install.add_argument("--no-install", action="store_true", help="write the folder only "
+                         "(the default; kept for scripts written when installing was)")
     calibrate.add_argument("--quiet", action="store_true", help="no progress messages")
     add_language(calibrate)
     calibrate.add_argument("--check", action="store_true", help="fit nothing: recompute the "

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.cli.errors import UsageError, one_line
 from sim.cli.output import check_out, provenance, write_atomically
-from sim.inputs.scenario import Scenario, bundled_scenarios, load_scenario
+from sim.inputs.scenario import Scenario, bundled_scenarios, load_scenario, scenario_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,10 +86,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``clustersim compare``: scenarios against the first, at the horizon."""
     from sim.reporting.comparison import write_compare_report
 
-    paths = list(args.scenarios)
+    paths = [scenario_path(p) for p in args.scenarios]
     if args.all or not paths:
+        given = {p.resolve() for p in paths}
         paths = bundled_scenarios() if not paths else paths + [
-            p for p in bundled_scenarios() if p not in paths]
+            p for p in bundled_scenarios() if p.resolve() not in given]
     return _assess(args, paths, "compare", write_compare_report)
 
 

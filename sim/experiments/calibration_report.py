@@ -166,7 +166,7 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
     lines = [
         f"# {tr('msg.calibration.title')}",
         "",
-        f"Written by `clustersim calibrate {definition}` on "
+        f"Written by `clustersim calibrate {definition}{' --install' if installed else ''}` on "
         f"{datetime.now(UTC).strftime('%Y-%m-%d')} ({len(result.trace)} points, "
         f"{minutes:.1f} minutes). "
         + ("The fitted values are in `sim/data/calibration.toml`, from where they replace the "

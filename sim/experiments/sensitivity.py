@@ -221,8 +221,10 @@ def write_sensitivity_report(result: SensitivityResult, out: str | Path) -> list
 
 def _markdown(result: SensitivityResult) -> str:
     from sim.i18n import t
-    from sim.reporting.formatting import fmt, label_of, md_table
+    from sim.reporting.formatting import fmt, is_share, label_of, md_table, shown_unit
+    from sim.reporting.national import is_money, scale_of
 
+    scale = scale_of()
     morris = result.method == "morris"
     table = result.table
     runs = int(table["runs"].iloc[0]) if len(table) else 0
@@ -235,6 +237,7 @@ def _markdown(result: SensitivityResult) -> str:
     parameter = t("msg.sensitivity.parameter")
     if morris:
         lines += [t("msg.sensitivity.morris_note"), ""]
+        lines += [f"{scale.note()} {t('msg.sensitivity.morris_scale')}", ""]
         header = [parameter, "mu*", "± (95%)", "sigma", "mu"]
         cols, key = ["mu_star", "mu_star_conf", "sigma", "mu"], "mu_star"
     else:
@@ -243,15 +246,20 @@ def _markdown(result: SensitivityResult) -> str:
         cols, key = SOBOL_COLUMNS, "ST"
     for (country, indicator), group in table.groupby(["country", "indicator"], sort=False):
         label, unit = label_of(indicator)
+        factor = 100.0 if morris and is_share(indicator) else 1.0
+        unit = shown_unit(indicator, change=True) if factor != 1.0 else unit
+        national = scale.factor.get(country) if morris and is_money(indicator) else None
         where = f" — {country}" if country else ""
         lines += [f"## {label}{where}" + (f" ({unit})" if unit else ""), ""]
         if group["note"].iloc[0]:
             lines += [t("msg.sensitivity.not_analysed", note=group["note"].iloc[0]), ""]
             continue
         group = group.sort_values(key, ascending=False)
-        rows = [[f"`{r.parameter}`", *[fmt(getattr(r, c)) for c in cols]]
+        rows = [[f"`{r.parameter}`", *[fmt(factor * getattr(r, c)) for c in cols]]
+                + ([fmt(national * r.mu_star)] if national else [])
                 for r in group.itertuples()]
-        lines += md_table(header, rows) + [""]
+        lines += md_table(header + ([t("msg.sensitivity.national_column")] if national else []),
+                          rows) + [""]
     if result.notes:
         lines += [f"## {t('msg.sensitivity.notes')}", "", *[f"- {n}" for n in result.notes], ""]
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from sim.i18n.labels import (
     describe,
     indicator_label,
     label_and_unit,
+    lower,
     param_doc,
     policy_description,
     policy_label,
@@ -44,6 +45,6 @@ from sim.i18n.lookup import (
 __all__ = [
     "DEFAULT", "LANGUAGE_NAMES", "LANGUAGES", "MissingTranslation", "UnknownLanguage", "catalogue",
     "check_language", "country_name", "country_param_name", "current", "describe", "english",
-    "indicator_label", "label_and_unit", "language", "param_doc", "placeholders",
+    "indicator_label", "label_and_unit", "language", "lower", "param_doc", "placeholders",
     "policy_description", "policy_label", "risk_name", "sector_name", "t", "unit",
 ]

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from sim.i18n.lookup import english, t
+from sim.i18n.lookup import current, english, t
+
+
+def lower(text: str, lang: str | None = None) -> str:
+    """``text`` in lower case by the rules of ``lang``: in Azerbaijani dotted İ becomes i and
+    dotless I becomes ı (Python's ``str.lower`` would give i with a combining dot)."""
+    if (lang or current()) == "az":
+        text = text.replace("İ", "i").replace("I", "ı")
+    return text.lower()
 
 
 def unit(text: str, lang: str | None = None) -> str:

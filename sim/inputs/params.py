@@ -166,6 +166,17 @@ MODEL_PARAMS: dict[str, Param] = {
         P("steps", 40, "quarters", "default horizon of a run", 1, 2000),
         P("warmup", 12, "quarters", "quarters run without policies before quarter 0, so the run "
           "starts from a settled economy", 0, 40),
+        # the calendar of the reports (no effect on the model's dynamics)
+        P("calendar_year", 2021, "year", "calendar year of quarter 0 (the initial state) in "
+          "reports", 1990, 2100, source="the calibration: its window, quarters 1-8, stands for "
+          "the years its targets describe (2021-2023, sim/data/targets.toml), so quarter 0 is "
+          "the last quarter of 2021"),
+        P("calendar_quarter", 4, "quarter of the year", "calendar quarter (1-4) of quarter 0 "
+          "in reports", 1, 4, source="as calendar_year: 2021Q4"),
+        P("price_year", 2022, "year", "the year whose US dollars every money figure is in "
+          "(the model has no inflation; reports state it)", 1990, 2100,
+          source="sim/data/countries.toml: GDP, FDI and trade of 2021-2022 in current USD of "
+          "those years; the wages and productivity assumed for the same years"),
         P("firm_scale", 1.0, "x", "multiplies each country's model_firms, park capacity and "
           "universities", 0.01, 200.0),
         P("budget_scale", 1.0, "x", "multiplies the budget of every budget-funded programme "

@@ -167,7 +167,7 @@ def load_scenario(path: str | Path, fitted: FittedValues | None = None) -> Scena
         ScenarioError: the file is missing, is not TOML, or holds an invalid key or value.
         FittedError: ``fitted`` is None and the fitted values in use are malformed.
     """
-    path = Path(path)
+    path = scenario_path(path)
     source = str(path)
     data, raw = read_toml(path)
     seen = [path.resolve()]
@@ -300,6 +300,33 @@ def fitted_defaults(fitted: FittedValues) -> dict[str, Param]:
         declared[name] = dataclasses.replace(param, default=param.validate(value, f"model.{name}"),
                                              source=fitted_source(source, param.default))
     return declared
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The file of a scenario given by path or by the name of a bundled one.
+
+    A bare name without a folder or suffix (``baseline``, ``full_package``) that is no file in
+    the working folder means ``scenarios/<name>.toml``; anything else is a path, returned as
+    given (a missing file is reported by :func:`load_scenario`).
+
+    Raises:
+        ScenarioError: a bare name that is neither a file nor a bundled scenario; the message
+            lists the bundled names.
+    """
+    path = Path(name_or_path)
+    text = str(name_or_path)
+    try:
+        exists = path.exists()
+    except OSError:  # a name the file system refuses (too long): read_toml reports it
+        return path
+    if exists or path.suffix or "/" in text or "\\" in text or not text:
+        return path
+    bundled = SCENARIO_DIR / f"{text}.toml"
+    if bundled.is_file():
+        return bundled
+    names = ", ".join(p.stem for p in bundled_scenarios())
+    raise ScenarioError(text, "", f"no such file or bundled scenario; give a scenario .toml "
+                        f"file or one of the bundled names: {names}")
 
 
 def bundled_scenarios() -> list[Path]:

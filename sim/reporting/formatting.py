@@ -13,11 +13,49 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.i18n import label_and_unit
+from sim.i18n import label_and_unit, t, unit
+from sim.indicators import INDICATORS
 
 #: Country keys and their names in English (the reports write them in their language with
 #: :func:`sim.i18n.country_name`).
 COUNTRY_NAMES = {"AZ": "Azerbaijan", "BY": "Belarus", "JOINT": "both countries"}
+#: Units shown in percent (the value times 100) in reports, their changes in percentage points.
+SHARE_UNITS = ("share",)
+PERCENT_UNIT, POINTS_UNIT = "%", "pp"
+#: Fewest seeds whose 90% band marks a change as significant: with fewer, the 5th and 95th
+#: percentiles are little more than the two extreme seeds, so reports show no marks and warn.
+MIN_SEEDS_FOR_MARKS = 5
+
+
+
+def marks_allowed(seeds: Sequence[int]) -> bool:
+    """Whether a report over these seeds may mark changes significant."""
+    return len(seeds) >= MIN_SEEDS_FOR_MARKS
+
+
+def few_seeds_lines(seeds: Sequence[int]) -> list[str]:
+    """The warning paragraph (and a blank line) when there are too few seeds, else nothing."""
+    if marks_allowed(seeds):
+        return []
+    return [t("msg.common.few_seeds", n=len(seeds), min=MIN_SEEDS_FOR_MARKS), ""]
+
+
+def is_share(indicator: str) -> bool:
+    """True for an indicator measured as a share (0-1), which reports show in percent."""
+    ind = INDICATORS.get(indicator)
+    return ind is not None and ind.unit in SHARE_UNITS
+
+
+def shown(indicator: str, value: float) -> float:
+    """A value (or change) of ``indicator`` as reports show it: shares in percent."""
+    return value * 100.0 if is_share(indicator) else value
+
+
+def shown_unit(indicator: str, change: bool = False) -> str:
+    """The unit reports show ``indicator`` in: ``%`` for shares (``pp`` for a change)."""
+    if is_share(indicator):
+        return unit(POINTS_UNIT if change else PERCENT_UNIT)
+    return label_of(indicator)[1]
 
 
 def nan_bands(values: np.ndarray, axis: int | None = None) -> tuple:
@@ -56,7 +94,9 @@ def fmt(x: float, signed: bool = False) -> str:
         signed: prefix positive numbers with ``+`` (for differences).
 
     Returns:
-        e.g. ``12.3``, ``0.0500``, ``12,300``, ``+2.00``; tiny or huge values in ``e`` notation.
+        e.g. ``12.3``, ``0.0500``, ``12,300``, ``+2.00``; never scientific notation: a value
+        below 0.0001 in size is ``≈0`` (``+≈0`` / ``−≈0`` when signed), a huge one has all its
+        digits.
     """
     if x is None or not math.isfinite(x):
         return "n/a"
@@ -64,8 +104,13 @@ def fmt(x: float, signed: bool = False) -> str:
     if x == 0:
         return "0"
     magnitude = math.floor(math.log10(abs(x)))
-    if magnitude < -4 or magnitude >= 15:
-        return f"{sign}{x:.2e}"
+    if -4 <= magnitude < 15:  # the magnitude after rounding: 0.99999 shows as 1.00
+        x = float(f"{x:.3g}")
+        magnitude = math.floor(math.log10(abs(x)))
+    if magnitude < -4:
+        return ("+" if x > 0 else "−") + "≈0" if signed else "≈0"
+    if magnitude >= 15:
+        return f"{sign}{x:,.0f}"
     decimals = 2 - magnitude
     rounded = round(x, decimals)
     if decimals <= 0:

@@ -21,10 +21,11 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim.experiments.outcomes import check_columns, wide_table
+from sim.experiments.outcomes import aggregate_growth, check_columns, wide_table
 from sim.i18n import country_name, t
-from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.indicators import COUNTRY_KEYS, GROWTH_INDICATORS, INDICATORS, KEY_INDICATORS
 from sim.reporting import files
 from sim.reporting.formatting import (
     fmt,
@@ -34,6 +35,16 @@ from sim.reporting.formatting import (
     nan_bands,
     ordered_names,
     seeds_text,
+    shown,
+    shown_unit,
+)
+from sim.reporting.national import (
+    Scale,
+    is_flow,
+    is_money,
+    is_scaled,
+    national_table,
+    scale_of,
 )
 
 #: Indicators of ``summary.md``: the nine headline indicators plus the economy and the budget.
@@ -98,21 +109,35 @@ def step_bands(table: pd.DataFrame) -> pd.DataFrame:
 # plots
 
 
-def _plot_panel(ax: Axes, series: dict[str, pd.DataFrame], indicator: str, small: bool) -> None:
-    """Median lines and shaded bands of one indicator, one line per country."""
-    label, unit = label_of(indicator)
+def calendar_axis(ax: Axes, scale: Scale) -> None:
+    """Label the x axis (model quarters) with calendar quarters, ``2027Q3``."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: scale.quarter(int(round(x)))))
+
+
+def _plot_panel(ax: Axes, series: dict[str, pd.DataFrame], indicator: str, small: bool,
+                scale: Scale | None = None) -> None:
+    """Median lines and shaded bands of one indicator, one line per country (shares in
+    percent, money at model scale, calendar quarters on the x axis)."""
+    scale = scale or scale_of()
+    label = label_of(indicator)[0]
+    unit = shown_unit(indicator)
+    if is_money(indicator):
+        unit = t("msg.run.money_axis", unit=unit, year=scale.price_year)
     for country in ordered_names(series, COUNTRY_KEYS):
         b = series[country]
         colour, style, width = COUNTRY_STYLE.get(country, ("0.6", ":", 1.2))
         steps = b.index.get_level_values("step").to_numpy()
-        ax.fill_between(steps, b["lo"].to_numpy(), b["hi"].to_numpy(), color=colour,
-                        alpha=0.15, linewidth=0)
-        ax.plot(steps, b["median"].to_numpy(), color=colour, linestyle=style, linewidth=width,
-                label=country)
+        ax.fill_between(steps, shown(indicator, b["lo"].to_numpy()),
+                        shown(indicator, b["hi"].to_numpy()), color=colour, alpha=0.15,
+                        linewidth=0)
+        ax.plot(steps, shown(indicator, b["median"].to_numpy()), color=colour,
+                linestyle=style, linewidth=width, label=country)
     size = 8 if small else 10
     ax.set_title(label, fontsize=size + 1)
     ax.set_ylabel(unit, fontsize=size)
-    ax.set_xlabel(t("msg.common.quarter"), fontsize=size)
+    ax.set_xlabel(t("msg.run.calendar_axis", start=scale.quarter(0)), fontsize=size)
+    calendar_axis(ax, scale)
     ax.tick_params(labelsize=size - 1)
     ax.grid(alpha=0.3, linewidth=0.5)
 
@@ -125,13 +150,15 @@ def _by_indicator(bands: pd.DataFrame) -> dict[str, dict[str, pd.DataFrame]]:
     return out
 
 
-def plot_indicators(bands: pd.DataFrame, plot_dir: Path, progress: bool = False) -> list[Path]:
+def plot_indicators(bands: pd.DataFrame, plot_dir: Path, progress: bool = False,
+                    scale: Scale | None = None) -> list[Path]:
     """One PNG per indicator (``<plot_dir>/<indicator>.png``) from :func:`step_bands` output.
 
     Args:
         bands: step bands indexed by ``(indicator, country, step)``.
         plot_dir: directory for the PNG files (created if needed).
         progress: show a progress bar.
+        scale: calendar and price year of the axes (default: the data files').
 
     Returns:
         Paths of the files written.
@@ -153,7 +180,7 @@ def plot_indicators(bands: pd.DataFrame, plot_dir: Path, progress: bool = False)
         for artist in [*ax.lines, *ax.collections]:
             artist.remove()
         ax.relim()  # forget the previous indicator's data limits
-        _plot_panel(ax, series[name], name, small=False)
+        _plot_panel(ax, series[name], name, small=False, scale=scale)
         ax.autoscale_view()
         ax.legend(fontsize=8, frameon=False)
         paths.append(plot_dir / f"{name}.png")
@@ -161,14 +188,14 @@ def plot_indicators(bands: pd.DataFrame, plot_dir: Path, progress: bool = False)
     return paths
 
 
-def plot_overview(bands: pd.DataFrame, path: Path) -> None:
+def plot_overview(bands: pd.DataFrame, path: Path, scale: Scale | None = None) -> None:
     """3x3 grid of the nine :data:`KEY_INDICATORS` (a blank note for any not in the table)."""
     series = _by_indicator(bands)
     fig = Figure(figsize=(12, 9), dpi=100)
     axes = fig.subplots(3, 3).ravel()
     for ax, name in zip(axes, KEY_INDICATORS, strict=True):
         if name in series:
-            _plot_panel(ax, series[name], name, small=True)
+            _plot_panel(ax, series[name], name, small=True, scale=scale)
         else:
             ax.set_title(label_of(name)[0], fontsize=9)
             ax.text(0.5, 0.5, t("msg.run.not_in_table"), ha="center", va="center",
@@ -176,6 +203,7 @@ def plot_overview(bands: pd.DataFrame, path: Path) -> None:
     handles, labels = next((ax.get_legend_handles_labels() for ax in axes if ax.lines),
                            ([], []))
     fig.legend(handles, labels, loc="upper center", ncol=len(labels) or 1, frameon=False)
+    fig.text(0.5, 0.005, (scale or scale_of()).short(), ha="center", va="bottom", fontsize=8)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.06, hspace=0.5, wspace=0.32)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
 
@@ -192,41 +220,68 @@ def _band_at(bands: pd.DataFrame, indicator: str, country: str, step: int) -> tu
     return float(row["median"]), float(row["lo"]), float(row["hi"])
 
 
-def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame) -> str:
+def summary_markdown(table: pd.DataFrame, bands: pd.DataFrame,
+                     scale: Scale | None = None) -> str:
     """Text of ``summary.md``: the run's identity and start/horizon values of the headline rows.
 
     Args:
         table: tidy indicators table.
         bands: its :func:`step_bands`.
+        scale: scale and calendar (default: the data files').
 
     Returns:
-        Markdown text.
+        Markdown text: shares in percent, growth rates at the horizon as their mean over
+        quarters 1..T (as in ``compare``, ``scorecard`` and sweeps), money and employment also
+        at national scale.
     """
+    scale = scale or scale_of()
     horizon = int(table["step"].max())
     countries = ordered_names(table["country"].unique(), COUNTRY_KEYS)
     scenarios = ", ".join(f"`{s}`" for s in pd.unique(table["scenario"]))
+    present = [n for n in SUMMARY_INDICATORS if n in set(table["indicator"])]
+    means = step_bands(aggregate_growth(table[table["indicator"].isin(GROWTH_INDICATORS)])) \
+        if any(n in GROWTH_INDICATORS for n in present) else bands
+    scaled = [n for n in present if is_scaled(n)]
+    national = step_bands(national_table(table[table["indicator"].isin(scaled)], scale)) \
+        if scaled else bands
     header = [t("msg.common.indicator"), t("msg.common.unit")]
     for c in countries:
-        header += [t("msg.run.start_column", country=c),
-                   t("msg.run.horizon_column", country=c, horizon=horizon)]
+        header += [f"{c} {scale.quarter(0)}", f"{c} {scale.quarter(horizon)}"]
     rows = []
-    for name in [n for n in SUMMARY_INDICATORS if n in set(table["indicator"])]:
+    for name in present:
         label, unit = label_of(name)
-        row = [label, unit]
+        shown_as = shown_unit(name)
+        if name in GROWTH_INDICATORS:
+            shown_as = t("msg.scorecard.growth_unit", unit=shown_as, horizon=horizon)
+        row = [label, shown_as]
         for c in countries:
-            start, end = _band_at(bands, name, c, 0), _band_at(bands, name, c, horizon)
-            row += [fmt(start[0]), fmt_band(*end)]
+            start = _band_at(bands, name, c, 0)
+            end = _band_at(means if name in GROWTH_INDICATORS else bands, name, c, horizon)
+            row += [fmt(shown(name, start[0])), fmt_band(*(shown(name, v) for v in end))]
         rows.append(row)
+        if name in scaled:
+            row = [t("msg.national.row", label=label), unit]
+            for c in countries:
+                end = _band_at(national, name, c, horizon)
+                share = (" " + t("msg.national.pct_gdp",
+                                 pct=fmt(float(scale.pct_gdp_a_year(end[0], c))))
+                         if is_flow(name) and math.isfinite(end[0]) else "")
+                row += [fmt(_band_at(national, name, c, 0)[0]), fmt_band(*end) + share]
+            rows.append(row)
     lines = [
         f"# {t('msg.run.title', scenarios=scenarios)}",
         "",
         "- " + t("msg.run.scenarios_line", scenarios=scenarios),
         "- " + t("msg.run.seeds_line", seeds=seeds_text(table["seed"].unique())),
-        "- " + t("msg.run.horizon_line", horizon=horizon),
+        "- " + t("msg.run.horizon_line", horizon=horizon, calendar=scale.quarter(horizon),
+                 start=scale.quarter(0)),
         "- " + t("msg.run.countries_line", countries=", ".join(
             f"{c} = {country_name(c)}" for c in countries)),
         "",
-        t("msg.run.cells", horizon=horizon),
+        scale.note(),
+        "",
+        t("msg.run.cells", horizon=horizon, start=scale.quarter(0),
+          calendar=scale.quarter(horizon)),
         "",
         *md_table(header, rows),
         "",
@@ -261,7 +316,8 @@ def write_run_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table(table, out_dir)
     bands = step_bands(table)
-    plot_indicators(bands, out_dir / "plots", progress=progress)
-    plot_overview(bands, out_dir / "plots" / "overview.png")
-    files.write_text(out_dir / "summary.md", summary_markdown(table, bands))
+    scale = scale_of(provenance)
+    plot_indicators(bands, out_dir / "plots", progress=progress, scale=scale)
+    plot_overview(bands, out_dir / "plots" / "overview.png", scale=scale)
+    files.write_text(out_dir / "summary.md", summary_markdown(table, bands, scale))
     files.write_json(provenance, out_dir / "provenance.json")

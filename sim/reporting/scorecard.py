@@ -60,8 +60,8 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import outcomes
-from sim.i18n import country_name, t
-from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS
+from sim.i18n import country_name, lower, t
+from sim.indicators import GROWTH_INDICATORS, KEY_INDICATORS, POLICY_OUTPUTS
 from sim.reporting.comparison import (
     ARROWS,
     BAD_MARK,
@@ -75,14 +75,42 @@ from sim.reporting.comparison import (
     direction_of,
 )
 from sim.reporting.formatting import (
+    few_seeds_lines,
     fmt,
     label_of,
+    marks_allowed,
     md_table,
     ordered_names,
     seeds_text,
+    shown,
+    shown_unit,
+)
+from sim.reporting.national import (
+    COST_UNITS,
+    NATIONAL_COLUMNS,
+    Scale,
+    add_national,
+    cost_per_unit,
+    cost_unit,
+    is_money,
+    national_table,
+    scale_of,
 )
 from sim.reporting.run_report import write_assessment
 
+#: The outcomes the scorecard rates: the key indicators but the policy's own output, with exports
+#: split by market (to third countries; to the partner country, i.e. bilateral trade), the
+#: domestic firms' share of their home market and employment beside them. Both countries
+#: together: exports are to third countries only; the AZ-BY trade is its own line.
+#: Tech exports to all markets (the report's indicator 6) stay in ``scorecard.csv`` but are not
+#: shown, as for both countries they would count the AZ-BY trade as exports.
+OUTCOME_INDICATORS = [
+    "productivity_growth", "investment_growth", "equipment_generation", "tech_output",
+    "exports_third", "exports_partner", "domestic_share_home", "time_to_market",
+    "supplier_delivery", "input_quality", "employment"]
+#: Every indicator of the scorecard table, in its order.
+SCORECARD_INDICATORS = [*KEY_INDICATORS, "exports_third", "exports_partner",
+                        "domestic_share_home", "employment"]
 #: Indicators the fiscal costs are computed from.
 FISCAL_INDICATORS = ["budget_spent", "tax_foregone", "fiscal_balance"]
 AGGREGATE_HORIZON = "horizon"
@@ -118,7 +146,7 @@ def aggregate_growth(table: pd.DataFrame) -> pd.DataFrame:
         :data:`GROWTH_INDICATORS` the value at the last step T of each seed is replaced by the
         seed's mean over steps 1..T, so a comparison at the horizon compares the means.
     """
-    return outcomes.aggregate_growth(table, [*KEY_INDICATORS, *FISCAL_INDICATORS])
+    return outcomes.aggregate_growth(table, [*SCORECARD_INDICATORS, *FISCAL_INDICATORS])
 
 
 def risk_pairs(names: Sequence[str], reference: str) -> list[tuple[str, str]]:
@@ -159,15 +187,17 @@ def _effect(diff: pd.DataFrame) -> pd.Series:
     """``good`` / ``bad`` for significant changes in the desirable / undesirable direction."""
     higher = diff["direction"] == "higher"
     lower = diff["direction"] == "lower"
-    up, down = diff["diff_lo"] > 0, diff["diff_hi"] < 0
-    good = (higher & up) | (lower & down)
-    bad = (higher & down) | (lower & up)
+    up = (diff["diff_lo"] > 0) & diff["significant"]
+    down = (diff["diff_hi"] < 0) & diff["significant"]
+    rated = ~diff["indicator"].isin(POLICY_OUTPUTS)
+    good = ((higher & up) | (lower & down)) & rated
+    bad = ((higher & down) | (lower & up)) & rated
     return pd.Series(np.select([good, bad], ["good", "bad"], ""), index=diff.index)
 
 
 def _from_compare(cmp: pd.DataFrame, kind: str, versus: str) -> pd.DataFrame:
     """Scorecard rows from :func:`compare` output on :func:`aggregate_growth` tables."""
-    cmp = cmp[cmp["indicator"].isin(KEY_INDICATORS)].copy()
+    cmp = cmp[cmp["indicator"].isin(SCORECARD_INDICATORS)].copy()
     cmp["versus"] = versus
     cmp["comparison"] = kind
     cmp["unit"] = cmp["indicator"].map(lambda i: label_of(i)[1])
@@ -192,7 +222,7 @@ def _order(card: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         "versus": card["versus"].map({n: i for i, n in enumerate(names)}),
         "country": card["country"].map(lambda c: COUNTRY_ORDER.index(c)
                                        if c in COUNTRY_ORDER else len(COUNTRY_ORDER)),
-        "indicator": card["indicator"].map(KEY_INDICATORS.index),
+        "indicator": card["indicator"].map(SCORECARD_INDICATORS.index),
     })
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return card.loc[order].reset_index(drop=True)
@@ -217,7 +247,8 @@ def scorecard(tables: list[pd.DataFrame]) -> pd.DataFrame:
             seeds or horizons differ between tables.
     """
     names, _, _ = check_comparable(tables)
-    derived = {name: aggregate_growth(t) for name, t in zip(names, tables, strict=True)}
+    keep = [*SCORECARD_INDICATORS, *FISCAL_INDICATORS]  # compare averages the growth rates
+    derived = {name: t[t["indicator"].isin(keep)] for name, t in zip(names, tables, strict=True)}
     parts = []
     if len(names) > 1:
         cmp = compare([derived[n] for n in names])
@@ -234,14 +265,34 @@ def scorecard(tables: list[pd.DataFrame]) -> pd.DataFrame:
 # scorecard report
 
 
+#: Message ids of the scorecard's own column titles.
+_TITLES = {
+    "scenario": "msg.common.scenario",
+    "did": "msg.scorecard.did",
+    "gross": "msg.scorecard.gross_model",
+    "net": "msg.scorecard.net_model",
+    "gross_national": "msg.scorecard.gross_national",
+    "net_national": "msg.scorecard.net_national",
+    "pays": "msg.scorecard.pays",
+}
+
+
+def _title(key: str, **values: str) -> str:
+    """A column title of the scorecard in the report's language."""
+    return t(_TITLES[key], **values)
+
+
 def _header(indicator: str, horizon: int, units: bool = True) -> str:
     """Column title: label, better direction and unit (and the averaging of growth rates)."""
-    label, unit = label_of(indicator)
+    label = label_of(indicator)[0]
+    unit = shown_unit(indicator, change=True)
     if not units:
-        return f"{label} {ARROWS[direction_of(indicator)]}"
+        return f"{label} {ARROWS[direction_of(indicator)]}".strip()
     if indicator in GROWTH_INDICATORS:
         unit = t("msg.scorecard.growth_unit", unit=unit, horizon=horizon)
-    return f"{label} {ARROWS[direction_of(indicator)]} ({unit})"
+    elif is_money(indicator):
+        unit = unit + t("msg.national.model_suffix")
+    return f"{label} {ARROWS[direction_of(indicator)]}".strip() + f" ({unit})"
 
 
 def _pays_text(r: pd.Series) -> str:
@@ -252,67 +303,119 @@ def _pays_text(r: pd.Series) -> str:
     return t("msg.scorecard.yes") if r["pays_for_itself"] else t("msg.scorecard.no")
 
 
-def _compact_cell(r: pd.Series) -> str:
-    """Median change and marks, without the band."""
-    marks = change_marks(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"])
-    return fmt(r["diff_median"], signed=True) + marks
+def _marks(r: pd.Series) -> str:
+    return change_marks(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"],
+                        bool(r["significant"]))
 
 
-def _band_cell(r: pd.Series) -> str:
-    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"])
+def _national_change(r: pd.Series) -> str:
+    """`` (national +210; +0.41% of GDP a year)`` for money and jobs, else nothing."""
+    value = r.get("diff_median_national", np.nan)
+    if not np.isfinite(value):
+        return ""
+    pct = r.get("diff_pct_gdp", np.nan)
+    share = t("msg.scorecard.national_share", pct=fmt(pct, signed=True)) \
+        if np.isfinite(pct) else ""
+    return " " + t("msg.scorecard.national_change", value=fmt(value, signed=True), share=share)
 
 
-def _fiscal_cell(r: pd.Series, cols: list[str]) -> str:
-    return diff_cell(*r[cols].to_numpy(dtype=float), "info")
+def _compact_cell(r: pd.Series, indicator: str) -> str:
+    """Median change and marks, without the band (a share's in percentage points), and at
+    national scale for money and jobs."""
+    return fmt(shown(indicator, r["diff_median"]), signed=True) + _marks(r) + \
+        _national_change(r)
+
+
+def _band_cell(r: pd.Series, indicator: str) -> str:
+    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], r["direction"],
+                     bool(r["significant"]), indicator) + _national_change(r)
+
+
+def _output_cell(r: pd.Series, indicator: str) -> str:
+    """What the policy did: the change without good/bad marks (it is no gain)."""
+    return diff_cell(r["diff_median"], r["diff_lo"], r["diff_hi"], "info", False, indicator)
+
+
+def _fiscal_cell(r: pd.Series, cols: list[str], marks: bool) -> str:
+    return diff_cell(*r[cols].to_numpy(dtype=float), "info", marks)
+
+
+def _national_cell(r: pd.Series, kind: str) -> str:
+    value = r.get(f"{kind}_fiscal_cost_national", np.nan)
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{fmt(value, signed=True)}; {fmt(r[f'{kind}_fiscal_cost_pct_gdp'], signed=True)}%"
 
 
 def _scenario_rows(sub: pd.DataFrame) -> list[tuple[tuple, pd.DataFrame]]:
     """``((scenario, versus, country), rows indexed by indicator)`` in the table's order."""
-    return [(key, rows.set_index("indicator").reindex(KEY_INDICATORS))
+    return [(key, rows.set_index("indicator").reindex(SCORECARD_INDICATORS))
             for key, rows in sub.groupby(["scenario", "versus", "country"], sort=False)]
 
 
+def _did_titles() -> list[str]:
+    return [_title("did", label=lower(label_of(i)[0]), unit=shown_unit(i, True))
+            for i in POLICY_OUTPUTS]
+
+
 def _summary_table(card: pd.DataFrame, horizon: int) -> list[str]:
-    """Compact JOINT table: medians of the nine changes, fiscal costs, pays for itself."""
+    """Compact JOINT table: medians of the changes, what the policy did, fiscal costs."""
     sub = card[(card["comparison"] == "reference") & (card["country"] == "JOINT")]
-    header = [t("msg.common.scenario"), *[_header(i, horizon, units=False) for i in KEY_INDICATORS],
-              t("msg.common.gross_cost_usd"), t("msg.common.net_cost_usd"),
-              t("msg.scorecard.pays")]
+    header = [_title("scenario"), *[_header(i, horizon, units=False) for i in OUTCOME_INDICATORS],
+              *_did_titles(), _title("gross_national"), _title("net_national"), _title("pays")]
     rows = []
     for (scenario, _, _), r in _scenario_rows(sub):
         first = r.iloc[0]
-        rows.append([f"`{scenario}`", *[_compact_cell(r.loc[i]) for i in KEY_INDICATORS],
-                     fmt(first["gross_fiscal_cost"], signed=True),
-                     fmt(first["net_fiscal_cost"], signed=True), _pays_text(first)])
+        rows.append([f"`{scenario}`", *[_compact_cell(r.loc[i], i) for i in OUTCOME_INDICATORS],
+                     *[_output_cell(r.loc[i], i) for i in POLICY_OUTPUTS],
+                     _national_cell(first, "gross"), _national_cell(first, "net"),
+                     _pays_text(first)])
     return md_table(header, rows)
 
 
-def _country_section(card: pd.DataFrame, country: str, horizon: int) -> list[str]:
+def _cost_row(r: pd.DataFrame, horizon: int) -> list[str]:
+    """Cost per unit of gain in the units of :data:`COST_UNITS` (national scale)."""
+    cells = []
+    for i in COST_UNITS:
+        if i not in r.index:
+            cells.append("n/a")
+            continue
+        row = r.loc[i]
+        sign = -1.0 if row["direction"] == "lower" else 1.0
+        good = row["effect"] == "good"
+        cells.append(fmt(cost_per_unit(i, row["gross_fiscal_cost_national"],
+                                       sign * row["diff_median"],
+                                       sign * row.get("diff_median_national", np.nan), horizon)
+                         if good else np.nan))
+    return cells
+
+
+def _country_section(card: pd.DataFrame, country: str, horizon: int,
+                     marks: bool) -> list[str]:
     """Changes with bands and cost per unit of gain for one country."""
     sub = card[(card["comparison"] == "reference") & (card["country"] == country)]
-    header = [t("msg.common.scenario"), *[_header(i, horizon) for i in KEY_INDICATORS],
-              t("msg.common.gross_cost_usd"), t("msg.common.net_cost_usd"),
-              t("msg.scorecard.pays")]
+    header = [_title("scenario"), *[_header(i, horizon) for i in OUTCOME_INDICATORS],
+              *_did_titles(), _title("gross"), _title("net"), _title("gross_national"),
+              _title("net_national"), _title("pays")]
     rows, costs = [], []
     for (scenario, _, _), r in _scenario_rows(sub):
         first = r.iloc[0]
-        rows.append([f"`{scenario}`", *[_band_cell(r.loc[i]) for i in KEY_INDICATORS],
-                     _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET), _pays_text(first)])
-        costs.append([f"`{scenario}`", *[fmt(r.loc[i, "cost_per_gain"])
-                                         for i in KEY_INDICATORS]])
-    cost_header = [t("msg.common.scenario"),
-                   *[t("msg.scorecard.cost_column", label=label_of(i)[0], unit=label_of(i)[1])
-                     for i in KEY_INDICATORS]]
+        rows.append([f"`{scenario}`", *[_band_cell(r.loc[i], i) for i in OUTCOME_INDICATORS],
+                     *[_output_cell(r.loc[i], i) for i in POLICY_OUTPUTS],
+                     _fiscal_cell(first, _GROSS, marks), _fiscal_cell(first, _NET, marks),
+                     _national_cell(first, "gross"), _national_cell(first, "net"),
+                     _pays_text(first)])
+        costs.append([f"`{scenario}`", *_cost_row(r, horizon)])
     return [
         f"## {country}: {country_name(country)}", "",
         *md_table(header, rows), "",
         f"### {t('msg.scorecard.cost_heading', country=country)}", "",
         t("msg.scorecard.cost_note"), "",
-        *md_table(cost_header, costs), "",
+        *md_table([_title("scenario"), *[cost_unit(i) for i in COST_UNITS]], costs), "",
     ]
 
 
-def _risk_section(card: pd.DataFrame, horizon: int) -> list[str]:
+def _risk_section(card: pd.DataFrame, horizon: int, marks: bool) -> list[str]:
     """Each variant against its base, every country."""
     lines = [f"## {t('msg.scorecard.risk_heading')}", ""]
     sub = card[card["comparison"] == "risk"]
@@ -320,44 +423,56 @@ def _risk_section(card: pd.DataFrame, horizon: int) -> list[str]:
         return [*lines, t("msg.scorecard.no_risk"), ""]
     lines += [t("msg.scorecard.risk_note"), ""]
     header = [t("msg.scorecard.variant"), t("msg.scorecard.versus"), t("msg.common.country"),
-              *[_header(i, horizon) for i in KEY_INDICATORS],
-              t("msg.common.gross_cost_usd"), t("msg.common.net_cost_usd")]
+              *[_header(i, horizon) for i in OUTCOME_INDICATORS],
+              _title("gross"), _title("net"), _title("gross_national"), _title("net_national")]
     rows = []
     for (variant, base, country), r in _scenario_rows(sub):
         first = r.iloc[0]
         rows.append([f"`{variant}`", f"`{base}`", country,
-                     *[_band_cell(r.loc[i]) for i in KEY_INDICATORS],
-                     _fiscal_cell(first, _GROSS), _fiscal_cell(first, _NET)])
+                     *[_band_cell(r.loc[i], i) for i in OUTCOME_INDICATORS],
+                     _fiscal_cell(first, _GROSS, marks), _fiscal_cell(first, _NET, marks),
+                     _national_cell(first, "gross"), _national_cell(first, "net")])
     return [*lines, *md_table(header, rows), ""]
 
 
-def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> str:
+def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame],
+                       scale: Scale | None = None) -> str:
     """Text of ``scorecard.md`` from :func:`scorecard` output and the tables it came from.
 
     Args:
-        card: output of ``scorecard(tables)``.
+        card: output of ``scorecard(tables)`` (with
+            :func:`sim.reporting.national.add_national`'s columns for the national figures).
         tables: the run tables, reference first.
+        scale: scale and calendar (default: the data files').
 
     Returns:
         Markdown text: how to read it, a compact table for both countries, a detailed section
         per country (JOINT, AZ, BY) and the cost of the risks.
     """
     names, seeds, horizon = check_comparable(tables)
+    scale = scale or scale_of()
+    if not card.empty and "gross_fiscal_cost_national" not in card:
+        card = card.assign(**{c: np.nan for c in NATIONAL_COLUMNS})
     ref = names[0]
-    growth = t("msg.scorecard.and").join(label_of(i)[0].lower() for i in GROWTH_INDICATORS)
+    growth = t("msg.scorecard.and").join(lower(label_of(i)[0]) for i in GROWTH_INDICATORS)
     lines = [
         f"# {t('msg.scorecard.title', ref=ref)}",
         "",
         "- " + t("msg.common.reference_line", ref=ref,
                  scenarios=", ".join(f"`{n}`" for n in names[1:])),
         "- " + t("msg.common.seeds_line", seeds=seeds_text(seeds)),
-        "- " + t("msg.common.horizon_line", horizon=horizon),
+        "- " + t("msg.common.horizon_calendar", horizon=horizon,
+                 calendar=scale.quarter(horizon), start=scale.quarter(0)),
+        "",
+        *few_seeds_lines(seeds),
+        scale.note(),
         "",
         t("msg.scorecard.how_to_read", ref=ref, horizon=horizon, significant=SIGNIFICANT_MARK,
           good=GOOD_MARK, bad=BAD_MARK, growth=growth),
         "",
-        t("msg.scorecard.units") + " " + "; ".join(f"{label_of(i)[0].lower()}: {label_of(i)[1]}"
-                                                 for i in KEY_INDICATORS) + ".",
+        t("msg.scorecard.units") + " " + "; ".join(
+            f"{lower(label_of(i)[0])}: {shown_unit(i)}"
+            for i in [*OUTCOME_INDICATORS, *POLICY_OUTPUTS]) + ".",
         "",
     ]
     if card.empty:
@@ -366,8 +481,8 @@ def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame]) -> st
               f"![{t('msg.scorecard.picture')}](scorecard.png)", ""]
     present = card.loc[card["comparison"] == "reference", "country"].unique()
     for country in ordered_names(present, COUNTRY_ORDER):
-        lines += _country_section(card, country, horizon)
-    lines += _risk_section(card, horizon)
+        lines += _country_section(card, country, horizon, marks_allowed(seeds))
+    lines += _risk_section(card, horizon, marks_allowed(seeds))
     return "\n".join(lines)
 
 
@@ -376,17 +491,18 @@ def write_scorecard_report(
 ) -> pd.DataFrame:
     """Assess the scenarios against the reference (first table) and write the scorecard.
 
-    Files: ``scorecard.csv`` (the :func:`scorecard` table), ``scorecard.md``,
-    ``scorecard.png`` (both countries), ``indicators.parquet`` (all run tables concatenated)
-    and ``provenance.json``.
+    Files: ``scorecard.csv`` (the :func:`scorecard` table with the national columns of
+    :func:`sim.reporting.national.add_national`), ``scorecard.md``, ``scorecard.png`` (both
+    countries), ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
 
     Args:
         tables: one tidy indicators table per scenario, reference first (see :func:`scorecard`).
         out_dir: output directory (created if needed).
-        provenance: JSON-serialisable description of the runs.
+        provenance: JSON-serialisable description of the runs (its scenarios give the scale
+            and the calendar, :func:`sim.reporting.national.scale_of`).
 
     Returns:
-        The :func:`scorecard` table.
+        The :func:`scorecard` table with the national columns.
 
     Raises:
         ValueError: as :func:`scorecard`, before anything is written.
@@ -394,7 +510,10 @@ def write_scorecard_report(
     from sim.reporting.scorecard_plot import plot_scorecard  # it builds on this module
 
     card = scorecard(tables)
-    write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables),
-                     lambda path: plot_scorecard(card, path), tables, provenance)
+    scale = scale_of(provenance)
+    national = scorecard([national_table(t, scale) for t in tables])
+    card = add_national(card, national, scale, check_comparable(tables)[2],
+                        ["scenario", "versus", "country", "indicator"])
+    write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables, scale),
+                     lambda path: plot_scorecard(card, path, scale=scale), tables, provenance)
     return card
-
