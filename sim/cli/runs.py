@@ -77,8 +77,8 @@ def _assess(args: argparse.Namespace, paths: list[Path], command: str,
     tables = _run_set(scenarios, seeds, args)
     prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
     write_atomically(out, args.force, lambda tmp: write_report(tables, tmp, prov))
-    print(one_line(f"wrote {out}/ ({command}.md, {command}.csv, {command}.png, "
-                   "indicators.parquet, provenance.json)"))
+    written = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+    print(one_line(f"wrote {out}/ ({', '.join(written)})"))
     return 0
 
 

@@ -256,3 +256,21 @@ def cost_per_unit(indicator: str, gross_national: float, gain: float, gain_natio
     if indicator == "employment":
         return a_year * USD_PER_USD_M / gain_national
     return a_year / (QUARTERS_PER_YEAR * gain_national)
+
+
+def add_cost_per_unit(card: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """``card`` (a scorecard with :func:`add_national`'s columns) with ``cost_per_unit``: the
+    gross fiscal cost a year at national scale per unit of a significant gain
+    (``effect == "good"``) in the unit :func:`cost_unit` names, for the indicators of
+    :data:`COST_UNITS`; NaN for other rows, for changes that are no significant gain and for
+    scenarios that cost nothing."""
+    out = card.copy()
+    values = []
+    for r in out.itertuples(index=False):
+        sign = -1.0 if r.direction == "lower" else 1.0
+        good = r.effect == "good" and r.indicator in COST_UNITS
+        values.append(cost_per_unit(r.indicator, r.gross_fiscal_cost_national,
+                                    sign * r.diff_median, sign * r.diff_median_national,
+                                    horizon) if good else np.nan)
+    out["cost_per_unit"] = np.asarray(values, dtype=float)
+    return out

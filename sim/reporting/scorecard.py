@@ -89,8 +89,8 @@ from sim.reporting.national import (
     COST_UNITS,
     NATIONAL_COLUMNS,
     Scale,
+    add_cost_per_unit,
     add_national,
-    cost_per_unit,
     cost_unit,
     is_money,
     national_table,
@@ -373,21 +373,11 @@ def _summary_table(card: pd.DataFrame, horizon: int) -> list[str]:
     return md_table(header, rows)
 
 
-def _cost_row(r: pd.DataFrame, horizon: int) -> list[str]:
-    """Cost per unit of gain in the units of :data:`COST_UNITS` (national scale)."""
-    cells = []
-    for i in COST_UNITS:
-        if i not in r.index:
-            cells.append("n/a")
-            continue
-        row = r.loc[i]
-        sign = -1.0 if row["direction"] == "lower" else 1.0
-        good = row["effect"] == "good"
-        cells.append(fmt(cost_per_unit(i, row["gross_fiscal_cost_national"],
-                                       sign * row["diff_median"],
-                                       sign * row.get("diff_median_national", np.nan), horizon)
-                         if good else np.nan))
-    return cells
+def _cost_row(r: pd.DataFrame) -> list[str]:
+    """Cost per unit of gain in the units of :data:`COST_UNITS` (national scale), from the
+    table's ``cost_per_unit`` column (:func:`sim.reporting.national.add_cost_per_unit`)."""
+    return [fmt(r.loc[i].get("cost_per_unit", np.nan)) if i in r.index else "n/a"
+            for i in COST_UNITS]
 
 
 def _country_section(card: pd.DataFrame, country: str, horizon: int,
@@ -405,7 +395,7 @@ def _country_section(card: pd.DataFrame, country: str, horizon: int,
                      _fiscal_cell(first, _GROSS, marks), _fiscal_cell(first, _NET, marks),
                      _national_cell(first, "gross"), _national_cell(first, "net"),
                      _pays_text(first)])
-        costs.append([f"`{scenario}`", *_cost_row(r, horizon)])
+        costs.append([f"`{scenario}`", *_cost_row(r)])
     return [
         f"## {country}: {country_name(country)}", "",
         *md_table(header, rows), "",
@@ -453,6 +443,8 @@ def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame],
     scale = scale or scale_of()
     if not card.empty and "gross_fiscal_cost_national" not in card:
         card = card.assign(**{c: np.nan for c in NATIONAL_COLUMNS})
+    if not card.empty and "cost_per_unit" not in card:
+        card = add_cost_per_unit(card, horizon)
     ref = names[0]
     growth = t("msg.scorecard.and").join(lower(label_of(i)[0]) for i in GROWTH_INDICATORS)
     lines = [
@@ -492,8 +484,10 @@ def write_scorecard_report(
     """Assess the scenarios against the reference (first table) and write the scorecard.
 
     Files: ``scorecard.csv`` (the :func:`scorecard` table with the national columns of
-    :func:`sim.reporting.national.add_national`), ``scorecard.md``, ``scorecard.png`` (both
-    countries), ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
+    :func:`sim.reporting.national.add_national` and ``cost_per_unit`` of
+    :func:`sim.reporting.national.add_cost_per_unit`), ``scorecard.md``, ``scorecard.png`` (both
+    countries), ``brief.md`` and ``brief.html`` (:mod:`sim.reporting.brief`),
+    ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
 
     Args:
         tables: one tidy indicators table per scenario, reference first (see :func:`scorecard`).
@@ -507,13 +501,18 @@ def write_scorecard_report(
     Raises:
         ValueError: as :func:`scorecard`, before anything is written.
     """
+    from sim.reporting.brief import write_brief
     from sim.reporting.scorecard_plot import plot_scorecard  # it builds on this module
 
     card = scorecard(tables)
     scale = scale_of(provenance)
     national = scorecard([national_table(t, scale) for t in tables])
-    card = add_national(card, national, scale, check_comparable(tables)[2],
+    horizon = check_comparable(tables)[2]
+    card = add_national(card, national, scale, horizon,
                         ["scenario", "versus", "country", "indicator"])
+    card = add_cost_per_unit(card, horizon)
     write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables, scale),
                      lambda path: plot_scorecard(card, path, scale=scale), tables, provenance)
+    names, seeds, _ = check_comparable(tables)
+    write_brief(out_dir, card, names, seeds, horizon, scale, provenance, OUTCOME_INDICATORS)
     return card
