@@ -12,6 +12,7 @@ import pytest
 from test_comparison import shift
 from test_report import FACTOR, T, make_table
 
+from sim.cli.dispatch import main
 from sim.i18n import language
 from sim.inputs.params import Param
 from sim.policies import REGISTRY
@@ -46,7 +47,9 @@ def written(tmp_path_factory):
               _with("nothing", exports=0.0, budget=1.0),
               _with("cheap_mistargeted", exports=0.8, budget=1.0)]
     out = tmp_path_factory.mktemp("card")
-    prov = {"scenarios": [{"policies": [{"type": "export_promotion"}, {"type": "tax_break"}]}]}
+    prov = {"scenarios": [{"name": "baseline",
+                           "policies": [{"type": "export_promotion"}, {"type": "tax_break"}]}],
+            "seeds": [0, 1, 2, 3, 4], "steps": T}
     write_scorecard_report(tables, out, prov)
     return out, pd.read_csv(out / "scorecard.csv"), tables
 
@@ -211,3 +214,35 @@ def test_the_html_page_stands_on_its_own(written):
 def test_brief_html_escapes_the_title():
     page = brief_html("# A <b> & c\n\ntext")
     assert "<title>A &lt;b&gt; &amp; c</title>" in page
+
+
+def test_brief_command_writes_the_brief_again_in_a_language(written, tmp_path, capsys):
+    """`clustersim brief DIR --lang ru` writes the same brief from scorecard.csv and
+    provenance.json, in Russian, beside the first one (which it keeps)."""
+    out, card, _ = written
+    first = (out / "brief.md").read_text()
+    assert main(["brief", str(out), "--out", str(tmp_path), "--lang", "ru"]) == 0
+    md = (tmp_path / "brief.ru.md").read_text()
+    assert md.startswith("# Аналитическая записка")
+    assert (tmp_path / "brief.ru.html").exists() and (tmp_path / "scorecard.ru.png").exists()
+    # the same numbers, in the same order, as the brief written with the scorecard
+    assert _table_rows(md, "Место") == [
+        [*r[:-1], "нет"] for r in _table_rows(first, "Rank")]
+    assert main(["brief", str(out), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "brief.en.md").read_text() == first
+    assert (out / "brief.md").read_text() == first
+
+
+def test_brief_command_refuses_a_folder_that_is_no_scorecard(tmp_path, capsys):
+    assert main(["brief", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "scorecard.csv: not found" in err
+    pd.DataFrame({"scenario": ["a"]}).to_csv(tmp_path / "scorecard.csv", index=False)
+    (tmp_path / "provenance.json").write_text('{"seeds": [0], "steps": 4, '
+                                              '"scenarios": [{"name": "a"}]}')
+    assert main(["brief", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "missing columns" in err and "cost_per_unit" in err
+    (tmp_path / "provenance.json").write_text("{not json")
+    assert main(["brief", str(tmp_path)]) == 2
+    assert "provenance.json is not as" in capsys.readouterr().err

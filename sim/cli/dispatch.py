@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sim.cli.brief import cmd_brief
 from sim.cli.calibration import cmd_calibrate, cmd_validate
 from sim.cli.discovery import cmd_discover
 from sim.cli.errors import EXIT_USAGE, UsageError, one_line
@@ -25,6 +26,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "compare": cmd_compare,
     "scorecard": cmd_scorecard,
+    "brief": cmd_brief,
     "sweep": cmd_sweep,
     "sensitivity": cmd_sweep,
     "discover": cmd_discover,

@@ -165,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(scorecard)
     add_workers(scorecard)
 
+    brief = sub.add_parser(
+        "brief", help="the one-page brief of a scorecard folder, again, in a language (writes "
+        "brief.<lang>.md, brief.<lang>.html and scorecard.<lang>.png)")
+    brief.add_argument("folder", type=Path, help="a folder written by `clustersim scorecard`")
+    brief.add_argument("--out", type=Path, default=None,
+                       help="folder to write into (default: the scorecard folder)")
+    add_language(brief)
+
     def add_sweep_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("definition", type=Path, help="sweep definition .toml file (examples in "
                        "experiments/)")

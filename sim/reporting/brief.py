@@ -297,9 +297,65 @@ def brief_html(markdown_text: str, figure: Path | None = None) -> str:
 
 def write_brief(out_dir: Path, card: pd.DataFrame, names: Sequence[str], seeds: Sequence[int],
                 horizon: int, scale: Scale, provenance: dict[str, Any] | None,
-                rated: Sequence[str]) -> None:
-    """Write ``brief.md`` and ``brief.html`` (with ``scorecard.png`` embedded if present)."""
+                rated: Sequence[str], stem: str = "brief",
+                figure: str = "scorecard.png") -> list[Path]:
+    """Write ``<stem>.md`` and ``<stem>.html`` (with the figure ``figure`` of ``out_dir``
+    embedded if present); returns their paths."""
     text = brief_markdown(card, names, seeds, horizon, scale, provenance, rated)
     out_dir = Path(out_dir)
-    files.write_text(out_dir / "brief.md", text)
-    files.write_text(out_dir / "brief.html", brief_html(text, out_dir / "scorecard.png"))
+    md, page = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
+    files.write_text(md, text)
+    files.write_text(page, brief_html(text, out_dir / figure))
+    return [md, page]
+
+
+class BriefInputError(ValueError):
+    """A scorecard folder the brief cannot be written from (the message names the file)."""
+
+
+def brief_from_folder(folder: Path, out_dir: Path | None = None) -> list[Path]:
+    """Write the brief of a scorecard folder again, in the current language: from its
+    ``scorecard.csv`` and ``provenance.json``, as ``brief.<lang>.md``, ``brief.<lang>.html``
+    and the figure ``scorecard.<lang>.png`` in ``out_dir`` (default: the folder itself), so the
+    brief written with the scorecard is kept.
+
+    Raises:
+        BriefInputError: a file is missing or is not what a scorecard writes.
+    """
+    import json
+
+    from sim.reporting.national import scale_of
+    from sim.reporting.scorecard import OUTCOME_INDICATORS
+    from sim.reporting.scorecard_plot import plot_scorecard
+
+    folder = Path(folder)
+    csv, prov_file = folder / "scorecard.csv", folder / "provenance.json"
+    for path in (csv, prov_file):
+        if not path.is_file():
+            raise BriefInputError(f"{path}: not found (a folder written by `clustersim "
+                                  "scorecard` holds scorecard.csv and provenance.json)")
+    try:
+        card = pd.read_csv(csv)
+        provenance = json.loads(prov_file.read_text())
+        seeds = [int(s) for s in provenance["seeds"]]
+        horizon = int(provenance["steps"])
+        ref = str(provenance["scenarios"][0]["name"])
+    except (ValueError, KeyError, IndexError, TypeError, pd.errors.ParserError) as err:
+        raise BriefInputError(f"{folder}: scorecard.csv or provenance.json is not as "
+                              f"`clustersim scorecard` writes it ({err!r})") from None
+    needed = {"scenario", "comparison", "country", "indicator", "effect", "pays_for_itself",
+              "diff_median", "cost_per_unit", "gross_fiscal_cost_national"}
+    missing = sorted(needed - set(card.columns))
+    if missing:
+        raise BriefInputError(f"{csv}: missing columns {', '.join(missing)} (written by an "
+                              "older version? run `clustersim scorecard` again)")
+    card["effect"] = card["effect"].fillna("")
+    names = [ref, *[n for n in pd.unique(card["scenario"]) if n != ref]]
+    scale = scale_of(provenance)
+    out_dir = Path(out_dir) if out_dir is not None else folder
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lang = current()
+    figure = out_dir / f"scorecard.{lang}.png"
+    plot_scorecard(card, figure, scale=scale)
+    return [*write_brief(out_dir, card, names, seeds, horizon, scale, provenance,
+                         OUTCOME_INDICATORS, stem=f"brief.{lang}", figure=figure.name), figure]
