@@ -274,7 +274,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans
 h1 { font-size: 1.5em; margin-bottom: .3em; } h2 { font-size: 1.15em; margin-top: 1.4em; }
 table { border-collapse: collapse; font-size: .9em; margin: .6em 0; }
 th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: right; }
-th { background: #f2f4f7; } td:nth-child(2), th:nth-child(2) { text-align: left; }
+th { background: #f2f4f7; }
+td:nth-child(2), th:nth-child(2) { text-align: left !important; }
 code { font-size: .95em; } img { max-width: 100%; }
 @media print { body { margin: 0; font-size: 11px; } }
 """
