@@ -171,6 +171,8 @@ def test_assumed_parameters_count_the_declared_assumptions(monkeypatch):
     monkeypatch.setattr(REGISTRY["tax_break"], "param_specs", (*specs, sourced))
     assert assumed_parameters(prov)[0] == ("tax_break", len(specs), len(specs) + 1)
     assert assumed_parameters({}) == []
+    # provenance of another shape (names only, as a script may pass) names no instrument
+    assert assumed_parameters({"scenarios": ["baseline", {"policies": ["x", None]}]}) == []
 
 
 def test_the_brief_names_what_it_rests_on(written):

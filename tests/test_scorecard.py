@@ -267,9 +267,12 @@ def report(tmp_path_factory):
 def test_report_files(report):
     out, tables, card = report
     assert is_png(out / "scorecard.png")
+    assert (out / "brief.md").read_text().startswith("# Policy brief")
+    assert (out / "brief.html").read_text().startswith("<!DOCTYPE html>")
     assert json.loads((out / "provenance.json").read_text())["scenarios"][1] == "policy"
     csv = pd.read_csv(out / "scorecard.csv", keep_default_na=False, na_values=[""])
-    assert list(csv.columns) == SCORECARD_COLUMNS + NATIONAL_COLUMNS and len(csv) == len(card)
+    assert list(csv.columns) == [*SCORECARD_COLUMNS, *NATIONAL_COLUMNS, "cost_per_unit"]
+    assert len(csv) == len(card)
     np.testing.assert_allclose(csv.diff_median, card.diff_median, equal_nan=True)
     assert set(csv["aggregate"]) == {AGGREGATE_HORIZON, AGGREGATE_MEAN}
     assert len(pd.read_parquet(out / "indicators.parquet")) == sum(len(t) for t in tables)

@@ -147,8 +147,9 @@ def assumed_parameters(provenance: dict[str, Any] | None) -> list[tuple[str, int
 
     seen: list[str] = []
     for scenario in (provenance or {}).get("scenarios") or []:
-        for policy in (scenario or {}).get("policies") or []:
-            kind = policy.get("type")
+        policies = scenario.get("policies") if isinstance(scenario, dict) else None
+        for policy in policies or []:
+            kind = policy.get("type") if isinstance(policy, dict) else None
             if kind in REGISTRY and kind not in seen:
                 seen.append(kind)
     out = []
