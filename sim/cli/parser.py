@@ -98,6 +98,12 @@ def add_language(p: argparse.ArgumentParser) -> None:
                    "or en (English, default)")
 
 
+def add_xlsx(p: argparse.ArgumentParser) -> None:
+    """``--xlsx``: the command's tables also as one spreadsheet."""
+    p.add_argument("--xlsx", action="store_true", help="also write the tables as one Excel "
+                   "workbook, <command>.xlsx in the output folder (a sheet per table)")
+
+
 def _seed_list(text: str) -> list[int]:
     shown = repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
     try:
@@ -134,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true",
                        help="replace the output folder if it exists")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        add_xlsx(p)
         add_language(p)
 
     run = sub.add_parser("run", help="run one scenario over several seeds")
@@ -191,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         backend.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster "
                              "of this scheduler, e.g. tcp://HOST:8786")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        add_xlsx(p)
         add_language(p)
 
     sweep = sub.add_parser("sweep", help="run a parameter sweep into a result store")

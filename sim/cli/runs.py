@@ -37,7 +37,28 @@ def cmd_run(args: argparse.Namespace) -> int:
                      lambda tmp: write_run_report(table, tmp, prov, progress=not args.quiet))
     print(one_line(f"wrote {out}/ (summary.md, indicators.csv/.parquet, plots/, "
                    "provenance.json)"))
+    if args.xlsx:
+        _workbook(out, "run", [scenario.name], seeds, args)
     return 0
+
+
+def _workbook(out: Path, command: str, names: list[str], seeds: list[int],
+              args: argparse.Namespace) -> None:
+    """``--xlsx``: the folder's tables as ``<command>.xlsx`` (after the folder is complete, so
+    a failure here loses none of it)."""
+    from sim.reporting.run_report import step_bands
+    from sim.reporting.workbook import report_workbook
+
+    def bands(tables: dict) -> dict:
+        if command != "run" or "indicators" not in tables:
+            return {}
+        return {"bands": step_bands(tables["indicators"]).reset_index()}
+
+    about = [("scenarios", ", ".join(names)), ("seeds", ", ".join(map(str, seeds))),
+             ("quarters", str(args.steps) if args.steps else "the scenario's model.steps"),
+             ("folder", str(out))]
+    path = report_workbook(out, command, about, bands)
+    print(one_line(f"wrote {path}"))
 
 
 def _load_set(paths: list[Path], command: str) -> list[Scenario]:
@@ -79,6 +100,8 @@ def _assess(args: argparse.Namespace, paths: list[Path], command: str,
     write_atomically(out, args.force, lambda tmp: write_report(tables, tmp, prov))
     written = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
     print(one_line(f"wrote {out}/ ({', '.join(written)})"))
+    if args.xlsx:
+        _workbook(out, command, [s.name for s in scenarios], seeds, args)
     return 0
 
 

@@ -86,6 +86,10 @@ def _sweep_into(args: argparse.Namespace, sweep: Any, out: Path) -> int:
             return 1
         files = write_sensitivity_report(result, out)
         print(f"wrote {out}/ ({', '.join(files)})")
+    if args.xlsx:
+        from sim.reporting.workbook import sweep_workbook
+
+        print(f"wrote {sweep_workbook(out, about=[('definition', str(args.definition))])}")
     if summary.failures:
         print(f"clustersim: error: {out}/failures/: {summary.failures} runs failed (their "
               "errors and parameters are recorded); --resume --retry-failed runs them again",
