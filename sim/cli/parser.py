@@ -69,6 +69,7 @@ def _float_in(accepts: Callable[[float], bool], expected: str) -> Callable[[str]
 _share = _float_in(lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
 _number = _float_in(math.isfinite, "a finite number")
 _fraction = _float_in(lambda v: 0.0 < v <= 0.5, "a number in (0, 0.5]")
+_rate = _float_in(lambda v: 0.0 <= v <= 0.5, "an annual rate in [0, 0.5] (0.06 is 6% a year)")
 
 
 def _port(text: str) -> int:
@@ -96,6 +97,15 @@ def add_language(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", type=_language, default="en", metavar="az|ru|en",
                    help="language of the reports and plots: az (Azerbaijani), ru (Russian) "
                    "or en (English, default)")
+
+
+def add_discount_rate(p: argparse.ArgumentParser) -> None:
+    """``--discount-rate``: the annual real rate of the discounted benefits and costs."""
+    from sim.reporting.discounting import DISCOUNT_RATE
+
+    p.add_argument("--discount-rate", type=_rate, default=DISCOUNT_RATE, metavar="R",
+                   help=f"annual real discount rate of the discounted benefits and costs "
+                   f"(default {DISCOUNT_RATE}, i.e. {DISCOUNT_RATE:.0%} a year; 0-0.5)")
 
 
 def add_xlsx(p: argparse.ArgumentParser) -> None:
@@ -161,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="compare every bundled scenario against the baseline")
     add_run_options(compare)
     add_workers(compare)
+    add_discount_rate(compare)
 
     scorecard = sub.add_parser(
         "scorecard", help="policy scorecard: each scenario's effect on the nine indicators, its "
@@ -171,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "scenario)")
     add_run_options(scorecard)
     add_workers(scorecard)
+    add_discount_rate(scorecard)
 
     brief = sub.add_parser(
         "brief", help="the one-page brief of a scorecard folder, again, in a language (writes "

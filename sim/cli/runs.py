@@ -97,7 +97,8 @@ def _assess(args: argparse.Namespace, paths: list[Path], command: str,
     start = time.perf_counter()
     tables = _run_set(scenarios, seeds, args)
     prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
-    write_atomically(out, args.force, lambda tmp: write_report(tables, tmp, prov))
+    write_atomically(out, args.force, lambda tmp: write_report(
+        tables, tmp, prov, discount_rate=args.discount_rate))
     written = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
     print(one_line(f"wrote {out}/ ({', '.join(written)})"))
     if args.xlsx:

@@ -28,6 +28,7 @@ from sim.experiments.outcomes import (
 from sim.i18n import country_name, lower
 from sim.i18n import t as tr
 from sim.indicators import GROWTH_INDICATORS, INDICATORS, KEY_INDICATORS
+from sim.reporting.discounting import DISCOUNT_RATE
 from sim.reporting.formatting import (
     few_seeds_lines,
     fmt,
@@ -53,6 +54,7 @@ from sim.reporting.national import (
     national_table,
     scale_of,
 )
+from sim.reporting.over_time import over_time, over_time_markdown, write_over_time
 from sim.reporting.run_report import PNG_OPTIONS, write_assessment
 
 #: Indicators of the per-country tables of ``compare.md`` (fiscal rows are added after them):
@@ -403,18 +405,23 @@ def plot_compare(cmp: pd.DataFrame, path: Path, country: str = "JOINT",
 
 
 def write_compare_report(
-    tables: list[pd.DataFrame], out_dir: Path, provenance: dict
+    tables: list[pd.DataFrame], out_dir: Path, provenance: dict,
+    discount_rate: float | None = None,
 ) -> pd.DataFrame:
     """Compare scenarios with the reference (first table) and write the comparison report.
 
     Files: ``compare.csv`` (the :func:`compare` table), ``compare.md``, ``compare.png`` (JOINT
-    changes of the key indicators), ``indicators.parquet`` (all run tables concatenated) and
+    changes of the key indicators), the paths over time and the discounted benefits and costs
+    (:mod:`sim.reporting.over_time`: ``paths.csv``, ``paths_<country>.png``,
+    ``discounted.csv``), ``indicators.parquet`` (all run tables concatenated) and
     ``provenance.json``.
 
     Args:
         tables: one tidy indicators table per scenario, reference first (see :func:`compare`).
         out_dir: output directory (created if needed).
         provenance: JSON-serialisable description of the comparison.
+        discount_rate: annual real rate of the discounted table (default
+            :data:`sim.reporting.discounting.DISCOUNT_RATE`).
 
     Returns:
         The :func:`compare` table.
@@ -427,6 +434,11 @@ def write_compare_report(
     national = compare([national_table(t, scale) for t in tables])
     horizon = check_comparable(tables)[2]
     cmp = add_national(cmp, national, scale, horizon, ["scenario", "country", "indicator"])
-    write_assessment(out_dir, "compare", cmp, compare_markdown(cmp, tables, scale),
+    timed = over_time(tables, provenance, scale, horizon,
+                      DISCOUNT_RATE if discount_rate is None else discount_rate)
+    text = compare_markdown(cmp, tables, scale) + "\n" + "\n".join(
+        over_time_markdown(timed, scale))
+    write_assessment(out_dir, "compare", cmp, text,
                      lambda path: plot_compare(cmp, path, scale=scale), tables, provenance)
+    write_over_time(out_dir, timed, scale)
     return cmp

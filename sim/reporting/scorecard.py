@@ -479,21 +479,28 @@ def scorecard_markdown(card: pd.DataFrame, tables: Sequence[pd.DataFrame],
 
 
 def write_scorecard_report(
-    tables: list[pd.DataFrame], out_dir: Path, provenance: dict
+    tables: list[pd.DataFrame], out_dir: Path, provenance: dict,
+    discount_rate: float | None = None,
 ) -> pd.DataFrame:
     """Assess the scenarios against the reference (first table) and write the scorecard.
 
     Files: ``scorecard.csv`` (the :func:`scorecard` table with the national columns of
     :func:`sim.reporting.national.add_national` and ``cost_per_unit`` of
     :func:`sim.reporting.national.add_cost_per_unit`), ``scorecard.md``, ``scorecard.png`` (both
-    countries), ``brief.md`` and ``brief.html`` (:mod:`sim.reporting.brief`),
+    countries; ``scorecard_AZ.png``, ``scorecard_BY.png`` each country), the paths over time and
+    the discounted benefits and costs (:mod:`sim.reporting.over_time`: ``paths.csv``,
+    ``paths_<country>.png``, ``discounted.csv``), ``brief.md`` and ``brief.html``
+    (:mod:`sim.reporting.brief`),
     ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
 
     Args:
         tables: one tidy indicators table per scenario, reference first (see :func:`scorecard`).
         out_dir: output directory (created if needed).
         provenance: JSON-serialisable description of the runs (its scenarios give the scale
-            and the calendar, :func:`sim.reporting.national.scale_of`).
+            and the calendar, :func:`sim.reporting.national.scale_of`, and the policies'
+            windows).
+        discount_rate: annual real rate of the discounted table (default
+            :data:`sim.reporting.discounting.DISCOUNT_RATE`).
 
     Returns:
         The :func:`scorecard` table with the national columns.
@@ -502,6 +509,8 @@ def write_scorecard_report(
         ValueError: as :func:`scorecard`, before anything is written.
     """
     from sim.reporting.brief import write_brief
+    from sim.reporting.discounting import DISCOUNT_RATE
+    from sim.reporting.over_time import over_time, over_time_markdown, write_over_time
     from sim.reporting.scorecard_plot import plot_scorecard  # it builds on this module
 
     card = scorecard(tables)
@@ -511,8 +520,15 @@ def write_scorecard_report(
     card = add_national(card, national, scale, horizon,
                         ["scenario", "versus", "country", "indicator"])
     card = add_cost_per_unit(card, horizon)
-    write_assessment(out_dir, "scorecard", card, scorecard_markdown(card, tables, scale),
+    timed = over_time(tables, provenance, scale, horizon,
+                      DISCOUNT_RATE if discount_rate is None else discount_rate)
+    text = scorecard_markdown(card, tables, scale) + "\n" + "\n".join(
+        over_time_markdown(timed, scale))
+    write_assessment(out_dir, "scorecard", card, text,
                      lambda path: plot_scorecard(card, path, scale=scale), tables, provenance)
+    for country in ("AZ", "BY"):
+        plot_scorecard(card, Path(out_dir) / f"scorecard_{country}.png", country, scale=scale)
+    write_over_time(out_dir, timed, scale)
     names, seeds, _ = check_comparable(tables)
     write_brief(out_dir, card, names, seeds, horizon, scale, provenance, OUTCOME_INDICATORS)
     return card
