@@ -353,7 +353,7 @@ def test_markdown_country_tables(report):
 
 def test_markdown_risk_section(report):
     md = (report[0] / "scorecard.md").read_text()
-    risks = section(md, "## What the risks cost")
+    risks = section(md, "## What the risks cost", "## Discounted benefits and costs")
     rows = [cells(x) for x in risks.splitlines() if x.startswith("| `")]
     assert [r[:3] for r in rows] == [["`policy_weak`", "`policy`", c]
                                      for c in ("JOINT", "AZ", "BY")]
@@ -364,7 +364,8 @@ def test_markdown_risk_section(report):
 
 def test_markdown_without_variants(tmp_path):
     write_scorecard_report([make_table("baseline"), make_policy()], tmp_path, {})
-    risks = section((tmp_path / "scorecard.md").read_text(), "## What the risks cost")
+    risks = section((tmp_path / "scorecard.md").read_text(), "## What the risks cost",
+                    "## Discounted benefits and costs")
     assert "no risk to price" in risks and "| `" not in risks
 
 

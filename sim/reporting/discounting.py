@@ -76,9 +76,12 @@ def payback_step(net: np.ndarray, steps: np.ndarray) -> float:
     """The first step from which the cumulative series ``net`` stays at or above zero to the
     end (NaN if it ends below zero)."""
     cumulative = np.cumsum(net)
-    if not len(cumulative) or cumulative[-1] < 0:
+    if not len(cumulative):
         return float("nan")
-    below = np.nonzero(cumulative < 0)[0]
+    tolerance = 1e-9 * max(1.0, float(np.abs(net).max()))  # a sum that is zero but rounding
+    below = np.nonzero(cumulative < -tolerance)[0]
+    if len(below) and below[-1] == len(cumulative) - 1:
+        return float("nan")
     return float(steps[0] if not len(below) else steps[below[-1] + 1])
 
 
