@@ -18,7 +18,8 @@ from sim.inputs.params import Param
 from sim.policies import REGISTRY
 from sim.reporting.brief import assumed_parameters, brief_html, ranking, risk_lines
 from sim.reporting.formatting import fmt
-from sim.reporting.scorecard import OUTCOME_INDICATORS, write_scorecard_report
+from sim.reporting.scorecard import OUTCOME_INDICATORS
+from sim.reporting.scorecard_report import write_scorecard_report
 
 STEPS = range(1, T + 1)
 

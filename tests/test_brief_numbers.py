@@ -20,7 +20,8 @@ from sim.inputs.scenario import ScenarioError, load_scenario
 from sim.reporting.comparison import compare, write_compare_report
 from sim.reporting.formatting import MIN_SEEDS_FOR_MARKS, fmt
 from sim.reporting.national import national_table, quarter_label, scale_of
-from sim.reporting.scorecard import OUTCOME_INDICATORS, scorecard, write_scorecard_report
+from sim.reporting.scorecard import OUTCOME_INDICATORS, scorecard
+from sim.reporting.scorecard_report import write_scorecard_report
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = tomllib.loads((REPO / "sim" / "data" / "countries.toml").read_text())

@@ -32,7 +32,7 @@ from sim.inputs.sectors import SECTORS
 from sim.policies import COMMON_PARAMS, REGISTRY
 from sim.reporting.comparison import compare, compare_markdown
 from sim.reporting.run_report import step_bands, summary_markdown
-from sim.reporting.scorecard import write_scorecard_report
+from sim.reporting.scorecard_report import write_scorecard_report
 
 TRANSLATED = ("az", "ru")
 #: Entries a translation may leave as in English: symbols of units and proper names.

@@ -26,9 +26,9 @@ from sim.reporting.scorecard import (
     aggregate_growth,
     risk_pairs,
     scorecard,
-    write_scorecard_report,
 )
 from sim.reporting.scorecard_plot import plot_scorecard
+from sim.reporting.scorecard_report import write_scorecard_report
 
 QUARTERS = range(1, T + 1)
 

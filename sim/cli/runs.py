@@ -120,7 +120,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     """``clustersim scorecard``: every scenario's effects, costs and risks against the first."""
-    from sim.reporting.scorecard import write_scorecard_report
+    from sim.reporting.scorecard_report import write_scorecard_report
 
     return _assess(args, list(args.scenarios) or bundled_scenarios(), "scorecard",
                    write_scorecard_report)
