@@ -17,7 +17,7 @@ from sim.i18n import language
 from sim.inputs.params import Param
 from sim.policies import REGISTRY
 from sim.reporting.brief import assumed_parameters, brief_html, ranking, risk_lines
-from sim.reporting.formatting import fmt
+from sim.reporting.formatting import fmt, fmt_band
 from sim.reporting.scorecard import OUTCOME_INDICATORS
 from sim.reporting.scorecard_report import write_scorecard_report
 
@@ -78,6 +78,7 @@ def test_the_briefs_numbers_are_those_of_scorecard_csv(written):
     """Every cell of the ranking is the formatted value of its column in scorecard.csv: a brief
     that recomputed, rescaled or mixed up a row would differ."""
     out, card, _ = written
+    discounted = pd.read_csv(out / "discounted.csv")
     md = (out / "brief.md").read_text()
     rows = _table_rows(md, "Rank")
     assert [r[1] for r in rows] == ["`cheap`", "`cheap_mistargeted`", "`dear`", "`jobs`",
@@ -95,6 +96,8 @@ def test_the_briefs_numbers_are_those_of_scorecard_csv(written):
         rated = card[(card.comparison == "reference") & (card.country == "JOINT")
                      & (card.scenario == scenario) & card.indicator.isin(OUTCOME_INDICATORS)]
         assert r[7] == f"{(rated.effect == 'good').sum()} / {(rated.effect == 'bad').sum()}"
+        ratio = discounted[(discounted.country == "JOINT") & (discounted.scenario == scenario)]
+        assert r[9] == fmt_band(*ratio[["bcr", "bcr_lo", "bcr_hi"]].iloc[0])
     # the plain-words line of the best one quotes the same numbers
     best = _joint(card, "cheap", "exports_third")
     assert (f"`cheap` costs USD {fmt(best['gross_fiscal_cost_national'])} m over the run "
@@ -230,7 +233,7 @@ def test_brief_command_writes_the_brief_again_in_a_language(written, tmp_path, c
     assert (tmp_path / "brief.ru.html").exists() and (tmp_path / "scorecard.ru.png").exists()
     # the same numbers, in the same order, as the brief written with the scorecard
     assert _table_rows(md, "Место") == [
-        [*r[:-1], "нет"] for r in _table_rows(first, "Rank")]
+        [*r[:8], "нет", r[9]] for r in _table_rows(first, "Rank")]
     assert main(["brief", str(out), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "brief.en.md").read_text() == first
     assert (out / "brief.md").read_text() == first

@@ -25,6 +25,7 @@ from sim.reporting import files
 from sim.reporting.formatting import (
     MIN_SEEDS_FOR_MARKS,
     fmt,
+    fmt_band,
     label_of,
     md_table,
     shown,
@@ -166,7 +167,7 @@ def _money(value: float) -> str:
 
 def brief_markdown(card: pd.DataFrame, names: Sequence[str], seeds: Sequence[int],
                    horizon: int, scale: Scale, provenance: dict[str, Any] | None,
-                   rated: Sequence[str]) -> str:
+                   rated: Sequence[str], discounted: pd.DataFrame | None = None) -> str:
     """Text of ``brief.md`` in the current language.
 
     Args:
@@ -177,6 +178,8 @@ def brief_markdown(card: pd.DataFrame, names: Sequence[str], seeds: Sequence[int
         scale: the report's scale and calendar.
         provenance: the runs' provenance (the instruments they use).
         rated: the indicators whose significant changes count as gains and losses.
+        discounted: the table of ``discounted.csv`` (:mod:`sim.reporting.discounting`); with
+            it the ranking shows each scenario's benefit-cost ratio (both countries).
     """
     ref = names[0]
     lines = [
@@ -205,18 +208,23 @@ def brief_markdown(card: pd.DataFrame, names: Sequence[str], seeds: Sequence[int
         lines.append("")
     else:
         lines += [t("msg.brief.no_export_gain"), ""]
+    ratios = _ratios(discounted)
+    if ratios:
+        rate = float(discounted["discount_rate"].iloc[0])
+        lines += [t("msg.brief.bcr_how", rate=f"{100 * rate:g}"), ""]
     header = [t("msg.brief.rank"), t("msg.common.scenario"), t("msg.brief.cost_run"),
               t("msg.brief.exports_change", exports=label_of(RANK_BY)[0]),
               t("msg.brief.per_export"),
               t("msg.brief.jobs_change"), t("msg.brief.per_job"), t("msg.brief.gains_losses"),
-              t("msg.scorecard.pays")]
+              t("msg.scorecard.pays")] + ([t("msg.discount.bcr")] if ratios else [])
     rows = []
     for i, r in enumerate(ranked[:MAX_RANKED], start=1):
         rows.append([str(i), f"`{r.scenario}`",
                      f"{fmt(r.gross_national)} ({fmt(r.gross_pct_gdp)}%)",
                      _money(r.exports_national), fmt(r.cost_per_export),
                      _money(r.jobs_national), fmt(r.cost_per_job), f"{r.gains} / {r.losses}",
-                     t("msg.scorecard.yes") if r.pays else t("msg.scorecard.no")])
+                     t("msg.scorecard.yes") if r.pays else t("msg.scorecard.no")]
+                    + ([ratios.get(r.scenario, "n/a")] if ratios else []))
     if rows:
         lines += [*md_table(header, rows), ""]
     rest = ranked[MAX_RANKED:]
@@ -226,6 +234,15 @@ def brief_markdown(card: pd.DataFrame, names: Sequence[str], seeds: Sequence[int
     lines += [*_caveats(provenance, seeds, scale), ""]
     lines += [t("msg.brief.source"), ""]
     return "\n".join(lines)
+
+
+def _ratios(discounted: pd.DataFrame | None) -> dict[str, str]:
+    """Each scenario's benefit-cost ratio with its band, both countries, as shown."""
+    if discounted is None or discounted.empty:
+        return {}
+    joint = discounted[discounted["country"] == BOTH]
+    return {str(r.scenario): fmt_band(r.bcr, r.bcr_lo, r.bcr_hi)
+            for r in joint.itertuples(index=False)}
 
 
 def _risk_lines(card: pd.DataFrame, rated: Sequence[str]) -> list[str]:
@@ -300,10 +317,11 @@ def brief_html(markdown_text: str, figure: Path | None = None) -> str:
 def write_brief(out_dir: Path, card: pd.DataFrame, names: Sequence[str], seeds: Sequence[int],
                 horizon: int, scale: Scale, provenance: dict[str, Any] | None,
                 rated: Sequence[str], stem: str = "brief",
-                figure: str = "scorecard.png") -> list[Path]:
+                figure: str = "scorecard.png",
+                discounted: pd.DataFrame | None = None) -> list[Path]:
     """Write ``<stem>.md`` and ``<stem>.html`` (with the figure ``figure`` of ``out_dir``
     embedded if present); returns their paths."""
-    text = brief_markdown(card, names, seeds, horizon, scale, provenance, rated)
+    text = brief_markdown(card, names, seeds, horizon, scale, provenance, rated, discounted)
     out_dir = Path(out_dir)
     md, page = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
     files.write_text(md, text)
@@ -359,5 +377,8 @@ def brief_from_folder(folder: Path, out_dir: Path | None = None) -> list[Path]:
     lang = current()
     figure = out_dir / f"scorecard.{lang}.png"
     plot_scorecard(card, figure, scale=scale)
+    table = folder / "discounted.csv"
+    discounted = pd.read_csv(table) if table.is_file() else None
     return [*write_brief(out_dir, card, names, seeds, horizon, scale, provenance,
-                         OUTCOME_INDICATORS, stem=f"brief.{lang}", figure=figure.name), figure]
+                         OUTCOME_INDICATORS, stem=f"brief.{lang}", figure=figure.name,
+                         discounted=discounted), figure]

@@ -320,5 +320,6 @@ def write_scorecard_report(
         plot_scorecard(card, Path(out_dir) / f"scorecard_{country}.png", country, scale=scale)
     write_over_time(out_dir, timed, scale)
     names, seeds, _ = check_comparable(tables)
-    write_brief(out_dir, card, names, seeds, horizon, scale, provenance, OUTCOME_INDICATORS)
+    write_brief(out_dir, card, names, seeds, horizon, scale, provenance, OUTCOME_INDICATORS,
+                discounted=timed.discounted)
     return card

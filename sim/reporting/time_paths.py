@@ -128,7 +128,7 @@ def plot_paths(paths: pd.DataFrame, path: Path, country: str, scale: Scale,
     shown_names = names[:MAX_LINES]
     indicators = [*PATH_INDICATORS, GROSS_FLOW]
     fig = Figure(figsize=(16, 11), dpi=90, layout="constrained")
-    axes = fig.subplots(3, 4).ravel()
+    axes = fig.subplots(3, 4, sharex=True).ravel()  # calendar labels on the bottom row only
     windows = windows or {}
     for ax, ind in zip(axes, indicators, strict=True):
         rows = sub[sub["indicator"] == ind]
