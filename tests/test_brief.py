@@ -50,7 +50,8 @@ def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("card")
     prov = {"scenarios": [{"name": "baseline",
                            "policies": [{"type": "export_promotion"}, {"type": "tax_break"}]}],
-            "seeds": [0, 1, 2, 3, 4], "steps": T}
+            "seeds": [0, 1, 2, 3, 4], "steps": [T] * 6}  # each scenario's own, as when
+    # --steps is not given
     write_scorecard_report(tables, out, prov)
     return out, pd.read_csv(out / "scorecard.csv"), tables
 
@@ -114,13 +115,18 @@ def test_cost_per_unit_is_the_yearly_cost_over_the_yearly_gain(written):
     assert r["cost_per_unit"] == pytest.approx(expected, rel=1e-12)
     assert np.isnan(_joint(card, "nothing", "exports_third")["cost_per_unit"])  # no gain
     assert np.isnan(_joint(card, "dear", "supplier_delivery")["cost_per_unit"])  # no unit
+    # jobs have no better direction, so they are never rated, but a significant rise is priced
+    jobs = _joint(card, "jobs", "employment")
+    assert jobs.effect != "good" and jobs.significant
+    assert jobs.cost_per_unit == pytest.approx(
+        jobs.gross_fiscal_cost_national / years * 1e6 / jobs.diff_median_national, rel=1e-12)
 
 
 def _card(rows: list[dict]) -> pd.DataFrame:
     base = {"comparison": "reference", "country": "JOINT", "versus": "base", "diff_median": 1.0,
             "diff_median_national": 10.0, "gross_fiscal_cost_national": 100.0,
             "gross_fiscal_cost_pct_gdp": 0.1, "pays_for_itself": False, "cost_per_unit": np.nan,
-            "effect": ""}
+            "effect": "", "significant": False}
     return pd.DataFrame([base | r for r in rows])
 
 

@@ -31,7 +31,7 @@ from sim.reporting.formatting import (
     shown,
     shown_unit,
 )
-from sim.reporting.national import Scale
+from sim.reporting.national import Scale, is_gain
 
 #: The indicator the ranking is by: extra exports to third countries per dollar of cost (both
 #: countries together; the AZ-BY trade is no export of the two).
@@ -98,7 +98,8 @@ def ranking(card: pd.DataFrame, rated: Sequence[str]) -> list[Ranked]:
             jobs_national=_value(jobs, "diff_median_national"),
             cost_per_job=_value(jobs, "cost_per_unit"),
             export_gain=exports is not None and exports["effect"] == "good",
-            job_gain=jobs is not None and jobs["effect"] == "good",
+            job_gain=jobs is not None and is_gain(JOBS, jobs["effect"], bool(jobs["significant"]),
+                                                    float(jobs["diff_median"])),
             gains=int((effects == "good").sum()),
             losses=int((effects == "bad").sum()),
             pays=bool(first["pays_for_itself"]),
@@ -358,12 +359,14 @@ def brief_from_folder(folder: Path, out_dir: Path | None = None) -> list[Path]:
         card = pd.read_csv(csv)
         provenance = json.loads(prov_file.read_text())
         seeds = [int(s) for s in provenance["seeds"]]
-        horizon = int(provenance["steps"])
+        steps = provenance["steps"]  # one number, or each scenario's when the file set it
+        horizon = int(max(steps) if isinstance(steps, list) else steps)
         ref = str(provenance["scenarios"][0]["name"])
     except (ValueError, KeyError, IndexError, TypeError, pd.errors.ParserError) as err:
         raise BriefInputError(f"{folder}: scorecard.csv or provenance.json is not as "
                               f"`clustersim scorecard` writes it ({err!r})") from None
-    needed = {"scenario", "comparison", "country", "indicator", "effect", "pays_for_itself",
+    needed = {"scenario", "comparison", "country", "indicator", "effect", "significant",
+              "pays_for_itself",
               "diff_median", "cost_per_unit", "gross_fiscal_cost_national"}
     missing = sorted(needed - set(card.columns))
     if missing:

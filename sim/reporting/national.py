@@ -258,17 +258,31 @@ def cost_per_unit(indicator: str, gross_national: float, gain: float, gain_natio
     return a_year / (QUARTERS_PER_YEAR * gain_national)
 
 
+#: Indicators with no better direction whose significant rise is still priced per unit: jobs
+#: (employment is no goal of the report, so it is never rated, but a cost per job is a figure
+#: ministries ask for).
+PRICED_RISES = ("employment",)
+
+
+def is_gain(indicator: str, effect: str, significant: bool, change: float) -> bool:
+    """Whether a change is a gain to price: a significant change in the better direction
+    (``effect == "good"``), or a significant rise of an indicator of :data:`PRICED_RISES`."""
+    if effect == "good":
+        return True
+    return indicator in PRICED_RISES and significant and change > 0
+
+
 def add_cost_per_unit(card: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """``card`` (a scorecard with :func:`add_national`'s columns) with ``cost_per_unit``: the
-    gross fiscal cost a year at national scale per unit of a significant gain
-    (``effect == "good"``) in the unit :func:`cost_unit` names, for the indicators of
-    :data:`COST_UNITS`; NaN for other rows, for changes that are no significant gain and for
-    scenarios that cost nothing."""
+    gross fiscal cost a year at national scale per unit of a significant gain (:func:`is_gain`)
+    in the unit :func:`cost_unit` names, for the indicators of :data:`COST_UNITS`; NaN for other
+    rows, for changes that are no significant gain and for scenarios that cost nothing."""
     out = card.copy()
     values = []
     for r in out.itertuples(index=False):
         sign = -1.0 if r.direction == "lower" else 1.0
-        good = r.effect == "good" and r.indicator in COST_UNITS
+        good = is_gain(r.indicator, r.effect, bool(r.significant), r.diff_median) \
+            and r.indicator in COST_UNITS
         values.append(cost_per_unit(r.indicator, r.gross_fiscal_cost_national,
                                     sign * r.diff_median, sign * r.diff_median_national,
                                     horizon) if good else np.nan)
