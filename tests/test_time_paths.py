@@ -14,7 +14,7 @@ from test_scenario_cli import small_copy
 from sim.cli.dispatch import main
 from sim.reporting.discounting import discounted, payback_step, quarterly_rate
 from sim.reporting.national import scale_of
-from sim.reporting.time_paths import GROSS_FLOW, policy_windows, time_paths
+from sim.reporting.time_paths import GROSS_FLOW, policy_windows, scenario_groups, time_paths
 
 SCALE = scale_of()
 STEPS = range(1, T + 1)
@@ -73,6 +73,15 @@ def test_policy_windows_run_from_the_first_start_to_the_last_end_within_the_run(
         "names only"]}
     assert policy_windows(prov, horizon=40) == {"a": (2, 5), "b": (1, 40), "c": (6, 7)}
     assert policy_windows(None, horizon=40) == {}
+
+
+def test_every_scenario_gets_a_figure_six_at_a_time():
+    paths = pd.DataFrame({"scenario": [f"s{i}" for i in range(8) for _ in range(2)]})
+    assert scenario_groups(paths) == [[f"s{i}" for i in range(6)], ["s6", "s7"]]
+    from sim.reporting.over_time import OverTime, _figures
+
+    result = OverTime(paths, pd.DataFrame(), {}, 0.06)
+    assert [name for name, _ in _figures(result, "AZ")] == ["paths_AZ.png", "paths_AZ_2.png"]
 
 
 # --- discounting -------------------------------------------------------------------------------
@@ -157,7 +166,8 @@ def test_compare_writes_paths_and_the_discounted_table(tmp_path, capsys):
                                                                                 "BY"]
     md = (out / "compare.md").read_text()
     assert "## Discounted benefits and costs" in md and "at 10% a year" in md
-    assert "![JOINT: change from the reference, quarter by quarter](paths_JOINT.png)" in md
+    assert ("![JOINT: change from the reference, quarter by quarter: tax_break_5_years]"
+            "(paths_JOINT.png)") in md
     paths = pd.read_csv(out / "paths.csv")
     assert set(paths["step"]) == {1, 2, 3}
 

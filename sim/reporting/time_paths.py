@@ -115,19 +115,27 @@ def policy_windows(provenance: dict[str, Any] | None, horizon: int) -> dict[str,
     return out
 
 
+def scenario_groups(paths: pd.DataFrame) -> list[list[str]]:
+    """The scenarios of a paths table in groups of at most :data:`MAX_LINES`, one figure each."""
+    names = list(pd.unique(paths["scenario"]))
+    return [names[i:i + MAX_LINES] for i in range(0, len(names), MAX_LINES)] or [[]]
+
+
 def plot_paths(paths: pd.DataFrame, path: Path, country: str, scale: Scale,
-               windows: dict[str, tuple] | None = None) -> None:
+               windows: dict[str, tuple] | None = None,
+               scenarios: Sequence[str] | None = None) -> None:
     """A grid of panels, one per indicator of :data:`PATH_INDICATORS` and the gross fiscal
     flow: each scenario's median change against the reference over calendar quarters, its 90%
     band shaded, a zero line, and at the bottom of each panel a bar in the scenario's colour
-    over the quarters its policies act (money and employment at national scale)."""
+    over the quarters its policies act (money and employment at national scale). ``scenarios``:
+    the ones to draw (default: the first :data:`MAX_LINES`)."""
     from sim.reporting.run_report import PNG_OPTIONS, calendar_axis
 
     sub = paths[paths["country"] == country]
     names = list(pd.unique(sub["scenario"]))
-    shown_names = names[:MAX_LINES]
+    shown_names = list(scenarios)[:MAX_LINES] if scenarios is not None else names[:MAX_LINES]
     indicators = [*PATH_INDICATORS, GROSS_FLOW]
-    fig = Figure(figsize=(16, 11), dpi=90, layout="constrained")
+    fig = Figure(figsize=(16, 11), dpi=90)  # laid out by hand: a constrained layout costs more
     axes = fig.subplots(3, 4, sharex=True).ravel()  # calendar labels on the bottom row only
     windows = windows or {}
     for ax, ind in zip(axes, indicators, strict=True):
@@ -158,14 +166,12 @@ def plot_paths(paths: pd.DataFrame, path: Path, country: str, scale: Scale,
         ax.grid(alpha=0.3, linewidth=0.5)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6),
                    frameon=False, fontsize=9)
-    more = len(names) - len(shown_names)
     title = t("msg.paths.title", country=country_name(country).capitalize())
-    if more > 0:
-        title += "\n" + t("msg.paths.more", n=more)
     fig.suptitle(title + "\n" + t("msg.paths.scale", year=scale.price_year,
                                    az=f"{scale.factor['AZ']:.1f}",
                                    by=f"{scale.factor['BY']:.1f}", start=scale.quarter(0)),
                  fontsize=10)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.9, bottom=0.08, hspace=0.3, wspace=0.28)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
