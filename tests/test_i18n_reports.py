@@ -16,12 +16,15 @@ import pytest
 from matplotlib.figure import Figure
 
 from sim.cli.dispatch import main
+from sim.cli.show import allowed
 from sim.experiments import calibration_report
 from sim.experiments.calibration import CalibrationResult, score
 from sim.experiments.calibration_check import FitCheck
 from sim.experiments.calibration_definition import FreeParameter
 from sim.experiments.discovery import Box, Discovery
 from sim.i18n import english, language, t
+from sim.inputs.params import COUNTRY_BOUNDS, MODEL_PARAMS, RISK_PARAMS, country_param
+from sim.policies import COMMON_PARAMS, REGISTRY
 from sim.reporting import discovery_report
 from sim.validation import figures as validation_figures
 from sim.validation.evaluation import validate
@@ -236,9 +239,19 @@ def test_list_headings_in_russian(capsys):
                     "Параметры модели ([model]):", "Значения по странам ([countries.AZ] / "):
         assert heading in text
     assert "Меры политики ([[policies]] type = ...), общие параметры:" in text
-    assert english_left(text, "msg.list") == []
+    assert "      review = 4  кварталов между проверками; целое число в [1, 40] (кварталы)" in text
+    assert english_left(text, "msg.list") == [] and "a number in" not in text
     assert main(["list"]) == 0
     assert capsys.readouterr().out.startswith("Bundled scenarios (scenarios/):")
+
+
+def test_list_states_the_allowed_values_as_the_declarations_do_in_english():
+    """In English, each parameter's allowed values read as in an error message about it."""
+    params = [*COMMON_PARAMS, *MODEL_PARAMS.values(), *RISK_PARAMS.values()]
+    params += [p for cls in REGISTRY.values() for p in cls.param_specs]
+    params += [country_param(name) for name in COUNTRY_BOUNDS]
+    assert {p.kind for p in params} >= {bool, int, float}
+    assert [p.name for p in params if allowed(p) != p.allowed()] == []
 
 
 def test_network_picture_in_azerbaijani():
