@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -211,8 +212,12 @@ def discovery() -> Discovery:
 
 
 def test_discovery_report_in_azerbaijani(discovery):
-    with language("az"):
-        md = discovery_report.markdown(discovery, "clustersim discover store")
+    with language("az"):  # what discover() notes is written in the language in effect too
+        found = replace(discovery, notes=[t("msg.discovery.note_constant", column="model.x3",
+                                            value="0.5")])
+        found.boxes = [replace(found.boxes[0],
+                               dropped=[t("msg.discovery.lifted_lower", name="model.x2")])]
+        md = discovery_report.markdown(found, "clustersim discover store")
         figs = [discovery_report.trajectory_figure(discovery),
                 discovery_report.boxes_figure(discovery)]
     assert md.startswith("# Ssenari kəşfi: harada JOINT.tech_exports < 250\n")
@@ -222,6 +227,8 @@ def test_discovery_report_in_azerbaijani(discovery):
     assert "## Qutu 1" in md and "| `model.x1` | 0 | **0.300** | 0 | 1.00 | 0.001 |" in md
     assert ("| giriş | qutunun aşağı həddi | qutunun yuxarı həddi | diapazonun aşağı həddi | "
             "diapazonun yuxarı həddi | kvazi-p |") in md
+    assert "## Qeydlər\n\n- `model.x3` yalnız bir qiymət alır, 0.5; nəzərə alınmayıb" in md
+    assert "bu ardıcıllıqla: model.x2: aşağı hədd." in md  # a limit lifted
     assert english_left(md, "msg.discovery") == []
     texts = [x for fig in figs for x in figure_texts(fig)]
     assert {"əhatə", "sıxlıq", "qutu 1", "hesabatdakı qutu", "seçilmiş diapazonun payı"} <= \
