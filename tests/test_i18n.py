@@ -41,6 +41,8 @@ SAME_AS_ENGLISH = {
     ("az", "unit.x"), ("ru", "unit.x"),  # "times", a symbol
     ("az", "country.BY"),  # Belarus is spelt Belarus in Azerbaijani
     ("az", "msg.scorecard.variant"),  # "Variant" is the Azerbaijani word
+    ("az", "msg.validation.figure.model"), ("az", "msg.network.park"),  # the same words
+    ("az", "msg.validation.figure.zipf"),  # a proper name and a formula
 }
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 LATIN = re.compile("[a-zəğıöüşç]", re.IGNORECASE)

@@ -24,6 +24,7 @@ from sim.experiments.calibration_definition import (
     CalibrationError,
     load_calibration,
 )
+from sim.i18n import t
 from sim.inputs.fitted import FittedError, fitted_file, fitted_in_use
 from sim.reporting.files import versions
 
@@ -73,15 +74,14 @@ class FitCheck:
     def summary(self) -> str:
         """One or two lines for the terminal."""
         seeds = ", ".join(map(str, self.seeds))
-        verdict = "holds" if self.passed else "no longer holds: run `clustersim calibrate` again"
-        lines = [f"calibrate --check: {self.file}: J = {self.recomputed:.4g} on seeds {seeds} x "
-                 f"{self.steps} quarters, recorded {self.recorded:.4g} "
-                 f"({self.relative_change:+.1%}; tolerance {self.tolerance:.0%}): the fit "
-                 f"{verdict}"]
+        lines = [t(f"msg.calibration.report.{'check_holds' if self.passed else 'check_fails'}",
+                   file=self.file, recomputed=f"{self.recomputed:.4g}", seeds=seeds,
+                   steps=self.steps, recorded=f"{self.recorded:.4g}",
+                   change=f"{self.relative_change:+.1%}", tolerance=f"{self.tolerance:.0%}")]
         if self.version_changes:
-            lines.append("  libraries changed since the fit: " + ", ".join(
+            lines.append(t("msg.calibration.report.check_versions", changes=", ".join(
                 f"{k} {a} -> {b}" for k, a, b in
-                ((k, *v) for k, v in sorted(self.version_changes.items()))))
+                ((k, *v) for k, v in sorted(self.version_changes.items())))))
         return "\n".join(lines)
 
 

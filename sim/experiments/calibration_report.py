@@ -18,7 +18,8 @@ from sim.inputs.fitted import BUNDLED_FILE, assumed_before
 from sim.reporting.files import copy_file, versions
 from sim.reporting.formatting import fmt, md_table, seeds_text
 from sim.reporting.run_report import PNG_OPTIONS
-from sim.validation.targets import allowed_range, load_targets
+from sim.validation.facts import fact_label
+from sim.validation.targets import allowed_range, load_targets, target_label
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
@@ -136,11 +137,12 @@ def _moment_rows(result: CalibrationResult) -> list[list[str]]:
         low, high = allowed_range(t)
         before, after = result.start, result.best
         rows.append([
-            f"{t['label']} ({t['country']})", fmt(float(t["value"])),
+            f"{target_label(t)} ({t['country']})", fmt(float(t["value"])),
             f"[{fmt(low)}, {fmt(high)}]",
             fmt(before.moments[key]), fmt(before.distances[key], signed=True),
             fmt(after.moments[key]), fmt(after.distances[key], signed=True),
-            "met" if abs(after.distances[key]) <= 1 else "**missed**"])
+            tr("msg.calibration.report.met") if abs(after.distances[key]) <= 1
+            else tr("msg.calibration.report.missed")])
     return rows
 
 
@@ -150,12 +152,15 @@ def _fact_rows(result: CalibrationResult) -> list[list[str]]:
     rows = []
     for f in facts:
         name = f["name"]
-        criterion = " and ".join(x for x in (
-            f"≥ {fmt(f['low'])}" if "low" in f else "", f"≤ {fmt(f['high'])}" if "high" in f
-            else "") if x)
-        rows.append([f["label"], criterion, fmt(result.start.moments[name]),
+        if "low" in f and "high" in f:
+            criterion = tr("msg.calibration.report.both_bounds", low=fmt(f["low"]),
+                           high=fmt(f["high"]))
+        else:
+            criterion = f"≥ {fmt(f['low'])}" if "low" in f else f"≤ {fmt(f['high'])}"
+        rows.append([fact_label(f), criterion, fmt(result.start.moments[name]),
                      fmt(result.best.moments[name]), fmt(result.best.distances[name]),
-                     "met" if result.best.distances[name] <= 1 else "**missed**"])
+                     tr("msg.calibration.report.met") if result.best.distances[name] <= 1
+                     else tr("msg.calibration.report.missed")])
     return rows
 
 
@@ -166,34 +171,20 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
     lines = [
         f"# {tr('msg.calibration.title')}",
         "",
-        f"Written by `clustersim calibrate {definition}{' --install' if installed else ''}` on "
-        f"{datetime.now(UTC).strftime('%Y-%m-%d')} ({len(result.trace)} points, "
-        f"{minutes:.1f} minutes). "
-        + ("The fitted values are in `sim/data/calibration.toml`, from where they replace the "
-           "assumed defaults for every scenario; [validation.md](validation.md) then checks "
-           "the calibrated baseline on other seeds." if installed else
-           "The fitted values were not installed: they are in `calibration.toml` beside this "
-           "report; `CLUSTERSIM_CALIBRATION=<that file>` makes any command use them."),
+        tr("msg.calibration.report.written",
+           definition=f"{definition}{' --install' if installed else ''}",
+           date=datetime.now(UTC).strftime("%Y-%m-%d"), points=len(result.trace),
+           minutes=f"{minutes:.1f}") + " "
+        + tr(f"msg.calibration.report.{'installed' if installed else 'not_installed'}"),
         "",
         f"## {tr('msg.calibration.method')}",
         "",
-        "Simulated method of moments. The moments are the *output* targets of "
-        "`sim/data/targets.toml` (ratios measured in quarters 1-8) and the stylized facts "
-        f"(at quarter {spec.steps}). Every point runs the baseline with the same seeds "
-        f"{seeds_text(spec.seeds)} (common random numbers) and takes each moment's mean over "
-        "them. The objective is J = Σ d² over targets + Σ p² over facts, where d is a "
-        "target's log deviation from its data value in units of its tolerance (|d| ≤ 1 exactly "
-        "when the target is met) and p is how far a fact's statistic falls short of its "
-        f"criterion tightened by {spec.fact_margin:.0%}, in units of that margin (0 when it "
-        "holds with the margin, p ≤ 1 exactly when it holds). The weights are thus the "
-        "inverse squared tolerances, i.e. the stated uncertainty of the data. The optimiser "
-        "is SciPy's Nelder-Mead simplex (derivative-"
-        "free) over the free parameters mapped to [0, 1] within their bounds (log scale where "
-        f"marked), starting from the values in use, at most {spec.max_evaluations} points.",
+        tr("msg.calibration.report.method", steps=spec.steps, seeds=seeds_text(spec.seeds),
+           margin=f"{spec.fact_margin:.0%}", evaluations=spec.max_evaluations),
         "",
-        f"Result: J {fmt(result.start.objective)} at the start → **{fmt(result.best.objective)}**"
-        f" fitted ({'the optimiser converged: ' if result.converged else ''}"
-        f"{result.message}).",
+        tr(f"msg.calibration.report.{'result_converged' if result.converged else 'result'}",
+           start=fmt(result.start.objective), fitted=fmt(result.best.objective),
+           message=result.message),
         "",
         f"## {tr('msg.calibration.free')}",
         "",
@@ -206,13 +197,12 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
     lines += md_table([tr("msg.calibration.parameter"), tr("msg.calibration.bounds"),
                        tr("msg.calibration.assumed"), tr("msg.calibration.start"),
                        tr("msg.calibration.fitted"), tr("msg.calibration.moves")], rows)
-    lines += ["", "*assumed*: the value before any calibration; *start*: the value in use when "
-              "this fit began (an earlier fit's, if one was installed)."]
+    lines += ["", tr("msg.calibration.report.assumed_note")]
     lines += [
         "",
         f"## {tr('msg.calibration.targets')}",
         "",
-        "d: deviation in units of the tolerance, negative below the data value.",
+        tr("msg.calibration.report.d_note"),
         "",
     ]
     lines += md_table([tr("msg.calibration.target"), tr("msg.calibration.data"),
@@ -220,8 +210,7 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
                        tr("msg.calibration.fitted"), "d", ""],
                       _moment_rows(result))
     lines += ["", f"## {tr('msg.calibration.facts')}", "",
-              f"p: shortfall from the criterion tightened by {spec.fact_margin:.0%}, in units of "
-              "the margin (0 = holds with the margin, ≤ 1 = holds).", ""]
+              tr("msg.calibration.report.p_note", margin=f"{spec.fact_margin:.0%}"), ""]
     lines += md_table([tr("msg.calibration.fact"), tr("msg.calibration.criterion"),
                        tr("msg.calibration.start"), tr("msg.calibration.fitted"), "p", ""],
                       _fact_rows(result))
@@ -229,19 +218,13 @@ def report_markdown(result: CalibrationResult, definition: str, installed: bool 
         "",
         f"## {tr('msg.calibration.figures')}",
         "",
-        "![Objective at every point](img/calibration_trace.png)",
+        f"![{tr('msg.calibration.report.figure_trace')}](img/calibration_trace.png)",
         "",
-        "![Targets at the start and fitted](img/calibration_targets.png)",
+        f"![{tr('msg.calibration.report.figure_targets')}](img/calibration_targets.png)",
         "",
         f"## {tr('msg.calibration.reading')}",
         "",
-        "- The fit is to the mean of a few seeds; `clustersim validate` reports the calibrated "
-        "baseline on other seeds, with the band across them.",
-        "- A parameter at one of its bounds means the targets pull it further than its "
-        "declared range allows: the model's structure, not the parameter, is then the limit.",
-        "- Only the listed parameters are fitted; every other behavioural parameter keeps its "
-        "assumed value (sim/inputs/params.py), and the input targets (tax rates, park regimes) "
-        "come from the data directly.",
+        *(f"- {tr(f'msg.calibration.report.reading_{k}')}" for k in ("seeds", "bounds", "others")),
         "",
     ]
     return "\n".join(lines)
@@ -252,13 +235,14 @@ def plot_trace(result: CalibrationResult, path: Path) -> None:
     fig = Figure(figsize=(6.4, 3.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     j = np.array([max(p.objective, 1e-6) for p in result.trace])
-    ax.semilogy(np.arange(1, j.size + 1), j, ".", ms=4, color="0.6", label="point")
+    ax.semilogy(np.arange(1, j.size + 1), j, ".", ms=4, color="0.6",
+                label=tr("msg.calibration.report.point"))
     ax.semilogy(np.arange(1, j.size + 1), np.minimum.accumulate(j), color="#1f6fb4",
-                label="best so far")
+                label=tr("msg.calibration.report.best"))
     ax.axhline(1.0, ls=":", color="0.3", lw=0.8)
-    ax.set_xlabel("point evaluated")
-    ax.set_ylabel("objective J")
-    ax.set_title("Calibration: objective")
+    ax.set_xlabel(tr("msg.calibration.report.point_axis"))
+    ax.set_ylabel(tr("msg.calibration.report.objective_axis"))
+    ax.set_title(tr("msg.calibration.report.trace_title"))
     ax.legend(fontsize=8)
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
 
@@ -267,24 +251,24 @@ def plot_targets(result: CalibrationResult, path: Path) -> None:
     """Each target's deviation d at the start and fitted, with the accepted band |d| <= 1."""
     targets, _ = load_targets(result.spec.targets_file)
     keys = [f"{t['name']}:{t['country']}" for t in targets if t["role"] == "output"]
-    labels = [f"{t['label']} ({t['country']})" for t in targets if t["role"] == "output"]
+    labels = [f"{target_label(t)} ({t['country']})" for t in targets if t["role"] == "output"]
     y = np.arange(len(keys))[::-1]
     fig = Figure(figsize=(7.0, 0.35 * len(keys) + 1.4), dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    ax.axvspan(-1, 1, color="#d9ead3", label="accepted")
+    ax.axvspan(-1, 1, color="#d9ead3", label=tr("msg.calibration.report.accepted"))
 
     def clip(d: float) -> float:
         return float(np.clip(d, -6, 6)) if math.isfinite(d) else 6.0
 
     ax.plot([clip(result.start.distances[k]) for k in keys], y, "o", mfc="none",
-            color="0.45", label="start")
+            color="0.45", label=tr("msg.calibration.report.start"))
     ax.plot([clip(result.best.distances[k]) for k in keys], y, "o", color="#c4362b",
-            label="fitted")
+            label=tr("msg.calibration.report.fitted"))
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xlim(-6.3, 6.3)
-    ax.set_xlabel("deviation from the data value, in tolerances (clipped at ±6)")
-    ax.set_title("Calibration targets")
+    ax.set_xlabel(tr("msg.calibration.report.deviation_axis"))
+    ax.set_title(tr("msg.calibration.report.targets_title"))
     ax.legend(fontsize=8, loc="lower right")
     fig.savefig(path, pil_kwargs=PNG_OPTIONS)
 

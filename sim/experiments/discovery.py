@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.store import ResultStore, StoreError, load_design, load_results
+from sim.i18n import t
 
 #: Fewest cases (points with a value) PRIM is run on.
 MIN_CASES = 10
@@ -165,16 +166,17 @@ def cases_of(path: str | Path, outcome: str) -> tuple[pd.DataFrame, pd.Series, l
     notes = []
     missing = int((~np.isfinite(y)).sum())
     if missing:
-        notes.append(f"{missing} points have no value of {outcome} in any seed; left out")
+        notes.append(t("msg.discovery.note_missing", count=missing, outcome=outcome))
     y = y[np.isfinite(y)]
     design = load_design(path).set_index("sample")
     x = design.loc[y.index]
     for column in list(x.columns):
         values = x[column]
         if values.isna().any():
-            notes.append(f"`{column}` is not set at every point (a list design); left out")
+            notes.append(t("msg.discovery.note_unset", column=column))
         elif values.nunique() < 2:
-            notes.append(f"`{column}` has one value, {values.iloc[0]!r}; left out")
+            notes.append(t("msg.discovery.note_constant", column=column,
+                           value=repr(values.iloc[0])))
         else:
             continue
         x = x.drop(columns=column)
@@ -306,10 +308,11 @@ def _drop_chance_restrictions(found: Any, chosen: int, max_p: float) -> tuple[in
         limits = found.box_lims[chosen].copy()
         if isinstance(limits.at[0, name], set):
             limits[name] = prim.box_init[name]
-            lifted.append(f"{name} values")
+            lifted.append(t("msg.discovery.lifted_values", name=name))
         else:
             limits.at[side, name] = prim.box_init.at[side, name]
-            lifted.append(f"{name} {'lower' if side == 0 else 'upper'} limit")
+            lifted.append(t(f"msg.discovery.lifted_{'lower' if side == 0 else 'upper'}",
+                            name=name))
         remaining = prim.yi_remaining
         found.update(limits, remaining[_inside(prim.x.loc[remaining], limits)])
         chosen = len(found.peeling_trajectory) - 1

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.discovery import Box, Discovery
+from sim.i18n import t
 from sim.reporting.files import write_file, write_json
 from sim.reporting.formatting import fmt, md_table, plain
 
@@ -80,53 +81,39 @@ def markdown(result: Discovery, command: str) -> str:
     lo, hi = result.seeds
     seeds = f"{lo}" if lo == hi else f"{lo}-{hi}"
     share = result.failing / result.cases
+    values = dict(store=result.store, sweep=result.sweep, inputs=len(result.inputs),
+                  outcome=result.outcome, seeds=seeds, threshold=f"{result.threshold:g}",
+                  failing=result.failing, cases=result.cases, share=f"{share:.0%}",
+                  low=fmt(result.outcome_range[0]), high=fmt(result.outcome_range[1]))
+    header = [t(f"msg.discovery.{key}") for key in (
+        "box", "coverage", "density", "mass", "cases_inside", "failing_inside",
+        "restricted_inputs")]
     lines = [
-        f"# Scenario discovery: where {result.condition}", "",
-        f"Made by `{command}`.", "",
-        f"Store `{result.store}` (sweep `{result.sweep}`). Each point of the sweep is a case: "
-        f"its inputs are the point's values of the {len(result.inputs)} varied parameters, its "
-        f"outcome `{result.outcome}` averaged over the point's seeds ({seeds} a point). A case "
-        f"fails when the outcome is {'above' if result.above else 'below'} "
-        f"{result.threshold:g}: **{result.failing} of {result.cases} cases fail** "
-        f"({share:.0%}); the outcome ranges over [{fmt(result.outcome_range[0])}, "
-        f"{fmt(result.outcome_range[1])}].", "",
-        "PRIM (the EMA Workbench's, peeling alpha "
-        f"{s['peel_alpha']:g}, pasting alpha {s['paste_alpha']:g}, smallest box "
-        f"{s['mass_min']:g} of the cases) peels the input space toward the failing cases. "
-        "**Coverage** is the share of all failing cases inside a box, **density** the share of "
-        "the cases inside it that fail, **mass** the share of all cases inside it. The box "
-        "reported is the one on the peeling trajectory with the largest coverage among those "
-        f"with density at least {s['min_density']:g}; then each of its limits whose quasi-p "
-        f"value is above {s['max_quasi_p']:g} is lifted, the least significant first (PRIM "
-        "also restricts inputs that only fit the noise). Further boxes are looked for "
-        f"among the cases outside the earlier ones (at most {s['max_boxes']}).", "",
-        "| box | coverage | density | mass | cases inside | failing inside | restricted inputs |",
+        f"# {t('msg.discovery.title', condition=result.condition)}", "",
+        t("msg.discovery.made_by", command=command), "",
+        t(f"msg.discovery.cases_{'above' if result.above else 'below'}", **values), "",
+        t("msg.discovery.prim", peel=f"{s['peel_alpha']:g}", paste=f"{s['paste_alpha']:g}",
+          mass=f"{s['mass_min']:g}", density=f"{s['min_density']:g}",
+          quasi_p=f"{s['max_quasi_p']:g}", boxes=s["max_boxes"]), "",
+        f"| {' | '.join(header)} |",
         "|--:|--:|--:|--:|--:|--:|:--|",
     ]
     for k, box in enumerate(result.boxes, start=1):
-        restricted = ", ".join(f"`{n}`" for n in box.restricted) or "none"
+        restricted = ", ".join(f"`{n}`" for n in box.restricted) or t("msg.discovery.none")
         lines.append(f"| {k} | {box.coverage:.2f} | {box.density:.2f} | {box.mass:.2f} | "
                      f"{box.cases} | {box.failing} | {restricted} |")
     lines.append("")
     for k, box in enumerate(result.boxes, start=1):
-        lines += [f"## Box {k}", ""]
+        lines += [f"## {t('msg.discovery.box_heading', k=k)}", ""]
         if box.dropped:
-            lifted = ", ".join(box.dropped)
-            lines += [f"Limits lifted (quasi-p above {s['max_quasi_p']:g}), in this order: "
-                      f"{lifted}.", ""]
+            lines += [t("msg.discovery.lifted", quasi_p=f"{s['max_quasi_p']:g}",
+                        lifted=", ".join(box.dropped)), ""]
         if box.density < s["min_density"]:
-            lines += [f"Its density is below {s['min_density']:g}: no box on the trajectory "
-                      "reached it, or lifting restrictions lowered it.", ""]
+            lines += [t("msg.discovery.low_density", density=f"{s['min_density']:g}"), ""]
         lines += _limits_lines(box)
-    lines += ["Limits in bold restrict the input; the others are the edge of the sampled range. "
-              "A box's limits are the values of the outermost cases inside it. The quasi-p "
-              "value (Bryant and Lempert 2010) is the chance that a restriction that large "
-              "would raise the density as much by luck (one-sided binomial test); below 0.05 "
-              "the restriction is unlikely to be chance.", "",
-              "Files: `boxes.csv` (every box's limits), `trajectory.csv` (every box's peeling "
-              "trajectory), `peeling_trajectory.png`, `boxes.png`.", ""]
+    lines += [t("msg.discovery.limits_note"), "", t("msg.discovery.files"), ""]
     if result.notes:
-        lines += ["## Notes", "", *[f"- {n}" for n in result.notes], ""]
+        lines += [f"## {t('msg.discovery.notes')}", "", *[f"- {n}" for n in result.notes], ""]
     return "\n".join(lines)
 
 
@@ -146,7 +133,8 @@ def _limits_lines(box: Box) -> list[str]:
             else fmt(row["high"])
         rows.append([f"`{name}`", low, high, fmt(row["range_low"]), fmt(row["range_high"]), q])
     order = sorted(range(len(rows)), key=lambda i: (not box.limits["restricted"].iloc[i], i))
-    header = ["input", "box low", "box high", "range low", "range high", "quasi-p"]
+    header = [t(f"msg.discovery.{key}") for key in (
+        "input", "box_low", "box_high", "range_low", "range_high", "quasi_p")]
     return md_table(header, [rows[i] for i in order]) + [""]
 
 
@@ -161,26 +149,28 @@ def trajectory_figure(result: Discovery) -> Any:
     top = max(int(b.trajectory["res_dim"].max()) for b in result.boxes)
     points = None
     for k, (ax, box) in enumerate(zip(axes, result.boxes, strict=True), start=1):
-        t = box.trajectory
-        points = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis",
-                            vmin=-0.5, vmax=top + 0.5, s=18)
-        ax.plot(t["coverage"], t["density"], color="0.75", lw=0.8, zorder=0)
+        steps = box.trajectory
+        points = ax.scatter(steps["coverage"], steps["density"], c=steps["res_dim"],
+                            cmap="viridis", vmin=-0.5, vmax=top + 0.5, s=18)
+        ax.plot(steps["coverage"], steps["density"], color="0.75", lw=0.8, zorder=0)
         ax.scatter([box.coverage], [box.density], s=140, facecolors="none",
-                   edgecolors="crimson", linewidths=1.6, label="reported box")
-        ax.annotate(f"coverage {box.coverage:.2f}\ndensity {box.density:.2f}",
+                   edgecolors="crimson", linewidths=1.6, label=t("msg.discovery.reported_box"))
+        ax.annotate(t("msg.discovery.coverage_density", coverage=f"{box.coverage:.2f}",
+                      density=f"{box.density:.2f}"),
                     (box.coverage, box.density), textcoords="offset points", xytext=(-8, -30),
                     ha="right", fontsize=8, color="crimson")
         ax.axhline(result.settings["min_density"], color="0.5", ls=":", lw=0.8)
         ax.set_xlim(0, 1.05)
         ax.set_ylim(0, 1.05)
-        ax.set_xlabel("coverage")
-        ax.set_ylabel("density")
-        ax.set_title(f"box {k}", fontsize=10)
+        ax.set_xlabel(t("msg.discovery.coverage"))
+        ax.set_ylabel(t("msg.discovery.density"))
+        ax.set_title(t("msg.discovery.box_title", k=k), fontsize=10)
         ax.legend(fontsize=7, loc="lower left")
     if points is not None:
         bar = fig.colorbar(points, ax=list(axes), ticks=range(top + 1))
-        bar.set_label("restricted inputs")
-    fig.suptitle(plain(f"Peeling trajectory: {result.condition}", 90), fontsize=11)
+        bar.set_label(t("msg.discovery.restricted_inputs"))
+    fig.suptitle(plain(t("msg.discovery.trajectory_title", condition=result.condition), 90),
+                 fontsize=11)
     return fig
 
 
@@ -201,6 +191,7 @@ def boxes_figure(result: Discovery) -> Any:
     for k, box in enumerate(result.boxes):
         offset = ((len(result.boxes) - 1) / 2 - k) * step
         colour = colours[k % len(colours)]
+        name_k = t("msg.discovery.box_title", k=k + 1)
         for yi, name in zip(y, names, strict=True):
             if name not in box.limits.index or not math.isfinite(box.limits.loc[name, "low"]):
                 continue
@@ -212,8 +203,8 @@ def boxes_figure(result: Discovery) -> Any:
             lo = (row["low"] - row["range_low"]) / width if width else 0.0
             hi = (row["high"] - row["range_low"]) / width if width else 1.0
             ax.plot([lo, hi], [yi + offset] * 2, lw=5, solid_capstyle="butt", color=colour,
-                    label=f"box {k + 1}" if not any(t.get_label() == f"box {k + 1}"
-                                                  for t in ax.lines) else None)
+                    label=name_k if not any(line.get_label() == name_k
+                                            for line in ax.lines) else None)
             # the limits beside the bar where there is room, else above its middle
             x, shift, align = ((hi, (5, 0), "left") if hi < 0.6 else
                                (lo, (-5, 0), "right") if lo > 0.4 else
@@ -224,9 +215,10 @@ def boxes_figure(result: Discovery) -> Any:
     ax.set_yticks(y, [plain(n, 45) for n in names], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.7, len(names) - 0.3)
-    ax.set_xlabel("share of the sampled range")
+    ax.set_xlabel(t("msg.discovery.range_axis"))
     ax.grid(axis="x", color="0.9")
     if len(result.boxes) > 1:
         ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(plain(f"Boxes where {result.condition}", 90), fontsize=10)
+    ax.set_title(plain(t("msg.discovery.boxes_title", condition=result.condition), 90),
+                 fontsize=10)
     return fig

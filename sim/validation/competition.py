@@ -29,33 +29,27 @@ class Plausibility:
     Attributes:
         indicator: its name (one of :data:`sim.validation.observations.COMPETITION`).
         max_change: the largest plausible change (either way) over 40 quarters.
-        source: where the bound comes from.
+        source: where the bound comes from (in sim/i18n/en.toml, translated).
     """
 
     indicator: str
     max_change: float
-    source: str
+
+    @property
+    def source(self) -> str:
+        """Where the bound comes from, in the current language (the message
+        ``msg.validation.comp.source_<indicator>`` in sim/i18n/en.toml and its translations)."""
+        return t(f"msg.validation.comp.source_{self.indicator}")
 
 
 #: The criteria: the median change from quarter 0 to quarter 40 (ten years) lies within
 #: ±max_change in each country.
 EVOLUTION = (
-    Plausibility("hhi_home", 0.08, "assumed: without mergers, concentration moves by at most "
-                 "one band of the 1992/1997 US Merger Guidelines in ten years (the "
-                 "'moderately concentrated' band spans 0.10-0.18)"),
-    Plausibility("cr4_home", 0.2, "assumed: without mergers, the four largest firms' share "
-                 "moves by at most one band of the textbook classification (effectively "
-                 "competitive below 40%, loose oligopoly 40-60%, tight oligopoly above 60%) in "
-                 "ten years"),
-    Plausibility("state_sales_share", 0.15, "assumed: at most about twice the pace of Belarus's "
-                 "state share of employment, 57.1% (2019) to 54.3% (2024) (BEROC/FREE "
-                 "Network 2025), with no privatisation"),
-    Plausibility("mean_markup", 0.11, "De Loecker, Eeckhout & Unger 2020 (QJE 135:561): US "
-                 "aggregate markups rose 'from 21% above marginal cost to 61%' from 1980 to "
-                 "2016, about 0.11 a decade, a pace called a rise of market power"),
-    Plausibility("domestic_share_home", 0.15, "assumed: import substitution or import "
-                 "penetration of at most 15 points of the home market in ten years without "
-                 "trade policy"),
+    Plausibility("hhi_home", 0.08),
+    Plausibility("cr4_home", 0.2),
+    Plausibility("state_sales_share", 0.15),
+    Plausibility("mean_markup", 0.11),
+    Plausibility("domestic_share_home", 0.15),
 )
 
 
@@ -83,8 +77,10 @@ def competition_lines(result: Validation) -> list[str]:
         return []
     steps = min(len(r.competition) for r in result.records) - 1
     quarters = [q for q in SHOWN_QUARTERS if q <= steps]
-    header = ["Indicator", "Country", *[f"Quarter {q}" for q in quarters],
-              f"Median change 0-{steps}", "Plausible change", "Result"]
+    header = [t("msg.common.indicator"), t("msg.common.country"),
+              *[t("msg.validation.comp.quarter", quarter=q) for q in quarters],
+              t("msg.validation.comp.median_change", steps=steps),
+              t("msg.validation.comp.plausible_change"), t("msg.validation.result")]
     rows = []
     checks = {(c.indicator, key): (change, ok) for c, key, change, ok in
               evolution_checks(result)}
@@ -95,29 +91,19 @@ def competition_lines(result: Validation) -> list[str]:
             rows.append([indicator_label(crit.indicator), key,
                          *[_cells(np.array([r.competition[q, k, i] for r in result.records]))
                            for q in quarters],
-                         fmt(change), f"within ±{fmt(crit.max_change)}",
-                         "plausible" if ok else "**implausible**"])
+                         fmt(change), t("msg.validation.comp.within", bound=fmt(crit.max_change)),
+                         t(f"msg.validation.comp.{'plausible' if ok else 'implausible'}")])
     start = {name: float(np.median([r.competition[0, 2, COMPETITION.index(name)]
                                     for r in result.records]))
              for name in ("cr4_home", "hhi_home")}
     lines = [
         f"## {t('msg.validation.competition')}",
         "",
-        "The report's starting conditions are low competition and high concentration (the "
-        "facts `home_concentration_start` and `home_competition_start` above). A home "
-        "market of the model is a country and one of five broad sectors, far broader than the "
-        "product markets the report speaks of and merger guidelines define: at quarter 0 the "
-        f"four largest domestic firms hold {fmt(start['cr4_home'])} of their market (JOINT, "
-        "median; CR4 of 0.40-0.60 is a loose oligopoly, not effectively competitive) and the "
-        f"HHI is {fmt(start['hhi_home'])} (the 'moderately concentrated' band of the "
-        "1992/1997 Merger Guidelines is 0.10-0.18); concentration within narrower product "
-        "markets cannot be measured in the model. How these measures evolve in the baseline, "
-        "per country and for both together (JOINT): median [90% band] across seeds. A change "
-        "is plausible when its median over "
-        "the run lies within the bound below; the bounds and their sources:",
+        t("msg.validation.comp.intro", cr4=fmt(start["cr4_home"]), hhi=fmt(start["hhi_home"])),
         "",
     ]
-    lines += [f"- **{indicator_label(c.indicator)}**: within ±{fmt(c.max_change)} over "
-              f"40 quarters ({c.source})." for c in EVOLUTION]
+    lines += ["- " + t("msg.validation.comp.bound_item", indicator=indicator_label(c.indicator),
+                       bound=fmt(c.max_change), source=c.source)
+              for c in EVOLUTION]
     lines += ["", *md_table(header, rows), ""]
     return lines

@@ -15,7 +15,7 @@ import numpy as np
 from sim.inputs.scenario import SCENARIO_DIR, Scenario, load_scenario
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.reporting.formatting import band
-from sim.validation.facts import FACT_STATISTICS, STATISTIC_LABELS, fact_holds, run_statistics
+from sim.validation.facts import FACT_STATISTICS, STATISTICS, fact_holds, run_statistics
 from sim.validation.observations import RunObservations, collect_run
 from sim.validation.targets import MEASURES, ValidationError, load_targets, within_tolerance
 
@@ -77,7 +77,7 @@ def evaluate(records: Sequence[RunObservations], steps: int, seconds: float = 0.
         for t in targets
     ]
     per_run = [run_statistics(r) for r in records]
-    statistics = {name: np.array([s[name] for s in per_run]) for name in STATISTIC_LABELS}
+    statistics = {name: np.array([s[name] for s in per_run]) for name in STATISTICS}
     fact_checks = [_check(f, statistics[FACT_STATISTICS[f["name"]]],
                           lambda v, f=f: fact_holds(f, v)) for f in facts]
     return Validation([r.seed for r in records], steps, checks, fact_checks, statistics,

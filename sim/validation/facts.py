@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.i18n import current, t
 from sim.validation.observations import COMPETITION, RunObservations
 from sim.validation.statistics import (
     core_periphery,
@@ -89,38 +90,23 @@ FACT_STATISTICS: dict[str, str] = {
     "home_competition_start": "cr4_start",
 }
 
-#: Labels of the statistics in the report's detail table.
-STATISTIC_LABELS: dict[str, str] = {
-    "hill_top10": "Hill exponent, top 10% of firms by workers",
-    "hill_top20": "Hill exponent, top 20%",
-    "powerlaw_exponent": "Power-law exponent above the KS-best xmin (Clauset et al.)",
-    "powerlaw_xmin": "its xmin (workers)",
-    "powerlaw_ks": "its Kolmogorov-Smirnov distance",
-    "growth_observations": "Firm-years of sales growth",
-    "laplace_minus_normal": "Log-likelihood per firm-year, Laplace minus normal",
-    "growth_kurtosis": "Kurtosis of growth rates (normal 3, Laplace 6)",
-    "subbotin_shape": "Subbotin shape of growth rates (Laplace 1, normal 2)",
-    "degree_mean": "Mean degree",
-    "degree_max_over_mean": "Largest degree / mean degree",
-    "degree_skewness": "Skewness of degrees",
-    "degree_dispersion": "Variance / mean of degrees (Poisson 1)",
-    "lr_negbin_poisson": "2 x log-likelihood gain, negative binomial over Poisson",
-    "core_fraction": "Core size / nodes",
-    "core_tie_share": "Share of ties touching the core",
-    "core_rho": "Core-periphery correlation (Borgatti-Everett)",
-    "core_rho_random": "the same in random graphs of as many nodes and ties (mean of 20)",
-    "core_rho_ratio": "Core-periphery correlation / that of random graphs",
-    "p_innovate_after_innovating": "P(innovates in t+1 | innovated in t)",
-    "p_innovate_after_not": "P(innovates in t+1 | did not innovate in t)",
-    "persistence": "Difference of the two",
-    "persistence_z": "Two-proportion z statistic",
-    "hhi_start": "Home-market HHI of domestic firms at quarter 0, both countries (sales-weighted)",
-    "hhi_start_az": "the same, AZ",
-    "hhi_start_by": "the same, BY",
-    "cr4_start": "Home-market CR4 of domestic firms at quarter 0, both countries (sales-weighted)",
-    "cr4_start_az": "the same, AZ",
-    "cr4_start_by": "the same, BY",
-}
+#: The statistics in the report's detail table, in its order (their labels are the messages
+#: ``msg.validation.stat.<name>`` of :mod:`sim.i18n`).
+STATISTICS: tuple[str, ...] = (
+    "hill_top10", "hill_top20", "powerlaw_exponent", "powerlaw_xmin", "powerlaw_ks",
+    "growth_observations", "laplace_minus_normal", "growth_kurtosis", "subbotin_shape",
+    "degree_mean", "degree_max_over_mean", "degree_skewness", "degree_dispersion",
+    "lr_negbin_poisson", "core_fraction", "core_tie_share", "core_rho", "core_rho_random",
+    "core_rho_ratio", "p_innovate_after_innovating", "p_innovate_after_not", "persistence",
+    "persistence_z", "hhi_start", "hhi_start_az", "hhi_start_by", "cr4_start", "cr4_start_az",
+    "cr4_start_by",
+)
+
+
+def fact_label(fact: dict[str, Any]) -> str:
+    """A fact's label in the current language: in English its ``label`` in targets.toml, in
+    another language the message ``msg.fact.<name>``."""
+    return fact["label"] if current() == "en" else t(f"msg.fact.{fact['name']}")
 
 
 def fact_holds(fact: dict[str, Any], value: float) -> bool:

@@ -1,6 +1,6 @@
 """Figures of the validation report: one function per figure, drawing from a
-:class:`~sim.validation.evaluation.Validation`, and :data:`FIGURES` (file name -> caption and
-function)."""
+:class:`~sim.validation.evaluation.Validation`, and :data:`FIGURES` (file name -> the message
+id of its caption and the function)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
+from sim.i18n import t
 from sim.reporting.formatting import band
 from sim.reporting.run_report import PNG_OPTIONS
 from sim.validation.evaluation import Validation
@@ -23,7 +24,7 @@ from sim.validation.statistics import (
     panel,
     yearly,
 )
-from sim.validation.targets import allowed_range
+from sim.validation.targets import allowed_range, target_label
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -39,19 +40,19 @@ def plot_sizes(result: Validation, path: Path) -> None:
         x = np.sort(_positive(record.workers[-1]))[::-1]
         ccdf = np.arange(1, x.size + 1) / x.size
         ax.loglog(x, ccdf, ".", ms=2.5, color="#1f6fb4" if k == 0 else "0.75",
-                  label=f"seed {record.seed}" if k == 0 else None)
+                  label=t("msg.validation.figure.seed", seed=record.seed) if k == 0 else None)
     first = np.sort(_positive(result.records[0].workers[-1]))[::-1]
     a = hill_exponent(first, TAIL_SHARE)
     k = int(math.floor(TAIL_SHARE * first.size))
     if math.isfinite(a) and k >= 2:
         xs = np.geomspace(first[k], first[0], 50)
         ax.loglog(xs, (k / first.size) * (xs / first[k]) ** -a, color="#c4362b",
-                  label=f"Hill fit of the top 10%: a = {a:.2f}")
+                  label=t("msg.validation.figure.hill_fit", a=f"{a:.2f}"))
         ax.loglog(xs, (k / first.size) * (xs / first[k]) ** -1.0, ":", color="0.2",
-                  label="Zipf, a = 1")
-    ax.set_xlabel("workers")
-    ax.set_ylabel("share of firms larger, P(S > s)")
-    ax.set_title(f"Firm sizes at quarter {result.steps}")
+                  label=t("msg.validation.figure.zipf"))
+    ax.set_xlabel(t("msg.validation.figure.workers"))
+    ax.set_ylabel(t("msg.validation.figure.share_larger"))
+    ax.set_title(t("msg.validation.figure.sizes_title", quarter=result.steps))
     ax.legend(fontsize=8)
     _save(fig, path)
 
@@ -72,16 +73,17 @@ def plot_growth(result: Validation, path: Path) -> None:
         density, _ = np.histogram(growth, bins=bins, density=True)
         mids = 0.5 * (bins[1:] + bins[:-1])
         ax.semilogy(mids[density > 0], density[density > 0], "o", ms=3, color="#1f6fb4",
-                    label=f"model ({growth.size:,} firm-years)")
+                    label=t("msg.validation.figure.model_firm_years", n=f"{growth.size:,}"))
         xs = np.linspace(-edge, edge, 400)
         loc, scale = np.median(growth), np.mean(np.abs(growth - np.median(growth)))
-        ax.semilogy(xs, stats.laplace.pdf(xs, loc, scale), color="#c4362b", label="Laplace fit")
+        ax.semilogy(xs, stats.laplace.pdf(xs, loc, scale), color="#c4362b",
+                    label=t("msg.validation.figure.laplace_fit"))
         ax.semilogy(xs, stats.norm.pdf(xs, growth.mean(), growth.std()), "--", color="0.3",
-                    label="normal fit")
+                    label=t("msg.validation.figure.normal_fit"))
         ax.set_ylim(bottom=max(density[density > 0].min() / 3, 1e-4))
-    ax.set_xlabel("year-on-year log growth of sales (demeaned by year)")
-    ax.set_ylabel("density")
-    ax.set_title("Firm growth rates")
+    ax.set_xlabel(t("msg.validation.figure.growth_axis"))
+    ax.set_ylabel(t("msg.validation.figure.density"))
+    ax.set_title(t("msg.validation.figure.growth_title"))
     ax.legend(fontsize=8)
     _save(fig, path)
 
@@ -97,17 +99,18 @@ def plot_degrees(result: Validation, path: Path) -> None:
         counts = np.bincount(degrees)
         k = np.arange(counts.size)
         share = counts / counts.sum()
-        ax.semilogy(k[share > 0], share[share > 0], "o", ms=4, color="#1f6fb4", label="model")
+        ax.semilogy(k[share > 0], share[share > 0], "o", ms=4, color="#1f6fb4",
+                    label=t("msg.validation.figure.model"))
         pois = stats.poisson.pmf(k, degrees.mean())
         ax.semilogy(k[pois > 1e-6], pois[pois > 1e-6], "--", color="0.3",
-                    label=f"Poisson, mean {degrees.mean():.2f}")
+                    label=t("msg.validation.figure.poisson", mean=f"{degrees.mean():.2f}"))
         ax.set_ylim(bottom=min(share[share > 0].min(), 1e-3) / 2)
     core = result.statistics["core_tie_share"]
-    ax.set_title(f"Cooperation network at quarter {result.steps}: a core of "
-                 f"{100 * np.nanmedian(result.statistics['core_fraction']):.0f}% of nodes "
-                 f"touches {100 * np.nanmedian(core):.0f}% of ties", fontsize=10)
-    ax.set_xlabel("degree (firms and universities; residency in parks excluded)")
-    ax.set_ylabel("share of nodes")
+    ax.set_title(t("msg.validation.figure.degrees_title", quarter=result.steps,
+                   core=f"{100 * np.nanmedian(result.statistics['core_fraction']):.0f}",
+                   ties=f"{100 * np.nanmedian(core):.0f}"), fontsize=10)
+    ax.set_xlabel(t("msg.validation.figure.degree_axis"))
+    ax.set_ylabel(t("msg.validation.figure.share_nodes"))
     ax.legend(fontsize=8)
     _save(fig, path)
 
@@ -123,10 +126,11 @@ def plot_innovation(result: Validation, path: Path) -> None:
         ax.bar(x, med, color=colour, width=0.6)
         ax.errorbar(x, med, yerr=[[med - lo], [hi - med]], color="black", capsize=6)
         ax.plot(np.full(values.size, x), values, "k.", ms=4)
-    ax.set_xticks([0, 1], ["innovated in year t", "did not innovate in year t"])
-    ax.set_ylabel("P(innovates in year t+1)")
+    ax.set_xticks([0, 1], [t("msg.validation.figure.innovated"),
+                          t("msg.validation.figure.not_innovated")])
+    ax.set_ylabel(t("msg.validation.figure.p_next"))
     ax.set_ylim(0, 1)
-    ax.set_title("Persistence of innovation (median, 90% band, seeds)", fontsize=10)
+    ax.set_title(t("msg.validation.figure.innovation_title"), fontsize=10)
     _save(fig, path)
 
 
@@ -145,21 +149,18 @@ def plot_targets(result: Validation, path: Path) -> None:
         ax.errorbar(c.median / value, y, xerr=[[max(c.median - c.low, 0) / value],
                                                [max(c.high - c.median, 0) / value]],
                     fmt="o", color=colour, capsize=3)
-    ax.set_yticks(range(len(checks)), [f"{c.spec['label']} ({c.spec['country']})"
+    ax.set_yticks(range(len(checks)), [f"{target_label(c.spec)} ({c.spec['country']})"
                                        for c in checks], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("model / data (blue: accepted range; dot: median, bar: 90% band; "
-                  "green passes)", fontsize=8)
+    ax.set_xlabel(t("msg.validation.figure.targets_axis"), fontsize=8)
     ax.invert_yaxis()
     _save(fig, path)
 
 
 FIGURES: dict[str, tuple[str, Callable[[Validation, Path], None]]] = {
-    "validation_targets.png": ("Output targets: model against data", plot_targets),
-    "validation_sizes.png": ("Firm-size distribution (CCDF) with the fitted tail",
-                             plot_sizes),
-    "validation_growth.png": ("Firm growth rates with Laplace and normal fits", plot_growth),
-    "validation_degrees.png": ("Degree distribution of the cooperation network",
-                               plot_degrees),
-    "validation_innovation.png": ("Innovation transition probabilities", plot_innovation),
+    "validation_targets.png": ("msg.validation.figure.targets", plot_targets),
+    "validation_sizes.png": ("msg.validation.figure.sizes", plot_sizes),
+    "validation_growth.png": ("msg.validation.figure.growth", plot_growth),
+    "validation_degrees.png": ("msg.validation.figure.degrees", plot_degrees),
+    "validation_innovation.png": ("msg.validation.figure.innovation", plot_innovation),
 }

@@ -18,9 +18,9 @@ from sim.reporting.files import write_text
 from sim.reporting.formatting import band, fmt, md_table, seeds_text
 from sim.validation.competition import competition_lines
 from sim.validation.evaluation import Check, Validation, validate
-from sim.validation.facts import STATISTIC_LABELS
+from sim.validation.facts import STATISTICS, fact_label
 from sim.validation.figures import FIGURES
-from sim.validation.targets import ValidationError, allowed_range, national_scale
+from sim.validation.targets import ValidationError, allowed_range, national_scale, target_label
 
 
 def _show(value: float, unit: str) -> str:
@@ -32,16 +32,16 @@ def _show(value: float, unit: str) -> str:
 def _tolerance_text(spec: dict[str, Any], horizon: float) -> str:
     kind, unit = spec["tolerance_kind"], spec["unit"]
     if kind == "horizon":
-        return f"= data (up to {fmt(horizon)} years, the run's length)"
+        return t("msg.validation.report.horizon", years=fmt(horizon))
     low, high = allowed_range(spec)
     if kind == "absolute" and high - low < 1e-5:
-        return "= data"
+        return t("msg.validation.report.equal_data")
     return f"[{_show(low, unit)}, {_show(high, unit)}]"
 
 
 def _mark(check: Check) -> str:
-    n = len(check.values)
-    return f"{'pass' if check.passed else '**miss**'} ({check.seeds_passed}/{n} seeds)"
+    return t(f"msg.validation.report.{'pass' if check.passed else 'miss'}",
+             passed=check.seeds_passed, n=len(check.values))
 
 
 def _target_rows(checks: Sequence[Check], horizon: float) -> list[list[str]]:
@@ -49,7 +49,7 @@ def _target_rows(checks: Sequence[Check], horizon: float) -> list[list[str]]:
     for c in checks:
         s = c.spec
         rows.append([
-            f"{s['label']} ({s['country']})", _show(float(s["value"]), s["unit"]),
+            f"{target_label(s)} ({s['country']})", _show(float(s["value"]), s["unit"]),
             f"{s['source']} ({s['year']})",
             f"{_show(c.median, s['unit'])} [{_show(c.low, s['unit'])}, "
             f"{_show(c.high, s['unit'])}]",
@@ -66,7 +66,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _criterion_text(fact: dict[str, Any]) -> str:
     low, high = fact.get("low"), fact.get("high")
     if low is not None and high is not None:
-        return f"in [{fmt(low)}, {fmt(high)}]"
+        return t("msg.validation.report.between", low=fmt(low), high=fmt(high))
     return f"> {fmt(low)}" if low is not None else f"< {fmt(high)}"
 
 
@@ -74,8 +74,8 @@ def _national_lines(result: Validation) -> list[str]:
     """For information: the output ratios at national scale, next to the national figures."""
     national = [national_scale(r) for r in result.records]
     data = result.countries or {code: country_values(code) for code in COUNTRIES}
-    rd = {t["country"]: t["value"] for t in (c.spec for c in result.targets)
-          if t["name"] == "rd_gdp"}
+    rd = {s["country"]: s["value"] for s in (c.spec for c in result.targets)
+          if s["name"] == "rd_gdp"}
 
     def cell(key: str, k: int) -> str:
         return "{} [{}, {}]".format(*(_show(v, "share") for v in band(
@@ -85,23 +85,17 @@ def _national_lines(result: Validation) -> list[str]:
     for k, code in enumerate(COUNTRIES):
         fdi_tech = data[code]["fdi_share_gdp"] * data[code]["fdi_to_tech_share"]
         rows += [
-            [f"Tech firms' R&D / GDP ({code})", cell("rd_gdp", k),
-             f"all R&D / GDP: {_show(rd.get(code, math.nan), 'share')} (an upper bound: "
-             "it includes public and university research and every sector)"],
-            [f"Tech firms' FDI / GDP ({code})", cell("fdi_gdp", k),
-             f"FDI / GDP x share going to tech (assumed): {_show(fdi_tech, 'share')} "
-             "(sim/data/countries.toml; the model is set to start there)"],
+            [t("msg.validation.report.rd_row", country=code), cell("rd_gdp", k),
+             t("msg.validation.report.rd_data", value=_show(rd.get(code, math.nan), "share"))],
+            [t("msg.validation.report.fdi_row", country=code), cell("fdi_gdp", k),
+             t("msg.validation.report.fdi_data", value=_show(fdi_tech, "share"))],
         ]
     turnover = band([n["turnover"] for n in national])
-    rows.append(["AZ-BY trade in tech products, USD m a year",
+    rows.append([t("msg.validation.report.trade_row"),
                  "{} [{}, {}]".format(*map(fmt, turnover)),
-                 "all goods: USD 424.4 m (2021, today.az); 204 m (2018); 'almost $1 bn' "
-                 "(2021, conflicting)"])
+                 t("msg.validation.report.trade_data")])
     return [
-        "For information, the same outputs at national scale: the sample's flows times the "
-        "number of real tech firms each model firm stands for (`real_tech_firms`, assumed in "
-        "`sim/data/countries.toml`), over national GDP; quarters 1-8. No pass or fail: the "
-        "scaling rests on assumed firm counts.",
+        t("msg.validation.report.national_intro"),
         "",
         *_table([t("msg.validation.quantity"), t("msg.validation.model_band"),
                  t("msg.validation.data_for_comparison")], rows),
@@ -121,36 +115,25 @@ def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
     lines = [
         f"# {t('msg.validation.title')}",
         "",
-        "Generated by `clustersim validate --docs` from `scenarios/baseline.toml` and the targets "
-        "in `sim/data/targets.toml` (sources, years, tolerances and measures); do not edit by "
-        "hand.",
-        f"Seeds {seeds_text(result.seeds)}, {result.steps} quarters after a warm-up, "
-        f"{datetime.now(UTC).date().isoformat()}, {result.seconds:.0f} s. The model value of "
-        "each target and the statistic of each fact are computed per seed; the table gives "
-        "the median with the 90% band (5th-95th percentile) across seeds. A target or fact "
-        "passes when the median is accepted; in brackets, how many seeds pass on their own.",
+        t("msg.validation.report.generated"),
+        t("msg.validation.report.seeds", seeds=seeds_text(result.seeds), steps=result.steps,
+          date=datetime.now(UTC).date().isoformat(), seconds=f"{result.seconds:.0f}"),
         "",
-        f"**{met} of {total}** targets and facts pass. How the model is built is described in "
-        "[model.md](model.md).",
+        t("msg.validation.report.passed", met=met, total=total),
         "",
         f"## {t('msg.validation.inputs')}",
         "",
-        "Set directly from `sim/data/countries.toml`: the check is that the model applies the "
-        "data as given (and that the two data files agree).",
+        t("msg.validation.report.inputs_note"),
         "",
         *_table(head, _target_rows(inputs, horizon)),
         "",
         f"## {t('msg.validation.outputs')}",
         "",
-        "These emerge from the firms' behaviour; the behavioural parameters in "
-        "`sim/inputs/params.py` are assumed, and a calibration fits them to these targets. Money "
-        "in the model is at the scale of the modelled firm sample, so every target is a ratio; "
-        "'output' is value added (sales minus material inputs), the model's counterpart of "
-        "GDP, summed over quarters 1-8 (the first two years after the warm-up).",
+        t("msg.validation.report.outputs_note"),
         "",
         *_table(head, _target_rows(outputs, horizon)),
         "",
-        "How each output is measured:",
+        t("msg.validation.report.measured"),
         "",
     ]
     seen = set()
@@ -159,26 +142,27 @@ def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
         if (s["name"], s["definition"]) in seen:
             continue
         seen.add((s["name"], s["definition"]))
-        lines.append(f"- **{s['label']}** ({s['country']}): {s['definition']}. "
-                     f"Tolerance: {s['tolerance_source']}.")
+        lines.append("- " + t("msg.validation.report.measure_item", label=target_label(s),
+                                country=s["country"], definition=s["definition"],
+                                tolerance=s["tolerance_source"]))
     lines += ["", *_national_lines(result), "", f"## {t('msg.validation.facts')}",
         "",
-        "Each statistic is computed per seed at the default population: firm sizes and the "
-        f"network at quarter {result.steps}, growth and innovation over years 1-"
-        f"{result.steps // QUARTERS_PER_YEAR} (quarters 1-4 are year 1).",
+        t("msg.validation.report.facts_note", steps=result.steps,
+          years=result.steps // QUARTERS_PER_YEAR),
         "",
         *_table([t("msg.validation.fact"), t("msg.validation.statistic"),
                  t("msg.validation.model_band"), t("msg.validation.criterion"),
                  t("msg.validation.source"), t("msg.validation.result")],
-                  [[f["label"], f["statistic"], f"{fmt(c.median)} [{fmt(c.low)}, "
+                  [[fact_label(f), f["statistic"], f"{fmt(c.median)} [{fmt(c.low)}, "
                     f"{fmt(c.high)}]", _criterion_text(f) + f" ({f['criterion_source']})",
                     f["source"], _mark(c)] for c in result.facts for f in [c.spec]]),
         "",
-        "More statistics (median [90% band] across seeds):",
+        t("msg.validation.report.more"),
         "",
         *_table([t("msg.validation.statistic"), t("msg.validation.value")],
-                  [[label, "{} [{}, {}]".format(*map(fmt, band(result.statistics[name])))]
-                   for name, label in STATISTIC_LABELS.items()]),
+                  [[t(f"msg.validation.stat.{name}"),
+                    "{} [{}, {}]".format(*map(fmt, band(result.statistics[name])))]
+                   for name in STATISTICS]),
         "",
         *competition_lines(result),
         f"## {t('msg.validation.figures')}",
@@ -223,6 +207,6 @@ def write_validation_report(seeds: Sequence[int], steps: int = 40,
         if progress:
             print(f"validate: drawing {img / name}", file=sys.stderr, flush=True)
         draw(result, img / name)
-        figures[caption] = f"img/{name}"
+        figures[t(caption)] = f"img/{name}"
     write_text(out, validation_markdown(result, figures))
     return result

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.i18n import current, t
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.validation.facts import FACT_STATISTICS
@@ -30,19 +31,19 @@ def load_targets(path: Path = TARGETS_FILE) -> tuple[list[dict[str, Any]], list[
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     targets, facts = data.get("targets", []), data.get("facts", [])
-    for t in targets:
-        where = f"{path.name}: target {t.get('name')!r} ({t.get('country')})"
+    for target in targets:
+        where = f"{path.name}: target {target.get('name')!r} ({target.get('country')})"
         for key in ("name", "country", "role", "label", "unit", "value", "source", "year",
                     "measure", "definition", "quarters", "tolerance_kind", "tolerance_source"):
-            if key not in t:
+            if key not in target:
                 raise ValidationError(f"{where}: missing key {key!r}")
-        if t["measure"] not in MEASURES:
-            raise ValidationError(f"{where}: unknown measure {t['measure']!r}")
-        if t["tolerance_kind"] not in TOLERANCE_KINDS:
-            raise ValidationError(f"{where}: unknown tolerance_kind {t['tolerance_kind']!r}")
-        needs = ("low", "high") if t["tolerance_kind"] == "range" else ("tolerance",)
+        if target["measure"] not in MEASURES:
+            raise ValidationError(f"{where}: unknown measure {target['measure']!r}")
+        if target["tolerance_kind"] not in TOLERANCE_KINDS:
+            raise ValidationError(f"{where}: unknown tolerance_kind {target['tolerance_kind']!r}")
+        needs = ("low", "high") if target["tolerance_kind"] == "range" else ("tolerance",)
         for key in needs:
-            if key not in t:
+            if key not in target:
                 raise ValidationError(f"{where}: missing key {key!r}")
     for fact in facts:
         if fact.get("name") not in FACT_STATISTICS:
@@ -104,6 +105,16 @@ MEASURES: dict[str, Callable[[RunObservations, dict[str, Any]], float]] = {
     "fdi_over_value_added": _pooled("fdi", "value_added"),
     "bilateral_turnover_over_value_added": _bilateral_turnover,
 }
+
+
+def target_label(target: dict[str, Any]) -> str:
+    """A target's label in the current language: in English its ``label`` in targets.toml; in
+    another language the message ``msg.target.<name>``, after the park's short name (the
+    label's part before ``": "``) for a park's target."""
+    if current() == "en":
+        return target["label"]
+    text = t(f"msg.target.{target['name']}")
+    return f"{target['label'].split(': ', 1)[0]}: {text}" if "park" in target else text
 
 
 def allowed_range(target: dict[str, Any]) -> tuple[float, float]:

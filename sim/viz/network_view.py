@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Rectangle
 
+from sim.i18n import country_name, sector_name, t
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.sectors import N_SECTORS, SECTORS
 from sim.model import ClusterModel
@@ -35,13 +36,13 @@ from sim.viz.canvas import Canvas
 MAX_NODES = 1500
 #: Node colours by country index (AZ, BY): colour-blind-safe blue and vermilion.
 COUNTRY_COLOURS = ("#0072B2", "#D55E00")
-COUNTRY_NAMES = ("Azerbaijan", "Belarus")
-#: Tie kinds drawn, with colour and legend label (residency is shown by the park discs).
+#: Tie kinds drawn, with colour (residency is shown by the park discs); the legend's label of
+#: each is the message ``msg.network.tie_<kind>`` of :mod:`sim.i18n`.
 TIE_STYLES = {
-    "supply": ("#7a7a7a", "supply"),
-    "rnd": ("#009E73", "joint R&D"),
-    "export_consortium": ("#CC79A7", "export consortium"),
-    "education": ("#E69F00", "education"),
+    "supply": "#7a7a7a",
+    "rnd": "#009E73",
+    "export_consortium": "#CC79A7",
+    "education": "#E69F00",
 }
 TIE_KINDS = tuple(TIE_STYLES)
 
@@ -98,19 +99,18 @@ class NetworkFrame:
         """Whether only a sample of the nodes is drawn."""
         return self.nodes_drawn < self.nodes
 
-    def caption(self) -> str:
-        """One sentence on what is drawn, for the page."""
+    def caption(self, lang: str | None = None) -> str:
+        """A few sentences on what is drawn, for the page, in ``lang`` (default: the current
+        language)."""
         share = self.cross_ties / self.ties if self.ties else 0.0
-        text = (f"{self.nodes:,} agents and {self.ties:,} cooperation ties, "
-                f"{self.cross_ties:,} of them cross-border ({share:.1%}). ")
+        text = [t("msg.network.caption", lang, nodes=f"{self.nodes:,}", ties=f"{self.ties:,}",
+                  cross=f"{self.cross_ties:,}", share=f"{share:.1%}")]
         if self.sampled:
-            text += (f"Drawn: a sample of {self.nodes_drawn:,} agents (every university and "
-                     "park; then firms with a cross-border tie, park residents and a fixed "
-                     f"selection of the other firms) and the {self.ties_drawn:,} ties among "
-                     "them.")
+            text.append(t("msg.network.sampled", lang, drawn=f"{self.nodes_drawn:,}",
+                          ties=f"{self.ties_drawn:,}"))
         else:
-            text += "Every agent and tie is drawn."
-        return text + " Park residents sit in their park's disc; firms elsewhere by sector."
+            text.append(t("msg.network.all_drawn", lang))
+        return " ".join([*text, t("msg.network.parks", lang)])
 
 
 def _frac(values: np.ndarray, step: float) -> np.ndarray:
@@ -240,7 +240,9 @@ class NetworkPicture:
 
     _MARKERS = (("firm", "o"), ("university", "s"), ("park", "D"))
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str | None = None) -> None:
+        """The fixed parts drawn with labels in ``lang`` (default: the current language)."""
+        self.lang = lang
         self.figure = Figure(figsize=(8.0, 6.6), dpi=90)
         self.canvas = Canvas(self.figure)
         ax = self.ax = self.figure.add_axes((0.0, 0.1, 1.0, 0.84))
@@ -251,11 +253,12 @@ class NetworkPicture:
         for c, side in ((0, -1.0), (1, 1.0)):
             ax.add_patch(Rectangle((-1.06 if side < 0 else 0.04, -1.04), 1.02, 2.06,
                                    facecolor=COUNTRY_COLOURS[c], alpha=0.045, lw=0))
-            ax.text(side * 0.55, 1.01, COUNTRY_NAMES[c], ha="center", va="bottom", fontsize=10,
+            ax.text(side * 0.55, 1.01, country_name(COUNTRIES[c], lang),
+                    ha="center", va="bottom", fontsize=10,
                     color=COUNTRY_COLOURS[c], weight="bold")
         band = (_BAND_TOP - _BAND_BOTTOM) / N_SECTORS
-        for k, label in enumerate(SECTORS):  # sector keys: short enough for a band
-            top = _BAND_TOP - k * band
+        for k, key in enumerate(SECTORS):
+            top, label = _BAND_TOP - k * band, sector_name(key, lang)
             for side in (-1.0, 1.0):
                 ax.plot([side * _FIRM_X0, side * _FIRM_X1], [top, top], color="#bbbbbb",
                         lw=0.5, zorder=0)
@@ -270,22 +273,25 @@ class NetworkPicture:
                              zorder=2 if kind == "firm" else 4, animated=True)
             for kind, marker in self._MARKERS}
         self.park_artists: list = []
-        handles = [Line2D([], [], color=TIE_STYLES[k][0], lw=1.2, label=TIE_STYLES[k][1])
-                   for k in TIE_KINDS]
-        handles += [Line2D([], [], color="#333333", lw=2.4, label="cross-border tie (thick)"),
+        handles = [Line2D([], [], color=TIE_STYLES[k], lw=1.2,
+                          label=t(f"msg.network.tie_{k}", lang)) for k in TIE_KINDS]
+        handles += [Line2D([], [], color="#333333", lw=2.4,
+                           label=t("msg.network.cross_tie", lang)),
                     Line2D([], [], ls="", marker="o", color="#777777",
-                           label="firm (size: workers)"),
+                           label=t("msg.network.firm", lang)),
                     Line2D([], [], ls="", marker="s", mfc="#777777", mec="black",
-                           label="university"),
-                    Line2D([], [], ls="", marker="D", mfc="#777777", mec="black", label="park")]
+                           label=t("msg.network.university", lang)),
+                    Line2D([], [], ls="", marker="D", mfc="#777777", mec="black",
+                           label=t("msg.network.park", lang))]
         self.figure.legend(handles=handles, loc="lower center", ncol=4, fontsize=7.5,
                            frameon=False)
 
     def draw(self, frame: NetworkFrame) -> None:
         """Show ``frame``."""
         share = frame.cross_ties / frame.ties if frame.ties else 0.0
-        self.title.set_text(f"Cooperation network, quarter {frame.quarter}: {frame.ties:,} "
-                            f"ties, {frame.cross_ties:,} cross-border ({share:.1%})")
+        self.title.set_text(t("msg.network.title", self.lang, quarter=frame.quarter,
+                              ties=f"{frame.ties:,}", cross=f"{frame.cross_ties:,}",
+                              share=f"{share:.1%}"))
         for artist in self.park_artists:
             artist.remove()
         self.park_artists = []
@@ -296,7 +302,7 @@ class NetworkPicture:
                                          zorder=1.5, animated=True)),
                 self.ax.text(x, y - radius - 0.012, _short(name), ha="center", va="top",
                              fontsize=6.5, zorder=5, animated=True)]
-        colours = np.array([TIE_STYLES[k][0] for k in TIE_KINDS])
+        colours = np.array([TIE_STYLES[k] for k in TIE_KINDS])
         # the more ties, the thinner and fainter each, so that dense networks stay readable
         for lines, sel, width, alpha in (
                 (self.home_ties, ~frame.cross, (0.6, 0.25, 1000), (0.5, 0.15, 1000)),
