@@ -157,3 +157,12 @@ def test_an_existing_report_is_replaced_only_with_force(y_report, box_store):
     code, _, stderr = run_cli(argv)
     assert_usage_error(code, stderr, [str(out), "not empty", "--force"])
     assert (out / "discovery.md").read_bytes() == before
+
+
+def test_discover_writes_its_report_in_the_language_asked_for(box_store, tmp_path):
+    out = tmp_path / "ru"
+    code, _, stderr = run_cli(["discover", str(box_store), "--outcome", "y", "--below", "0.5",
+                               "--out", str(out), "--lang", "ru"])
+    assert code == 0, stderr
+    md = (out / "discovery.md").read_text()
+    assert md.startswith("# Поиск сценариев: где") and "Scenario discovery" not in md

@@ -254,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "runs/discover-<store>-<time>)")
     discover.add_argument("--force", action="store_true",
                           help="replace the report folder if it exists")
+    add_language(discover)
 
     listing = sub.add_parser("list", help="bundled scenarios and policies with their parameters")
     add_language(listing)
