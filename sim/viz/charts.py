@@ -59,7 +59,7 @@ class IndicatorCharts:
         fig = self.figure = Figure(figsize=(12.0, 7.4), dpi=80)
         self.canvas = Canvas(fig)
         self.axes = list(fig.subplots(3, 3, sharex=True).flat)
-        fig.subplots_adjust(left=0.055, right=0.99, top=0.88, bottom=0.07, hspace=0.42,
+        fig.subplots_adjust(left=0.06, right=0.975, top=0.88, bottom=0.07, hspace=0.42,
                             wspace=0.22)
         self.baseline = baseline
         self.lines: list[tuple[Line2D, str, str]] = []  # (line, country, indicator)
