@@ -301,3 +301,35 @@ def test_the_language_switch_changes_the_page_labels(page, browser, server):
     other.locator(".cs-counter", has_text="Quarter 0 of 40").wait_for()
     expect(other.get_by_label(TAX_BREAK)).to_have_count(1)
     other.context.close()
+
+
+def test_the_page_shows_calendar_quarters_and_national_money(page, tmp_path):
+    """Quarter 0 is the baseline's calendar quarter (2021Q4), the next one after a step; the
+    table's money is the model's figure (the downloaded CSV's ``value``) times the country's
+    scale factor, both countries the sum, and the caption states the factors."""
+    from sim.indicators import KEY_INDICATORS
+    from sim.inputs.scenario import load_scenario
+    from sim.reporting.formatting import fmt
+    from sim.viz.live import scenario_files
+    from sim.viz.scale import scale_caption, view_scale
+
+    scale = view_scale(load_scenario(scenario_files()["baseline"]))
+    expect(page.locator(".cs-calendar")).to_have_text("calendar quarter 2021Q4")
+    step(page, 1)
+    expect(page.locator(".cs-calendar")).to_have_text("calendar quarter 2022Q1")
+    expect(page.locator(".cs-scale")).to_have_text(scale_caption(scale))
+    with page.expect_download() as download:
+        page.get_by_text("Download the run's indicators (CSV)").click()
+    path = tmp_path / "run.csv"
+    download.value.save_as(path)
+    table = pd.read_csv(path)
+    exports = table[(table["step"] == 1) & (table["indicator"] == "tech_exports")]
+    model = exports.set_index("country")["value"]
+    national = {c: model[c] * scale.factor[c] for c in ("AZ", "BY")}
+    row = page.locator(".cs-values tbody tr").nth(KEY_INDICATORS.index("tech_exports"))
+    cells = row.locator("td").all_inner_texts()
+    assert "national" in cells[0]
+    assert cells[1:4] == [fmt(national["AZ"]), fmt(national["BY"]),
+                          fmt(national["AZ"] + national["BY"])]
+    assert exports.set_index("country")["value_national"].to_dict() == pytest.approx(
+        {**national, "JOINT": national["AZ"] + national["BY"]})

@@ -19,11 +19,13 @@ from sim.indicators import INDICATORS, KEY_INDICATORS
 from sim.inputs.params import MODEL_PARAMS, RISK_PARAMS, ParamError
 from sim.inputs.scenario import ScenarioError, load_scenario
 from sim.policies import COMMON_PARAMS, REGISTRY
+from sim.reporting.formatting import fmt
 from sim.viz import assets, server
 from sim.viz.charts import IndicatorCharts, current_table, table_html
 from sim.viz.inputs import input_kind, parse_number, slider_step
 from sim.viz.live import LiveRun, baseline_trajectory, scenario_files
 from sim.viz.network_view import MAX_NODES, NetworkPicture, firm_positions, network_frame
+from sim.viz.scale import view_scale
 
 SMALL_RUN = {"firm_scale": SMALL, "steps": 8, "warmup": 4}
 TAX = list(INDICATORS).index("tax_foregone")
@@ -272,16 +274,20 @@ def test_charts_grow_an_axis_when_the_run_leaves_it():
 def test_current_table_compares_with_the_baseline_at_the_same_quarter():
     run = small_run()
     run_to(run, 3)
-    table = current_table(run.indicators(), run.baseline())
+    scale = view_scale(run.spec)
+    table = current_table(run.indicators(), run.baseline(), scale=scale)
     assert list(table["indicator"]) == [INDICATORS[k].label for k in KEY_INDICATORS]
     assert (table["difference"].fillna(0) == 0).all()
     shifted = run.indicators().copy()
     shifted[:, :, list(INDICATORS).index("tech_exports")] += 10.0
-    table = current_table(shifted, run.baseline())
+    table = current_table(shifted, run.baseline(), scale=scale)
     row = table.set_index("indicator").loc[INDICATORS["tech_exports"].label]
-    assert row["difference"] == pytest.approx(10.0)
+    # both countries at national scale: 10 more in each country, times its factor
+    national = 10.0 * (scale.factor["AZ"] + scale.factor["BY"])
+    assert row["difference"] == pytest.approx(national)
     page = table_html(table)
-    assert page.count("<tr>") == 10 and "+10" in page and "#1a7f37" in page
+    assert page.count("<tr>") == 10 and "#1a7f37" in page
+    assert f"+{fmt(national)}" in page
 
 
 # ------------------------------------------------------------------------------ inputs

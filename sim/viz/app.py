@@ -27,6 +27,7 @@ from sim.viz.charts import IndicatorCharts, current_table, table_html
 from sim.viz.inputs import ParamInput
 from sim.viz.live import LiveRun, scenario_files
 from sim.viz.network_view import NetworkPicture, network_frame
+from sim.viz.scale import national_csv, scale_caption, view_scale
 
 #: Seconds between quarters while playing (rendering takes most of a quarter's time).
 PLAY_INTERVAL = 0.05
@@ -63,8 +64,9 @@ def parse_seed(text: str) -> int:
 @solara.component
 def Controls(run: LiveRun, tick: solara.Reactive[int], playing: solara.Reactive[bool],
              message: solara.Reactive[str | None], on_reset, lang: str = "en"):
-    """Step, play/pause and Reset, and the quarter counter."""
+    """Step, play/pause and Reset, and the quarter counter with its calendar quarter."""
     tick.get()
+    scale = solara.use_memo(lambda: view_scale(run.spec), [run])
 
     def step_once() -> bool:
         try:
@@ -96,6 +98,8 @@ def Controls(run: LiveRun, tick: solara.Reactive[int], playing: solara.Reactive[
         solara.Button(t("msg.viz.reset", lang), on_click=on_reset, outlined=True)
         solara.Text(t("msg.viz.quarter_of", lang, quarter=run.quarter, horizon=run.horizon),
                     classes=["cs-counter"])
+        solara.Text(t("msg.viz.calendar", lang, date=scale.quarter(run.quarter)),
+                    classes=["cs-calendar"])
         if run.finished:
             solara.Text(t("msg.viz.end_of_run", lang), classes=["cs-caption"])
 
@@ -117,8 +121,8 @@ def NetworkView(run: LiveRun, tick: solara.Reactive[int]):
 def Charts(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
     """The nine indicators per country, this run against the baseline."""
     tick.get()
-    charts = solara.use_memo(lambda: IndicatorCharts(run.baseline(), run.horizon, lang),
-                             [run, lang])
+    charts = solara.use_memo(lambda: IndicatorCharts(run.baseline(), run.horizon, lang,
+                                                     view_scale(run.spec)), [run, lang])
     png = solara.use_memo(lambda: charts.png(run.indicators(), run.changes),
                           [charts, run.quarter, len(run.changes)])
     with solara.Column(classes=["cs-figure", "cs-charts"]):
@@ -127,15 +131,20 @@ def Charts(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
 
 @solara.component
 def CurrentValues(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
-    """The nine indicators now, the baseline's at the same quarter, and the CSV download."""
+    """The nine indicators now (money at national scale, the scale stated), the baseline's at
+    the same quarter, and the CSV download (model and national scale)."""
     tick.get()
-    table = current_table(run.indicators(), run.baseline(), lang)
-    solara.Text(t("msg.viz.values_caption", lang, quarter=run.quarter), classes=["cs-caption"])
+    scale = solara.use_memo(lambda: view_scale(run.spec), [run])
+    table = current_table(run.indicators(), run.baseline(), lang, scale)
+    solara.Text(t("msg.viz.values_caption", lang, quarter=run.quarter,
+                  date=scale.quarter(run.quarter)), classes=["cs-caption"])
     solara.HTML(tag="div", unsafe_innerHTML=table_html(table, lang), classes=["cs-values"])
+    solara.Text(scale_caption(scale, lang), classes=["cs-caption", "cs-scale"])
     solara.FileDownload(
-        data=lambda: run.table().to_csv(index=False).encode("utf-8"),
+        data=lambda: national_csv(run.table(), scale).to_csv(index=False).encode("utf-8"),
         filename=f"{run.name}-seed{run.seed}-q{run.quarter}.csv",
         label=t("msg.viz.download", lang), mime_type="text/csv")
+    solara.Text(t("msg.viz.download_note", lang), classes=["cs-caption"])
     if run.changes:
         solara.Text("Changes: " + "; ".join(f"{c.text} after quarter {c.quarter}"
                                              for c in run.changes), classes=["cs-caption"])

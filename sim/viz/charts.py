@@ -13,11 +13,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from sim.i18n import country_name, indicator_label, t, unit
+from sim.i18n import country_name, indicator_label, t
 from sim.indicators import COUNTRY_KEYS, INDICATORS, KEY_INDICATORS
+from sim.reporting.formatting import fmt
+from sim.reporting.national import Scale, scale_of
+from sim.reporting.run_report import calendar_axis
 from sim.viz.canvas import Canvas
 from sim.viz.live import Change
 from sim.viz.network_view import COUNTRY_COLOURS
+from sim.viz.scale import shown_array, shown_unit
 
 _NAMES = list(INDICATORS)
 _DRAWN = [COUNTRY_KEYS.index("AZ"), COUNTRY_KEYS.index("BY")]  # countries with a line
@@ -30,7 +34,8 @@ def _column(array: np.ndarray, country: str, name: str) -> np.ndarray:
 
 class IndicatorCharts:
     """Nine small charts, one per report indicator: each country's run (solid) and its baseline
-    (dashed), with dotted lines where a policy was changed mid-run.
+    (dashed), with dotted lines where a policy was changed mid-run; money at national scale,
+    shares in percent, calendar quarters on the x axes.
 
     One figure kept from quarter to quarter; titles, axes and the baseline are drawn once
     (see :class:`~sim.viz.canvas.Canvas`) and only drawn again when a run leaves an axis's
@@ -41,14 +46,20 @@ class IndicatorCharts:
             indicators), or None.
         horizon: last quarter on the time axis.
         lang: language of the titles, axes and legend (:mod:`sim.i18n`).
+        scale: scale factors and calendar (default: the data files' and the declared model
+            defaults, :func:`~sim.reporting.national.scale_of`).
     """
 
-    def __init__(self, baseline: np.ndarray | None, horizon: int, lang: str = "en") -> None:
+    def __init__(self, baseline: np.ndarray | None, horizon: int, lang: str = "en",
+                 scale: Scale | None = None) -> None:
         self.lang = lang
+        self.scale = scale = scale or scale_of()
+        if baseline is not None:
+            baseline = shown_array(baseline, scale)
         fig = self.figure = Figure(figsize=(12.0, 7.4), dpi=80)
         self.canvas = Canvas(fig)
         self.axes = list(fig.subplots(3, 3, sharex=True).flat)
-        fig.subplots_adjust(left=0.055, right=0.99, top=0.88, bottom=0.07, hspace=0.42,
+        fig.subplots_adjust(left=0.06, right=0.975, top=0.88, bottom=0.07, hspace=0.42,
                             wspace=0.22)
         self.baseline = baseline
         self.lines: list[tuple[Line2D, str, str]] = []  # (line, country, indicator)
@@ -63,15 +74,16 @@ class IndicatorCharts:
                 self.lines.append((line, country, name))
             ax.set_title(f"{number}. {indicator_label(name, lang)}", fontsize=9.5, loc="left")
             better = t(_BETTER[ind.direction], lang) if ind.direction in _BETTER else ""
-            ax.set_ylabel(unit(ind.unit, lang) + better, fontsize=7)
+            ax.set_ylabel(shown_unit(name, scale, lang) + better, fontsize=7)
             ax.tick_params(labelsize=7.5, length=2.5)
             ax.yaxis.set_major_locator(MaxNLocator(4))
             ax.set_xlim(0, max(horizon, 1))
+            calendar_axis(ax, scale)
             ax.grid(axis="y", alpha=0.25, lw=0.5)
             if baseline is not None:
                 ax.set_ylim(*_padded(baseline[:, _DRAWN, _NAMES.index(name)], 0.08))
         for ax in self.axes[-3:]:
-            ax.set_xlabel(t("msg.common.quarter", lang), fontsize=8)
+            ax.set_xlabel(t("msg.run.calendar_axis", lang, start=scale.quarter(0)), fontsize=8)
         az, by = country_name("AZ", lang), country_name("BY", lang)
         handles = [
             Line2D([], [], color=COUNTRY_COLOURS[0], lw=1.8,
@@ -92,6 +104,7 @@ class IndicatorCharts:
     def draw(self, current: np.ndarray, changes: Sequence[Change] = ()) -> None:
         """Show the run's indicators so far (quarters, countries, indicators) and the changes
         made from the page."""
+        current = shown_array(current, self.scale)
         quarters = np.arange(len(current))
         for line, country, name in self.lines:
             line.set_data(quarters, _column(current, country, name))
@@ -107,7 +120,8 @@ class IndicatorCharts:
                     [finite, self.baseline[:, _DRAWN, _NAMES.index(name)].ravel()])
                 ax.set_ylim(*_padded(both, 0.25))  # room to spare: fewer full redraws
                 self.canvas.invalidate()
-        self.title.set_text(t("msg.viz.charts_title", self.lang, quarter=len(current) - 1))
+        self.title.set_text(t("msg.viz.charts_title", self.lang, quarter=len(current) - 1,
+                              date=self.scale.quarter(len(current) - 1)))
 
     def png(self, current: np.ndarray, changes: Sequence[Change] = ()) -> bytes:
         """:meth:`draw`, then the figure as PNG."""
@@ -127,11 +141,15 @@ def _padded(values: np.ndarray, share: float) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def current_table(current: np.ndarray, baseline: np.ndarray | None,
-                  lang: str = "en") -> pd.DataFrame:
+def current_table(current: np.ndarray, baseline: np.ndarray | None, lang: str = "en",
+                  scale: Scale | None = None) -> pd.DataFrame:
     """The nine indicators now: per country, both, the baseline (both) at the same quarter and
-    the difference, labels and units in ``lang``. Missing values (e.g. no product launched
-    lately) are NaN."""
+    the difference, labels and units in ``lang``; money at national scale (``scale``, default
+    :func:`~sim.reporting.national.scale_of`), shares in percent. Missing values (e.g. no
+    product launched lately) are NaN."""
+    scale = scale or scale_of()
+    current = shown_array(current, scale)
+    baseline = None if baseline is None else shown_array(baseline, scale)
     q = len(current) - 1
     rows = []
     for name in KEY_INDICATORS:
@@ -139,7 +157,8 @@ def current_table(current: np.ndarray, baseline: np.ndarray | None,
         both = _column(current, "JOINT", name)[q]
         base = (_column(baseline, "JOINT", name)[q]
                 if baseline is not None and q < len(baseline) else math.nan)
-        rows.append({"indicator": indicator_label(name, lang), "unit": unit(ind.unit, lang),
+        rows.append({"indicator": indicator_label(name, lang),
+                     "unit": shown_unit(name, scale, lang),
                      "AZ": _column(current, "AZ", name)[q],
                      "BY": _column(current, "BY", name)[q], "both": both,
                      "baseline (both)": base, "difference": both - base,
@@ -147,10 +166,9 @@ def current_table(current: np.ndarray, baseline: np.ndarray | None,
     return pd.DataFrame(rows)
 
 
-def _number(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+def _number(x: float, signed: bool = False) -> str:
+    """A table cell: 3 significant figures, never scientific notation, ``–`` for no value."""
+    return fmt(x, signed) if math.isfinite(x) else "–"
 
 
 def table_html(table: pd.DataFrame, lang: str = "en") -> str:
@@ -169,7 +187,7 @@ def table_html(table: pd.DataFrame, lang: str = "en") -> str:
                  f'<span class="unit">{html.escape(row["unit"])}</span></td>']
         cells += [f'<td class="num">{_number(row[key])}</td>'
                   for key in ("AZ", "BY", "both", "baseline (both)")]
-        text = ("+" if math.isfinite(diff) and diff > 0 else "") + _number(diff)
+        text = _number(diff, signed=True)
         cells.append(f'<td class="num" style="color:{colour}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="cs-table"><thead><tr>{head}</tr></thead>'
