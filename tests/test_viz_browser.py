@@ -293,6 +293,9 @@ def test_the_language_switch_changes_the_page_labels(page, browser, server):
         expect(page.locator(".cs-values tbody tr").first).to_contain_text(
             indicator_label("support_share", lang))
         expect(page.locator(".cs-values")).not_to_contain_text("Tech exports")
+        # the network picture's caption follows the switch too
+        expect(page.locator(".cs-network .cs-caption")).to_contain_text(
+            t("msg.network.parks", lang))
         page.wait_for_function("c => document.querySelector('.cs-charts img').src !== c",
                                arg=charts)  # the charts are drawn again, in the language
         charts = page.locator(".cs-charts img").get_attribute("src")

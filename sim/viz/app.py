@@ -106,15 +106,16 @@ def Controls(run: LiveRun, tick: solara.Reactive[int], playing: solara.Reactive[
 
 # ------------------------------------------------------------------------------- the run
 @solara.component
-def NetworkView(run: LiveRun, tick: solara.Reactive[int]):
-    """The cooperation network now, and what is drawn of it."""
+def NetworkView(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
+    """The cooperation network now, and what is drawn of it (labels in ``lang``)."""
     tick.get()
-    picture = solara.use_memo(NetworkPicture, [run])  # one figure per run, redrawn
+    # one figure per run and language, redrawn each quarter
+    picture = solara.use_memo(lambda: NetworkPicture(lang), [run, lang])
     frame = solara.use_memo(lambda: run.read(network_frame), [run, run.quarter])
-    png = solara.use_memo(lambda: picture.png(frame), [frame])
+    png = solara.use_memo(lambda: picture.png(frame), [frame, picture])
     with solara.Column(classes=["cs-figure", "cs-network"], gap="4px"):
         solara.Image(png)
-        solara.Text(frame.caption(), classes=["cs-caption"])
+        solara.Text(frame.caption(lang), classes=["cs-caption"])
 
 
 @solara.component
@@ -295,7 +296,7 @@ def Page():
         if message.value:
             solara.Error(message.value, classes=["cs-message"])
         with solara.Columns([7, 5]):
-            NetworkView(current, tick)
+            NetworkView(current, tick, here)
             with solara.Column():
                 CurrentValues(current, tick, here)
         Charts(current, tick, here)
