@@ -217,3 +217,29 @@ def test_consortia_smaller_than_two_firms_are_none(size):
     """``consortium_size`` below MIN_CONSORTIUM switches consortia off (0 included)."""
     _, members = consortium_members(size, 4)
     assert members.size == 0
+
+
+# ---------------------------------------------------------------- a country without universities
+def test_a_country_without_universities_leads_no_rnd_project_and_trains_no_state_staff():
+    """R&D co-funding's projects are led by a university of the leading country, and state
+    incumbents start with an education tie to a university of their own: with none in BY
+    (country data may say so), BY leads no project and its state firms start with no
+    university tie, while AZ's projects and ties go on as usual."""
+    d = spec(countries={"BY": {"universities": 0}}, scale=SCALE,
+             policies=[{"type": "rnd_cofunding", "country": "both"}])
+    model = fresh_model(d, seed=1)
+    assert {u.country_index for u in model.universities} == {0}
+    f, graph = model.firms, model.graph
+    uni_ids = set(model.university_ids.tolist())
+    for k in (0, 1):
+        state = f.ids[f["state_owned"] & (f["country"] == k)].tolist()
+        assert state, "the small model lacks the firms this test needs"
+        tied = [any(v in uni_ids for v in graph.neighbors(i)) for i in state]
+        assert all(tied) if k == 0 else not any(tied)
+    policy = model.policies[0]
+    model.step()
+    country_of = {u.unique_id: u.country_index for u in model.universities}
+    assert policy.projects and {country_of[p.university] for p in policy.projects} == {0}
+    f = model.firms
+    leads = [f.row_of(p.firms[0]) for p in policy.projects]  # a leading country's firm first
+    assert {int(f["country"][r]) for r in leads if r >= 0} == {0}
