@@ -30,6 +30,7 @@ from conftest import (
     fresh_model,
     indicator,
     paired,
+    pooled,
     run_spec,
     scenario,
     spec,
@@ -111,17 +112,18 @@ def winners_percentile(kind: str, noise: float, seed: int, steps: int = 8,
 
 
 #: kind -> (least mean percentile of noise-free winners, bounds of the change with noise 3,
-#: firm_scale of the runs)
+#: firm_scale of the runs). Measured on seeds 1-8: the noise-free percentile, and its change
+#: with noise 3 (no noise would be a change of 0, outside every bound).
 MISTARGETING = {
-    # measured 0.93-0.94 -> -33..-46% (projects take many applicants: 5-10 members each)
-    "rnd_cofunding": (0.65, -0.55, -0.12, SMALL),
-    # measured 0.989-0.990 -> -44..-52%
-    "export_promotion": (0.85, -0.7, -0.2, SMALL),
-    # measured 0.992 -> -37..-44%
-    "certification": (0.85, -0.7, -0.2, SMALL),
+    # measured 0.912-0.931 -> -37..-49% (projects take many applicants: 5-10 members each)
+    "rnd_cofunding": (0.85, -0.6, -0.25, SMALL),
+    # measured 0.986-0.987 -> -42..-50%
+    "export_promotion": (0.95, -0.6, -0.3, SMALL),
+    # measured 0.992 -> -31..-47%
+    "certification": (0.95, -0.6, -0.2, SMALL),
     # at firm_scale 0.3 the fund makes one deal a quarter in each country (12-16 winners in 8
-    # quarters), so it runs at 0.6 (29-32 winners): measured 0.88-0.98 -> -30..-48%
-    "venture_fund": (0.7, -0.75, -0.12, 0.6),
+    # quarters), so it runs at 0.6 (29-32 winners): measured 0.79-0.93 -> -28..-41%
+    "venture_fund": (0.7, -0.55, -0.15, 0.6),
 }
 
 
@@ -129,14 +131,14 @@ MISTARGETING = {
 def test_mistargeting_picks_weaker_winners(kind):
     """Without noise the winners are among the strongest applicants on the competition's own
     merit; with mistargeting 3 they are close to a random draw (mean percentile near 0.5:
-    measured 0.47-0.66 for the four instruments)."""
+    measured 0.48-0.69 for the four instruments on seeds 1-8)."""
     least, lo, hi, scale = MISTARGETING[kind]
     rows = []
     for seed in SEEDS:
         clean = winners_percentile(kind, 0.0, seed, scale=scale)
         noisy = winners_percentile(kind, 3.0, seed, scale=scale)
         assert clean >= least, f"seed {seed}: noise-free winners at percentile {clean:.3f}"
-        assert noisy <= 0.72, f"seed {seed}: noisy winners at percentile {noisy:.3f}"
+        assert noisy <= 0.75, f"seed {seed}: noisy winners at percentile {noisy:.3f}"
         rows.append((seed, clean, noisy))
     assert_rel_between(rows, lo, hi, f"{kind}: winners' merit percentile, noise 0 -> 3")
 
@@ -148,8 +150,8 @@ WEAK = 0.4
 def test_weak_implementation_delivers_part_of_rnd_grants():
     """With implementation 0.4 the grants paid to a country's project members are 0.4 of
     what its government spends (less the grants of members that exit in the same quarter:
-    measured ratio 0.82-1.0; a country has only about 12 members at this scale, so two exits
-    in one quarter already cost 17%), and spending stays within the budget (USD 0.5 m
+    measured ratio 0.83-1.0 on seeds 1-8; a country has only about 12 members at this scale,
+    so two exits in one quarter already cost 17%), and spending stays within the budget (USD 0.5 m
     declared, 0.15 m at firm_scale 0.3)."""
     # no bail-outs of state firms (soft_budget 0): the governments' spending is the programme's
     d = spec(policies=[{"type": "rnd_cofunding"}], risks={"implementation": WEAK},
@@ -165,7 +167,7 @@ def test_weak_implementation_delivers_part_of_rnd_grants():
                 paid = float(f["rd_grant"][f["country"] == gov.country_index].sum())
                 spent = gov.spent_this_step
                 assert 0.0 < spent <= budget + 1e-12
-                assert 0.65 * WEAK * spent <= paid <= WEAK * spent + 1e-12, (
+                assert 0.75 * WEAK * spent <= paid <= WEAK * spent + 1e-12, (
                     f"seed {seed} quarter {q} {gov.country}: paid {paid}, spent {spent}")
 
 
@@ -231,28 +233,22 @@ def test_weak_implementation_scales_services_and_reforms():
 
 
 #: stem, metric, bounds of (effect with implementation 0.4) / (effect with implementation 1),
-#: firm_scale of the runs
+#: firm_scale of the runs. Ratios measured on seeds 1-8; an implementation risk that lost no
+#: money would give a ratio near 1, above every bound.
 WEAK_EFFECTS = [
-    # measured 0.33-0.37
-    ("rnd_cofunding", "rd_intensity", 0.2, 0.6, SMALL),
+    # measured 0.39-0.41
+    ("rnd_cofunding", "rd_intensity", 0.3, 0.5, SMALL),
     # The other three fund whole projects, campaigns or deals: at firm_scale 0.3 weak
     # implementation leaves room for one certification a quarter in each country (4 with full
     # implementation), two campaigns (5) and no venture deal (1), so the ratio is set by
-    # rounding to whole winners (measured 0.08-0.27, -0.41..+0.79 and -0.09..+0.19). They run
-    # at the default population (firm_scale 1):
-    # measured 0.11-0.33
-    ("certification", "supplier_delivery", 0.04, 0.7, 1.0),
-    # measured 0.07-0.69
-    ("export_promotion", "tech_exports", 0.02, 0.95, 1.0),
-    # measured 0.45-0.48 on seeds 1, 3-5, but 0.01 on seed 2: the fund's effect on R&D
-    # intensity is 1.5-4% of the baseline's, so one seed's noise in the weak run can cancel
-    # it; checked pooled over seeds 1-3 (measured 0.40; before buyers chose their suppliers
-    # 0.39-0.84 by seed)
-    ("venture_fund", "rd_intensity", 0.15, 0.85, 1.0),
+    # rounding to whole winners. They run at the default population (firm_scale 1):
+    # measured 0.38-0.55
+    ("certification", "supplier_delivery", 0.25, 0.7, 1.0),
+    # measured 0.33-0.71
+    ("export_promotion", "tech_exports", 0.2, 0.85, 1.0),
+    # measured 0.23-0.51 (0.40 summed over the seeds)
+    ("venture_fund", "rd_intensity", 0.12, 0.65, 1.0),
 ]
-#: Stems whose ratio is checked on the effects summed over the seeds (each seed's weak effect
-#: must still keep its sign and stay below the full one).
-POOLED_WEAK = ("venture_fund",)
 
 
 @pytest.mark.parametrize(("stem", "name", "lo", "hi", "scale"), WEAK_EFFECTS,
@@ -260,35 +256,27 @@ POOLED_WEAK = ("venture_fund",)
 def test_weak_implementation_shrinks_effects(stem, name, lo, hi, scale):
     """The effect against the baseline (summed over 16 quarters) is smaller with
     implementation 0.4 than with 1, and keeps its sign."""
-    fulls, weaks = [], []
     for seed in SEEDS:
         full = effect(stem, ind(name), seed, scale=scale)
         weak = effect(stem, ind(name), seed, scale=scale, implementation=WEAK)
         assert full > 0, f"seed {seed}: {stem} effect on {name} {full}"
-        fulls.append(full)
-        weaks.append(weak)
-        if stem in POOLED_WEAK:
-            assert 0 < weak / full <= hi, f"seed {seed}: {stem} {name}: {weak:.4g} vs {full:.4g}"
-        else:
-            assert lo <= weak / full <= hi, (
-                f"seed {seed}: {stem} {name}: {weak:.4g} vs {full:.4g}")
-    if stem in POOLED_WEAK:
-        assert lo <= sum(weaks) / sum(fulls) <= hi, f"{stem} {name}: {weaks} vs {fulls}"
+        assert lo <= weak / full <= hi, f"seed {seed}: {stem} {name}: {weak:.4g} vs {full:.4g}"
 
 
 # ============================================================================ coordination
 def test_without_coordination_the_body_adds_no_cross_border_ties():
     """Coordination 0: the body still raises matching and information flow but not the
     cross-border shifter, and the cross-border share of ties stays near the baseline's level
-    (measured 1.0-1.6% against 0.2-0.3% on seeds 1-3: better matching finds a few partners
-    across the border too; with coordination 1: 13.0%)."""
+    (measured on seeds 1-8: 0.7-2.7% against 0.5-1.2%, -0.1..+1.9 points: better matching
+    finds a few partners across the border too; with coordination 1: 11.0-16.2%, 9.2-13.7
+    points above coordination 0)."""
     share = ind("cross_border_share", "last")
     for seed in SEEDS:
         base = share(run_spec(BASE, seed, T))
         full = share(run_spec(bundled_spec("coordination_body"), seed, T))
         none = share(run_spec(with_risks("coordination_body", coordination=0.0), seed, T))
-        assert full - none > 0.03, (seed, base, full, none)
-        assert abs(none - base) < 0.02, (seed, base, full, none)
+        assert full - none > 0.06, (seed, base, full, none)
+        assert abs(none - base) < 0.03, (seed, base, full, none)
     model = fresh_model(with_risks("coordination_body", coordination=0.0), seed=1)
     model.step()
     np.testing.assert_array_equal(model.shifters.coordination, 0.0)
@@ -305,24 +293,26 @@ def joint_projects(model) -> int:
 
 
 def test_without_coordination_no_joint_rnd_projects():
-    """Coordination 1: 1-7 of 32-35 running projects have members from both countries after
-    16 quarters (measured on seeds 1-3: 1, 7, 5); coordination 0: none (of 29-33). At
-    firm_scale 0.3 only about 10 projects run and 1-6 are joint, so the runs are at the
-    default population (firm_scale 1)."""
+    """Coordination 1: 5-10 of the running projects have members from both countries after
+    16 quarters (measured on seeds 1-8); coordination 0: none (of 31-34). At firm_scale 0.3
+    only about 10 projects run and 1-6 are joint, so the runs are at the default population
+    (firm_scale 1)."""
     d = bundled_spec("rnd_cofunding", 1.0)
     for seed in SEEDS:
         full = run_spec(d, seed, T)
         none = run_spec({**d, "risks": {"coordination": 0.0}}, seed, T)
-        assert joint_projects(full) >= 1, f"seed {seed}: {joint_projects(full)} joint projects"
+        assert joint_projects(full) >= 3, f"seed {seed}: {joint_projects(full)} joint projects"
         assert joint_projects(none) == 0
-        assert len(none.policies[0].projects) >= 20
+        assert len(none.policies[0].projects) >= 25
 
 
 @pytest.mark.parametrize("coordination", [0.0, 0.5])
 def test_coordination_scales_the_infrastructure_corridor(coordination):
     """The cut of the cross-border trade cost uses both stocks times coordination (none at
     0); the cut of third-market costs, from each country's own stock, does not depend on it.
-    The stock scale (USD 100 m declared) is USD 30 m at firm_scale 0.3."""
+    The stock scale (USD 100 m declared) is USD 30 m at firm_scale 0.3. The stock does not
+    depend on the seed: measured on seeds 1-8, full coordination cuts the cross-border cost
+    by 10.6% in both countries, coordination 0.5 by 0.54 of that."""
     d = with_risks("infrastructure", coordination=coordination)
     scale = 100.0 * SMALL
     for seed in SEEDS:
@@ -336,10 +326,11 @@ def test_coordination_scales_the_infrastructure_corridor(coordination):
         np.testing.assert_array_equal(model.trade_cost[:, 2], full.trade_cost[:, 2])
         cut = 1.0 - model.trade_cost[:, 1] / base.trade_cost[:, 1]
         full_cut = 1.0 - full.trade_cost[:, 1] / base.trade_cost[:, 1]
-        assert np.all(full_cut > 0.05)
-        assert np.all(cut < 0.6 * full_cut)
+        assert np.all(full_cut > 0.09)
         if coordination == 0.0:
             np.testing.assert_array_equal(cut, 0.0)
+        else:
+            assert np.all((0.45 * full_cut < cut) & (cut < 0.6 * full_cut))
 
 
 # ============================================================================ monitoring
@@ -370,12 +361,12 @@ def ranks(x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_effective_monitoring_rewards_the_best_programme(seed):
     """Monitoring 1: the weights follow the measured returns exactly in rank, and the
-    programme with the best return gains weight (measured x1.7-x2.9 on seeds 1-8)."""
+    programme with the best return gains weight (measured x1.6-x2.9 on seeds 1-8)."""
     returns, weights = first_review(1.0, seed)
     assert np.std(returns) > 0
     np.testing.assert_array_equal(ranks(weights), ranks(returns))
     best = int(np.argmax(returns))
-    assert weights[best] == weights.max() and weights[best] > 1.2, weights
+    assert weights[best] == weights.max() and weights[best] > 1.4, weights
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -396,14 +387,15 @@ def test_ineffective_monitoring_ignores_the_returns(seed):
 def test_ineffective_monitoring_weights_are_uncorrelated_with_returns():
     """The correlation of log-weights with the standardised returns at the first review,
     pooled over seeds 1-12: 0.99 with monitoring 1 (measured); with monitoring 0 it is only
-    chance (measured +0.12 on seeds 1-12, +0.01 over seeds 1-240)."""
-    pooled = {0.0: ([], []), 1.0: ([], [])}
+    chance (measured -0.09 on seeds 1-12, -0.17 on seeds 1-8, +0.01 over seeds 1-240; about
+    72 points, six programmes a seed, so chance alone moves it by about 0.12)."""
+    points = {0.0: ([], []), 1.0: ([], [])}
     for seed in range(1, 13):
-        for monitoring, (z, w) in pooled.items():
+        for monitoring, (z, w) in points.items():
             returns, weights = first_review(monitoring, seed)
             z += ((returns - returns.mean()) / returns.std()).tolist()
             w += np.log(weights).tolist()
-    corr = {m: float(np.corrcoef(z, w)[0, 1]) for m, (z, w) in pooled.items()}
+    corr = {m: float(np.corrcoef(z, w)[0, 1]) for m, (z, w) in points.items()}
     assert corr[1.0] > 0.9, corr
     assert abs(corr[0.0]) < 0.45, corr
 
@@ -434,37 +426,37 @@ def test_risk_variant_matches_its_file(stem):
 
 def test_weak_local_implementation_loses_tech_exports():
     """The full package with 40% of each budget reaching its target exports less technology
-    than the full package on every seed (measured -4.0..-17.8% over 16 quarters)."""
+    than the full package on every seed (measured -10.9..-23.8% over 16 quarters on seeds
+    1-8)."""
     rows = paired(bundled_spec("full_package"),
                   risk_variant("full_package_weak_local_implementation"),
                   ind("tech_exports"), T)
-    assert_rel_between(rows, -0.45, -0.01, "weak local implementation: tech exports")
+    assert_rel_between(rows, -0.35, -0.05, "weak local implementation: tech exports")
 
 
 def test_mistargeting_does_not_beat_the_full_package():
     """Its loss of tech exports is about as large as the difference between two runs of one
-    scenario, so single seeds can beat the full package (measured over 16 quarters -26..+18%,
-    +18% on seed 1). Pooled over seeds 1-8 it does not (measured -12%), and no seed gains more
-    than 25%."""
+    scenario, so single seeds can beat the full package (measured over 16 quarters on seeds
+    1-8: -16.9..+19.5%, +19.5% on seed 1). Pooled over seeds 1-8 it loses (measured -7.2%),
+    and no seed gains more than 30%."""
     rows = paired(bundled_spec("full_package"), risk_variant("full_package_mistargeted"),
                   ind("tech_exports"), T, seeds=range(1, 9))
-    full = sum(b for _, b, _ in rows)
-    risky = sum(a for _, _, a in rows)
-    assert risky < full, describe(rows)
-    assert_rel_between(rows, -0.4, 0.25, "full_package_mistargeted: tech exports")
+    assert_rel_between(pooled(rows), -0.15, -0.03, "full_package_mistargeted: tech exports, "
+                       f"pooled ({describe(rows)})")
+    assert_rel_between(rows, -0.3, 0.3, "full_package_mistargeted: tech exports")
 
 
 def test_poor_coordination_cuts_the_packages_cross_border_ties():
     """Poor coordination acts on the cross-border side of the package: the cross-border share
-    of ties at quarter 16 falls by 74..80% against the full package (seeds 1-8). Its tech
-    exports move by -0.9..+3.8% per seed (+0.2% pooled): cross-border ties carry orders only
+    of ties at quarter 16 falls by 74..84% against the full package (seeds 1-8). Its tech
+    exports move by -5.5..+10.0% per seed (-0.7% pooled): cross-border ties carry orders only
     where the partner's suppliers beat imports, so fewer of them cost little trade; no seed
-    gains more than 15%."""
+    moves more than 15% either way."""
     full, poor = bundled_spec("full_package"), risk_variant("full_package_poor_coordination")
     rows = paired(full, poor, ind("cross_border_share", "last"), T, seeds=range(1, 9))
-    assert_rel_between(rows, -0.9, -0.5, "poor coordination: cross-border share of ties")
+    assert_rel_between(rows, -0.92, -0.6, "poor coordination: cross-border share of ties")
     rows = paired(full, poor, ind("tech_exports"), T, seeds=range(1, 9))
-    assert_rel_between(rows, -0.4, 0.15, "poor coordination: tech exports")
+    assert_rel_between(rows, -0.15, 0.15, "poor coordination: tech exports")
 
 
 # ============================================================================ validation
