@@ -16,12 +16,20 @@ from sim.cli.dispatch import main
 from sim.i18n import language
 from sim.inputs.params import Param
 from sim.policies import REGISTRY
-from sim.reporting.brief import assumed_parameters, brief_html, ranking, risk_lines
+from sim.reporting.brief import (
+    assumed_parameters,
+    brief_html,
+    brief_markdown,
+    ranking,
+    risk_lines,
+)
 from sim.reporting.formatting import fmt, fmt_band
+from sim.reporting.national import scale_of
 from sim.reporting.scorecard import OUTCOME_INDICATORS
 from sim.reporting.scorecard_report import write_scorecard_report
 
 STEPS = range(1, T + 1)
+SCALE = scale_of()
 
 
 def _with(name: str, exports: float, budget: float, jobs: float = 0.0) -> pd.DataFrame:
@@ -194,22 +202,24 @@ def test_the_brief_names_what_it_rests_on(written):
 
 @pytest.mark.parametrize("lang, heading", [("az", "## Risklər nəyə başa gəlir"),
                                            ("ru", "## Во что обходятся риски")])
-def test_the_brief_in_each_language(written, tmp_path, lang, heading):
-    _, _, tables = written
+def test_the_brief_in_each_language(written, lang, heading):
+    out, card, _ = written
+    names = ["baseline", *pd.unique(card.scenario)]
     with language(lang):
-        write_scorecard_report(tables, tmp_path, {})
-    md = (tmp_path / "brief.md").read_text()
+        md = brief_markdown(card, names, [0, 1, 2, 3, 4], T, SCALE, None, OUTCOME_INDICATORS)
+        page = brief_html(md)
     assert heading in md
     assert "What the risks cost" not in md and "Rank" not in md
-    page = (tmp_path / "brief.html").read_text()
     assert f'<html lang="{lang}">' in page
 
 
-def test_few_seeds_warn_in_the_brief(tmp_path):
-    tables = [make_table("baseline", seeds=[0, 1]), _with("x", 2.0, 1.0)]
-    tables[1] = tables[1][tables[1].seed.isin([0, 1])]
-    write_scorecard_report(tables, tmp_path, {})
-    assert "**Warning: only 2 seed(s).**" in (tmp_path / "brief.md").read_text()
+def test_few_seeds_warn_in_the_brief(written):
+    _, card, _ = written
+    names = ["baseline", *pd.unique(card.scenario)]
+    md = brief_markdown(card, names, [0, 1], T, SCALE, None, OUTCOME_INDICATORS)
+    assert "**Warning: only 2 seed(s).**" in md
+    assert "**Warning" not in brief_markdown(card, names, range(5), T, SCALE, None,
+                                             OUTCOME_INDICATORS)
 
 
 def test_the_html_page_stands_on_its_own(written):

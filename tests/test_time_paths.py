@@ -159,8 +159,10 @@ def test_compare_writes_paths_and_the_discounted_table(tmp_path, capsys):
     code = main(["compare", *files, "--seeds", "2", "--steps", "3", "--workers", "1", "--out",
                  str(out), "--quiet", "--discount-rate", "0.1"])
     assert code == 0, capsys.readouterr().err
-    assert {"paths.csv", "discounted.csv", "paths_JOINT.png", "paths_AZ.png",
-            "paths_BY.png"} <= {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir()}
+    assert {"paths.csv", "discounted.csv", "paths_JOINT.png"} <= names
+    assert "paths_AZ.png" not in names  # compare draws both countries together, as compare.png
+    assert set(pd.read_csv(out / "paths.csv")["country"]) == {"JOINT", "AZ", "BY"}
     table = pd.read_csv(out / "discounted.csv")
     assert set(table["discount_rate"]) == {0.1} and list(table["country"]) == ["JOINT", "AZ",
                                                                                 "BY"]

@@ -412,9 +412,8 @@ def write_compare_report(
 
     Files: ``compare.csv`` (the :func:`compare` table), ``compare.md``, ``compare.png`` (JOINT
     changes of the key indicators), the paths over time and the discounted benefits and costs
-    (:mod:`sim.reporting.over_time`: ``paths.csv``, ``paths_<country>.png``,
-    ``discounted.csv``), ``indicators.parquet`` (all run tables concatenated) and
-    ``provenance.json``.
+    (:mod:`sim.reporting.over_time`: ``paths.csv``, ``paths_JOINT.png``, ``discounted.csv``),
+    ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
 
     Args:
         tables: one tidy indicators table per scenario, reference first (see :func:`compare`).
@@ -436,9 +435,11 @@ def write_compare_report(
     cmp = add_national(cmp, national, scale, horizon, ["scenario", "country", "indicator"])
     timed = over_time(tables, provenance, scale, horizon,
                       DISCOUNT_RATE if discount_rate is None else discount_rate)
+    # like compare.png, the paths are drawn for both countries together (paths.csv holds each
+    # country's; the scorecard draws them)
     text = compare_markdown(cmp, tables, scale) + "\n" + "\n".join(
-        over_time_markdown(timed, scale))
+        over_time_markdown(timed, scale, ["JOINT"]))
     write_assessment(out_dir, "compare", cmp, text,
                      lambda path: plot_compare(cmp, path, scale=scale), tables, provenance)
-    write_over_time(out_dir, timed, scale)
+    write_over_time(out_dir, timed, scale, ["JOINT"])
     return cmp

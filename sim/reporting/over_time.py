@@ -39,11 +39,12 @@ def over_time(tables: Sequence[pd.DataFrame], provenance: dict[str, Any] | None,
                     policy_windows(provenance, horizon), rate)
 
 
-def over_time_markdown(result: OverTime, scale: Scale) -> list[str]:
-    """The report's section: the discounted table and the path figures."""
+def over_time_markdown(result: OverTime, scale: Scale,
+                       countries: Sequence[str] = COUNTRIES) -> list[str]:
+    """The report's section: the discounted table and the path figures of ``countries``."""
     lines = discounted_markdown(result.discounted, scale, result.rate)
     lines += [f"## {t('msg.paths.heading')}", "", t("msg.paths.how"), ""]
-    for c in COUNTRIES:
+    for c in countries:
         for name, group in _figures(result, c):
             lines.append(f"![{t('msg.paths.picture', country=c)}: {', '.join(group)}]({name})")
     return [*lines, ""]
@@ -57,11 +58,13 @@ def _figures(result: OverTime, country: str) -> list[tuple[str, list[str]]]:
             for k, group in enumerate(groups)]
 
 
-def write_over_time(out_dir: Path, result: OverTime, scale: Scale) -> None:
-    """Write ``paths.csv``, ``discounted.csv`` and ``paths_<country>.png`` into ``out_dir``."""
+def write_over_time(out_dir: Path, result: OverTime, scale: Scale,
+                    countries: Sequence[str] = COUNTRIES) -> None:
+    """Write ``paths.csv``, ``discounted.csv`` and ``paths_<country>.png`` for ``countries``
+    into ``out_dir``."""
     out_dir = Path(out_dir)
     result.paths.to_csv(out_dir / "paths.csv", index=False)
     result.discounted.to_csv(out_dir / "discounted.csv", index=False)
-    for country in COUNTRIES:
+    for country in countries:
         for name, group in _figures(result, country):
             plot_paths(result.paths, out_dir / name, country, scale, result.windows, group)
