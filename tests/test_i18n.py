@@ -227,3 +227,14 @@ def test_browser_view_table_and_charts_in_a_language():
     assert charts.axes[-1].get_xlabel() == "təqvim rübü (0-cı rüb = 2021Q4)"
     assert charts.title.get_text().startswith("Hesabatın doqquz göstəricisi")
     assert current_table(current, None)["indicator"].iloc[0] == "Firms receiving support"
+
+
+def test_a_change_made_in_the_browser_view_is_told_in_each_language():
+    from sim.viz.live import Change
+
+    switch = Change(3, "tax_break on", "on", "tax_break")
+    assert switch.label("en") == "tax_break on after quarter 3"  # as the page always said
+    assert switch.label("ru") == "tax_break включена после квартала 3"
+    assert switch.label("az") == "3 nömrəli rübdən sonra: tax_break açıldı"
+    value = Change(2, "tax_break.end = 8")  # a parameter's value is shown as set
+    assert value.label("ru") == "tax_break.end = 8 после квартала 2"

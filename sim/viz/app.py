@@ -147,8 +147,9 @@ def CurrentValues(run: LiveRun, tick: solara.Reactive[int], lang: str = "en"):
         label=t("msg.viz.download", lang), mime_type="text/csv")
     solara.Text(t("msg.viz.download_note", lang), classes=["cs-caption"])
     if run.changes:
-        solara.Text("Changes: " + "; ".join(f"{c.text} after quarter {c.quarter}"
-                                             for c in run.changes), classes=["cs-caption"])
+        solara.Text(t("msg.viz.changes", lang, items="; ".join(c.label(lang)
+                                                             for c in run.changes)),
+                    classes=["cs-caption"])
 
 
 # ------------------------------------------------------------------------------- sidebar

@@ -62,11 +62,24 @@ class Change:
 
     Attributes:
         quarter: the last quarter run when it was made; it acts from the next one.
-        text: what changed, e.g. ``tax_break on``.
+        text: what changed, e.g. ``tax_break on`` (as the run's data name it).
+        switched: for a policy switched on or off, ``"on"`` or ``"off"`` (else ``""``).
+        policy: the policy's key for a switch.
     """
 
     quarter: int
     text: str
+    switched: str = ""
+    policy: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        """What changed and after which quarter, for the page in ``lang``: a switch in words,
+        a parameter's new value as ``policy.key = value``."""
+        from sim.i18n import t
+
+        what = (t(f"msg.viz.switched_{self.switched}", lang, policy=self.policy)
+                if self.switched else self.text)
+        return t("msg.viz.after_quarter", lang, what=what, quarter=self.quarter)
 
 
 class LiveRun:
@@ -183,7 +196,8 @@ class LiveRun:
                 self.model.add_policy(cls(**{**(values or {}), "enabled": True}))
             else:
                 return
-            self.changes.append(Change(self.quarter, f"{name} {'on' if on else 'off'}"))
+            word = "on" if on else "off"
+            self.changes.append(Change(self.quarter, f"{name} {word}", word, name))
 
     def set_policy(self, name: str, key: str, value: Any) -> None:
         """Change a parameter of the run's policies of type ``name`` from the next quarter.
