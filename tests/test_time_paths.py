@@ -182,3 +182,11 @@ def test_a_bad_discount_rate_is_one_line_and_exit_2(tmp_path, capsys, rate):
     assert exit_info.value.code == 2 and err.count("\n") == 1
     assert "--discount-rate" in err and "[0, 0.5]" in err
     assert "Traceback" not in err and not (tmp_path / "x").exists()
+
+
+def test_the_help_states_the_default_rate_and_its_range(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "(default 0.06, i.e. 6% a year; 0-0.5)" in " ".join(out.split())

@@ -69,7 +69,6 @@ def _float_in(accepts: Callable[[float], bool], expected: str) -> Callable[[str]
 _share = _float_in(lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
 _number = _float_in(math.isfinite, "a finite number")
 _fraction = _float_in(lambda v: 0.0 < v <= 0.5, "a number in (0, 0.5]")
-_rate = _float_in(lambda v: 0.0 <= v <= 0.5, "an annual rate in [0, 0.5] (0.06 is 6% a year)")
 
 
 def _port(text: str) -> int:
@@ -101,11 +100,15 @@ def add_language(p: argparse.ArgumentParser) -> None:
 
 def add_discount_rate(p: argparse.ArgumentParser) -> None:
     """``--discount-rate``: the annual real rate of the discounted benefits and costs."""
-    from sim.reporting.discounting import DISCOUNT_RATE
+    from sim.reporting.discounting import DISCOUNT_RATE, RATE_RANGE
 
-    p.add_argument("--discount-rate", type=_rate, default=DISCOUNT_RATE, metavar="R",
+    low, high = RATE_RANGE
+    rate = _float_in(lambda v: low <= v <= high,
+                     f"an annual rate in [{low:g}, {high:g}] (0.06 is 6% a year)")
+    p.add_argument("--discount-rate", type=rate, default=DISCOUNT_RATE, metavar="R",
                    help=f"annual real discount rate of the discounted benefits and costs "
-                   f"(default {DISCOUNT_RATE}, i.e. {DISCOUNT_RATE:.0%} a year; 0-0.5)")
+                   f"(default {DISCOUNT_RATE}, i.e. {100 * DISCOUNT_RATE:g}%% a year; "
+                   f"{low:g}-{high:g})")
 
 
 def add_xlsx(p: argparse.ArgumentParser) -> None:

@@ -74,6 +74,10 @@ def horizon_values(table: pd.DataFrame, horizon: int, seeds: list[int]) -> pd.Da
     return wide_table(at, ["country", "indicator"], ["seed"]).reindex(columns=seeds)
 
 
+#: The flows whose sum is a scenario's gross fiscal cost: policy spending and taxes foregone.
+GROSS_COST_INDICATORS = ("budget_spent", "tax_foregone")
+
+
 def fiscal_per_seed(table: pd.DataFrame, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cumulative fiscal outlays and net fiscal position of each run, per country and seed.
 
@@ -87,7 +91,7 @@ def fiscal_per_seed(table: pd.DataFrame, seeds: list[int]) -> tuple[pd.DataFrame
         horizon T (policy spending minus taxes collected). NaN where the indicators are absent.
     """
     countries = ordered_names(table["country"].unique(), COUNTRY_KEYS)
-    flows = table[(table["step"] >= 1) & table["indicator"].isin(["budget_spent", "tax_foregone"])]
+    flows = table[(table["step"] >= 1) & table["indicator"].isin(GROSS_COST_INDICATORS)]
     gross = flows.groupby(["country", "seed"])["value"].sum(min_count=1).unstack("seed")
     gross = gross.reindex(index=countries, columns=seeds)
     horizon = int(table["step"].max())

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sim.experiments.outcomes import GROSS_COST_INDICATORS
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
 from sim.reporting.formatting import nan_bands
 from sim.reporting.national import COUNTRIES, Scale
@@ -61,7 +62,8 @@ def _per_seed(table: pd.DataFrame, scale: Scale) -> dict[str, pd.DataFrame]:
                            values="value", aggfunc="first")
     factor = wide.index.get_level_values("country").map(scale.factor).to_numpy(dtype=float)
     va = (wide["labour_productivity"] * wide["employment"] / USD_K_PER_USD_M) * factor
-    cost = (wide["budget_spent"] + wide["tax_foregone"]) * factor
+    cost = wide[list(GROSS_COST_INDICATORS)].sum(axis=1, min_count=len(GROSS_COST_INDICATORS)) \
+        * factor
     out = {}
     for name, series in (("benefit", va), ("cost", cost)):
         frame = series.unstack("seed")

@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.experiments.outcomes import GROSS_COST_INDICATORS
 from sim.i18n import country_name, t
 from sim.i18n import unit as unit_label
 from sim.reporting.formatting import label_of, nan_bands, plain, shown, shown_unit
-from sim.reporting.national import Scale, national_table
+from sim.reporting.national import Scale, is_scaled, national_table
 
 #: The outcomes a path is drawn for (the scorecard's), and the fiscal flow beside them.
 PATH_INDICATORS = [
@@ -31,7 +32,7 @@ PATH_INDICATORS = [
 #: The gross fiscal cost per quarter: policy spending plus taxes foregone (not an indicator of
 #: the model; derived here from the two).
 GROSS_FLOW = "gross_fiscal_cost_flow"
-_FLOW_PARTS = ("budget_spent", "tax_foregone")
+_FLOW_PARTS = GROSS_COST_INDICATORS
 PATH_COLUMNS = ["scenario", "country", "indicator", "step", "quarter", "diff_median", "diff_lo",
                 "diff_hi", "diff_median_national", "diff_lo_national", "diff_hi_national"]
 #: At most this many scenarios in one figure; the rest are in ``paths.csv``.
@@ -91,8 +92,6 @@ def time_paths(tables: Sequence[pd.DataFrame], scale: Scale) -> pd.DataFrame:
 
 
 def _scaled(indicators: pd.Series) -> np.ndarray:
-    from sim.reporting.national import is_scaled
-
     return indicators.map(lambda i: i == GROSS_FLOW or is_scaled(i)).to_numpy(dtype=bool)
 
 
