@@ -19,8 +19,8 @@ from sim.inputs.sectors import N_SECTORS, SECTORS, SUPPLIES
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.network.ties import add_new_ties
 from sim.phases.finance import RELIEFS
-from sim.phases.innovation import absorptive_capacity
-from sim.phases.investment import new_equipment_tech
+from sim.phases.innovation import STAGE_SHARE, absorptive_capacity
+from sim.phases.investment import equipment_on_offer, new_equipment_tech
 from sim.phases.markets import MARKUP0
 from sim.phases.parks import add_park, strongest_university
 from sim.phases.supply import IMPORT_DELIVERY, IMPORT_QUALITY
@@ -118,6 +118,9 @@ EQUIP_AGE_HIGH = 1.3
 START_DEBT_SHARE = 0.3
 #: Share of R&D-active starting firms with a product project under way (assumed).
 START_PROJECT_SHARE = 0.3
+#: Technology level (0-1) of the ideas behind the projects under way at the start (assumed:
+#: a middle level).
+START_PROJECT_LEVEL = 0.5
 #: Firms at or above this quantile of their country's starting sizes may already export
 #: (assumed: the largest decile).
 EXPORTER_SIZE_QUANTILE = 0.9
@@ -277,7 +280,12 @@ def initial_firm_values(model: ClusterModel, code: str, n: int) -> dict[str, np.
     values["project_start"] = np.where(
         busy, model.quarter - np.rint(progress * model.params["project_duration"]).astype(int),
         model.quarter)
-    values["project_progress"] = np.where(busy, progress, 0.0)
+    stage = np.minimum(np.searchsorted(np.cumsum(STAGE_SHARE), progress, side="right"),
+                       len(STAGE_SHARE) - 1)
+    before = np.r_[0.0, np.cumsum(STAGE_SHARE)][stage]
+    values["project_stage"] = np.where(busy, stage, 0)
+    values["project_progress"] = np.where(busy, (progress - before) / STAGE_SHARE[stage], 0.0)
+    values["project_level"] = np.where(busy, START_PROJECT_LEVEL, 0.0)
     # Large firms already export: to the partner country and to third markets.
     big = (employees >= np.quantile(employees, EXPORTER_SIZE_QUANTILE) if n
            else np.zeros(0, dtype=bool))
@@ -298,7 +306,9 @@ def entrant_values(model: ClusterModel, code: str, n: int, spinoff: bool,
     # entrants start with new equipment; spin-offs bring more know-how
     start = np.array([model.tech_reference[COUNTRIES.index(code)] + ENTRANT_TECH_LEAD])
     absorption = SPINOFF_TECH_ABSORPTION if spinoff else ENTRANT_TECH_ABSORPTION
-    tech = np.clip(new_equipment_tech(model, start, np.array([absorption]))
+    tech = np.clip(new_equipment_tech(model, start, np.array([absorption]),
+                                      np.array([COUNTRIES.index(code)]),
+                                      equipment_on_offer(model))
                    + rng.normal(0, ENTRANT_TECH_SPREAD, n), LOWEST_GENERATION, HIGHEST_GENERATION)
     mgmt = rng.beta(PRIVATE_MGMT_BETA_A, PRIVATE_MGMT_BETA_B, n)
     rd = c["rd_intensity_private"] * (SPINOFF_RD_MULTIPLIER if spinoff else 1.0)
@@ -337,7 +347,7 @@ def _common_values(model: ClusterModel, code: str, n: int, employees: np.ndarray
         capital=capital, tech=tech, process=np.ones(n), quality=quality, mgmt=mgmt,
         delivery=np.clip(DELIVERY_BASE + DELIVERY_MGMT_WEIGHT * mgmt
                          + rng.normal(0, DELIVERY_SPREAD, n), 0.0, 1.0),
-        kfield=kfield, knowledge=knowledge, rd_intensity=rd,
+        kfield=kfield, knowledge=knowledge, rd_intensity=rd, product_tech=tech,
         absorptive=absorptive_capacity(knowledge, skill),
         input_quality=np.full(n, IMPORT_QUALITY), input_delivery=np.full(n, IMPORT_DELIVERY),
         productivity=prod, capacity=prod * employees,
@@ -376,7 +386,7 @@ def initial_ties(model: ClusterModel) -> None:
         j = int(rng.integers(f.n))
         if country[j] == country[i]:
             pairs.append((int(ids[i]), int(ids[j])))
-    if pairs:
+    if pairs and model.params["rnd_ties"] > 0:  # drawn either way: the same population
         add_new_ties(model, *zip(*pairs, strict=True), "rnd")
     pairs = []
     for i in np.flatnonzero(f["state_owned"]).tolist():

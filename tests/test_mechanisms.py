@@ -105,11 +105,12 @@ CASES = [
          spec(countries=both(trade_cost_partner=1.0)),
          ind("exports_partner", "mean"), -0.995, -0.3, pooled=True),
     # administrative barriers (0.6 AZ, 0.55 BY) -> 1.0: entries measured -38..-75%,
-    # time to market +23..+28%, investment lags +33%
+    # time to market +8.1..+15.6% (seeds 1-8; the barrier slows the certification stage of
+    # product projects only), investment lags +33%
     Case("admin_barrier->entries", spec(countries=both(admin_barrier=1.0)),
          ind("entries", "sum"), -0.9, -0.2),
     Case("admin_barrier->time_to_market", spec(countries=both(admin_barrier=1.0)),
-         ind("time_to_market", "mean"), 0.08, 0.6),
+         ind("time_to_market", "mean"), 0.04, 0.3),
     Case("admin_barrier->investment_lag", spec(countries=both(admin_barrier=1.0)),
          mean_investment_lag, 0.1, 0.8),
     # knowledge spillovers: spillover_rate 0.05 -> 0.3, measured +84..+105%
@@ -172,13 +173,15 @@ def test_mechanism(case: Case):
 
 def test_longer_loss_threshold_means_fewer_exits():
     """exit_loss_quarters 8 -> 16: exits in quarters 25-48 (earlier quarters hold the start-up
-    shake-out, which a longer threshold only delays) measured -15%, +3%, -36%, +40% and -41%
-    on seeds 1-5 (47 -> 40, 33 -> 34, 36 -> 23, 20 -> 28, 27 -> 16 exits) and -16% summed over
-    seeds 1-3, the sum checked here. Single seeds are too noisy to bound; the rule itself is
-    checked exactly in test_rules.py (a firm exits at exit_loss_quarters loss quarters, not one
-    before) and in test_exit_threshold_without_warm_up below."""
-    rows = paired(CONTROL, spec({"exit_loss_quarters": 16}), ind("exits", "sum_late"), 48)
-    assert_rel_between(pooled(rows), -0.75, -0.05, "exit_loss_quarters->exits (summed)")
+    shake-out, which a longer threshold only delays) measured 0%, -3%, +9%, -3%, -32%, -32%,
+    0% and -40% on seeds 1-8 (40 -> 40, 31 -> 30, 35 -> 38, 29 -> 28, 31 -> 21, 25 -> 17,
+    31 -> 31, 40 -> 24 exits) and -13% summed over the eight, the sum checked here. Single
+    seeds, and sums over three, are too noisy to bound; the rule itself is checked exactly in
+    test_rules.py (a firm exits at exit_loss_quarters loss quarters, not one before) and in
+    test_exit_threshold_without_warm_up below."""
+    rows = paired(CONTROL, spec({"exit_loss_quarters": 16}), ind("exits", "sum_late"), 48,
+                  seeds=range(1, 9))
+    assert_rel_between(pooled(rows), -0.6, -0.04, "exit_loss_quarters->exits (summed)")
 
 
 def test_cross_border_proximity_raises_cross_border_share():

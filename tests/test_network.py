@@ -30,15 +30,17 @@ def test_search_forms_horizontal_and_vertical_ties():
 
 def test_rd_activity_raises_horizontal_ties():
     """Higher private R&D intensity (0.4%/1% -> 3%) makes firms research-active partners:
-    the horizontal/vertical tie ratio rises from 0.11-0.15 to 2.7-3.1 at quarter 24 (seeds
-    1-5): R&D ties then outscore supply ties for most candidates."""
+    the horizontal/vertical tie ratio rises from 0.10-0.16 to 0.42-0.56 at quarter 24, 3.2 to
+    5.0 times (seeds 1-5). R&D ties form where a partner is expected to bring a joint idea's
+    novelty bonus, mostly with firms of a similar profile, so supply ties still outnumber
+    them."""
     def ratio(m):
         k = kinds_of(m)
         return (k["rnd"] + k["export_consortium"]) / max(k["supply"], 1)
 
     rows = paired(spec(), spec(countries=both(rd_intensity_private=0.03)), ratio, 24)
     for seed, before, after in rows:
-        assert 5 * before < after < 100 * before, (seed, before, after)
+        assert 2.5 * before < after < 20 * before, (seed, before, after)
 
 
 def test_university_ties_of_innovators_are_kept():
@@ -53,21 +55,21 @@ def test_university_ties_of_innovators_are_kept():
 
 
 def test_a_research_active_firm_ties_to_a_university_for_r_and_d_the_others_for_training():
-    """University search: a firm above the research-active threshold (2% of sales times the
-    model's R&D scale) forms an R&D tie, one below it (but doing some R&D) an education tie.
-    Catches a threshold that ignores the R&D scale (with the fitted scale of about 0.26, an
-    unscaled 2% would make every one of these ties an education tie)."""
+    """University search: a firm above the threshold for R&D with a university (1% of sales
+    times the model's R&D scale) forms an R&D tie, one below it (but doing some R&D) an
+    education tie. Catches a threshold that ignores the R&D scale (with the fitted scale of
+    about 0.3, an unscaled 1% would make every one of these ties an education tie)."""
     from conftest import fresh_model
 
-    from sim.network.search import RD_ACTIVE, RD_SEEKS_UNIVERSITY, university_search
+    from sim.network.search import RD_SEEKS_UNIVERSITY, UNIVERSITY_RND_PARTNER, university_search
 
     model = fresh_model(spec(), 1)
     scale = model.rd_scale
     assert scale < 0.5  # the installed fit: an unscaled threshold would sit far above
     f = model.firms
     high = np.arange(f.n) % 2 == 0
-    f["rd_intensity"] = np.where(high, 1.5 * RD_ACTIVE * scale,
-                                 0.5 * (RD_ACTIVE + RD_SEEKS_UNIVERSITY) * scale)
+    f["rd_intensity"] = np.where(high, 1.5 * UNIVERSITY_RND_PARTNER * scale,
+                                 0.5 * (UNIVERSITY_RND_PARTNER + RD_SEEKS_UNIVERSITY) * scale)
     model.params["search_rate"] = 2.0  # every firm searches
     for u in model.universities:
         u.max_ties = 10**6

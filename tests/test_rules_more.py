@@ -1,7 +1,8 @@
-"""More rules that fire only in rare states: the cap on the ideas partners bring, the cap on a
-firm's lead over imports in the market-share replicator, the cap on cross-border candidates
-however strong the coordination, the cap on retirements, the floor of one planned worker, and
-the least size of an export consortium.
+"""More rules that fire only in rare states: the cap on a firm's lead over imports in the
+market-share replicator, the cap on cross-border candidates however strong the coordination,
+the cap on retirements, the floor of one planned worker, and the least size of an export
+consortium (the cap on the ideas R&D partners bring is tested in
+test_innovation_cooperation.py).
 
 As in test_rules.py, each test puts a small model into a state where one rule fires, runs the
 function that holds the rule and checks its effect against numbers worked out from the rule's
@@ -17,58 +18,10 @@ from conftest import fresh_model, small_model, spec
 
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.network import search
-from sim.phases import innovation, labour, labour_pool, markets
-from sim.phases.innovation import PARTNER_GAIN_CAP, PARTNER_IDEA_HAZARD, innovation_phase
+from sim.phases import labour, labour_pool, markets
 from sim.phases.labour import RETIREMENT_RATE
 from sim.phases.markets import MAX_COMPETITIVENESS_GAP, market_sales
 from sim.policies.export_promotion import MIN_CONSORTIUM
-
-
-class FirstDraws:
-    """Stands in for the model's generator: its first ``random(n)`` call returns ``draws``;
-    every other call goes to the real generator."""
-
-    def __init__(self, rng: np.random.Generator, draws: np.ndarray) -> None:
-        self.rng, self.draws = rng, draws
-
-    def random(self, *args, **kwargs):
-        if self.draws is not None:
-            draws, self.draws = self.draws, None
-            return draws
-        return self.rng.random(*args, **kwargs)
-
-    def __getattr__(self, name: str):
-        return getattr(self.rng, name)
-
-
-# ---------------------------------------------------------------- innovation
-def test_ideas_from_partners_stop_at_the_partner_gain_cap(monkeypatch):
-    """With no R&D and no base chance, a firm's innovation hazard is PARTNER_IDEA_HAZARD x
-    (knowledge absorbable from partners, at most PARTNER_GAIN_CAP). Firms that could absorb
-    far more than the cap innovate exactly when their draw is below the chance at the cap:
-    a draw just above it gives no innovation however much their partners know; a firm below
-    the cap has the chance its own gain gives."""
-    model = small_model()
-    model.params.update(base_innovation=0.0, rd_effect=0.0)
-    f = model.firms
-    f["rd_spend"] = 0.0
-    n, fields = f["kfield"].shape
-    gain = np.zeros((n, fields))
-    huge, under = slice(0, n // 2), slice(n // 2, n)
-    gain[huge] = 50.0 * PARTNER_GAIN_CAP / fields  # fifty times the cap, spread over fields
-    gain[under, 0] = 0.5 * PARTNER_GAIN_CAP
-    monkeypatch.setattr(innovation, "spillovers", lambda model, edges: gain)
-    at_cap = 1.0 - np.exp(-PARTNER_IDEA_HAZARD * PARTNER_GAIN_CAP)
-    at_half = 1.0 - np.exp(-PARTNER_IDEA_HAZARD * 0.5 * PARTNER_GAIN_CAP)
-    draws = np.empty(n)
-    draws[huge] = np.where(np.arange(n)[huge] % 2 == 0, at_cap * (1 - 1e-9), at_cap * (1 + 1e-9))
-    draws[under] = np.where(np.arange(n)[under] % 2 == 0, at_half * (1 - 1e-9),
-                            at_half * (1 + 1e-9))
-    model.rng = FirstDraws(model.rng, draws)
-    innovation_phase(model, model.edges)
-    innovated = model.firms["innovated"]
-    assert (innovated == (draws < np.where(np.arange(n) < n // 2, at_cap, at_half))).all()
-    assert innovated[huge].sum() == (n // 2 + 1) // 2  # the even rows of the first half
 
 
 # ---------------------------------------------------------------- markets

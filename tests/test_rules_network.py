@@ -18,7 +18,7 @@ from conftest import fresh_model, small_model, spec
 from sim.inputs.sectors import SECTORS
 from sim.network.search import RD_SEEKS_UNIVERSITY, partner_search, university_search
 from sim.phases import parks
-from sim.phases.innovation import _advance_projects
+from sim.phases.innovation import QUALITY_GAIN_AT_LEVEL_0, STAGES, advance_projects
 from sim.phases.labour import wage_per_worker
 from sim.phases.markets import (
     MARKUP_SHARE,
@@ -131,19 +131,29 @@ def test_a_parks_tax_regime_ends_in_the_quarter_its_period_ends():
 
 # ---------------------------------------------------------------- innovation
 def test_a_finished_product_project_launches_raises_quality_and_frees_the_firm():
+    """A project at the end of its last stage (ramp-up) launches: quality rises by the gain
+    times (QUALITY_GAIN_AT_LEVEL_0 + the idea's level), the product's technology moves ahead
+    of the firm's equipment, the firm is free again; a project at the end of its first stage
+    moves to the second and does not launch."""
     model = small_model()
     f, q = model.firms, model.quarter
     done, busy = np.flatnonzero(~f["in_project"])[:2]
     f["in_project"][[done, busy]] = True
-    f["project_progress"][done], f["project_progress"][busy] = 0.999, 0.0
+    f["project_progress"][done], f["project_progress"][busy] = 0.999, 0.999
+    f["project_stage"][done], f["project_stage"][busy] = len(STAGES) - 1, 0
+    f["project_level"][done] = 0.8
     f["project_start"][[done, busy]] = q - 5
     quality = f["quality"].copy()
+    tech = np.maximum(f["product_tech"], f["tech"])
     launched = model.launches["JOINT"].get(q, [0, 0]).copy()
-    _advance_projects(model, np.zeros(f.n))
-    gain = model.params["product_quality_gain"]
+    advance_projects(model, np.zeros(f.n))
+    gain = model.params["product_quality_gain"] * (QUALITY_GAIN_AT_LEVEL_0 + 0.8)
     assert f["quality"][done] == pytest.approx(quality[done] + gain * (1 - quality[done]))
+    assert f["product_tech"][done] > tech[done]
     assert not f["in_project"][done] and f["project_progress"][done] == 0.0
-    assert f["in_project"][busy] and 0.0 < f["project_progress"][busy] < 1.0
+    assert f["project_stage"][done] == 0
+    assert f["in_project"][busy] and f["project_stage"][busy] == 1
+    assert 0.0 <= f["project_progress"][busy] < 1.0
     assert f["quality"][busy] == quality[busy]
     assert model.launches["JOINT"][q][0] - launched[0] >= 1
     assert model.launches["JOINT"][q][1] - launched[1] >= 6  # quarters q-5..q

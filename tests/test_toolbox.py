@@ -37,8 +37,10 @@ from conftest import (
 )
 from test_policy_money import FIXED_COSTS
 
+from sim.phases.ideas import TRUST_LOSS
 from sim.phases.investment import fdi_weights
 from sim.policies import REGISTRY
+from sim.policies.rnd_cofunding import PROJECT_TIE_STRENGTH
 
 T = 16
 T_LONG = 24
@@ -98,7 +100,8 @@ def test_rnd_cofunding_raises_rnd_and_launches():
 def test_rnd_cofunding_projects_tie_members_to_their_university(seed):
     """Every running project has 1-9 firms (5-10 members with the university, fewer once
     members exit) and keeps each member's R&D tie to its university at the project strength
-    (0.8, less one quarter's decay: measured at least 0.768). Measured 9-12 running projects
+    (0.8), less at most one failed joint idea's trust loss and one quarter's decay
+    ((0.8 - 0.1) x 0.96 = 0.672; measured at least 0.733). Measured 9-12 running projects
     after 16 quarters."""
     model = run_spec(SPECS["rnd_cofunding"], seed, T)
     policy = model.policies[0]
@@ -111,16 +114,17 @@ def test_rnd_cofunding_projects_tie_members_to_their_university(seed):
         for i in project.firms:
             if i in alive:  # members that left this quarter are dropped next quarter
                 assert g.has_edge(i, project.university)
-                assert g.edges[i, project.university]["strength"] >= 0.8 * 0.95
+                floor = (PROJECT_TIE_STRENGTH - TRUST_LOSS) * (1 - model.params["tie_decay"])
+                assert g.edges[i, project.university]["strength"] >= floor - 1e-12
 
 
 def test_export_promotion_raises_tech_exports():
     """Campaigns open markets and bring orders: over 24 quarters tech exports measured
-    +10.0..+59.9% on seeds 1-8 (without the campaigns' new orders -2.7..+15.0%), exports to
-    third countries +7.7..+50.6% (without the orders -6.1..+13.4%). Over 16 quarters the effect
-    on exports to third countries is as small as +2.5% on some seeds."""
+    +14.3..+91.2% on seeds 1-8 (without the campaigns' new orders -2.7..+15.0%), exports to
+    third countries +10.0..+66.0% (without the orders -6.1..+13.4%). Over 16 quarters the
+    effect on exports to third countries is as small as +2.5% on some seeds."""
     d = SPECS["export_promotion"]
-    assert_rel_between(paired(BASE, d, ind("tech_exports", "sum"), T_LONG), 0.05, 0.9,
+    assert_rel_between(paired(BASE, d, ind("tech_exports", "sum"), T_LONG), 0.05, 1.5,
                        "export_promotion: tech exports")
     assert_rel_between(paired(BASE, d, ind("exports_third", "sum"), T_LONG), 0.03, 0.8,
                        "export_promotion: exports to third countries")
@@ -258,7 +262,8 @@ def test_vocational_education_raises_skill():
 def test_admin_barriers_fall_and_speed_products_to_market():
     """The barrier index falls by 40% over 8 quarters and stays there. Entries are noisy
     (measured -5..+67% over 16 quarters); time to market over the second half of 24 quarters
-    measured -8.3..-12.1% on seeds 1-8 (without the reduction 0..+0.3%)."""
+    measured -2.2..-4.7% on seeds 1-8 (the barrier slows only the certification stage of
+    product projects; without the reduction 0..+0.3%)."""
     d = SPECS["admin_barriers"]
     for seed in SEEDS:
         model, base = fresh_model(d, seed), run_spec(BASE, seed, T_LONG)
@@ -268,7 +273,7 @@ def test_admin_barriers_fall_and_speed_products_to_market():
                                        base.admin_barrier * (1.0 - 0.4 * min(q / 8, 1.0)),
                                        rtol=1e-12)
     rows = paired(BASE, d, ind("time_to_market", "sum_late"), T_LONG)
-    assert_rel_between(rows, -0.2, -0.04, "admin_barriers: time to market")
+    assert_rel_between(rows, -0.15, -0.01, "admin_barriers: time to market")
 
 
 def test_coordination_body_raises_cross_border_ties():

@@ -73,7 +73,18 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "in_project": ("?", "has a product project under way", None),
     "project_start": ("i4", "quarter the current product project started (may be negative: "
                       "before the run)", None),
-    "project_progress": ("f8", "progress of the current product project, 0-1", None),
+    "project_progress": ("f8", "progress of the current product project within its stage, "
+                         "0-1", None),
+    "project_stage": ("i1", "stage of the current product project: 0 design, 1 pilot, "
+                      "2 certification, 3 ramp-up", None),
+    "project_level": ("f8", "technology level (0-1) of the idea behind the current product "
+                      "project", None),
+    "product_tech": ("f8", "technology generation of the firm's latest product (for machinery "
+                     "and electrical producers: the equipment they sell at home)", None),
+    "tried": ("?", "formed an innovation idea this quarter", None),
+    "joint_idea": ("?", "its idea this quarter was a joint project with an R&D partner", None),
+    "product_idea": ("?", "a successful idea this quarter was a new product (it started or "
+                     "sped a product project)", None),
     "exp_partner": ("?", "serves the partner country's market", None),
     "exp_third": ("?", "serves third-country markets", None),
     "park": ("i4", "index of the park the firm resides in, -1 if none", None),

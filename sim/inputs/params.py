@@ -243,7 +243,8 @@ MODEL_PARAMS: dict[str, Param] = {
           "moves toward the skill of the employed (separations and re-hiring churn the pool; "
           "graduates and laid-off workers enter it with their own skill)", 0.0, 1.0),
         # R&D, innovation and knowledge
-        P("rd_effect", 3.0, "", "innovation hazard per unit of R&D/wage-bill ratio", 0.0, 100.0),
+        P("rd_effect", 3.0, "", "innovation hazard per unit of R&D/wage-bill ratio (firms form "
+          "ideas at twice the hazard; about half succeed)", 0.0, 100.0),
         P("base_innovation", 0.01, "/quarter", "innovation chance with no R&D", 0.0, 0.5),
         P("process_gain", 0.03, "share", "productivity gain of a process innovation", 0.0, 0.5),
         P("project_duration", 10.0, "quarters", "mean quarters to master a new product at "
@@ -255,6 +256,9 @@ MODEL_PARAMS: dict[str, Param] = {
         P("spillover_rate", 0.05, "/quarter", "share of a partner's knowledge lead absorbed "
           "per quarter at full absorptive capacity", 0.0, 1.0),
         P("knowledge_decay", 0.02, "/quarter", "obsolescence of knowledge", 0.0, 0.2),
+        P("rnd_ties", 1, "switch", "1: firms form R&D ties with firms and universities and "
+          "work on ideas with those partners; 0: they form none (the counterfactual of no "
+          "R&D cooperation; policies that tie their members still do)", 0, 1),
         # network
         P("search_rate", 0.04, "/quarter", "chance a firm searches for a partner", 0.0, 1.0),
         P("search_candidates", 4, "firms", "candidates a searching firm considers", 1, 50),
@@ -337,6 +341,7 @@ COUNTRY_BOUNDS: dict[str, tuple[float, float, str]] = {
     "wage_per_quarter_usd_k": (0.01, 100.0, "USD k"),
     "labour_productivity_usd_k": (0.1, 1000.0, "USD k/worker-quarter"),
     "initial_tech_generation": (3.0, 6.0, "generation"),
+    "domestic_equipment_share": (0.0, 1.0, "share"),
     "state_owned_share_employment": (0.0, 1.0, "share"),
     "private_size_tail": (0.3, 5.0, "Pareto index"),
     "rd_intensity_private": (0.0, 0.5, "share of sales"),

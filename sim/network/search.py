@@ -14,7 +14,8 @@ import numpy as np
 from sim.agents.firm import LOWEST_GENERATION
 from sim.inputs.sectors import SUPPLIES
 from sim.network.table import KINDS
-from sim.network.ties import EXPORT, RND, SUPPLY, add_new_ties, add_tie
+from sim.network.ties import EXPORT, NEW_TIE_STRENGTH, RND, SUPPLY, add_new_ties, add_tie
+from sim.phases.ideas import novelty
 from sim.phases.supply import GENERATION_RANGE
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ SCORED_KINDS = (SUPPLY, RND, EXPORT)
 #: Share of a searcher's candidates drawn from the other country without a coordination body
 #: (assumed).
 CROSS_BORDER_CANDIDATES = 0.15
+#: Trust a new cross-border tie lacks against a domestic one (strength, 0-1): partners
+#: abroad are less known, so joint work with them starts with less trust (assumed, range
+#: 0.05-0.25; a coordination body's cross-border shifter wins it back, up to all of it).
+CROSS_BORDER_DISTRUST = 0.15
 #: Share of the candidates of firms searching for university partners drawn from the other
 #: country without a coordination body (assumed).
 UNIVERSITY_CROSS_BORDER = 0.1
@@ -71,6 +76,12 @@ RND_SCORE_AT_NO_COMPLEMENT = 0.2
 #: Rise of an R&D partner's score with complementarity of knowledge times the geometric mean
 #: of both firms' research activity (assumed).
 RND_SCORE_PER_COMPLEMENT = 0.8
+#: Cognitive distances at which the expected bonus of an R&D partner is evaluated to find
+#: its largest value (a fine grid over 0-1; implementation).
+_DISTANCES = np.linspace(0.0, 1.0, 1001)
+#: Largest expected bonus factor of an R&D partner, novelty(d) x (1 - d) over the cognitive
+#: distance d, so the complementarity term of the score runs 0-1 (by definition).
+BEST_EXPECTED = float(np.max(novelty(_DISTANCES) * (1.0 - _DISTANCES)))
 #: Weight of product quality in a firm's attractiveness as a partner (assumed).
 ATTRACT_QUALITY_WEIGHT = 0.4
 #: Weight of the 0-1 technology index (LOWEST_GENERATION, GENERATION_RANGE of
@@ -79,6 +90,11 @@ ATTRACT_TECH_WEIGHT = 0.3
 #: Weight of delivery discipline in a firm's attractiveness as a partner (assumed).
 ATTRACT_DELIVERY_WEIGHT = 0.3
 
+#: R&D intensity above which a firm that finds a university partner works with it on R&D
+#: (an R&D tie); below it, its staff train there (an education tie) (assumed: 1% of sales,
+#: times the model's R&D scale like RD_ACTIVE; docs/validation.md compares the share of
+#: innovating firms with a university partner it gives with survey figures).
+UNIVERSITY_RND_PARTNER = 0.01
 #: Chance of a university search in a quarter, as a share of the partner-search rate
 #: (assumed).
 UNIVERSITY_SEARCH_SHARE = 0.5
@@ -195,7 +211,9 @@ def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
                       * (1.0 + shifters.matching[ci])[col], 0.0)
     kf = f["kfield"]
     unit = kf / np.maximum(np.linalg.norm(kf, axis=1, keepdims=True), 1e-9)
-    complement = 1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers])
+    distance = np.clip(1.0 - np.einsum("skf,sf->sk", unit[cand], unit[searchers]), 0.0, 1.0)
+    # the bonus a joint idea with the candidate is expected to bring (sim.phases.ideas)
+    complement = novelty(distance) * (1.0 - distance) / BEST_EXPECTED
     research = np.minimum(f["rd_intensity"] / (RD_ACTIVE * model.rd_scale), 1.0)
     rnd = RND_SCORE_AT_NO_COMPLEMENT \
         + RND_SCORE_PER_COMPLEMENT * complement * np.sqrt(research[cand] * research[searchers][col])
@@ -205,7 +223,10 @@ def _partner_scores(model: ClusterModel, searchers: np.ndarray, ci: np.ndarray,
                           0.0)
     horizontal = np.where(f["state_owned"][searchers], 1.0 - p["state_horizontal_aversion"],
                           1.0)[col]
-    return np.stack([supply, rnd * horizontal, consortium * horizontal]) * near
+    scores = np.stack([supply, rnd * horizontal, consortium * horizontal]) * near
+    if p["rnd_ties"] <= 0:  # no R&D ties: never chosen, whatever the threshold
+        scores[SCORED_KINDS.index(RND)] = -np.inf
+    return scores
 
 
 def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kinds: np.ndarray,
@@ -230,6 +251,7 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
         degree[j] += 1
     rows, partners, kinds = rows[keep], partners[keep], kinds[keep]
     sector = f["sector"]
+    trust = start_trust(model, rows, partners)
     for kind in SCORED_KINDS:
         mine = kinds == kind
         if not mine.any():
@@ -237,8 +259,20 @@ def _form_ties(model: ClusterModel, rows: np.ndarray, partners: np.ndarray, kind
         a, b = ids[rows[mine]], ids[partners[mine]]
         supplier = np.where(SUPPLIES[sector[partners[mine]], sector[rows[mine]]], b, a) \
             if kind == SUPPLY else None
-        add_new_ties(model, a, b, KINDS[kind], supplier=supplier)
+        add_new_ties(model, a, b, KINDS[kind], strength=trust[mine], supplier=supplier)
     return len(keep)
+
+
+def start_trust(model: ClusterModel, rows: np.ndarray, partners: np.ndarray) -> np.ndarray:
+    """Strength (trust) a new tie between firms ``rows`` and ``partners`` starts with:
+    ``NEW_TIE_STRENGTH``, less ``CROSS_BORDER_DISTRUST`` across the border, which the
+    searcher's country's coordination shifter (a coordination body) wins back."""
+    country = model.firms["country"]
+    ci = country[rows].astype(np.int64)
+    cross = country[partners] != country[rows]
+    won_back = np.minimum(model.shifters.coordination[ci], CROSS_BORDER_DISTRUST)
+    return np.where(cross, NEW_TIE_STRENGTH - CROSS_BORDER_DISTRUST + won_back,
+                    NEW_TIE_STRENGTH)
 
 
 def _attractiveness(model: ClusterModel) -> np.ndarray:
@@ -251,9 +285,10 @@ def _attractiveness(model: ClusterModel) -> np.ndarray:
 
 def university_search(model: ClusterModel) -> int:
     """Firms doing R&D look for a university partner (drawn in their own country or, as far
-    as governments coordinate, in the other): a research-active firm (R&D intensity above
-    ``RD_ACTIVE`` times the model's R&D scale) forms an R&D tie, another an education tie
-    (its staff train there). Returns ties formed."""
+    as governments coordinate, in the other): a firm with R&D intensity above
+    ``UNIVERSITY_RND_PARTNER`` times the model's R&D scale forms an R&D tie, another an
+    education tie (its staff train there). New cross-border ties start with less trust, as
+    in :func:`start_trust`. Returns ties formed."""
     f, p, rng = model.firms, model.params, model.rng
     unis = model.universities
     if not unis or f.n == 0:
@@ -281,14 +316,19 @@ def university_search(model: ClusterModel) -> int:
         return 0
     uni_degree = model.graph.degree_of(model.university_ids)
     g, ids, rd = model.graph, f.ids, f["rd_intensity"]
-    research_active = RD_ACTIVE * model.rd_scale  # an R&D partner; others train there
+    research_active = UNIVERSITY_RND_PARTNER * model.rd_scale  # R&D partners; others train
+    rnd_allowed = p["rnd_ties"] > 0
     formed = 0
-    for i, k in zip(searchers[go].tolist(), pick[go].tolist(), strict=True):
+    trust = np.where(cross, NEW_TIE_STRENGTH - CROSS_BORDER_DISTRUST
+                     + np.minimum(coordination[ci], CROSS_BORDER_DISTRUST), NEW_TIE_STRENGTH)
+    for i, k, s in zip(searchers[go].tolist(), pick[go].tolist(), trust[go].tolist(),
+                       strict=True):
         uni = unis[k]
         a, b = int(ids[i]), uni.unique_id
         if uni_degree[k] >= uni.max_ties or g.has_edge(a, b):
             continue
-        add_tie(model, a, b, "rnd" if rd[i] > research_active else "education")
+        add_tie(model, a, b, "rnd" if rd[i] > research_active and rnd_allowed else "education",
+                strength=s)
         uni_degree[k] += 1
         formed += 1
     return formed

@@ -1,5 +1,7 @@
-"""R&D and innovation: own R&D builds knowledge, knowledge spills over along ties, innovations
-raise process efficiency or start and speed product projects, laggards imitate.
+"""R&D and innovation: own R&D builds knowledge, knowledge spills over along ties, firms form
+ideas alone or in joint projects with partners (sim.phases.ideas), successful ideas raise
+process efficiency or start and speed product projects, which pass four development stages
+to launch; laggards imitate.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from sim.indicators import LAUNCH_WINDOW
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.sectors import N_SECTORS
 from sim.network.ties import EdgeArrays
+from sim.phases.ideas import after_joint_projects, form_ideas, learn_by_innovating
 from sim.phases.labour import wage_per_worker
 from sim.phases.parks import park_services
 
@@ -37,13 +40,6 @@ UNIVERSITY_KNOWLEDGE_PER_RESEARCH = 0.02
 #: Factor on R&D's effect on the innovation hazard at absorptive capacity 0: the factor is
 #: (this + absorptive capacity), 0.5-1.5 (assumed).
 RD_EFFECT_AT_NO_ABSORPTIVE = 0.5
-#: Innovation hazard per quarter per unit of knowledge absorbable from partners (summed over
-#: fields), up to PARTNER_GAIN_CAP: partners with complementary knowledge bring ideas
-#: (assumed).
-PARTNER_IDEA_HAZARD = 0.02
-#: Knowledge absorbable from partners (summed over fields) beyond which partners add no more
-#: to the innovation hazard (assumed: at most 0.04 a quarter with PARTNER_IDEA_HAZARD).
-PARTNER_GAIN_CAP = 2.0
 #: Share of innovations that raise process efficiency; the others are product innovations
 #: (assumed: half).
 PROCESS_SHARE = 0.5
@@ -81,7 +77,7 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
     """Knowledge a firm can absorb this quarter (firms x fields): the strength-weighted mean
     lead of its partners over it, field by field (zero where it is ahead)."""
     f = model.firms
-    k = np.vstack([f["kfield"], *(u.kfield[None, :] for u in model.universities)]) \
+    k = np.concatenate([f["kfield"], np.array([u.kfield for u in model.universities])]) \
         if model.universities else f["kfield"]
     n_nodes, fields = edges.n_nodes, k.shape[1]
     w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
@@ -103,8 +99,9 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
 
 
 def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
-    """R&D builds knowledge; ties spill it over; innovations raise process efficiency or
-    start and speed product projects; finished projects raise quality."""
+    """R&D builds knowledge; ties spill it over; firms form ideas alone or with a partner;
+    successful ideas raise process efficiency or start and speed product projects; projects
+    pass their stages and launch products."""
     f, p, rng = model.firms, model.params, model.rng
     n = f.n
     rows = np.arange(n)
@@ -115,24 +112,44 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     flow = p["spillover_rate"] * (1.0 + model.shifters.information[f["country"]])
     kf += (flow * f["absorptive"])[:, None] * gain
     kf *= 1.0 - p["knowledge_decay"]
-    for uni in model.universities:
-        uni.kfield = uni.kfield * (1.0 - p["knowledge_decay"]) \
-            + UNIVERSITY_KNOWLEDGE_PER_RESEARCH * uni.research
-    f["knowledge"] = kf.sum(axis=1)
-    f["absorptive"] = absorptive_capacity(f["knowledge"], f["skill"])
-    # partners with complementary knowledge raise the chance of a successful idea
+    unis = model.universities
+    if unis:  # all at once, then one row back to each
+        uk = np.array([u.kfield for u in unis]) * (1.0 - p["knowledge_decay"]) \
+            + UNIVERSITY_KNOWLEDGE_PER_RESEARCH * np.array([u.research for u in unis])[:, None]
+        for uni, row in zip(unis, uk, strict=True):
+            uni.kfield = row
+    ones = np.ones(kf.shape[1])  # row sums as a product: faster than sum(axis=1) here
+    f["absorptive"] = absorptive_capacity(kf @ ones, f["skill"])
     hazard = (p["base_innovation"]
-              + p["rd_effect"] * ratio * (RD_EFFECT_AT_NO_ABSORPTIVE + f["absorptive"])
-              + PARTNER_IDEA_HAZARD * np.minimum(gain.sum(axis=1), PARTNER_GAIN_CAP))
-    f["innovated"] = rng.random(n) < 1.0 - np.exp(-hazard)
-    process = f["innovated"] & (rng.random(n) < PROCESS_SHARE)
+              + p["rd_effect"] * ratio * (RD_EFFECT_AT_NO_ABSORPTIVE + f["absorptive"]))
+    ideas = form_ideas(model, edges, hazard)
+    after_joint_projects(model, ideas)
+    learn_by_innovating(model, ideas)
+    f["knowledge"] = kf @ ones
+    f["absorptive"] = absorptive_capacity(f["knowledge"], f["skill"])
+    model.ideas = ideas
+    innovated = np.zeros(n, dtype=bool)
+    won = ideas.rows[ideas.success]
+    innovated[won] = True
+    f["innovated"] = innovated
+    f["tried"] = np.zeros(n, dtype=bool)
+    f["tried"][ideas.rows] = True
+    f["joint_idea"] = np.zeros(n, dtype=bool)
+    f["joint_idea"][ideas.rows[ideas.joint]] = True
+    level = np.zeros(n)
+    level[won] = ideas.level[ideas.success]
+    process = innovated & (rng.random(n) < PROCESS_SHARE)
     f["process"] = np.where(process, f["process"] * (1.0 + p["process_gain"]), f["process"])
-    product = f["innovated"] & ~process
+    product = innovated & ~process
+    f["product_idea"] = product
     idle = ~f["in_project"]
-    f["project_start"] = np.where(product & idle, model.quarter, f["project_start"])
+    start = product & idle
+    f["project_start"] = np.where(start, model.quarter, f["project_start"])
+    f["project_stage"] = np.where(start, 0, f["project_stage"])
+    f["project_level"] = np.where(start, level, f["project_level"])
     f["in_project"] = f["in_project"] | product
     boost = np.where(product & ~idle, PROJECT_BOOST, 0.0)
-    _advance_projects(model, boost)
+    advance_projects(model, boost)
     _imitate(model)
 
 
@@ -151,23 +168,77 @@ def _imitate(model: ClusterModel) -> None:
         f[column] = f[column] + rate * gap
 
 
-def _advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
-    """Product projects progress with knowledge, park services and low barriers; a finished
-    project launches a product (quality up) and records its time to market."""
+#: Development stages of a product project, in order.
+STAGES = ("design", "pilot", "certification", "ramp_up")
+#: Share of a project's length (``project_duration`` at speed factor 1) each stage takes
+#: (assumed: design the longest, then pilot production, certification and ramp-up; range
+#: +-0.1 each; docs/model.md).
+STAGE_SHARE = np.array([0.3, 0.2, 0.3, 0.2])
+#: Factor on the ramp-up's speed at a workforce skill of 0: the factor is (this + skill),
+#: 0.5-1.5 (assumed).
+RAMP_UP_AT_NO_SKILL = 0.5
+#: Factor on the quality gain of a launch at technology level 0: the gain is
+#: product_quality_gain x (this + level), level 0-1 (assumed: 0.5-1.5).
+QUALITY_GAIN_AT_LEVEL_0 = 0.5
+#: Generations by which a launch at technology level 1 puts the firm's product ahead of its
+#: own equipment (assumed, range 0.1-0.5): what machinery and electrical producers sell as
+#: equipment at home (sim.phases.investment.domestic_equipment_tech).
+PRODUCT_TECH_STEP = 0.3
+
+
+def stage_factors(model: ClusterModel) -> list[np.ndarray]:
+    """Speed factor of each stage for every firm: design with absorptive capacity, pilot
+    production with park services, certification with low administrative barriers, ramp-up
+    with the workforce's skill."""
+    f = model.firms
+    return [PROJECT_SPEED_AT_NO_ABSORPTIVE + f["absorptive"],
+            1.0 + PROJECT_SPEED_PER_SERVICES * park_services(model),
+            np.broadcast_to(PROJECT_SPEED_AT_NO_BARRIER
+                            - PROJECT_SPEED_PER_BARRIER * model.admin_barrier[f["country"]],
+                            (f.n,)),
+            RAMP_UP_AT_NO_SKILL + f["skill"]]
+
+
+def stage_speeds(model: ClusterModel) -> np.ndarray:
+    """Progress a quarter in each stage (firms x stages, in shares of the stage): the stage
+    factors (:func:`stage_factors`) over the stage's length at speed 1."""
+    return np.column_stack(stage_factors(model)) \
+        / (model.params["project_duration"] * STAGE_SHARE)
+
+
+def advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
+    """Product projects progress through their stages (a stage that ends during a quarter
+    passes the rest of the quarter to the next, which ends in a later quarter at the
+    earliest; a product innovation during a project adds ``boost`` of a whole project to the
+    stage under way); a project past its last stage launches a product (quality up, the product's
+    technology ahead of the firm's equipment) and records its time to market."""
     f, p = model.firms, model.params
-    c = f["country"]
     busy = f["in_project"]
-    speed = (1.0 / p["project_duration"]) * (PROJECT_SPEED_AT_NO_ABSORPTIVE + f["absorptive"]) \
-        * (1.0 + PROJECT_SPEED_PER_SERVICES * park_services(model)) \
-        * (PROJECT_SPEED_AT_NO_BARRIER - PROJECT_SPEED_PER_BARRIER * model.admin_barrier[c])
-    f["project_progress"] = np.where(busy, f["project_progress"] + speed + boost, 0.0)
-    done = np.flatnonzero(busy & (f["project_progress"] >= 1.0))
+    stage = np.minimum(f["project_stage"].astype(np.int64), len(STAGES) - 1)
+    speeds = np.stack(stage_factors(model)) / (p["project_duration"] * STAGE_SHARE)[:, None]
+    rows = np.arange(f.n)
+    speed = speeds[stage, rows]
+    progress = f["project_progress"] + speed + boost / STAGE_SHARE[stage]
+    ahead = busy & (progress >= 1.0)
+    # the part of the quarter left after a stage ends goes to the next, at that stage's speed
+    after = np.minimum(stage + 1, len(STAGES) - 1)
+    carried = np.minimum((progress - 1.0) / np.maximum(speed, 1e-12), 1.0) * speeds[after, rows]
+    f["project_progress"] = np.where(busy, np.where(ahead, np.minimum(carried, 1.0 - 1e-9),
+                                                    progress), 0.0)
+    f["project_stage"] = np.where(busy, stage + ahead, 0)
+    done = np.flatnonzero(busy & (f["project_stage"] >= len(STAGES)))
     if done.size == 0:
         return
-    f["quality"][done] += p["product_quality_gain"] * (1.0 - f["quality"][done])
-    record_launches(model, c[done].astype(np.int64), model.quarter - f["project_start"][done] + 1)
+    level = f["project_level"][done]
+    f["quality"][done] += p["product_quality_gain"] * (QUALITY_GAIN_AT_LEVEL_0 + level) \
+        * (1.0 - f["quality"][done])
+    f["product_tech"][done] = np.maximum(f["product_tech"][done], f["tech"][done]) \
+        + PRODUCT_TECH_STEP * level
+    record_launches(model, f["country"][done].astype(np.int64),
+                    model.quarter - f["project_start"][done] + 1)
     f["in_project"][done] = False
     f["project_progress"][done] = 0.0
+    f["project_stage"][done] = 0
 
 
 def record_launches(model: ClusterModel, countries: np.ndarray, durations: np.ndarray) -> None:

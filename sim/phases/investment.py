@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.agents.firm import PIPELINE
 from sim.inputs.countries import COUNTRIES, per_country
+from sim.inputs.sectors import SECTORS
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_M_PER_USD_BN
 from sim.phases.finance import charge_import_vat, settle
 from sim.phases.labour import wage_per_worker
@@ -22,6 +23,12 @@ from sim.phases.supply import PARTNER, THIRD
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+#: Sector key -> sector code.
+SECTOR_CODES = {key: i for i, key in enumerate(SECTORS)}
+
+#: Sectors whose products are equipment the other firms can buy (machinery, electrical; by
+#: definition of the sectors).
+EQUIPMENT_SECTORS = (SECTOR_CODES["machinery"], SECTOR_CODES["electrical"])
 #: FDI deal size, USD m (assumed).
 FDI_DEAL = 0.5
 #: Weight of market access in investors' expected return from a firm, in log-points per
@@ -269,19 +276,64 @@ def investment_phase(model: ClusterModel) -> None:
     vat = charge_import_vat(model, invest)
     settle(model, earmarked - invest - vat)
     f["investment"] = invest
-    new_tech = new_equipment_tech(model, f["tech"], f["absorptive"])
+    model._equipment_offer = (model.steps, equipment_reach(model))
+    new_tech = new_equipment_tech(model, f["tech"], f["absorptive"], c,
+                                  model._equipment_offer[1])
     slot = lag - 1
     rows = np.arange(f.n)
     f["pipe_k"][rows, slot] += invest
     f["pipe_tk"][rows, slot] += invest * new_tech
 
 
-def new_equipment_tech(model: ClusterModel, tech: np.ndarray,
-                       absorptive: np.ndarray) -> np.ndarray:
+def new_equipment_tech(model: ClusterModel, tech: np.ndarray, absorptive: np.ndarray,
+                       country: np.ndarray | None = None,
+                       reach: np.ndarray | None = None) -> np.ndarray:
     """Technology generation of the equipment a firm can buy and use: it closes part of its
-    gap to the world frontier, more the higher its absorptive capacity."""
-    gap = np.maximum(model.frontier - tech, 0.0)
+    gap to the technology of what is on offer, more the higher its absorptive capacity. On
+    offer in a country (``country``: the buyers' country codes) is a mix of imports at the
+    world frontier and domestic machinery and electrical producers' products
+    (:func:`equipment_reach`, or ``reach`` when given: its value per country); without
+    ``country``, imports only."""
+    if country is None:
+        on_offer = model.frontier
+    else:
+        on_offer = (equipment_reach(model) if reach is None else reach)[country]
+    gap = np.maximum(on_offer - tech, 0.0)
     return tech + model.params["technology_access"] * absorptive * gap
+
+
+def domestic_equipment_tech(model: ClusterModel) -> np.ndarray:
+    """Technology generation of the equipment domestic producers sell at home in each country
+    (AZ, BY): the home-sales-weighted mean of machinery and electrical firms' latest products
+    (a firm's product is never older than its own equipment; none newer than the world
+    frontier). The frontier where a country has no such producer."""
+    f = model.firms
+    sector = f["sector"]
+    maker = (sector == EQUIPMENT_SECTORS[0]) | (sector == EQUIPMENT_SECTORS[1])
+    tech = np.minimum(np.maximum(f["product_tech"], f["tech"]), model.frontier)
+    weight = np.where(maker, np.maximum(f["sales_home"], 0.0), 0.0)
+    c = f["country"]
+    total = np.bincount(c, weights=weight, minlength=len(COUNTRIES))
+    made = np.bincount(c, weights=weight * tech, minlength=len(COUNTRIES))
+    return np.where(total > 0, made / np.maximum(total, 1e-300), model.frontier)
+
+
+def equipment_on_offer(model: ClusterModel) -> np.ndarray:
+    """:func:`equipment_reach` as the investment phase found it this quarter (entrants buy
+    what incumbents were offered), or now if that phase has not run this quarter."""
+    cached = getattr(model, "_equipment_offer", None)
+    if cached is not None and cached[0] == model.steps:
+        return cached[1]
+    return equipment_reach(model)
+
+
+def equipment_reach(model: ClusterModel) -> np.ndarray:
+    """Technology generation of the equipment on offer in each country (AZ, BY): domestic
+    producers' share (``domestic_equipment_share``, country data) at their products'
+    technology, the rest imported at the world frontier."""
+    share = np.array([model.spec.countries[code]["domestic_equipment_share"]
+                      for code in COUNTRIES])
+    return share * domestic_equipment_tech(model) + (1.0 - share) * model.frontier
 
 
 def fdi_reference_volume(model: ClusterModel) -> None:

@@ -16,6 +16,7 @@ from sim.inputs.scenario import SCENARIO_DIR, Scenario, load_scenario
 from sim.inputs.units import QUARTERS_PER_YEAR
 from sim.reporting.formatting import band
 from sim.validation.facts import FACT_STATISTICS, STATISTICS, fact_holds, run_statistics
+from sim.validation.innovation_evidence import compare, seed_runs
 from sim.validation.observations import RunObservations, collect_run
 from sim.validation.targets import MEASURES, ValidationError, load_targets, within_tolerance
 
@@ -58,6 +59,9 @@ class Validation:
     seconds: float
     #: Country values of the validated scenario (its data, fitted values and settings).
     countries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Innovation through cooperation against the published estimates
+    #: (sim.validation.innovation_evidence), one check per measure.
+    innovation: list[Any] = field(default_factory=list)
 
 
 def _check(spec: dict[str, Any], values: Sequence[float],
@@ -105,11 +109,13 @@ def validate(seeds: Sequence[int], steps: int = 40,
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     start = time.perf_counter()
-    records = []
+    records, cooperation = [], []
     for i, seed in enumerate(seeds):
         if progress:
             print(f"validate: {scenario.name} seed {seed} ({i + 1} of {len(seeds)}), "
-                  f"{steps} quarters", file=sys.stderr, flush=True)
+                  f"{steps} quarters, and the same seed without R&D ties", file=sys.stderr,
+                  flush=True)
         records.append(collect_run(scenario, seed, steps))
+        cooperation.append(seed_runs(scenario, seed, steps))
     return replace(evaluate(records, steps, time.perf_counter() - start),
-                   countries=scenario.countries)
+                   countries=scenario.countries, innovation=compare(cooperation))

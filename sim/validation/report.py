@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.i18n import t
 from sim.inputs.countries import COUNTRIES, country_values
 from sim.inputs.units import QUARTERS_PER_YEAR
@@ -20,6 +22,7 @@ from sim.validation.competition import competition_lines
 from sim.validation.evaluation import Check, Validation, validate
 from sim.validation.facts import STATISTICS, fact_label
 from sim.validation.figures import FIGURES
+from sim.validation.innovation_evidence import range_spec
 from sim.validation.targets import ValidationError, allowed_range, national_scale, target_label
 
 
@@ -102,13 +105,37 @@ def _national_lines(result: Validation) -> list[str]:
     ]
 
 
+def _innovation_lines(result: Validation) -> list[str]:
+    """The section on innovation through cooperation: each measure's model band against the
+    range of the published estimates (sim/data/innovation.toml)."""
+    if not result.innovation:
+        return []
+    rows = []
+    for c in result.innovation:
+        r = range_spec(c.range_name)
+        mark = (t("msg.validation.report.pass", passed=int(np.sum(
+            (c.values >= c.range_low) & (c.values <= c.range_high))), n=len(c.values))
+            if c.passed else t("msg.validation.report.miss", passed=int(np.sum(
+                (c.values >= c.range_low) & (c.values <= c.range_high))), n=len(c.values)))
+        rows.append([t(f"msg.validation.evidence.{c.measure}"),
+                     f"{fmt(c.median)} [{fmt(c.low)}, {fmt(c.high)}]",
+                     f"{fmt(c.range_low)}-{fmt(c.range_high)}", f"`{r['name']}`: {r['basis']}",
+                     mark])
+    return [f"## {t('msg.validation.innovation')}", "",
+            t("msg.validation.report.innovation_note"), "",
+            *_table([t("msg.validation.quantity"), t("msg.validation.model_band"),
+                     t("msg.validation.published_range"), t("msg.validation.source"),
+                     t("msg.validation.result")], rows), ""]
+
+
 def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
     """The text of ``docs/validation.md``."""
     horizon = result.records[0].horizon_years
     inputs = [c for c in result.targets if c.spec["role"] == "input"]
     outputs = [c for c in result.targets if c.spec["role"] == "output"]
-    met = sum(c.passed for c in result.targets) + sum(c.passed for c in result.facts)
-    total = len(result.targets) + len(result.facts)
+    met = sum(c.passed for c in result.targets) + sum(c.passed for c in result.facts) \
+        + sum(c.passed for c in result.innovation)
+    total = len(result.targets) + len(result.facts) + len(result.innovation)
     head = [t("msg.validation.target"), t("msg.validation.data"), t("msg.validation.source_year"),
             t("msg.validation.model_band"), t("msg.validation.accepted"),
             t("msg.validation.result")]
@@ -164,6 +191,7 @@ def validation_markdown(result: Validation, figures: dict[str, str]) -> str:
                     "{} [{}, {}]".format(*map(fmt, band(result.statistics[name])))]
                    for name in STATISTICS]),
         "",
+        *_innovation_lines(result),
         *competition_lines(result),
         f"## {t('msg.validation.figures')}",
         "",
