@@ -54,6 +54,7 @@ MODEL_TESTS = (
     "test_make_or_buy.py", "test_mechanisms.py", "test_model.py", "test_network.py",
     "test_policies.py", "test_policy_channels.py", "test_policy_country.py",
     "test_policy_effects.py", "test_policy_money.py", "test_risks.py", "test_rules.py",
+    "test_rules_network.py", "test_rules_more.py", "test_innovation_cooperation.py",
     "test_sector_accounts.py", "test_state_firms.py", "test_ties.py", "test_toolbox.py",
     "test_mutants_killed.py",
 )

@@ -361,6 +361,22 @@ def test_every_target_is_listed_as_met_or_missed(baseline):
             assert not check.passed, f"{check.spec['name']} holds now: move it to MET_FACTS"
 
 
+def test_innovation_through_cooperation_lands_in_the_published_ranges(baseline):
+    """Every measure of innovation through cooperation (sim.validation.innovation_evidence)
+    has a finite value on every seed and a median within the range of the published
+    estimates (sim/data/innovation.toml); each seed's cooperation effect is positive."""
+    from sim.validation.innovation_evidence import MEASURES
+
+    assert [c.measure for c in baseline.innovation] == list(MEASURES)
+    for check in baseline.innovation:
+        assert np.isfinite(check.values).all(), check.measure
+        assert check.passed, (f"{check.measure}: model median {check.median:.4g} "
+                              f"[{check.low:.4g}, {check.high:.4g}] against the range "
+                              f"[{check.range_low}, {check.range_high}]")
+    effect = next(c for c in baseline.innovation if c.measure == "coop_effect_product")
+    assert (effect.values > 0).all(), effect.values
+
+
 def test_every_target_and_fact_has_a_finite_model_value(baseline):
     for check in baseline.targets + baseline.facts:
         assert np.isfinite(check.values).all(), check.spec["name"]
@@ -400,7 +416,9 @@ def test_validate_writes_report_and_figures(tmp_path, capsys):
     assert main(["validate", "--quiet", "--seeds", "1", "--steps", "8", "--out", str(out)]) == 0
     text = out.read_text()
     for heading in ("Calibration targets: inputs", "Calibration targets: outputs",
-                    "Stylized facts", "Competition and concentration over the run", "Figures"):
+                    "Stylized facts", "Competition and concentration over the run", "Figures",
+                    "Innovation through cooperation against published estimates",
+                    "Range of the published estimates"):
         assert heading in text
     for name in FIGURES:
         png = tmp_path / "docs" / "img" / name

@@ -53,6 +53,12 @@ JOINT_GAIN = 0.3
 #: bonus peaks: the bonus is 4 x (d / (2 x this)) x (1 - d / (2 x this)), zero at d = 0 and
 #: at twice this (assumed: the middle of the range; range 0.3-0.6).
 BEST_DISTANCE = 0.5
+#: Multiple of BEST_DISTANCE at which the novelty bonus falls back to 0 (by definition of the
+#: form: the parabola x(1 - x) in x = distance / (this x BEST_DISTANCE) is 0 at x = 1).
+NOVELTY_ZERO_AT = 2.0
+#: Scale of the parabola x(1 - x) so the bonus factor is 1 at its peak, x = 1/2 (by
+#: definition: 4 x 1/2 x 1/2 = 1).
+NOVELTY_PEAK = 4.0
 #: Share of a partner's lead in an idea's fields that each partner learns after a joint
 #: project, times the understanding (1 - distance) (assumed, range 0.05-0.3).
 JOINT_LEARNING = 0.15
@@ -142,8 +148,8 @@ def difficulty(model: ClusterModel) -> float:
 def novelty(distance: np.ndarray | float) -> np.ndarray:
     """Novelty bonus factor of a joint idea, 0-1, by cognitive distance: an inverted U, 1 at
     ``BEST_DISTANCE``, 0 for identical profiles and at twice that distance or more."""
-    x = np.asarray(distance, dtype=float) / (2.0 * BEST_DISTANCE)
-    return np.clip(4.0 * x * (1.0 - x), 0.0, 1.0)
+    x = np.asarray(distance, dtype=float) / (NOVELTY_ZERO_AT * BEST_DISTANCE)
+    return np.clip(NOVELTY_PEAK * x * (1.0 - x), 0.0, 1.0)
 
 
 def cognitive_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

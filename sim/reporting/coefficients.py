@@ -43,6 +43,7 @@ MECHANISM_MODULES = (
     "phases/finance.py",
     "phases/investment.py",
     "phases/innovation.py",
+    "phases/ideas.py",
     "phases/parks.py",
     "phases/entry_exit.py",
     "phases/shifters.py",
