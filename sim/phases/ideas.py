@@ -80,8 +80,9 @@ PARTNER_IDEA_RATE = 0.16
 #: strong partners' worth).
 PARTNER_IDEA_CAP = 2.0
 #: Elasticity of the expertise ideas need with respect to the world technology frontier
-#: (assumed, range 1-3; :func:`difficulty`).
-DIFFICULTY_ELASTICITY = 2.0
+#: (assumed, range 2-4: the smallest that keeps output per worker within 5% growth a year
+#: over a century, tests/test_long_horizon.py; :func:`difficulty`).
+DIFFICULTY_ELASTICITY = 3.0
 #: Ideas a firm forms for each innovation its hazard would bring if every idea succeeded
 #: (assumed: about half of all ideas fail, so a firm tries about twice as often as it
 #: succeeds; range 1.5-3).
