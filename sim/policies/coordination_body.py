@@ -15,11 +15,13 @@ if TYPE_CHECKING:
 
 class CoordinationBody(Policy):
     """A cluster-development organisation of the two governments brings participants
-    together: firms of the paying countries meet more cross-border partners and judge them
-    as closer (``cross_border``, scaled by the governments' coordination and halved if only
-    one government runs it), search for partners more often and value supply matches more
-    (``matching``), and knowledge flows faster along existing ties (``information``). Costs
-    ``operating_cost`` a quarter to each paying government; the effects stop when it closes."""
+    together: firms of the paying countries meet more cross-border partners, judge them as
+    closer and trust new cross-border ties as much as domestic ones, up to the trust those
+    lack (``cross_border``, scaled by the governments' coordination and halved if only one
+    government runs it; sim.network.search.start_trust), search for partners more often and
+    value supply matches more (``matching``), and knowledge flows faster along existing ties
+    (``information``). Costs ``operating_cost`` a quarter to each paying government; the
+    effects stop when it closes."""
 
     name = "coordination_body"
     label = "Joint cluster coordination body"
@@ -30,7 +32,8 @@ class CoordinationBody(Policy):
         Param("operating_cost", 0.3, "USD m/quarter", "cost to each paying government",
               0.0, 1000.0),
         Param("cross_border", 0.25, "score", "added to the share of cross-border candidates "
-              "in partner search and to their proximity", 0.0, 1.0),
+              "in partner search, to their proximity and to the trust new cross-border ties "
+              "start with (up to the trust they lack)", 0.0, 1.0),
         Param("matching", 0.3, "share", "rise of the partner-search rate and of the value of "
               "supply matches", 0.0, 5.0),
         Param("information", 0.3, "share", "rise of the rate at which knowledge flows along "
