@@ -66,7 +66,8 @@ class RndCofunding(Policy):
     runs, each member firm spends ``member_rd`` a quarter on it on top of its own R&D plans;
     the grant covers ``grant_share`` of that, the firm the rest. Members are tied to the
     university and to each other (R&D ties kept strong while the project runs), so knowledge
-    flows among them. New projects start whenever the budget has room; when both governments
+    flows among them and their ideas become joint projects with these partners
+    (sim.phases.ideas). New projects start whenever the budget has room; when both governments
     run the programme, a share of projects is joint, with members from both countries (less
     with poor cross-border coordination)."""
 
