@@ -237,3 +237,19 @@ def test_monitoring_with_a_single_programme_moves_no_budget():
     monitor, programme = model.policies
     assert monitor.last_review == model.quarter  # reviews fell due
     assert monitor.log == [] and programme.weight == 1.0
+
+
+def test_a_launch_never_lifts_quality_above_one():
+    """With the largest quality gain a launch can close (product_quality_gain 1, a level-1
+    idea: 1.5 x the gap), the launch closes the whole gap and stops at quality 1 (a rule
+    found by the generated scenarios of test_invariants.py)."""
+    model = small_model(product_quality_gain=1.0)
+    f, q = model.firms, model.quarter
+    row = int(np.flatnonzero(~f["in_project"])[0])
+    f["in_project"][row] = True
+    f["project_stage"][row], f["project_progress"][row] = len(STAGES) - 1, 0.999
+    f["project_level"][row], f["project_start"][row] = 1.0, q - 5
+    f["quality"][row] = 0.6
+    advance_projects(model, np.zeros(f.n))
+    assert f["quality"][row] == pytest.approx(1.0)
+    assert not f["in_project"][row]

@@ -177,8 +177,9 @@ STAGE_SHARE = np.array([0.3, 0.2, 0.3, 0.2])
 #: Factor on the ramp-up's speed at a workforce skill of 0: the factor is (this + skill),
 #: 0.5-1.5 (assumed).
 RAMP_UP_AT_NO_SKILL = 0.5
-#: Factor on the quality gain of a launch at technology level 0: the gain is
-#: product_quality_gain x (this + level), level 0-1 (assumed: 0.5-1.5).
+#: Factor on the quality gain of a launch at technology level 0: a launch closes the share
+#: product_quality_gain x (this + level), at most 1, of the firm's gap to full quality; level
+#: 0-1 (assumed: 0.5-1.5).
 QUALITY_GAIN_AT_LEVEL_0 = 0.5
 #: Generations by which a launch at technology level 1 puts the firm's product ahead of its
 #: own equipment (assumed, range 0.1-0.5): what machinery and electrical producers sell as
@@ -230,8 +231,9 @@ def advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     if done.size == 0:
         return
     level = f["project_level"][done]
-    f["quality"][done] += p["product_quality_gain"] * (QUALITY_GAIN_AT_LEVEL_0 + level) \
-        * (1.0 - f["quality"][done])
+    # the share of its gap to full quality a launch closes, at most all of it
+    closed = np.minimum(p["product_quality_gain"] * (QUALITY_GAIN_AT_LEVEL_0 + level), 1.0)
+    f["quality"][done] += closed * (1.0 - f["quality"][done])
     f["product_tech"][done] = np.maximum(f["product_tech"][done], f["tech"][done]) \
         + PRODUCT_TECH_STEP * level
     record_launches(model, f["country"][done].astype(np.int64),
