@@ -61,28 +61,31 @@ def _cooperating(model: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.isin(ids, np.r_[a, b]), np.isin(ids, np.r_[a[unis], b[unis]])
 
 
-def collect_panel(scenario: Scenario, seed: int, steps: int) -> CooperationRun:
-    """Run ``scenario`` with ``seed`` for ``steps`` quarters; record each firm-year's
-    cooperation (any R&D tie, one with a university), innovation (any successful idea, a new
-    product) (and mean workers, R&D intensity, sector, country), and the
-    value of each successful idea: the firm's sales that quarter times the idea's technology
-    level (how much of its market the innovation reaches, times how far it goes)."""
-    from sim.experiments.runs import run_model
+class PanelRecorder:
+    """Records, quarter by quarter (:meth:`on_quarter`, to be called after each step), each
+    firm's cooperation (any R&D tie, one with a university), innovation (any successful idea,
+    a new product), workers, R&D intensity, sector and country, and the value of each
+    successful idea: the firm's sales that quarter times the idea's technology level (how much
+    of its market the innovation reaches, times how far it goes); :meth:`finish` makes the
+    firm-year panel."""
 
-    frames: list[pd.DataFrame] = []
-    values: list[np.ndarray] = []
-    counts = dict.fromkeys(("ideas", "failed", "joint", "joint_failed"), 0)
+    def __init__(self) -> None:
+        self.frames: list[pd.DataFrame] = []
+        self.values: list[np.ndarray] = []
+        self.counts = dict.fromkeys(("ideas", "failed", "joint", "joint_failed"), 0)
 
-    def on_quarter(model: Any) -> None:
+    def on_quarter(self, model: Any) -> None:
+        """Record the quarter just run."""
         f = model.firms
         ideas = model.ideas
-        values.append(ideas.sales[ideas.success] * ideas.level[ideas.success])
+        counts = self.counts
+        self.values.append(ideas.sales[ideas.success] * ideas.level[ideas.success])
         counts["ideas"] += int(ideas.rows.size)
         counts["failed"] += int((~ideas.success).sum())
         counts["joint"] += int(ideas.joint.sum())
         counts["joint_failed"] += int((ideas.joint & ~ideas.success).sum())
         cooperating, university = _cooperating(model)
-        frames.append(pd.DataFrame({
+        self.frames.append(pd.DataFrame({
             "id": f.ids, "year": (model.quarter - 1) // QUARTERS_PER_YEAR,
             "cooperating": cooperating, "university": university,
             "innovating": f["innovated"].copy(),
@@ -90,19 +93,32 @@ def collect_panel(scenario: Scenario, seed: int, steps: int) -> CooperationRun:
             "workers": f["employees"].copy(), "rd_intensity": f["rd_intensity"].copy(),
             "sector": f["sector"].astype(int), "country": f["country"].astype(int)}))
 
-    model = run_model(scenario, seed, steps, on_step=on_quarter)
-    names = model.indicator_names()
-    time_to_market = float(model.indicator_array()[-1, -1, names.index("time_to_market")])
-    quarters = pd.concat(frames, ignore_index=True)
-    panel = quarters.groupby(["id", "year"], sort=True).agg(
-        cooperating=("cooperating", "any"), innovating=("innovating", "any"),
-        product=("product", "any"), university=("university", "any"),
-        workers=("workers", "mean"), rd_intensity=("rd_intensity", "mean"),
-        sector=("sector", "first"), country=("country", "first"),
-        quarters=("innovating", "size")).reset_index()
-    panel = panel[panel["quarters"] == QUARTERS_PER_YEAR].drop(columns="quarters")
-    return CooperationRun(panel, np.concatenate(values) if values else np.zeros(0),
-                          counts["ideas"] - counts["failed"], counts, time_to_market)
+    def finish(self, model: Any) -> CooperationRun:
+        """The firm-year panel (full years only) and the run's counts."""
+        names = model.indicator_names()
+        time_to_market = float(model.indicator_array()[-1, -1, names.index("time_to_market")])
+        quarters = pd.concat(self.frames, ignore_index=True)
+        panel = quarters.groupby(["id", "year"], sort=True).agg(
+            cooperating=("cooperating", "any"), innovating=("innovating", "any"),
+            product=("product", "any"), university=("university", "any"),
+            workers=("workers", "mean"), rd_intensity=("rd_intensity", "mean"),
+            sector=("sector", "first"), country=("country", "first"),
+            quarters=("innovating", "size")).reset_index()
+        panel = panel[panel["quarters"] == QUARTERS_PER_YEAR].drop(columns="quarters")
+        counts = self.counts
+        return CooperationRun(panel,
+                              np.concatenate(self.values) if self.values else np.zeros(0),
+                              counts["ideas"] - counts["failed"], counts, time_to_market)
+
+
+def collect_panel(scenario: Scenario, seed: int, steps: int) -> CooperationRun:
+    """Run ``scenario`` with ``seed`` for ``steps`` quarters and record it with a
+    :class:`PanelRecorder`."""
+    from sim.experiments.runs import run_model
+
+    recorder = PanelRecorder()
+    model = run_model(scenario, seed, steps, on_step=recorder.on_quarter)
+    return recorder.finish(model)
 
 
 def innovation_gaps(panel: pd.DataFrame, outcome: str = "innovating") -> dict[str, float]:

@@ -116,6 +116,6 @@ def validate(seeds: Sequence[int], steps: int = 40,
                   f"{steps} quarters, and the same seed without R&D ties", file=sys.stderr,
                   flush=True)
         records.append(collect_run(scenario, seed, steps))
-        cooperation.append(seed_runs(scenario, seed, steps))
+        cooperation.append(seed_runs(scenario, seed, steps, records[-1].cooperation))
     return replace(evaluate(records, steps, time.perf_counter() - start),
                    countries=scenario.countries, innovation=compare(cooperation))

@@ -117,9 +117,12 @@ class EvidenceCheck:
     passed: bool
 
 
-def seed_runs(scenario: Scenario, seed: int, steps: int) -> SeedRuns:
-    """``scenario`` and the same scenario without R&D ties, both with ``seed``."""
-    control = collect_panel(scenario, seed, steps)
+def seed_runs(scenario: Scenario, seed: int, steps: int,
+              control: CooperationRun | None = None) -> SeedRuns:
+    """``scenario`` and the same scenario without R&D ties, both with ``seed`` (``control``:
+    the scenario's run, if it was already recorded)."""
+    if control is None:
+        control = collect_panel(scenario, seed, steps)
     without = collect_panel(scenario.with_model(rnd_ties=0), seed, steps)
     return SeedRuns(seed, control, without, control.time_to_market, scenario.countries)
 

@@ -41,6 +41,8 @@ class RunObservations:
         gdp_quarter: each country's GDP per quarter, USD m (country data).
         competition: the indicators :data:`COMPETITION` per quarter from quarter 0, array
             (quarters 0..T, AZ / BY / JOINT, indicator).
+        cooperation: the firm-year panel of cooperation and innovation
+            (:class:`sim.validation.cooperation.CooperationRun`).
     """
 
     seed: int
@@ -58,6 +60,7 @@ class RunObservations:
     national_factor: np.ndarray = field(default_factory=lambda: np.ones(2))
     gdp_quarter: np.ndarray = field(default_factory=lambda: np.ones(2))
     competition: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, len(COMPETITION))))
+    cooperation: Any = None
 
 
 def quarter_sums(model: Any) -> dict[str, np.ndarray]:
@@ -89,11 +92,14 @@ def cooperation_edges(model: Any) -> tuple[np.ndarray, int]:
 def collect_run(scenario: Scenario, seed: int, steps: int) -> RunObservations:
     """Run ``scenario`` with ``seed`` for ``steps`` quarters and record what validation needs."""
     from sim.experiments.runs import run_model
+    from sim.validation.cooperation import PanelRecorder
 
     record = RunObservations(seed=seed)
     sums: dict[str, list[np.ndarray]] = {name: [] for name in SUMS}
+    panel = PanelRecorder()
 
     def on_quarter(model: Any) -> None:
+        panel.on_quarter(model)
         f = model.firms
         record.ids.append(f.ids.copy())
         record.workers.append(f["employees"].copy())
@@ -103,6 +109,7 @@ def collect_run(scenario: Scenario, seed: int, steps: int) -> RunObservations:
             sums[name].append(value)
 
     model = run_model(scenario, seed, steps, on_step=on_quarter)
+    record.cooperation = panel.finish(model)
     record.quarters = np.arange(1, steps + 1)
     record.sums = {name: np.array(values).reshape(-1, 2) for name, values in sums.items()}
     record.edges, record.nodes = cooperation_edges(model)
