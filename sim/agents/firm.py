@@ -81,8 +81,6 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
                       "project", None),
     "product_tech": ("f8", "technology generation of the firm's latest product (for machinery "
                      "and electrical producers: the equipment they sell at home)", None),
-    "tried": ("?", "formed an innovation idea this quarter", None),
-    "joint_idea": ("?", "its idea this quarter was a joint project with an R&D partner", None),
     "product_idea": ("?", "a successful idea this quarter was a new product (it started or "
                      "sped a product project)", None),
     "exp_partner": ("?", "serves the partner country's market", None),

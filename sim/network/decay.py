@@ -28,10 +28,8 @@ def decay_ties(model: ClusterModel, edges: EdgeArrays, used: np.ndarray) -> int:
     g = model.graph
     t = g.ties
     flagged = np.zeros(t.size, dtype=bool)
-    if edges.slot is not None and len(edges.slot):
-        same = t.alive[edges.slot] & (t.a[edges.slot] == edges.ends[:, 0]) \
-            & (t.b[edges.slot] == edges.ends[:, 1])
-        flagged[edges.slot[used & same]] = True
+    slots = edges.live_slots(t)
+    flagged[slots[used & (slots >= 0)]] = True
     kind, strength = t.kind[: t.size], t.strength[: t.size]  # over every slot at once
     decaying = t.alive[: t.size] & (kind != RESIDENCY) & (kind != NO_KIND)
     np.copyto(strength, np.minimum(1.0, strength + USED_TIE_GAIN * decay), where=decaying & flagged)

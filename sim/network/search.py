@@ -269,8 +269,14 @@ def start_trust(model: ClusterModel, rows: np.ndarray, partners: np.ndarray) -> 
     searcher's country's coordination shifter (a coordination body) wins back."""
     country = model.firms["country"]
     ci = country[rows].astype(np.int64)
-    cross = country[partners] != country[rows]
-    won_back = np.minimum(model.shifters.coordination[ci], CROSS_BORDER_DISTRUST)
+    return trust_of_new_ties(model, ci, country[partners] != country[rows])
+
+
+def trust_of_new_ties(model: ClusterModel, searcher_country: np.ndarray,
+                      cross: np.ndarray) -> np.ndarray:
+    """Strength new ties start with, by the searcher's country code and whether the partner
+    is across the border (see :func:`start_trust`)."""
+    won_back = np.minimum(model.shifters.coordination[searcher_country], CROSS_BORDER_DISTRUST)
     return np.where(cross, NEW_TIE_STRENGTH - CROSS_BORDER_DISTRUST + won_back,
                     NEW_TIE_STRENGTH)
 
@@ -319,8 +325,7 @@ def university_search(model: ClusterModel) -> int:
     research_active = UNIVERSITY_RND_PARTNER * model.rd_scale  # R&D partners; others train
     rnd_allowed = p["rnd_ties"] > 0
     formed = 0
-    trust = np.where(cross, NEW_TIE_STRENGTH - CROSS_BORDER_DISTRUST
-                     + np.minimum(coordination[ci], CROSS_BORDER_DISTRUST), NEW_TIE_STRENGTH)
+    trust = trust_of_new_ties(model, ci, cross)
     for i, k, s in zip(searchers[go].tolist(), pick[go].tolist(), trust[go].tolist(),
                        strict=True):
         uni = unis[k]

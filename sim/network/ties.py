@@ -21,6 +21,7 @@ from sim.network.table import KIND_CODE, KINDS, NO_KIND
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
+    from sim.network.table import TieTable
 
 SUPPLY, RND, EXPORT, EDUCATION, RESIDENCY = range(len(KINDS))
 
@@ -69,6 +70,19 @@ class EdgeArrays:
     slot: np.ndarray | None = None
     ends: np.ndarray | None = None
     triangles: np.ndarray | None = None
+
+    def live_slots(self, table: TieTable,
+                   positions: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Slots in ``table`` of the ties at ``positions`` of these arrays (indices or a mask),
+        -1 where the slot no longer holds the same tie (it dissolved, or another pair took
+        the slot since the arrays were derived) or the arrays keep no slots."""
+        count = np.arange(len(self.u))[positions].size
+        if self.slot is None or count == 0:
+            return np.full(count, -1, dtype=np.int64)
+        slots, ends = self.slot[positions], self.ends[positions]
+        same = table.alive[slots] & (table.a[slots] == ends[:, 0]) \
+            & (table.b[slots] == ends[:, 1])
+        return np.where(same, slots, -1)
 
     def supply(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(buyer rows, supplier rows, strength) of supply ties."""

@@ -156,10 +156,9 @@ def novelty(distance: np.ndarray | float) -> np.ndarray:
 def cognitive_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """1 - cosine similarity of capability profiles (rows of ``a`` against rows of ``b``):
     0 for the same mix of fields, 1 for profiles with no field in common."""
-    na = np.linalg.norm(a, axis=1)
-    nb = np.linalg.norm(b, axis=1)
-    cos = np.einsum("ij,ij->i", a, b) / np.maximum(na * nb, 1e-12)
-    return np.clip(1.0 - cos, 0.0, 1.0)
+    dot = np.einsum("ij,ij->i", a, b)
+    square = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", b, b)
+    return np.clip(1.0 - dot / np.maximum(np.sqrt(square), 1e-12), 0.0, 1.0)
 
 
 def related_fields(sector: np.ndarray) -> np.ndarray:
@@ -191,9 +190,7 @@ def choose_partners(model: ClusterModel, edges: EdgeArrays, nodes_k: np.ndarray,
     pos = np.concatenate([rnd[at_u], rnd[at_v]])
     if src.size == 0:
         return none
-    square = np.einsum("ij,ij->i", nodes_k, nodes_k)
-    dot = np.einsum("ij,ij->i", nodes_k[src], nodes_k[dst])
-    d = np.clip(1.0 - dot / np.maximum(np.sqrt(square[src] * square[dst]), 1e-12), 0.0, 1.0)
+    d = cognitive_distance(nodes_k[src], nodes_k[dst])
     sc = edges.strength[pos] * novelty(d) * (1.0 - d)
     # keep each maker's best (the first of equal bests in tie order), without sorting
     top = np.zeros(n_nodes)
@@ -206,6 +203,15 @@ def choose_partners(model: ClusterModel, edges: EdgeArrays, nodes_k: np.ndarray,
     best_pos[src[best]] = pos[best]
     best_distance[src[best]] = d[best]
     return best_partner[rows], best_pos[rows], best_distance[rows]
+
+
+def node_expertise(model: ClusterModel) -> np.ndarray:
+    """Expertise by field of every cooperation node, firms' rows then universities' (the node
+    order of :class:`sim.network.ties.EdgeArrays`)."""
+    kf = model.firms["kfield"]
+    if not model.universities:
+        return kf
+    return np.concatenate([kf, np.array([u.kfield for u in model.universities])])
 
 
 def rnd_strength(edges: EdgeArrays) -> np.ndarray:
@@ -229,8 +235,7 @@ def form_ideas(model: ClusterModel, edges: EdgeArrays, hazard: np.ndarray) -> Id
     draw_idea, draw_field, draw_success = rng.random(n), rng.random(n), rng.random(n)
     rows = np.flatnonzero(draw_idea < 1.0 - np.exp(-rate))
     kf = f["kfield"]
-    nodes_k = np.concatenate([kf, np.array([u.kfield for u in model.universities])]) \
-        if model.universities else kf
+    nodes_k = node_expertise(model)
     partner, pos, distance = choose_partners(model, edges, nodes_k, rows)
     joint = partner >= 0
     own = kf[rows]
@@ -247,7 +252,8 @@ def form_ideas(model: ClusterModel, edges: EdgeArrays, hazard: np.ndarray) -> Id
     fit = np.where(related_fields(sector)[idx, field], 1.0, FIT_UNRELATED)
     scale = difficulty(model)
     chance = fit * (1.0 - np.exp(-expertise / scale))
-    slot = live_slots(model, edges, pos)
+    slot = np.full(rows.size, -1, dtype=np.int64)
+    slot[joint] = edges.live_slots(model.graph.ties, pos[joint])
     trust = np.zeros(rows.size)  # the tie's strength now, or last quarter's if it is gone
     trust[joint] = edges.strength[pos[joint]]
     live = slot >= 0
@@ -257,21 +263,6 @@ def form_ideas(model: ClusterModel, edges: EdgeArrays, hazard: np.ndarray) -> Id
     success = draw_success[rows] < chance
     return Ideas(rows, partner, slot, field, distance, expertise, chance, success,
                  f["sales_total"][rows].copy(), other, scale)
-
-
-def live_slots(model: ClusterModel, edges: EdgeArrays, pos: np.ndarray) -> np.ndarray:
-    """Slots in ``model.graph.ties`` of the ties at positions ``pos`` of ``edges`` (the ties
-    as they stood at the end of last quarter), -1 where ``pos`` is -1 or the tie is gone."""
-    slot = np.full(pos.size, -1, dtype=np.int64)
-    have = np.flatnonzero(pos >= 0)
-    if edges.slot is None or have.size == 0:
-        return slot
-    t = model.graph.ties
-    s = edges.slot[pos[have]]
-    ends = edges.ends[pos[have]]
-    same = t.alive[s] & (t.a[s] == ends[:, 0]) & (t.b[s] == ends[:, 1])
-    slot[have[same]] = s[same]
-    return slot
 
 
 def learn_by_innovating(model: ClusterModel, ideas: Ideas) -> None:
@@ -304,13 +295,13 @@ def after_joint_projects(model: ClusterModel, ideas: Ideas) -> None:
     firm_partner = partner < n
     idx = np.arange(joint.size)
     partner_k = ideas.partner_k[joint]
+    fp = np.flatnonzero(firm_partner)  # universities' expertise does not change here
     for fld in fields:
         mine = kf[rows, fld]
         theirs = partner_k[idx, fld]
         gain_self = JOINT_LEARNING * understand * np.maximum(theirs - mine, 0.0)
         gain_partner = JOINT_LEARNING * understand * np.maximum(mine - theirs, 0.0)
         np.add.at(kf, (rows, fld), gain_self)
-        fp = np.flatnonzero(firm_partner)
         np.add.at(kf, (partner[fp], fld[fp]), gain_partner[fp])
     t = model.graph.ties
     slot = ideas.slot[joint]

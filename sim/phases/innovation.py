@@ -14,7 +14,12 @@ from sim.indicators import LAUNCH_WINDOW
 from sim.inputs.countries import COUNTRIES
 from sim.inputs.sectors import N_SECTORS
 from sim.network.ties import EdgeArrays
-from sim.phases.ideas import after_joint_projects, form_ideas, learn_by_innovating
+from sim.phases.ideas import (
+    after_joint_projects,
+    form_ideas,
+    learn_by_innovating,
+    node_expertise,
+)
 from sim.phases.labour import wage_per_worker
 from sim.phases.parks import park_services
 
@@ -77,8 +82,7 @@ def spillovers(model: ClusterModel, edges: EdgeArrays) -> np.ndarray:
     """Knowledge a firm can absorb this quarter (firms x fields): the strength-weighted mean
     lead of its partners over it, field by field (zero where it is ahead)."""
     f = model.firms
-    k = np.concatenate([f["kfield"], np.array([u.kfield for u in model.universities])]) \
-        if model.universities else f["kfield"]
+    k = node_expertise(model)
     n_nodes, fields = edges.n_nodes, k.shape[1]
     w = edges.strength * KNOWLEDGE_WEIGHT[edges.kind]
     kt = k.T.copy()  # fields x nodes: each field's values in one row, the gathers contiguous
@@ -132,10 +136,6 @@ def innovation_phase(model: ClusterModel, edges: EdgeArrays) -> None:
     won = ideas.rows[ideas.success]
     innovated[won] = True
     f["innovated"] = innovated
-    f["tried"] = np.zeros(n, dtype=bool)
-    f["tried"][ideas.rows] = True
-    f["joint_idea"] = np.zeros(n, dtype=bool)
-    f["joint_idea"][ideas.rows[ideas.joint]] = True
     level = np.zeros(n)
     level[won] = ideas.level[ideas.success]
     process = innovated & (rng.random(n) < PROCESS_SHARE)
@@ -201,10 +201,10 @@ def stage_factors(model: ClusterModel) -> list[np.ndarray]:
 
 
 def stage_speeds(model: ClusterModel) -> np.ndarray:
-    """Progress a quarter in each stage (firms x stages, in shares of the stage): the stage
+    """Progress a quarter in each stage (stages x firms, in shares of the stage): the stage
     factors (:func:`stage_factors`) over the stage's length at speed 1."""
-    return np.column_stack(stage_factors(model)) \
-        / (model.params["project_duration"] * STAGE_SHARE)
+    return np.stack(stage_factors(model)) \
+        / (model.params["project_duration"] * STAGE_SHARE)[:, None]
 
 
 def advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
@@ -216,7 +216,7 @@ def advance_projects(model: ClusterModel, boost: np.ndarray) -> None:
     f, p = model.firms, model.params
     busy = f["in_project"]
     stage = np.minimum(f["project_stage"].astype(np.int64), len(STAGES) - 1)
-    speeds = np.stack(stage_factors(model)) / (p["project_duration"] * STAGE_SHARE)[:, None]
+    speeds = stage_speeds(model)
     rows = np.arange(f.n)
     speed = speeds[stage, rows]
     progress = f["project_progress"] + speed + boost / STAGE_SHARE[stage]

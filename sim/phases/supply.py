@@ -156,15 +156,9 @@ def _previous_orders(model: ClusterModel, edges: EdgeArrays,
                      supply: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(slots in the tie table, last quarter's orders) of the supply ties of ``edges``; a slot
     that no longer holds the same tie gets -1 and no orders."""
-    n_ties = int(supply.sum())
-    if edges.slot is None:
-        return np.full(n_ties, -1, dtype=np.int64), np.zeros(n_ties)
     t = model.graph.ties
-    slots = edges.slot[supply]
-    ends = edges.ends[supply]
-    same = t.alive[slots] & (t.a[slots] == ends[:, 0]) & (t.b[slots] == ends[:, 1])
-    slots = np.where(same, slots, -1)
-    return slots, np.where(same, t.orders[np.maximum(slots, 0)], 0.0)
+    slots = edges.live_slots(t, supply)
+    return slots, np.where(slots >= 0, t.orders[np.maximum(slots, 0)], 0.0)
 
 
 def buy_inputs(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> SupplyFlows:

@@ -51,10 +51,8 @@ def load_evidence() -> dict[str, Any]:
 
 def model_range(name: str) -> tuple[float, float]:
     """(low, high) of the named range of the evidence file."""
-    for r in load_evidence()["ranges"]:
-        if r["name"] == name:
-            return float(r["low"]), float(r["high"])
-    raise KeyError(f"{EVIDENCE}: no [[ranges]] entry named {name!r}")
+    r = range_spec(name)
+    return float(r["low"]), float(r["high"])
 
 
 def range_spec(name: str) -> dict[str, Any]:
