@@ -35,6 +35,9 @@ ONE_GOVERNMENT_SHARE = 0.5
 #: of sales with the assumed intensities doubles a firm's merit (assumed).
 RD_MERIT = 50.0
 
+#: What :meth:`Policy.record_take_up` counts for each government.
+TAKE_UP_FIELDS = ("funded", "anyway", "public", "private")
+
 #: Parameters every policy has.
 COMMON_PARAMS: tuple[Param, ...] = (
     Param("country", "both", "", "which government runs it", choices=("AZ", "BY", "both")),
@@ -99,6 +102,10 @@ class Policy:
         #: measurement; :func:`sim.policies.effects.restart_measurement` clears them).
         self.recipients: set[int] = set()
         self.spent = 0.0
+        #: What a grant instrument's funded projects add, per government over the run
+        #: (:meth:`record_take_up`): projects funded, those that would have gone ahead without
+        #: the grant, public money and the firms' own spending on them (USD m).
+        self.take_up = {code: dict.fromkeys(TAKE_UP_FIELDS, 0.0) for code in ("AZ", "BY")}
 
     @classmethod
     def declared(cls) -> dict[str, Param]:
@@ -168,6 +175,16 @@ class Policy:
         ``delivered / implementation``, at most the budget (all of it if nothing arrives)."""
         reach = model.risks["implementation"]
         self.pay(model, code, budget if reach <= 0 else min(budget, delivered / reach))
+
+    def record_take_up(self, code: str, funded: int, anyway: int, public: float,
+                       private: float) -> None:
+        """Book projects a grant funded for government ``code``: ``funded`` projects, of which
+        ``anyway`` would have gone ahead without the grant (each funded firm's own decision
+        rule evaluated in the same quarter without it: the deadweight), ``public`` USD m of
+        grants and ``private`` USD m the firms spent on them themselves."""
+        book = self.take_up[code]
+        for key, value in zip(TAKE_UP_FIELDS, (funded, anyway, public, private), strict=True):
+            book[key] += value
 
     @staticmethod
     def available(model: ClusterModel, budget: float) -> float:
