@@ -27,6 +27,11 @@ VARIANCE_POWER = 2
 #: a cap on the loop, which stops as soon as the budgets add up or no weight can move, in
 #: practice after a few rounds).
 MAX_REBALANCE_ROUNDS = 50
+#: Quarters by which a review's figures are late when monitoring is wholly ineffective: with
+#: the ``monitoring`` risk q a review measures growth as it stood round(MAX_REPORTING_LAG x
+#: (1 - q)) quarters ago, so money recently given has not yet shown in what it sees (assumed,
+#: range 2-6: enterprise statistics that arrive with annual reports, up to a year late).
+MAX_REPORTING_LAG = 4
 
 
 class AdaptiveMonitoring(Policy):
@@ -38,7 +43,8 @@ class AdaptiveMonitoring(Policy):
     It then moves budget toward the programmes with the best measured return (budget weights
     are multiplied by ``exp(speed x z)``, z the standardised return, and rescaled so the total
     budget stays the declared one as far as the weight limits allow). With ineffective
-    monitoring (the scenario's ``monitoring`` risk) the measured returns are partly noise.
+    monitoring (the scenario's ``monitoring`` risk) the measured returns are partly noise and
+    late: the review sees value added as it stood some quarters ago.
     Structural investments (parks, infrastructure, barrier reduction, coordination body,
     exchange) keep their budgets. Without this policy the allocation is fixed."""
 
@@ -62,16 +68,40 @@ class AdaptiveMonitoring(Policy):
     def initialize(self, model: ClusterModel) -> None:
         """Take the first snapshot of firms' value added."""
         self.last_review = model.quarter
+        #: quarter -> (firm ids, value added) as they stood then, for late figures
+        self.history: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._snapshot(model)
         #: (quarter, {policy label: weight}, {policy label: measured return}) per review
         self.log: list[tuple[int, dict[str, float], dict[str, float]]] = []
 
     def apply(self, model: ClusterModel) -> None:
         """Pay for the unit; review when due."""
+        if self.reporting_lag(model) > 0:
+            self._record(model)
         for code in self.countries():
             self.pay(model, code, self.money(model, "operating_cost"))
         if model.quarter - self.last_review >= self["review"]:
             self.review(model)
+
+    def reporting_lag(self, model: ClusterModel) -> int:
+        """Quarters by which the figures a review sees are late (0 with effective
+        monitoring)."""
+        return round(MAX_REPORTING_LAG * (1.0 - model.risks["monitoring"]))
+
+    def _record(self, model: ClusterModel) -> None:
+        """Keep this quarter's value added for late reviews (and forget what no review will
+        read)."""
+        f = model.firms
+        self.history[model.quarter] = (f.ids.copy(), f["value_added"].copy())
+        oldest = self.last_review - MAX_REPORTING_LAG
+        for q in [q for q in self.history if q < oldest]:
+            del self.history[q]
+
+    def _late(self, quarter: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The recorded (ids, value added) of ``quarter``, or of the earliest recorded quarter
+        after it (None if nothing is recorded)."""
+        after = [q for q in self.history if q >= quarter]
+        return self.history[min(after)] if after else None
 
     def programmes(self, model: ClusterModel) -> list[Policy]:
         """The monitored programmes of this run."""
@@ -102,7 +132,19 @@ class AdaptiveMonitoring(Policy):
         function giving the mask of those a programme reached (worked out once per review)."""
         if getattr(self, "_compare", None) is None:
             f = model.firms
-            rows = f.rows_of(self.ids)
+            lag = self.reporting_lag(model)
+            late = self._late(model.quarter - lag) if lag > 0 else None
+            if late is None:
+                rows = f.rows_of(self.ids)
+                now = f["value_added"]
+            else:  # figures as they stood ``lag`` quarters ago
+                ids, now = late
+                rows = np.full(self.ids.size, -1)
+                if ids.size:
+                    order = np.argsort(ids, kind="stable")
+                    at = order[np.clip(np.searchsorted(ids, self.ids, sorter=order), 0,
+                                       ids.size - 1)]
+                    rows = np.where(ids[at] == self.ids, at, -1)
             survived = rows >= 0
             kept = self.ids[survived]
             masks: dict[int, np.ndarray] = {}
@@ -113,8 +155,7 @@ class AdaptiveMonitoring(Policy):
                                                              count=len(p.recipients)))
                 return masks[id(p)]
 
-            compare = (kept, self.value_added[survived], f["value_added"][rows[survived]],
-                       reached_by)
+            compare = (kept, self.value_added[survived], now[rows[survived]], reached_by)
             if not getattr(self, "_reviewing", False):
                 return compare
             self._compare = compare
@@ -168,6 +209,10 @@ class AdaptiveMonitoring(Policy):
         """Allocation stays where the last review left it."""
 
     def _snapshot(self, model: ClusterModel) -> None:
+        """The review's starting point: value added as the review saw it (late figures with
+        ineffective monitoring)."""
         f = model.firms
-        self.ids = f.ids.copy()
-        self.value_added = f["value_added"].copy()
+        lag = self.reporting_lag(model)
+        late = self._late(model.quarter - lag) if lag > 0 else None
+        self.ids, self.value_added = (f.ids.copy(), f["value_added"].copy()) if late is None \
+            else (late[0].copy(), late[1].copy())

@@ -12,7 +12,7 @@ from sim.inputs.params import Param
 from sim.inputs.units import QUARTERS_PER_YEAR, USD_K_PER_USD_M
 from sim.network import cooperation_degree
 from sim.policies import effects
-from sim.policies.base import Policy
+from sim.policies.base import FAVOUR_TILT, Policy, favoured
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -80,8 +80,9 @@ class VocationalEducation(Policy):
             seats = self.available(model, budget) / seat
             weight = f["employees"][rows]
             noise = model.risks["mistargeting"]
-            if noise > 0:  # mistargeting: seats go to the wrong firms
-                weight = weight * np.exp(noise * model.rng.standard_normal(rows.size))
+            if noise > 0:  # mistargeting: seats go to the wrong firms, the favoured first
+                weight = weight * np.exp(noise * (model.rng.standard_normal(rows.size)
+                                                  + FAVOUR_TILT * favoured(model, rows)))
             trainees = np.minimum(seats * weight / weight.sum(),
                                   self["max_share"] * f["employees"][rows])
             used = trainees > 1e-9
