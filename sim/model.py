@@ -150,7 +150,7 @@ class ClusterModel(mesa.Model):
         self.policies: list[Policy] = (policies if policies is not None
                                        else self.spec.make_policies())
         for policy in self.policies:
-            policy.resolve_defaults(self.spec.scales())
+            policy.prepare(self)
         markets.balance_markets(self)
         investment.fdi_reference_volume(self)
         self.history = {key: {name: [] for name in HISTORY_COLUMNS} for key in COUNTRY_KEYS}
@@ -324,7 +324,7 @@ class ClusterModel(mesa.Model):
     def add_policy(self, policy: Policy) -> None:
         """Add a policy to a running model: it acts from the next quarter (its defaults are
         resolved with the model's scales and it is initialised now)."""
-        policy.resolve_defaults(self.spec.scales())
+        policy.prepare(self)
         policy.initialize(self)
         self.policies.append(policy)
 

@@ -231,6 +231,8 @@ def test_sme_subsidy_grants_reach_firms_per_implementation_rule():
     model = fresh_model(d, seed=2)
     budget = model.policies[0].budget(model)
     assert math.isclose(budget, 5.0 * 0.2, rel_tol=1e-12)
+    for _ in range(model.policies[0].delay):  # weak implementation: the start slips
+        model.step()
     for _ in range(8):
         model.step()
         f = model.firms

@@ -3,13 +3,15 @@ ineffective monitoring unit sees its figures."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from conftest import bundled_spec, fresh_model, spec
 
 import sim.policies.base as base
 from sim.policies.adaptive_monitoring import MAX_REPORTING_LAG, AdaptiveMonitoring
-from sim.policies.base import INCUMBENT_AGE, Policy, favoured
+from sim.policies.base import INCUMBENT_AGE, MAX_START_DELAY, Policy, favoured
 
 
 # ----------------------------------------------------------------- mistargeting
@@ -91,3 +93,20 @@ def test_late_figures_miss_what_happened_since(quality):
         assert any(abs(a - b) > 1e-6 for a, b in zip(after, before, strict=True))
     else:
         assert after == before
+
+
+# ----------------------------------------------------------------- implementation
+@pytest.mark.parametrize("reach, delay", [(1.0, 0), (0.8, 0), (0.5, 2), (0.4, 2), (0.0, 4)])
+def test_weak_implementation_delays_a_programmes_start(reach, delay):
+    """The SME subsidy declared from quarter 2 first pays in quarter 2 + the slip (as
+    :data:`MAX_START_DELAY` sets it), and not before."""
+    d = spec(policies=[{"type": "sme_subsidy", "start": 2}], risks={"implementation": reach})
+    m = fresh_model(d, 1)
+    policy = m.policies[0]
+    assert policy.delay == delay == math.floor(MAX_START_DELAY * (1 - reach) + 1e-9)
+    first = None
+    for _ in range(2 + delay + 1):
+        m.step()
+        if first is None and policy.spent > 0:
+            first = m.quarter
+    assert first == 2 + delay  # with no reach the money is spent and nothing arrives

@@ -307,17 +307,21 @@ MODEL_PARAMS: dict[str, Param] = {
 RISK_PARAMS: dict[str, Param] = {
     p.name: p
     for p in [
-        P("mistargeting", 0.0, "log-sd", "noise in the competitive selection of recipients "
-          "(wrong choice of funding priorities): log-normal noise on each applicant's merit; "
-          "0 = the best applicants win, 3 = close to a random draw", 0.0, 5.0),
+        P("mistargeting", 0.0, "log-sd", "wrong choice of funding priorities in the "
+          "competitive selection of recipients: each applicant's merit is seen through "
+          "log-normal noise and tilted toward state-owned firms, incumbents and the favoured "
+          "sector; 0 = the best applicants win, 3 = close to a random draw among the "
+          "favoured", 0.0, 5.0),
         P("coordination", 1.0, "share", "coordination of the two governments' activities: "
           "1 = joint instruments work across the border as designed, 0 = each government "
           "acts alone and joint instruments lose their cross-border effect", 0.0, 1.0),
         P("implementation", 1.0, "share", "local implementation quality (participation of "
           "executive and local authorities): share of each allocated budget that reaches its "
-          "target; the rest is spent without effect", 0.0, 1.0),
-        P("monitoring", 1.0, "share", "monitoring effectiveness: how well adaptive "
-          "monitoring reads the indicators (1 = exactly, 0 = noise only)", 0.0, 1.0),
+          "target (the rest is spent without effect), and programmes start later (up to four "
+          "quarters at 0)", 0.0, 1.0),
+        P("monitoring", 1.0, "share", "monitoring effectiveness: how well and how soon "
+          "adaptive monitoring reads the indicators (1 = exactly and at once, 0 = noise only "
+          "and a year late)", 0.0, 1.0),
     ]
 }
 

@@ -46,6 +46,13 @@ FAVOUR_TILT = 0.5
 #: (assumed, range 5-15 years).
 INCUMBENT_AGE = 40
 
+#: Quarters by which a programme's start slips when local implementation fails entirely:
+#: with the ``implementation`` risk r the local bodies that deliver it begin
+#: floor(MAX_START_DELAY x (1 - r)) quarters after its declared start, so a reach of 0.8
+#: loses no quarter and 0.4 loses two (assumed, range 2-8: programmes of structural funds
+#: commonly take one to two years longer to pay out than planned).
+MAX_START_DELAY = 4
+
 #: What :meth:`Policy.record_take_up` counts for each government.
 TAKE_UP_FIELDS = ("funded", "anyway", "public", "private")
 
@@ -135,6 +142,9 @@ class Policy:
         #: (:meth:`record_take_up`): projects funded, those that would have gone ahead without
         #: the grant, public money and the firms' own spending on them (USD m).
         self.take_up = {code: dict.fromkeys(TAKE_UP_FIELDS, 0.0) for code in ("AZ", "BY")}
+        #: Quarters the programme's start slips with weak local implementation (set by
+        #: :meth:`prepare` when a model takes the policy).
+        self.delay = 0
 
     @classmethod
     def declared(cls) -> dict[str, Param]:
@@ -153,6 +163,14 @@ class Policy:
         for key in sorted(self.pending):
             self.values[key] = declared[key].default_at(scales)
         self.pending.clear()
+
+    def prepare(self, model: ClusterModel) -> None:
+        """Settle what the model's scales and risks decide before the policy is initialised:
+        the defaults that scale with the model and the slip of its start with weak local
+        implementation (:data:`MAX_START_DELAY`)."""
+        self.resolve_defaults(model.spec.scales())
+        reach = float(model.risks["implementation"])
+        self.delay = math.floor(MAX_START_DELAY * (1.0 - reach) + 1e-9)
 
     def settled_values(self) -> dict[str, Any]:
         """The values given or defaulted so far (without those waiting for the model)."""
@@ -250,9 +268,10 @@ class Policy:
         return model.risks["coordination"] * (1.0 if both else ONE_GOVERNMENT_SHARE)
 
     def is_active(self, step: int) -> bool:
-        """Whether the policy acts in quarter ``step``."""
+        """Whether the policy acts in quarter ``step``: within its window, from its start
+        plus the slip of weak local implementation (``delay``)."""
         v = self.values
-        return v["enabled"] and v["start"] <= step <= v["end"]
+        return v["enabled"] and v["start"] + self.delay <= step <= v["end"]
 
     def step(self, model: ClusterModel) -> None:
         """Called by the model every quarter: ``apply`` inside the active window,
