@@ -181,7 +181,8 @@ def command_parts() -> st.SearchStrategy:
         min_size=1, max_size=2))
     unknown = st.tuples(
         st.text(max_size=8).filter(lambda c: c not in (
-            "run", "compare", "scorecard", "sweep", "sensitivity", "list", "viz", "validate")
+            "run", "compare", "scorecard", "sweep", "sensitivity", "list", "viz", "validate",
+            "evidence", "discover", "brief")
             and not c.startswith("-")),
         st.just([])).map(lambda a: (a[0], [Part((), True, "command")]))
     return st.one_of(run, compare, scorecard, sweep, sensitivity, viz, listing, unknown)

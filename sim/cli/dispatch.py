@@ -14,6 +14,7 @@ from sim.cli.brief import cmd_brief
 from sim.cli.calibration import cmd_calibrate, cmd_validate
 from sim.cli.discovery import cmd_discover
 from sim.cli.errors import EXIT_USAGE, UsageError, one_line
+from sim.cli.evidence import cmd_evidence
 from sim.cli.parser import build_parser
 from sim.cli.runs import cmd_compare, cmd_run, cmd_scorecard
 from sim.cli.show import cmd_list, cmd_viz
@@ -32,6 +33,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "discover": cmd_discover,
     "list": cmd_list,
     "validate": cmd_validate,
+    "evidence": cmd_evidence,
     "calibrate": cmd_calibrate,
     "viz": cmd_viz,
 }

@@ -15,6 +15,10 @@ from sim.inputs.params import MAX_SEED, MAX_SEEDS, MODEL_PARAMS
 #: The project's validation report, written only with ``clustersim validate --docs``.
 DOCS_VALIDATION = Path("docs/validation.md")
 
+#: The project's report of effect sizes against published evaluations, written only with
+#: ``clustersim evidence --docs``.
+DOCS_EVIDENCE = Path("docs/evidence.md")
+
 #: Most worker processes ``--workers`` may start.
 MAX_WORKERS = 256
 
@@ -67,6 +71,7 @@ def _float_in(accepts: Callable[[float], bool], expected: str) -> Callable[[str]
 
 
 _share = _float_in(lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
+_evidence_scale = _float_in(lambda v: 0.05 <= v <= 1.0, "a number in [0.05, 1]")
 _number = _float_in(math.isfinite, "a finite number")
 _fraction = _float_in(lambda v: 0.0 < v <= 0.5, "a number in (0, 0.5]")
 
@@ -279,6 +284,23 @@ def build_parser() -> argparse.ArgumentParser:
                        "docs/img/ (tracked files)")
     validate.add_argument("--quiet", action="store_true", help="no progress messages")
     add_language(validate)
+
+    evidence = sub.add_parser(
+        "evidence", help="each instrument's published evaluations (sim/data/evidence.toml) "
+        "against the model's estimate of the same quantity, made the way each study made it; "
+        "writes runs/evidence-<time>/evidence.md (--docs: docs/evidence.md)")
+    evidence.add_argument("--seeds", type=_seed_count, default=4, metavar="N",
+                          help=f"number of seeds, 0..N-1 (default 4, at most {MAX_SEEDS})")
+    evidence.add_argument("--scale", type=_evidence_scale, default=0.5, metavar="S",
+                          help="population scale of the runs, 0.05-1 (default 0.5)")
+    evidence.add_argument("--instrument", action="append", metavar="NAME",
+                          help="only this instrument's studies (repeatable)")
+    where = evidence.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, default=None,
+                       help="report file (default runs/evidence-<time>/evidence.md)")
+    where.add_argument("--docs", action="store_true",
+                       help=f"write the project's report, {DOCS_EVIDENCE} (a tracked file)")
+    evidence.add_argument("--quiet", action="store_true", help="no progress messages")
 
     calibrate = sub.add_parser(
         "calibrate", help="fit the free behavioural parameters to the country targets "
