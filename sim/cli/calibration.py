@@ -49,6 +49,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.experiments.calibration_report import fitted_summary, install, write_outputs
     from sim.experiments.runs import available_cpus
 
+    if args.instrument is not None:
+        return _fit_instrument(args)
+    if args.seeds is not None or args.scale is not None:
+        raise UsageError("calibrate: --seeds and --scale go with --instrument")
     if args.check:
         return _check(args)
     if args.tolerance is not None:
@@ -82,6 +86,36 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                      "sim/data/calibration.toml and the report in docs/; "
                      f"CLUSTERSIM_CALIBRATION={out}/calibration.toml uses them without)")
     print("\n".join(lines) + "\n" + fitted_summary(result))
+    return 0
+
+
+def _fit_instrument(args: argparse.Namespace) -> int:
+    """``clustersim calibrate --instrument NAME``: fit an instrument's effect sizes to its
+    published evaluations."""
+    from sim.cli.evidence import bundled_model
+    from sim.validation.evidence_fit import fit_instrument, install, summary
+    from sim.validation.evidence_report import EvidenceError
+
+    if args.definition is not None or args.check:
+        raise UsageError("calibrate: --instrument fits an instrument's effect sizes; it takes "
+                         "no calibration file and no --check")
+    seeds = range(args.seeds or 3)
+    scale = args.scale or 0.5
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"calibrate: {message}", file=sys.stderr, flush=True)
+
+    try:
+        result = fit_instrument(args.instrument, seeds, scale, bundled_model,
+                                max_evaluations=args.max_evaluations or 16,
+                                progress=progress)
+    except EvidenceError as err:
+        raise UsageError(f"calibrate: {err}") from None
+    print(summary(result))
+    if args.install:
+        install(result)
+        print("calibrate: installed in sim/data/policy_fit.toml")
     return 0
 
 

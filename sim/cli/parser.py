@@ -331,6 +331,15 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--tolerance", type=_share, metavar="SHARE", default=None,
                            help="with --check: largest relative difference that passes "
                            "(default 0.05)")
+    calibrate.add_argument("--instrument", metavar="NAME", help="fit this instrument's effect "
+                           "sizes (its [[instrument.parameter]] entries of "
+                           "sim/data/evidence.toml) to its studies marked use = \"fit\" "
+                           "instead of a calibration file; --install writes them to "
+                           "sim/data/policy_fit.toml")
+    calibrate.add_argument("--seeds", type=_seed_count, default=None, metavar="N",
+                           help="with --instrument: seeds 0..N-1 of every point (default 3)")
+    calibrate.add_argument("--scale", type=_evidence_scale, default=None, metavar="S",
+                           help="with --instrument: population scale, 0.05-1 (default 0.5)")
 
     viz = sub.add_parser("viz", help="serve the browser view of a running simulation")
     viz.add_argument("--host", default="127.0.0.1",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from sim.inputs.params import Param, ParamError
+from sim.inputs.policy_fit import with_fit
 from sim.policies import effects
 from sim.ranking import stable_argsort
 
@@ -148,8 +149,11 @@ class Policy:
 
     @classmethod
     def declared(cls) -> dict[str, Param]:
-        """All parameters of this policy (common ones first), by name."""
-        return {p.name: p for p in (*COMMON_PARAMS, *cls.param_specs)}
+        """All parameters of this policy (common ones first), by name; an effect size fitted
+        to published evaluations (``sim/data/policy_fit.toml``) has its fitted default."""
+        if "_declared" not in cls.__dict__:
+            cls._declared = with_fit(cls.name, (*COMMON_PARAMS, *cls.param_specs))
+        return cls._declared
 
     @classmethod
     def defaults(cls, scales: dict[str, float]) -> dict[str, Any]:
