@@ -104,13 +104,14 @@ def test_mesa_batch_run_example(tmp_path):
 def test_ema_workbench_example(tmp_path):
     out = tmp_path / "ema.csv"
     run_example("ema_workbench_example.py", "--scenarios", "2", "--policies", "1",
-                "--seeds", "2", "--quarters", "2", "--firm-scale", "0.1", "--out",
+                "--seeds", "2", "--quarters", "5", "--firm-scale", "0.1", "--out",
                 str(out), tmp_path=tmp_path)
     table = pd.read_csv(out)
     assert len(table) == 2
     assert table["risks_coordination"].between(0, 1).all()
     assert table["risks_implementation"].between(0.2, 1).all()
-    # changes from the baseline: the package costs money and raises exports
+    # changes from the baseline: the package costs money and raises exports (five quarters:
+    # with implementation 0.2 programmes start three quarters late)
     assert table["JOINT_gross_fiscal_cost"].gt(0).all()
     assert table["JOINT_tech_exports"].notna().all()
 

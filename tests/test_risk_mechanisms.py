@@ -11,7 +11,13 @@ from conftest import bundled_spec, fresh_model, spec
 
 import sim.policies.base as base
 from sim.policies.adaptive_monitoring import MAX_REPORTING_LAG, AdaptiveMonitoring
-from sim.policies.base import INCUMBENT_AGE, MAX_START_DELAY, Policy, favoured
+from sim.policies.base import (
+    INCUMBENT_AGE,
+    MAX_START_DELAY,
+    Policy,
+    favoured,
+    favoured_sectors,
+)
 
 
 # ----------------------------------------------------------------- mistargeting
@@ -30,7 +36,7 @@ def test_favoured_counts_state_ownership_incumbency_and_the_favoured_sector():
     old = np.flatnonzero((f["country"] == 0) & (f["sector"] == 1))[0]
     f["born"][old] = m.quarter - INCUMBENT_AGE
     marks = favoured(m, np.arange(f.n))
-    assert list(m._favoured_sector) == [2, 4]
+    assert list(favoured_sectors(m)) == [2, 4]
     assert (marks[az] == 2).all() and (marks[by] == 2).all()  # state-owned, favoured sector
     assert marks[old] == 1
     plain = (f["sector"] != np.array([2, 4])[f["country"]]) & ~f["state_owned"]

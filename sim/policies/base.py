@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from sim.inputs.countries import COUNTRIES
 from sim.inputs.params import Param, ParamError
 from sim.inputs.policy_fit import with_fit
+from sim.inputs.sectors import N_SECTORS
 from sim.policies import effects
 from sim.ranking import stable_argsort
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from sim.model import ClusterModel
 
 REGISTRY: dict[str, type[Policy]] = {}
+#: Each policy class's parameters with their defaults in use (:meth:`Policy.declared`).
+DECLARED: dict[type[Policy], dict[str, Param]] = {}
 
 #: Strength of a joint instrument's cross-border effect when only one of the two governments
 #: runs it, relative to both running it: half, as only one side of the border acts (assumed).
@@ -67,19 +71,24 @@ COMMON_PARAMS: tuple[Param, ...] = (
 )
 
 
+def favoured_sectors(model: ClusterModel) -> np.ndarray:
+    """Each country's favoured sector (AZ, BY): where its state-owned firms employ the most
+    now, the traditional industry a ministry knows best (found from the firms, not
+    assumed)."""
+    f = model.firms
+    state = f["state_owned"]
+    n = len(COUNTRIES)
+    jobs = np.bincount(f["country"][state].astype(np.int64) * N_SECTORS + f["sector"][state],
+                       weights=f["employees"][state], minlength=n * N_SECTORS)
+    return jobs.reshape(n, N_SECTORS).argmax(axis=1)
+
+
 def favoured(model: ClusterModel, rows: np.ndarray) -> np.ndarray:
     """How many of the marks a captured selection favours firms ``rows`` carry (0-3): state
     ownership, incumbency (older than :data:`INCUMBENT_AGE` quarters) and the favoured sector
-    of their country, the sector where state-owned firms employ the most (the traditional
-    industry a ministry knows best: found from the firms when the run's first mistargeted
-    competition is held, then kept)."""
+    of their country (:func:`favoured_sectors`)."""
     f = model.firms
-    sector = getattr(model, "_favoured_sector", None)
-    if sector is None:
-        state = f["state_owned"]
-        jobs = np.zeros((2, int(f["sector"].max(initial=0)) + 1))
-        np.add.at(jobs, (f["country"][state], f["sector"][state]), f["employees"][state])
-        sector = model._favoured_sector = jobs.argmax(axis=1)
+    sector = favoured_sectors(model)
     return (f["state_owned"][rows].astype(float)
             + (model.quarter - f["born"][rows] >= INCUMBENT_AGE)
             + (f["sector"][rows] == sector[f["country"][rows]]))
@@ -151,9 +160,9 @@ class Policy:
     def declared(cls) -> dict[str, Param]:
         """All parameters of this policy (common ones first), by name; an effect size fitted
         to published evaluations (``sim/data/policy_fit.toml``) has its fitted default."""
-        if "_declared" not in cls.__dict__:
-            cls._declared = with_fit(cls.name, (*COMMON_PARAMS, *cls.param_specs))
-        return cls._declared
+        if cls not in DECLARED:
+            DECLARED[cls] = with_fit(cls.name, (*COMMON_PARAMS, *cls.param_specs))
+        return DECLARED[cls]
 
     @classmethod
     def defaults(cls, scales: dict[str, float]) -> dict[str, Any]:

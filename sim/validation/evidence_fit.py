@@ -146,11 +146,9 @@ def install(result: FitResult, path: Path = POLICY_FIT_FILE) -> None:
                       f"studies = [{studies}]", f"objective = {entry['objective']!r}", ""]
     write_text(path, "\n".join(lines))
     fitted_policy_values.cache_clear()
-    from sim.policies import REGISTRY
+    from sim.policies.base import DECLARED
 
-    for cls in REGISTRY.values():  # their declared defaults are read again
-        if "_declared" in cls.__dict__:
-            del cls._declared
+    DECLARED.clear()  # the declared defaults are read again
 
 
 def summary(result: FitResult) -> str:
