@@ -35,7 +35,6 @@ from sim.network.table import KIND_CODE
 from sim.phases.finance import RELIEF_COLUMNS
 from sim.phases.labour import unemployed
 from sim.phases.labour_pool import GENERAL, VOCATIONAL
-from sim.phases.markets import FOOTHOLD
 from sim.policies import REGISTRY, Policy
 
 #: Population scale (about 470 firms) and the local implementation quality of every run.
@@ -564,51 +563,40 @@ def campaigns(d: dict[str, Any], brands: bool = False) -> tuple[Acted, np.ndarra
     return acting, acting.rows_of(new)
 
 
-def test_export_promotion_raises_the_winners_brand():
-    acting, won = campaigns(EXPORT)
-    assert_gap_closed(acting, "brand", won, acting.policy["brand_gain"])
-
-
 def market_of(acting: Acted, rows: np.ndarray) -> np.ndarray:
-    """True where a winner's campaign goes to the partner country (the market it does not
-    serve yet; third countries if it serves both or none)."""
-    return acting.col("exp_third")[rows] & ~acting.col("exp_partner")[rows]
+    """Each winner's campaign market: 0 the partner country where it serves third countries
+    only (the market it does not serve yet), else 1 (third countries)."""
+    return np.where(acting.col("exp_third")[rows] & ~acting.col("exp_partner")[rows], 0, 1)
 
 
-def test_export_promotion_takes_winners_into_a_new_market():
-    """A winner enters the market its campaign goes to: a newcomer starts from a foothold of
-    its home sales."""
-    acting, won = campaigns(EXPORT)
-    partner = market_of(acting, won)
-    for market, rows in (("partner", won[partner]), ("third", won[~partner])):
-        flag, base = acting.col(f"exp_{market}"), acting.col(f"base_{market}")
-        new = rows[~flag[rows]]
-        assert acting.col(f"exp_{market}", "after")[rows].all()
-        if market == "third":
-            assert new.size >= 1
-        orders = acting.policy["orders"] * acting.policy["campaign_cost"]
-        np.testing.assert_allclose(acting.col(f"base_{market}", "after")[new],
-                                   FOOTHOLD * acting.col("base_home")[new] + orders, rtol=1e-12)
-        np.testing.assert_array_equal(base[new], 0.0)
-
-
-def test_export_promotion_brings_new_orders():
-    """Every winner gets orders x campaign cost of new orders a quarter in the market its
-    campaign goes to (on top of a foothold where it is new)."""
+def test_export_promotion_gives_winners_a_year_of_campaign():
+    """Each winner knows its campaign's market for a year (until the quarter three after
+    this one), what the campaign spends on fairs and market research counts toward that
+    market's entry cost, and it spends the rest on marketing this quarter; nobody else's
+    campaign columns move."""
     acting, won = campaigns(EXPORT)
     p = acting.policy
-    partner = market_of(acting, won)
-    added = 0
-    for market, rows in (("partner", won[partner]), ("third", won[~partner])):
-        new = ~acting.col(f"exp_{market}")[rows]
-        foothold = np.where(new, FOOTHOLD * acting.col("base_home")[rows], 0.0)
-        change = acting.delta(f"base_{market}")
-        np.testing.assert_allclose(change[rows] - foothold, p["orders"] * p["campaign_cost"],
-                                   rtol=1e-9)
-        others = np.setdiff1d(np.arange(change.size), rows)
-        np.testing.assert_array_equal(change[others], 0.0)
-        added += rows.size
-    assert added == won.size > 0
+    cost = p["campaign_cost"]
+    n = acting.col("promo_until").size
+    until = np.zeros(n)
+    until[won] = acting.quarter + 3 - acting.col("promo_until")[won]
+    np.testing.assert_array_equal(acting.delta("promo_until"), until)
+    np.testing.assert_array_equal(acting.col("promo_market", "after")[won], market_of(acting, won))
+    np.testing.assert_allclose(acting.col("entry_credit", "after")[won], cost * p["fair_share"])
+    assert_added(acting, "marketing", won, cost * (1.0 - p["fair_share"]))
+    others = np.setdiff1d(np.arange(n), won)
+    for column in ("promo_market", "entry_credit"):
+        np.testing.assert_array_equal(acting.delta(column)[others], 0)
+
+
+def test_export_promotion_writes_no_sales_market_or_brand():
+    """The campaign changes what winners know and pay, not what they sell or where: sales
+    bases abroad, export-market flags and brands are untouched by the step (the firm-side
+    rules act later in the quarter)."""
+    acting, won = campaigns(EXPORT)
+    assert won.size > 0
+    for column in ("base_partner", "base_third", "exp_partner", "exp_third", "brand"):
+        np.testing.assert_array_equal(acting.col(column, "after"), acting.col(column), column)
 
 
 def test_export_promotion_winners_pay_their_share():
@@ -657,15 +645,18 @@ def test_export_consortia_tie_winners_of_a_sector():
         assert len(g) <= size and np.isin(g, won).all() and len(set(sector[g])) == 1
 
 
-def test_export_consortia_share_the_best_brand():
-    """Members take their consortium's best brand, then the campaign raises it."""
-    acting, _, groups = consortia()
-    gain = acting.policy["brand_gain"]
-    before, after = acting.col("brand"), acting.col("brand", "after")
-    assert groups and any(np.ptp(before[g]) > 0 for g in groups)
+def test_export_consortia_pool_their_marketing_into_a_joint_brand():
+    """Every member spends its consortium's pooled marketing on the joint brand: the group's
+    size times one campaign's marketing; winners outside consortia spend their own."""
+    acting, won, groups = consortia()
+    p = acting.policy
+    one = p["campaign_cost"] * (1.0 - p["fair_share"])
+    expected = np.full(won.size, one)
+    position = {r: i for i, r in enumerate(won.tolist())}
+    assert groups and max(len(g) for g in groups) >= 2
     for g in groups:
-        best = before[g].max()
-        np.testing.assert_allclose(after[g], best + gain * (1.0 - best), rtol=1e-12)
+        expected[[position[r] for r in g]] = one * len(g)
+    assert_added(acting, "marketing", won, expected)
 
 
 def test_export_consortia_members_save_on_their_campaign():

@@ -106,8 +106,8 @@ EXPECT: dict[str, Expect] = {
                                    "supported_until"), *PAY}),
     "coordination_body": Expect({"shifter:coordination", "shifter:matching",
                                  "shifter:information", *PAY}),
-    "export_promotion": Expect({*firm("brand", "base_third", "policy_cash",
-                                      "supported_until"),
+    "export_promotion": Expect({*firm("promo_until", "promo_market", "entry_credit",
+                                      "marketing", "policy_cash", "supported_until"),
                                 "tie:export_consortium", *PAY}),
     "industrial_park": Expect({"park:added", "shifter:entry", *PAY}),
     # "The infrastructure corridor is driven by one stock": the cross-border trade cost falls

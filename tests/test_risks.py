@@ -117,8 +117,10 @@ def winners_percentile(kind: str, noise: float, seed: int, steps: int = 8,
 MISTARGETING = {
     # measured 0.912-0.931 -> -37..-49% (projects take many applicants: 5-10 members each)
     "rnd_cofunding": (0.85, -0.6, -0.25, SMALL),
-    # measured 0.986-0.987 -> -42..-50%
-    "export_promotion": (0.95, -0.6, -0.3, SMALL),
+    # measured 0.73-0.84 -> -31..-43%: the applicants are the firms that expect a campaign
+    # to pay for their share of it, a few a quarter at this scale, so even the best-ranked
+    # winners sit lower among them
+    "export_promotion": (0.7, -0.6, -0.2, SMALL),
     # measured 0.992 -> -31..-47%
     "certification": (0.95, -0.6, -0.2, SMALL),
     # at firm_scale 0.3 the fund makes one deal a quarter in each country (12-16 winners in 8
@@ -254,8 +256,10 @@ WEAK_EFFECTS = [
     # rounding to whole winners. They run at the default population (firm_scale 1):
     # measured 0.38-0.55
     ("certification", "supplier_delivery", 0.25, 0.7, 1.0),
-    # measured 0.33-0.71
-    ("export_promotion", "tech_exports", 0.2, 0.85, 1.0),
+    # measured 0.41-0.57 on the share of firms supported: campaigns change what firms know
+    # and pay, so their effect on tech exports over 16 quarters is within seed noise at this
+    # scale (weak/full 0.12-1.22); the firms the programme reaches fall with the money
+    ("export_promotion", "support_share", 0.3, 0.7, 1.0),
     # measured 0.23-0.51 (0.40 summed over the seeds)
     ("venture_fund", "rd_intensity", 0.12, 0.65, 1.0),
 ]
@@ -441,25 +445,29 @@ def test_risk_variant_matches_its_file(stem):
 
 
 def test_weak_local_implementation_loses_tech_exports():
-    """The full package with 40% of each budget reaching its target exports less technology
-    than the full package on every seed (measured -10.9..-23.8% over 16 quarters on seeds
-    1-8)."""
+    """The full package with 40% of each budget reaching its target, two quarters late,
+    exports less technology than the full package: measured over 16 quarters on seeds 1-8
+    -11.8..+1.2% per seed, -6.9% pooled (export campaigns no longer bring orders of their
+    own, so the loss is smaller than it was and within seed noise on single seeds)."""
     rows = paired(bundled_spec("full_package"),
                   risk_variant("full_package_weak_local_implementation"),
-                  ind("tech_exports"), T)
-    assert_rel_between(rows, -0.35, -0.05, "weak local implementation: tech exports")
+                  ind("tech_exports"), T, seeds=range(1, 9))
+    assert_rel_between(pooled(rows), -0.15, -0.03, "weak local implementation: tech "
+                       f"exports, pooled ({describe(rows)})")
+    assert_rel_between(rows, -0.25, 0.05, "weak local implementation: tech exports")
 
 
 def test_mistargeting_does_not_beat_the_full_package():
-    """Its loss of tech exports is about as large as the difference between two runs of one
-    scenario, so single seeds can beat the full package (measured over 16 quarters on seeds
-    1-8: -16.9..+19.5%, +19.5% on seed 1). Pooled over seeds 1-8 it loses (measured -7.2%),
-    and no seed gains more than 30%."""
+    """Mistargeted competitions fund R&D of weaker and favoured firms: R&D intensity over 16
+    quarters falls pooled over seeds 1-8 (measured -12.0%; -28.4..+4.0% per seed, so single
+    seeds can beat the full package). Tech exports no longer lose (measured -5.6..+4.7%,
+    +0.4% pooled): export campaigns go to firms that apply because they expect the campaign
+    to pay, so a noisy ranking among them costs little."""
     rows = paired(bundled_spec("full_package"), risk_variant("full_package_mistargeted"),
-                  ind("tech_exports"), T, seeds=range(1, 9))
-    assert_rel_between(pooled(rows), -0.15, -0.03, "full_package_mistargeted: tech exports, "
+                  ind("rd_intensity"), T, seeds=range(1, 9))
+    assert_rel_between(pooled(rows), -0.2, -0.05, "full_package_mistargeted: R&D intensity, "
                        f"pooled ({describe(rows)})")
-    assert_rel_between(rows, -0.3, 0.3, "full_package_mistargeted: tech exports")
+    assert_rel_between(rows, -0.4, 0.1, "full_package_mistargeted: R&D intensity")
 
 
 def test_poor_coordination_cuts_the_packages_cross_border_ties():

@@ -381,19 +381,21 @@ def test_adaptive_monitoring_shifts_outcomes_toward_rnd():
     """Budget moves from SME investment grants to R&D projects, training and export promotion.
     At firm_scale 0.3 over 16 quarters the outcomes move within seed noise (R&D intensity
     measured -1.0..+18.1%, launches -3.5..+20.2%, investment -2.2..+0.3% against fixed
-    budgets), so the comparison runs at the default population (firm_scale 1) for 24 quarters:
-    R&D intensity measured +10.7..+20.5%, launches +7.1..+21.1%, investment -0.5..-3.3%, tech
-    exports +5.0..+9.2%."""
+    budgets), so the comparison runs at the default population (firm_scale 1) for 24 quarters,
+    measured on seeds 1-8: R&D intensity +36.7..+69.2%, launches +22.3..+57.7%, investment
+    -2.1..-4.6%; tech exports -1.5..+6.2% (+0.9% pooled): export campaigns change what firms
+    know and pay, and more of them moves exports within seed noise, so that bound only says
+    the shift costs no exports."""
     programmes, adaptive = bundled_spec("programmes", 1.0), bundled_spec("programmes_adaptive",
                                                                           1.0)
     assert_rel_between(paired(programmes, adaptive, ind("rd_intensity", "sum"), T_LONG),
-                       0.04, 1.0, "adaptive monitoring: R&D intensity")  # +36..+52%
+                       0.15, 1.0, "adaptive monitoring: R&D intensity")
     assert_rel_between(paired(programmes, adaptive, ind("products_launched", "sum"), T_LONG),
-                       0.02, 0.5, "adaptive monitoring: products launched")
+                       0.05, 0.8, "adaptive monitoring: products launched")
     assert_rel_between(paired(programmes, adaptive, ind("investment", "sum"), T_LONG),
                        -0.1, 0.0, "adaptive monitoring: investment")
     assert_rel_between(paired(programmes, adaptive, ind("tech_exports", "sum"), T_LONG),
-                       0.01, 0.3, "adaptive monitoring: tech exports")
+                       -0.05, 0.15, "adaptive monitoring: tech exports")
 
 
 def test_rebalance_keeps_the_declared_total_within_the_limits():

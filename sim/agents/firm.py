@@ -150,6 +150,13 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "wage_premium": ("f8", "the firm's wage premium over the market wage (rises while its "
                      "vacancies go unfilled, fades otherwise), share", None),
     "vacancies": ("f8", "vacancies posted this quarter, workers", 0.0),
+    "promo_until": ("i4", "last quarter of the firm's supported export campaign (0: none)",
+                    None),
+    "promo_market": ("i1", "market of that campaign: 0 the partner country, 1 third "
+                     "countries", None),
+    "entry_credit": ("f8", "what the campaign spent on fairs and market research, USD m: it "
+                     "counts toward the sunk cost of entering its market", None),
+    "marketing": ("f8", "marketing spending abroad this quarter, USD m", 0.0),
     **RELIEF_DECLARATIONS,
 }
 #: Columns reset at the start of every quarter, in declaration order.

@@ -64,6 +64,16 @@ FOOTHOLD = 0.05
 BRAND_WEIGHT = 0.2
 #: Share of a firm's brand abroad that fades each quarter without new marketing (assumed).
 BRAND_DECAY = 0.05
+#: Marketing spending abroad, in quarters of the firm's sales, that closes half the gap to a
+#: fully established brand: a quarter's marketing m closes m / (m + BRAND_HALF_SPEND x sales)
+#: of the gap (diminishing returns; assumed, range 0.2-1: set so that a campaign's marketing
+#: of USD 25,000 closes about 30% of the gap for an SME of the median winner's size, USD 0.14 m
+#: of quarterly sales; no published estimate of a brand-building function was found).
+BRAND_HALF_SPEND = 0.43
+#: Quarters over which a firm values a new export market or a stronger brand when it decides
+#: whether to pay for an export campaign (assumed, range 8-20: the payback periods of three to
+#: five years firms report for export marketing).
+EXPORT_HORIZON = 12
 
 #: Perceived quality of a firm's product with inputs of quality 0, as a share of its own
 #: quality: the share is (this + slope x input quality), 0.7-1 (assumed).
@@ -212,18 +222,58 @@ def _adjust_markups(model: ClusterModel, share_growth: np.ndarray) -> None:
 
 
 def fade_brands(model: ClusterModel) -> None:
-    """Brands abroad fade by a share each quarter without new marketing."""
-    model.firms["brand"] *= 1.0 - BRAND_DECAY
+    """Brands abroad fade by a share each quarter and are built by the quarter's marketing
+    spending (the ``marketing`` column), with diminishing returns (:data:`BRAND_HALF_SPEND`)."""
+    f = model.firms
+    f["brand"] *= 1.0 - BRAND_DECAY
+    spend = f["marketing"]
+    if spend.any():
+        gain = spend / np.maximum(spend + BRAND_HALF_SPEND * f["sales_total"], 1e-12)
+        f["brand"] += gain * (1.0 - f["brand"])
+
+
+def export_market_value(model: ClusterModel, rows: np.ndarray, market: np.ndarray,
+                        brand_gain: float | np.ndarray) -> np.ndarray:
+    """What firms ``rows`` expect a year's export campaign in ``market`` (0 partner, 1 third,
+    one per firm) to be worth over :data:`EXPORT_HORIZON` quarters, at their current profit
+    margin: a market they do not serve yet brings sales like those of the firms of their
+    country that serve it (as a share of home sales, the median), one they serve grows by the
+    brand's weight in competitiveness times the ``brand_gain`` the campaign's marketing
+    brings."""
+    f = model.firms
+    margin = np.maximum(f["profit"][rows], 0.0) / np.maximum(f["sales_total"][rows], 1e-12)
+    columns = (("exp_partner", "sales_partner"), ("exp_third", "sales_third"))
+    typical = np.zeros((2, 2))  # country x market: median sales there / home sales
+    for m, (flag, sales) in enumerate(columns):
+        for c in (0, 1):
+            serving = f[flag] & (f["country"] == c) & (f["sales_home"] > 0)
+            if serving.any():
+                typical[c, m] = np.median(f[sales][serving] / f["sales_home"][serving])
+    serves = np.where(market == 0, f["exp_partner"][rows], f["exp_third"][rows])
+    there = np.where(market == 0, f["sales_partner"][rows], f["sales_third"][rows])
+    new = typical[f["country"][rows], market] * f["sales_home"][rows]
+    gain = np.where(serves, BRAND_WEIGHT * brand_gain * there, new)
+    return margin * gain * EXPORT_HORIZON
 
 
 def export_entry(model: ClusterModel) -> None:
-    """Profitable firms start exporting with a chance that rises with absorptive capacity;
-    entering a market costs a sunk share of the wage bill."""
+    """Profitable firms start exporting when they learn enough about a foreign market, with a
+    chance that rises with absorptive capacity; entering a market costs a sunk share of the
+    wage bill, which the firm pays from its cash. A firm in a supported export campaign
+    (``promo_until``) knows its campaign's market (``promo_market``: 0 partner, 1 third) from
+    the fairs and market research, and what it spent on them (``entry_credit``) counts toward
+    the sunk cost."""
     f, p, rng = model.firms, model.params, model.rng
     able = (f["profit"] > 0) & (rng.random(f.n) < p["export_entry_rate"] * f["absorptive"])
     cost = p["export_entry_cost"] * wage_per_worker(model) * f["employees"]
     partner = able & ~f["exp_partner"] & (rng.random(f.n) < p["partner_entry_share"])
     third = able & ~f["exp_third"] & ~partner
+    campaign = f["promo_until"] >= max(model.quarter, 1)  # (campaigns run from quarter 1)
+    if campaign.any():  # the campaign's market is known; what was spent on it counts
+        known = campaign & (f["profit"] > 0)
+        partner |= known & (f["promo_market"] == 0) & ~f["exp_partner"]
+        third |= known & (f["promo_market"] == 1) & ~f["exp_third"] & ~partner
+        cost = np.where(campaign, np.maximum(cost - f["entry_credit"], 0.0), cost)
     enter = (partner | third) & (f["cash"] >= cost)
     f["exp_partner"] = f["exp_partner"] | (partner & enter)
     f["exp_third"] = f["exp_third"] | (third & enter)

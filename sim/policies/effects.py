@@ -30,7 +30,6 @@ from sim.network import add_new_ties
 from sim.phases import labour_pool
 from sim.phases.finance import RELIEF_COLUMNS, grant_reliefs, settle
 from sim.phases.labour import unemployed
-from sim.phases.markets import FOOTHOLD
 from sim.phases.parks import add_park
 from sim.phases.parks import close_park as _close_park
 
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
 #: a deal, a certificate, a campaign): the year the award is meant to cover (assumed).
 SUPPORT_QUARTERS = 4
 
-#: Export markets a firm may enter (the ``base_<market>`` and ``exp_<market>`` columns).
-EXPORT_MARKETS = ("partner", "third")
 #: How :meth:`Footprint.describe` names each kind of state.
 KIND_LABELS = {"firm_columns": "firm columns", "ties": "ties", "shifters": "shifters",
                "country_arrays": "country arrays", "parks": "parks",
@@ -250,35 +247,22 @@ def require_rd_intensity(model: ClusterModel, policy: Policy, rows: np.ndarray,
     f["rd_intensity"][rows] = np.maximum(f["rd_intensity"][rows], minimum)
 
 
-# ----------------------------------------------------------------- export markets
-raise_brand = _gap_effect("raise_brand", "brand", "a fully established brand abroad")
-
-
-@_effect(firm_columns=("brand",))
-def share_brand(model: ClusterModel, policy: Policy, members: np.ndarray,
-                starts: list[int]) -> None:
-    """Groups of firms share a joint brand: the rows ``members`` hold consecutive groups
-    (group ``i`` starts at position ``starts[i]``), and every member takes its group's best
-    brand."""
-    brand = model.firms["brand"]
-    best = np.maximum.reduceat(brand[members], starts)
-    brand[members] = np.repeat(best, np.diff([*starts, len(members)]))
-
-
-@_effect(firm_columns=tuple(f"{prefix}_{market}" for market in EXPORT_MARKETS
-                            for prefix in ("base", "exp")))
-def enter_export_market(model: ClusterModel, policy: Policy, rows: np.ndarray, market: str,
-                        orders: float) -> None:
-    """Firms ``rows`` (distinct) serve the export ``market`` (``partner`` or ``third``): a
-    newcomer starts from a foothold of its home sales (:data:`sim.phases.markets.FOOTHOLD`),
-    and every one gets ``orders`` (USD m a quarter) of new orders there."""
-    if market not in EXPORT_MARKETS:
-        raise ValueError(f"enter_export_market: '{market}' is not one of {EXPORT_MARKETS}")
+# ----------------------------------------------------------------- export campaigns
+@_effect(firm_columns=("promo_until", "promo_market", "entry_credit", "marketing"))
+def support_export_campaign(model: ClusterModel, policy: Policy, rows: np.ndarray,
+                            market: np.ndarray, until: int, credit: float,
+                            marketing: np.ndarray | float) -> None:
+    """Firms ``rows`` (distinct) run a supported export campaign in ``market`` (0 the partner
+    country, 1 third countries; one per firm) until quarter ``until``: while it lasts they know
+    that market, and ``credit`` (USD m spent on fairs and market research) counts toward its
+    sunk entry cost if they decide to enter (:func:`sim.phases.markets.export_entry`); this
+    quarter they spend ``marketing`` (USD m) abroad, from which their brand grows
+    (:func:`sim.phases.markets.fade_brands`)."""
     f = model.firms
-    column, flag = f"base_{market}", f"exp_{market}"
-    new = ~f[flag][rows]
-    f[column][rows] = np.where(new, FOOTHOLD * f["base_home"][rows], f[column][rows]) + orders
-    f[flag][rows] = True
+    f["promo_until"][rows] = until
+    f["promo_market"][rows] = market
+    f["entry_credit"][rows] = credit
+    f["marketing"][rows] += marketing
 
 
 # ----------------------------------------------------------------- ties

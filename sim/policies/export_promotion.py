@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.inputs.params import Param
 from sim.inputs.units import QUARTERS_PER_YEAR
-from sim.phases.markets import THIRD, competitiveness
+from sim.phases.markets import BRAND_HALF_SPEND, THIRD, competitiveness, export_market_value
 from sim.policies import effects
 from sim.policies.base import Policy
 
@@ -26,34 +26,41 @@ CONSORTIUM_TIE_STRENGTH = 0.8
 
 
 class ExportPromotion(Policy):
-    """Each quarter firms apply for support of a year's export campaign (fair space, marketing
-    abroad, brand design); a competition on their competitiveness abroad picks the winners
-    until the budget is spent, each firm at most once a year. The grant covers ``cost_share``
-    of the campaign, the firm pays the rest. A campaign raises the firm's brand abroad (export
-    competitiveness, fading without new marketing), takes a non-exporter into a new export
-    market, and brings new foreign orders. Winners of the same sector form export consortia:
-    members are tied, share market research and promotion (their own cost falls by
-    ``consortium_saving``) and a joint brand. With both governments running the programme,
-    consortia can join firms of both countries (as far as the governments coordinate)."""
+    """Each quarter firms may apply for support of a year's export campaign (fair space and
+    market research in a foreign market, marketing there): a firm applies when what it
+    expects the campaign to be worth (a new market at the sales firms of its country make
+    there, or a stronger brand where it already sells, over three years at its profit
+    margin: :func:`sim.phases.markets.export_market_value`) exceeds its own share of the
+    cost; a competition on their competitiveness abroad picks among the applicants until the
+    budget is spent, each firm at most once a year. The grant covers ``cost_share`` of the
+    campaign, the firm pays the rest. The campaign changes what the firm knows and what
+    entering costs, not its sales: for a year it knows the campaign's market, and what was
+    spent on fairs and market research (``fair_share`` of the campaign) counts toward the sunk
+    cost of entering it, should the firm decide to (:func:`sim.phases.markets.export_entry`:
+    profitable firms that can pay enter); the marketing builds its brand abroad with
+    diminishing returns (:func:`sim.phases.markets.fade_brands`), which then fades. Winners
+    of the same sector form export consortia: members are tied, share market research and
+    promotion (their own cost falls by ``consortium_saving``) and a joint brand, built from
+    the members' pooled marketing. With both governments running the programme, consortia
+    can join firms of both countries (as far as the governments coordinate)."""
 
     name = "export_promotion"
     label = "Export promotion, branding and export consortia"
     report_section = ("Project support: export and marketing (foreign fairs, marketing, "
                       "branding, export consortia)")
     monitored = True
-    effects = ("spend", "raise_brand", "share_brand", "enter_export_market", "transfer_cash",
-               "form_ties", "count_supported")
+    effects = ("spend", "support_export_campaign", "transfer_cash", "form_ties",
+               "count_supported")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "grant budget of each paying government",
               0.0, 1000.0),
         Param("cost_share", 0.5, "share", "share of a campaign's cost the grant covers",
               0.01, 1.0),
         Param("campaign_cost", 0.05, "USD m", "cost of one firm's export campaign for a year "
-              "(fair space, marketing, brand design)", 0.001, 100.0),
-        Param("brand_gain", 0.3, "share", "share of the gap to a fully established brand "
-              "abroad that a campaign closes", 0.0, 1.0),
-        Param("orders", 0.5, "USD/quarter per USD", "new foreign orders a campaign brings, "
-              "per quarter, per dollar of campaign", 0.0, 10.0),
+              "(fair space, market research, marketing)", 0.001, 100.0),
+        Param("fair_share", 0.5, "share", "share of a campaign spent on fairs and market "
+              "research (counted toward the sunk cost of entering the market); the rest is "
+              "marketing, which builds the brand", 0.0, 1.0),
         Param("markets", "both", "", "where campaigns go: third countries, the partner "
               "country, or both (the market a firm does not serve yet first)",
               choices=("third", "partner", "both")),
@@ -70,18 +77,25 @@ class ExportPromotion(Policy):
         self.last_campaign: dict[int, int] = {}
 
     def apply(self, model: ClusterModel) -> None:
-        """Run this quarter's competition, then the campaigns and consortia of the winners."""
+        """Run this quarter's competition among the applicants, then the campaigns and
+        consortia of the winners."""
         f = model.firms
         budget = self.budget(model)
-        grant = self["cost_share"] * self["campaign_cost"]
+        cost = self["campaign_cost"]
+        grant = self["cost_share"] * cost
         z = competitiveness(model)[:, THIRD]
         winners = []
         for code in self.countries():
             k = 0 if code == "AZ" else 1
             eligible = np.flatnonzero(self._eligible(model, k))
-            count = min(self.affordable(self.available(model, budget), grant), eligible.size)
-            won = self.ranked(model, eligible, np.exp(z[eligible]))[:count]
+            value = self.expected_value(model, eligible)
+            applicants = eligible[value >= cost - grant]
+            count = min(self.affordable(self.available(model, budget), grant), applicants.size)
+            won = self.ranked(model, applicants, np.exp(z[applicants]))[:count]
             winners.append(won)
+            anyway = int((value[np.searchsorted(eligible, won)] >= cost).sum())
+            self.record_take_up(code, len(won), anyway, grant * len(won),
+                                (cost - grant) * len(won))
             self.pay_delivered(model, code, grant * len(won), budget)
         rows = np.concatenate(winners) if winners else np.zeros(0, dtype=np.int64)
         if rows.size == 0:
@@ -90,9 +104,29 @@ class ExportPromotion(Policy):
         self.last_campaign = {i: last for i, last in self.last_campaign.items()
                               if q - last < QUARTERS_PER_YEAR}  # older ones no longer matter
         self.last_campaign.update(dict.fromkeys(f.ids[rows].tolist(), q))
-        members = self._consortia(model, rows)
-        self._campaign(model, rows, members, grant)
+        groups = self._consortia(model, rows)
+        self._campaign(model, rows, groups, grant)
         effects.count_supported(model, self, rows)
+
+    def target_market(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
+        """The market of each firm's campaign (0 the partner country, 1 third countries):
+        the one the firm does not serve yet when campaigns go to both (third if it serves
+        both or neither)."""
+        f = model.firms
+        markets = self["markets"]
+        if markets == "partner":
+            return np.zeros(rows.size, dtype=np.int64)
+        if markets == "third":
+            return np.ones(rows.size, dtype=np.int64)
+        return np.where(f["exp_third"][rows] & ~f["exp_partner"][rows], 0, 1)
+
+    def expected_value(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
+        """What firms ``rows`` expect a campaign to be worth (USD m over the horizon)."""
+        f = model.firms
+        marketing = self["campaign_cost"] * (1.0 - self["fair_share"])
+        brand_gain = marketing / np.maximum(marketing + BRAND_HALF_SPEND * f["sales_total"][rows],
+                                            1e-12) * (1.0 - f["brand"][rows])
+        return export_market_value(model, rows, self.target_market(model, rows), brand_gain)
 
     def _eligible(self, model: ClusterModel, country: int) -> np.ndarray:
         f = model.firms
@@ -106,32 +140,32 @@ class ExportPromotion(Policy):
             ok[recent[recent >= 0]] = False
         return ok
 
-    def _campaign(self, model: ClusterModel, rows: np.ndarray, members: np.ndarray,
+    def _campaign(self, model: ClusterModel, rows: np.ndarray, groups: list[np.ndarray],
                   grant: float) -> None:
-        """Brand, market entry and new orders for the winners; they pay their share."""
-        f = model.firms
+        """The winners' campaigns: market knowledge and an entry credit for a year, this
+        quarter's marketing (pooled within each consortium); they pay their share."""
         cost = self["campaign_cost"]
-        effects.raise_brand(model, self, rows, self["brand_gain"])
-        orders = self["orders"] * cost
-        markets = self["markets"]
-        to_partner = np.zeros(rows.size, dtype=bool)
-        if markets == "partner":
-            to_partner[:] = True
-        elif markets == "both":  # the market the firm does not serve yet; third if it has both
-            to_partner = f["exp_third"][rows] & ~f["exp_partner"][rows]
-        for market, chosen in (("partner", rows[to_partner]), ("third", rows[~to_partner])):
-            effects.enter_export_market(model, self, chosen, market, orders)
-        share = np.where(np.isin(rows, members), 1.0 - self["consortium_saving"], 1.0)
+        marketing = np.full(rows.size, cost * (1.0 - self["fair_share"]))
+        member = np.zeros(rows.size, dtype=bool)
+        position = {r: i for i, r in enumerate(rows.tolist())}
+        for group in groups:  # a joint brand: every member's marketing promotes it
+            at = np.array([position[r] for r in group.tolist()])
+            marketing[at] = marketing[at].sum()
+            member[at] = True
+        effects.support_export_campaign(
+            model, self, rows, self.target_market(model, rows),
+            model.quarter + QUARTERS_PER_YEAR - 1, cost * self["fair_share"], marketing)
+        share = np.where(member, 1.0 - self["consortium_saving"], 1.0)
         own = np.maximum(cost * share - grant, 0.0)
         effects.transfer_cash(model, self, -own, rows)  # each winner pays its campaign share
 
-    def _consortia(self, model: ClusterModel, rows: np.ndarray) -> np.ndarray:
-        """Group winners of a sector into consortia (ties to the strongest member, a joint
-        brand); cross-border groups as far as the governments coordinate. Returns the rows of
-        consortium members."""
+    def _consortia(self, model: ClusterModel, rows: np.ndarray) -> list[np.ndarray]:
+        """Group winners of a sector into consortia (ties to the strongest member);
+        cross-border groups as far as the governments coordinate. Returns each consortium's
+        rows."""
         size = self["consortium_size"]
         if size < MIN_CONSORTIUM:
-            return np.zeros(0, dtype=np.int64)
+            return []
         f, rng = model.firms, model.rng
         cross = self.values["country"] == "both"
         joins = rng.random(rows.size) < (self.cross_border(model) if cross else 0.0)
@@ -139,7 +173,7 @@ class ExportPromotion(Policy):
         sector, country = f["sector"][rows].tolist(), f["country"][rows].tolist()
         for r, s, c, j in zip(rows.tolist(), sector, country, joins.tolist(), strict=True):
             groups[s, -1 if j else c].append(r)
-        members, leads, others, starts = [], [], [], []
+        consortia, leads, others = [], [], []
         for group in groups.values():
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
@@ -147,11 +181,8 @@ class ExportPromotion(Policy):
                     continue
                 leads += [chunk[0]] * (len(chunk) - 1)  # tied to the best-ranked member
                 others += chunk[1:]
-                starts.append(len(members))
-                members += chunk
-        if members:  # a joint brand: each consortium's best (consortia share no firm)
-            effects.share_brand(model, self, np.array(members), starts)
+                consortia.append(np.array(chunk, dtype=np.int64))
         if leads:
             effects.form_ties(model, self, f.ids[leads], f.ids[others], "export_consortium",
                               strength=CONSORTIUM_TIE_STRENGTH)
-        return np.array(members, dtype=np.int64)
+        return consortia
