@@ -52,7 +52,16 @@ from sim.network.decay import decay_ties, used_ties
 from sim.network.search import partner_search, university_search
 from sim.network.stats import network_stats
 from sim.network.ties import EdgeArrays
-from sim.phases import entry_exit, finance, innovation, investment, labour, labour_pool, markets
+from sim.phases import (
+    entry_exit,
+    finance,
+    innovation,
+    investment,
+    labour,
+    labour_pool,
+    markets,
+    quality,
+)
 from sim.phases.parks import admit_residents, park_regimes
 from sim.phases.shifters import Shifters
 from sim.phases.supply import SupplyFlows
@@ -184,6 +193,9 @@ class ClusterModel(mesa.Model):
         self.profit_tax, self.vat = arr("profit_tax"), arr("vat")
         self.property_tax, self.import_vat = arr("property_tax"), arr("import_vat_on_equipment")
         self.admin_barrier = arr("admin_barrier")
+        #: share of late deliveries that infrastructure removes, by supplier's country (0: the
+        #: country's logistics as they are)
+        self.logistics = np.zeros(2)
         self.investment_lag = arr("investment_lag_quarters")
         self.trade_cost = np.column_stack([np.zeros(2), arr("trade_cost_partner"),
                                            arr("trade_cost_third")])
@@ -241,6 +253,7 @@ class ClusterModel(mesa.Model):
     def _phases(self) -> None:
         self._begin_quarter()
         self._policy_phase()
+        quality.learning_phase(self)
         labour.labour_phase(self)
         edges = self.edges  # ties as they stood at the end of last quarter
         self.supply_flows = markets.production_phase(self, edges)

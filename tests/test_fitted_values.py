@@ -96,13 +96,10 @@ def test_rd_scale_comes_from_the_fitted_intensities_not_the_scenarios_own(tmp_pa
 
 
 def test_scaled_defaults_are_resolved_when_the_model_is_built(tmp_path):
-    """The technopark's entry rule and the venture fund's R&D target are declared as
-    multiples of the R&D scale; each model resolves them with its own scale, and a value a
-    scenario sets is kept as given."""
+    """The technopark's entry rule is declared as a multiple of the R&D scale; each model
+    resolves it with its own scale, and a value a scenario sets is kept as given."""
     entry = REGISTRY["technopark"].declared()["min_rd_intensity"]
-    target = REGISTRY["venture_fund"].declared()["rd_target"]
     assert (entry.default, entry.scaled_by) == (0.01, "rd_scale")
-    assert (target.default, target.scaled_by) == (0.03, "rd_scale")
     for fit in (fit_file(tmp_path, "e", 0.0, 0.004), fit_file(tmp_path, "f", 0.0, 0.0005)):
         spec = scenario_with_fit(fit, "technopark")
         (kind, values), = spec.policies
@@ -115,9 +112,6 @@ def test_scaled_defaults_are_resolved_when_the_model_is_built(tmp_path):
                           {"policies.technopark.min_rd_intensity": 0.02})
     model = ClusterModel(given.with_model(firm_scale=0.05), seed=0)
     assert model.policies[0]["min_rd_intensity"] == 0.02
-    venture = scenario_with_fit(fit, "venture_fund")
-    model = ClusterModel(venture.with_model(firm_scale=0.05), seed=0)
-    assert model.policies[0]["rd_target"] == round(0.03 * venture.rd_scale, 6)
 
 
 def test_a_changed_fitted_file_is_read_again(tmp_path, monkeypatch):

@@ -57,7 +57,7 @@ PROGRAMMES = ("sme_subsidy", "certification")
 #: scale: a reform privatising in its first quarters, courses of one quarter, a review every
 #: quarter; a tax break that forgives some VAT too (none by default), so all four reliefs act;
 #: a technopark that admits firms with R&D of 0.1% of sales (with the default rule it has
-#: hardly any applicants at this scale); a venture fund asking more R&D than its firms do.
+#: hardly any applicants at this scale).
 #: The cross-border shares are at their largest, so that a lone government's projects would
 #: be joint, and its exchange's proposals cross-border, as often as the rule could let them.
 OVERRIDES: dict[str, dict[str, Any]] = {
@@ -65,7 +65,6 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "subcontracting_exchange": {"cross_border_share": 1.0},
     "tax_break": {"vat_relief": 0.5},
     "technopark": {"min_rd_intensity": 0.001},
-    "venture_fund": {"rd_target": 0.2},
     "property_reform": {"phase_in": 2},
     "vocational_education": {"lag": 1},
     "adaptive_monitoring": {"review": 1},
@@ -102,8 +101,8 @@ EXPECT: dict[str, Expect] = {
     "adaptive_monitoring": Expect(PAY, shared={"policy:weight", "policy:recipients",
                                                "policy:spent"}),
     "admin_barriers": Expect({"array:admin_barrier", *PAY}),
-    "certification": Expect({*firm("mgmt", "delivery", "quality", "policy_cash",
-                                   "supported_until"), *PAY}),
+    "certification": Expect({*firm("qm_left", "qm_rate_m", "qm_rate_d", "qm_rate_q",
+                                   "qm_cost", "policy_cash", "supported_until"), *PAY}),
     "coordination_body": Expect({"shifter:coordination", "shifter:matching",
                                  "shifter:information", *PAY}),
     "export_promotion": Expect({*firm("promo_until", "promo_market", "entry_credit",
@@ -113,7 +112,7 @@ EXPECT: dict[str, Expect] = {
     # "The infrastructure corridor is driven by one stock": the cross-border trade cost falls
     # both ways; third-market costs and delivery follow the paying country's own stock.
     "infrastructure": Expect({"array:trade_cost[:, 1]", "array:trade_cost[:, 2]",
-                              "firm:delivery", *PAY},
+                              "array:logistics", *PAY},
                              other={"array:trade_cost[:, 1]"}, other_required=True),
     "property_reform": Expect({"firm:state_owned", *PAY}),
     "rnd_cofunding": Expect({*firm("rd_grant", "rd_project", "supported_until"), "tie:rnd",
@@ -128,8 +127,8 @@ EXPECT: dict[str, Expect] = {
     "tax_break": Expect(RELIEFS),
     "technopark": Expect({"park:added", "uni:technopark", *PAY}),
     "venture_fund": Expect({"shifter:spinoff", *firm("grant", "funded_project", "policy_cash",
-                                                     "rd_intensity", "supported_until"),
-                            *PAY}),
+                                                     "vc_rd", "vc_rd_pace",
+                                                     "supported_until"), *PAY}),
     "vocational_education": Expect({"firm:supported_until", "uni:graduate_skill", *PAY},
                                    later={"array:pool_skill"}),
 }

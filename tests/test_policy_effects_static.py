@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from sim.policies import REGISTRY, Policy, effects
-from sim.policies.effects import EFFECTS, UndeclaredEffect
+from sim.policies.effects import EFFECTS, UndeclaredEffect, footprint_of
 from sim.policies.sme_subsidy import SmeSubsidy
 
 POLICY_DIR = Path(effects.__file__).parent
@@ -336,3 +336,34 @@ def test_each_policy_declares_the_effects_its_code_uses(name: str) -> None:
     assert set(cls.effects) == _effects_called(cls), (
         f"{name}: declared {sorted(cls.effects)}, its code uses "
         f"{sorted(_effects_called(cls))}")
+
+
+# ----------------------------------------------------------------- outcomes and capabilities
+def test_outcome_and_capability_columns_are_known_columns():
+    from sim.agents.firm import CAPABILITY_COLUMNS, COLUMNS, MATRIX_COLUMNS, OUTCOME_COLUMNS
+
+    known = set(COLUMNS) | set(MATRIX_COLUMNS)
+    assert OUTCOME_COLUMNS <= known and CAPABILITY_COLUMNS <= known
+    assert not OUTCOME_COLUMNS & CAPABILITY_COLUMNS
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_no_policy_may_write_an_outcome_or_a_capability(name):
+    """A policy changes what firms can do, what it costs them or what they know; firms
+    decide. So no effect a policy declares may write a column of what firms achieve (sales,
+    exports, output, jobs, prices, markets entered) or of what they can do (skill, equipment,
+    management, delivery discipline, quality, brand, knowledge, R&D plans). Together with
+    test_policy_effects.py (what a policy's step changes lies within its declared effects'
+    footprints) no policy writes one."""
+    from sim.agents.firm import CAPABILITY_COLUMNS, OUTCOME_COLUMNS
+
+    written = footprint_of(REGISTRY[name].effects).firm_columns
+    assert not written & OUTCOME_COLUMNS, sorted(written & OUTCOME_COLUMNS)
+    assert not written & CAPABILITY_COLUMNS, sorted(written & CAPABILITY_COLUMNS)
+
+
+def test_the_outcome_check_catches_a_planted_write():
+    from sim.agents.firm import CAPABILITY_COLUMNS
+
+    written = footprint_of(("spend", "transfer_cash")).firm_columns | {"mgmt"}
+    assert written & CAPABILITY_COLUMNS == {"mgmt"}

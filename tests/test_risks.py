@@ -185,7 +185,7 @@ def test_weak_implementation_delivers_part_of_other_grants():
     USD 0.15 m budget that reaches firms is less than one USD 0.1 m deal, so it funds no
     one."""
     for kind, unit, scale in (("export_promotion", 0.5 * 0.05, SMALL),
-                              ("certification", 0.5 * 0.04, SMALL),
+                              ("certification", None, SMALL),  # grants grow with size
                               ("venture_fund", 0.1, 1.0)):
         d = spec(policies=[{"type": kind}], risks={"implementation": WEAK}, scale=scale,
                  model={"soft_budget": 0.0})  # no bail-outs: the spending is the programme's
@@ -200,6 +200,12 @@ def test_weak_implementation_delivers_part_of_other_grants():
             won = new_winners(kind, policy, model) - before
             spent = sum(g.spent_this_step for g in model.governments.values())
             assert won, f"{kind}: no winner in quarter {model.quarter}"
+            if unit is None:  # each certification grant is the cost share of its firm's cost
+                f = model.firms
+                rows = f.rows_of(list(won))
+                delivered = float((0.5 * f["qm_cost"][rows]).sum())
+                assert math.isclose(delivered, WEAK * spent, rel_tol=1e-9), (kind, won)
+                continue
             assert math.isclose(unit * len(won), WEAK * spent, rel_tol=1e-9), (
                 f"{kind} quarter {model.quarter}: {len(won)} winners, spent {spent}")
             assert spent <= 2 * policy.budget(model) + 1e-12
@@ -254,14 +260,15 @@ WEAK_EFFECTS = [
     # implementation leaves room for one certification a quarter in each country (4 with full
     # implementation), two campaigns (5) and no venture deal (1), so the ratio is set by
     # rounding to whole winners. They run at the default population (firm_scale 1):
-    # measured 0.38-0.55
-    ("certification", "supplier_delivery", 0.25, 0.7, 1.0),
+    # measured 0.13-0.38 (the gains are learnt over a year, so the two quarters the start
+    # slips weigh more in 16)
+    ("certification", "supplier_delivery", 0.08, 0.5, 1.0),
     # measured 0.41-0.57 on the share of firms supported: campaigns change what firms know
     # and pay, so their effect on tech exports over 16 quarters is within seed noise at this
     # scale (weak/full 0.12-1.22); the firms the programme reaches fall with the money
     ("export_promotion", "support_share", 0.3, 0.7, 1.0),
-    # measured 0.23-0.51 (0.40 summed over the seeds)
-    ("venture_fund", "rd_intensity", 0.12, 0.65, 1.0),
+    # measured 0.37-0.50
+    ("venture_fund", "rd_intensity", 0.25, 0.65, 1.0),
 ]
 
 
@@ -447,8 +454,8 @@ def test_risk_variant_matches_its_file(stem):
 def test_weak_local_implementation_loses_tech_exports():
     """The full package with 40% of each budget reaching its target, two quarters late,
     exports less technology than the full package: measured over 16 quarters on seeds 1-8
-    -11.8..+1.2% per seed, -6.9% pooled (export campaigns no longer bring orders of their
-    own, so the loss is smaller than it was and within seed noise on single seeds)."""
+    -11.2..-1.3% per seed, -5.0% pooled (export campaigns no longer bring orders of their
+    own, so the loss is smaller than it was and near seed noise on single seeds)."""
     rows = paired(bundled_spec("full_package"),
                   risk_variant("full_package_weak_local_implementation"),
                   ind("tech_exports"), T, seeds=range(1, 9))
@@ -459,15 +466,15 @@ def test_weak_local_implementation_loses_tech_exports():
 
 def test_mistargeting_does_not_beat_the_full_package():
     """Mistargeted competitions fund R&D of weaker and favoured firms: R&D intensity over 16
-    quarters falls pooled over seeds 1-8 (measured -12.0%; -28.4..+4.0% per seed, so single
+    quarters falls pooled over seeds 1-8 (measured -19.4%; -31.8..+14.7% per seed, so single
     seeds can beat the full package). Tech exports no longer lose (measured -5.6..+4.7%,
     +0.4% pooled): export campaigns go to firms that apply because they expect the campaign
     to pay, so a noisy ranking among them costs little."""
     rows = paired(bundled_spec("full_package"), risk_variant("full_package_mistargeted"),
                   ind("rd_intensity"), T, seeds=range(1, 9))
-    assert_rel_between(pooled(rows), -0.2, -0.05, "full_package_mistargeted: R&D intensity, "
+    assert_rel_between(pooled(rows), -0.3, -0.08, "full_package_mistargeted: R&D intensity, "
                        f"pooled ({describe(rows)})")
-    assert_rel_between(rows, -0.4, 0.1, "full_package_mistargeted: R&D intensity")
+    assert_rel_between(rows, -0.45, 0.25, "full_package_mistargeted: R&D intensity")
 
 
 def test_poor_coordination_cuts_the_packages_cross_border_ties():

@@ -290,16 +290,15 @@ def test_coordination_body_raises_cross_border_ties():
 
 
 def test_certification_raises_delivery_and_productivity():
-    """Certified firms close gaps in management, delivery and quality. Summed over 16
-    quarters, measured on seeds 1-8 (and with one gain switched off): supplier delivery
-    discipline +3.7..+9.2% (without the delivery gain -0.4..-2.0%), labour productivity
-    +2.9..+3.5% (without the management gain +1.1..+1.5%); input quality -0.3..+2.9% by seed,
-    +1.9% summed over seeds 1-3 and +1.3..+1.9% over other runs of three seeds (without the
-    quality gain -0.7% over seeds 1-3), checked on the sum."""
+    """Enrolled firms learn better management, delivery and quality over a year. Summed over
+    16 quarters, measured on seeds 1-8: supplier delivery +3.3..+9.6% (without the delivery
+    gain -0.3..-3.3%), labour productivity +1.1..+2.1% (without the management gain nobody
+    applies, since the management gain is what firms expect to earn: 0), input quality
+    +0.3..+3.4% by seed, +2.2% pooled, checked on the sum."""
     d = SPECS["certification"]
     assert_rel_between(paired(BASE, d, ind("supplier_delivery", "sum"), T), 0.02, 0.15,
                        "certification: supplier delivery")
-    assert_rel_between(paired(BASE, d, ind("labour_productivity", "sum"), T), 0.02, 0.06,
+    assert_rel_between(paired(BASE, d, ind("labour_productivity", "sum"), T), 0.007, 0.04,
                        "certification: labour productivity")
     assert_rel_between(pooled(paired(BASE, d, ind("input_quality", "sum"), T)), 0.008, 0.05,
                        "certification: input quality")
@@ -318,28 +317,26 @@ def test_subcontracting_exchange_raises_supply_ties_and_cluster_inputs():
 
 
 def test_venture_fund_raises_rnd_of_young_firms():
-    """The test checks R&D intensity (measured +0.7..+3.4% over 16 quarters on seeds 1-8;
-    without the fund's R&D target -0.6..+2.1%, below +0.1% on five seeds), that every
-    funded firm keeps at least the fund's R&D target (20-31 funded firms alive after 16
-    quarters), and launches. At firm_scale 0.3 the fund makes one deal a quarter in each
-    country, and launches and time to market move within seed noise (measured -1.3..+9.0% and
-    -1.4..+0.9% over 24 quarters), so launches are checked at the default population
-    (firm_scale 1, several deals a quarter): measured -2.3..+10.4% by seed over 16 quarters
-    and +2.7% summed over seeds 1-8 (without the fund's R&D target -6.1..+8.8% by seed, -0.3%
-    summed), so the sum over eight seeds is checked."""
+    """Funded firms spend the R&D half of their round over two years: R&D intensity measured
+    +6.4..+15.2% over 16 quarters on seeds 1-8 (the fund's money is R&D the firms could not
+    finance; without the R&D half it would be 0), and every funded firm alive still has R&D
+    money to spend or has spent it (its plan, not a target). At firm_scale 0.3 the fund
+    makes one deal a quarter in each country, so launches are checked at the default
+    population (firm_scale 1): measured +1.7..+17.3% by seed over 16 quarters, +10.2% summed
+    over seeds 1-8."""
     d = SPECS["venture_fund"]
-    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.004, 0.07,
+    assert_rel_between(paired(BASE, d, ind("rd_intensity", "sum"), T), 0.03, 0.25,
                        "venture_fund: R&D intensity")
     launches = paired(bundled_spec("baseline", 1.0), bundled_spec("venture_fund", 1.0),
                       ind("products_launched", "sum"), T, seeds=range(1, 9))
-    assert_rel_between(pooled(launches), 0.01, 0.1,
+    assert_rel_between(pooled(launches), 0.03, 0.2,
                        "venture_fund: products launched at firm_scale 1 (summed)")
     for seed in SEEDS:
         model = run_spec(d, seed, T)
         f = model.firms
         held = np.isin(f.ids, list(model.policies[0].portfolio))
         assert held.sum() >= 10
-        assert (f["rd_intensity"][held] >= model.policies[0]["rd_target"]).all()
+        assert (f["vc_rd_pace"][held] > 0).all()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -157,8 +157,39 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "entry_credit": ("f8", "what the campaign spent on fairs and market research, USD m: it "
                      "counts toward the sunk cost of entering its market", None),
     "marketing": ("f8", "marketing spending abroad this quarter, USD m", 0.0),
+    "qm_left": ("i4", "quarters left of the firm's quality-management programme", None),
+    "qm_rate_m": ("f8", "share of the gap to best management the programme closes a quarter",
+                  None),
+    "qm_rate_d": ("f8", "share of the gap to perfect delivery discipline closed a quarter",
+                  None),
+    "qm_rate_q": ("f8", "share of the gap to top product quality closed a quarter", None),
+    "qm_cost": ("f8", "what the firm's certification cost, USD m (audits cost a share)", None),
+    "qm_gain_m": ("f8", "management gained in the programme (fades once the certificate "
+                  "lapses)", None),
+    "qm_gain_d": ("f8", "delivery discipline gained in the programme (fades likewise)", None),
+    "vc_rd": ("f8", "equity raised from a venture fund for R&D and not yet spent, USD m",
+              None),
+    "vc_rd_pace": ("f8", "what the firm spends of it a quarter (its plan for the round: the "
+                   "round over its runway), USD m", None),
+    "cert_until": ("i4", "quarter its quality certificate comes up for renewal (0: none)",
+                   None),
     **RELIEF_DECLARATIONS,
 }
+#: Outcome columns: what firms achieve (sales, exports, output, jobs, profit, prices, market
+#: entry). No policy effect may write one (tests/test_policy_effects_static.py): they follow
+#: from firms' decisions in the phases.
+OUTCOME_COLUMNS = frozenset({
+    "employees", "sales_home", "sales_partner", "sales_third", "sales_b2b",
+    "sales_b2b_partner", "sales_total", "value_added", "inputs_total", "inputs_domestic",
+    "profit", "net_income", "productivity", "capacity", "demand", "markup", "price",
+    "base_home", "base_partner", "base_third", "exp_partner", "exp_third", "innovated",
+    "investment", "rd_spend", "input_quality", "input_delivery"})
+#: Capability columns: what firms can do (skills, equipment, know-how, management, delivery
+#: discipline, quality, reputation abroad, R&D plans). No policy effect may write one either:
+#: they move through firms' own investment, learning, innovation and hiring.
+CAPABILITY_COLUMNS = frozenset({
+    "skill", "capital", "tech", "equip_age", "process", "quality", "mgmt", "delivery",
+    "absorptive", "knowledge", "rd_intensity", "brand", "product_tech", "kfield"})
 #: Columns reset at the start of every quarter, in declaration order.
 FLOW_COLUMNS = tuple(k for k, (_, _, start) in COLUMNS.items() if start is not None)
 #: Two-dimensional columns: knowledge by field (one field per sector) and the investment

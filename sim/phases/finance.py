@@ -84,8 +84,11 @@ def finance_phase(model: ClusterModel) -> None:
     f, p = model.firms, model.params
     c = f["country"]
     wages = wage_per_worker(model) * f["employees"]
-    # own R&D plans plus co-funded joint projects; the grant covers part of the latter
-    f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"]
+    # own R&D plans plus co-funded joint projects (the grant covers part of the latter) plus
+    # the R&D a venture round was raised for, spent over the round's runway
+    venture = np.minimum(f["vc_rd"], f["vc_rd_pace"])
+    f["vc_rd"] -= venture
+    f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"] + venture
     interest = p["interest_rate"] * f["debt"]
     depreciation = p["depreciation"] * f["capital"]
     property_due = model.property_tax[c] / QUARTERS_PER_YEAR * f["capital"]

@@ -126,15 +126,19 @@ def supplier_quality(model: ClusterModel, rows: np.ndarray) -> np.ndarray:
 
 
 def realised_delivery(discipline: np.ndarray, utilisation: np.ndarray,
-                      trade_cost: np.ndarray) -> np.ndarray:
+                      trade_cost: np.ndarray, logistics: np.ndarray | float = 0.0
+                      ) -> np.ndarray:
     """Share delivered on time: the supplier's delivery discipline, less delays that grow with
     its capacity utilisation (above DELAY_FREE_UTILISATION, convex in the excess) and
-    with the trade cost of the route (logistics; 0 at home)."""
+    with the trade cost of the route (logistics; 0 at home); ``logistics`` (0-1, per flow:
+    the supplier's country's) is the share of the late deliveries that better roads,
+    terminals and utilities remove."""
     busy = np.clip((utilisation - DELAY_FREE_UTILISATION) / (1.0 - DELAY_FREE_UTILISATION),
                    0.0, 1.0)
     late = DELAY_AT_FULL_CAPACITY * busy ** DELAY_CURVATURE
-    return np.clip(discipline * (1.0 - late) * (1.0 - DELAY_PER_TRADE_COST * trade_cost),
-                   0.0, 1.0)
+    on_time = np.clip(discipline * (1.0 - late) * (1.0 - DELAY_PER_TRADE_COST * trade_cost),
+                      0.0, 1.0)
+    return 1.0 - (1.0 - on_time) * (1.0 - logistics)
 
 
 def import_price(model: ClusterModel) -> np.ndarray:
@@ -177,8 +181,9 @@ def buy_inputs(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> 
     delivered_price = f["price"][supplier] * (1.0 + route_cost)
     imports_price = import_price(model)[country]
     quality = supplier_quality(model, supplier)
+    logistics = model.logistics[country[supplier]]
     expected = realised_delivery(f["delivery"][supplier], produced[supplier] / capacity[supplier],
-                                 route_cost)
+                                 route_cost, logistics)
     # the split each buyer would choose now: a logit over its tied suppliers and imports
     v_import = option_utility(imports_price, IMPORT_QUALITY, IMPORT_DELIVERY)
     gap = option_utility(delivered_price, quality, expected) - v_import[buyer]
@@ -208,7 +213,7 @@ def buy_inputs(model: ClusterModel, edges: EdgeArrays, produced: np.ndarray) -> 
     delivered = np.bincount(supplier, weights=flow, minlength=n)
     delivery = realised_delivery(f["delivery"][supplier],
                                  (produced + delivered)[supplier] / capacity[supplier],
-                                 route_cost)
+                                 route_cost, logistics)
     domestic = np.bincount(buyer, weights=flow, minlength=n)
     needed = p["input_share"] * (produced + delivered)
     imported = np.maximum(needed - domestic, 0.0)

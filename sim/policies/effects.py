@@ -210,41 +210,31 @@ def privatise(model: ClusterModel, policy: Policy, rows: np.ndarray) -> None:
     model.firms["state_owned"][rows] = False
 
 
-# ----------------------------------------------------------------- firms' capabilities
-def _gap_effect(name: str, column: str, goal: str) -> Callable[..., None]:
-    """The effect ``name``: firms close part of their gap to 1 in the 0-1 ``column``."""
-
-    def close(model: ClusterModel, policy: Policy, rows: np.ndarray,
-              gain: np.ndarray | float) -> None:
-        f = model.firms
-        f[column][rows] += gain * (1.0 - f[column][rows])
-
-    close.__name__ = close.__qualname__ = name
-    close.__doc__ = (f"Firms ``rows`` (distinct) close the share ``gain`` (one, or one per "
-                     f"firm) of their gap to {goal} (``{column}`` toward 1).")
-    return _effect(firm_columns=(column,))(close)
-
-
-raise_management = _gap_effect("raise_management", "mgmt", "best management")
-raise_delivery = _gap_effect("raise_delivery", "delivery", "perfect delivery discipline")
-raise_quality = _gap_effect("raise_quality", "quality", "top product quality")
-
-
-@_effect(firm_columns=("delivery",))
-def shift_delivery(model: ClusterModel, policy: Policy, gain: np.ndarray) -> None:
-    """Every firm moves the share ``gain`` (one per firm, from -1 to 1) of its gap to perfect
-    delivery discipline, toward 1 (or away from it where ``gain`` is negative), within
-    [0, 1]."""
+@_effect(firm_columns=("vc_rd", "vc_rd_pace"))
+def raise_equity_for_rd(model: ClusterModel, policy: Policy, rows: np.ndarray, amount: float,
+                        quarters: int) -> None:
+    """Firms ``rows`` (distinct) raise ``amount`` (USD m, paid as cash through
+    :func:`transfer_cash`) of equity for R&D: their plan for the round spends it on R&D over
+    ``quarters`` quarters, on top of their own R&D (:func:`sim.phases.finance.finance_phase`)."""
     f = model.firms
-    f["delivery"] = np.clip(f["delivery"] + gain * (1.0 - f["delivery"]), 0.0, 1.0)
+    f["vc_rd"][rows] += amount
+    f["vc_rd_pace"][rows] = f["vc_rd"][rows] / quarters
 
 
-@_effect(firm_columns=("rd_intensity",))
-def require_rd_intensity(model: ClusterModel, policy: Policy, rows: np.ndarray,
-                         minimum: float) -> None:
-    """Firms ``rows`` plan R&D of at least ``minimum`` of their sales from now on."""
+# ----------------------------------------------------------------- quality programmes
+@_effect(firm_columns=("qm_left", "qm_rate_m", "qm_rate_d", "qm_rate_q", "qm_cost"))
+def enrol_quality_programme(model: ClusterModel, policy: Policy, rows: np.ndarray,
+                            quarters: int, rates: tuple[float, float, float],
+                            cost: np.ndarray) -> None:
+    """Firms ``rows`` (distinct) start a quality-management programme of ``quarters``
+    quarters: each quarter of it they close the shares ``rates`` (management, delivery
+    discipline, product quality) of their gaps, and it ends in a certificate they may keep by
+    paying its audits (:mod:`sim.phases.quality`); ``cost`` (one per firm, USD m) is what
+    the certification cost, from which the audits are priced."""
     f = model.firms
-    f["rd_intensity"][rows] = np.maximum(f["rd_intensity"][rows], minimum)
+    f["qm_left"][rows] = quarters
+    f["qm_rate_m"][rows], f["qm_rate_d"][rows], f["qm_rate_q"][rows] = rates
+    f["qm_cost"][rows] = cost
 
 
 # ----------------------------------------------------------------- export campaigns
@@ -331,6 +321,14 @@ def raise_spinoff_rate(model: ClusterModel, policy: Policy, country: int,
 def set_admin_barrier(model: ClusterModel, policy: Policy, barrier: np.ndarray) -> None:
     """Set each country's administrative-barrier index (AZ, BY)."""
     model.admin_barrier[:] = barrier
+
+
+@_effect(country_arrays=("logistics",))
+def set_logistics(model: ClusterModel, policy: Policy, gain: np.ndarray) -> None:
+    """Set the share of late deliveries that better logistics removes for suppliers of each
+    country (AZ, BY), from which the delivery buyers receive follows
+    (:func:`sim.phases.supply.realised_delivery`)."""
+    model.logistics[:] = gain
 
 
 @_effect(country_arrays=("trade_cost",))

@@ -26,13 +26,14 @@ class Infrastructure(Policy):
     slowly and stays after the programme ends. The stock lowers trade costs with diminishing
     returns (``1 - exp(-stock / scale)`` of the largest possible cut): cross-border costs
     between the two countries most (from both countries' stocks, as far as the governments
-    coordinate the corridor), costs to third markets less (own stock), and it raises the
-    delivery discipline of every firm of the country (better logistics)."""
+    coordinate the corridor), costs to third markets less (own stock), and with better
+    logistics fewer deliveries of the country's suppliers arrive late: buyers receive more on
+    time, while the suppliers' own delivery discipline is their own."""
 
     name = "infrastructure"
     label = "Engineering and transport infrastructure"
     report_section = "Favourable environment: targeted engineering and transport infrastructure"
-    effects = ("spend", "set_trade_costs", "shift_delivery")
+    effects = ("spend", "set_trade_costs", "set_logistics")
     param_specs = (
         Param("budget", 2.0, "USD m/quarter", "investment of each paying government",
               0.0, 10000.0),
@@ -42,8 +43,8 @@ class Infrastructure(Policy):
               "the two countries", 0.0, 1.0),
         Param("third_cut", 0.15, "share", "largest cut of the trade cost to third markets",
               0.0, 1.0),
-        Param("delivery_gain", 0.1, "share", "largest share of the gap to perfect delivery "
-              "discipline that better logistics closes", 0.0, 1.0),
+        Param("delivery_gain", 0.1, "share", "largest share of late deliveries that better "
+              "logistics removes", 0.0, 1.0),
         Param("depreciation", 0.005, "/quarter", "depreciation of the infrastructure stock",
               0.0, 0.1),
     )
@@ -52,7 +53,6 @@ class Infrastructure(Policy):
         """Trade costs without the programme and an empty stock per country."""
         self.base_trade_cost = model.trade_cost.copy()
         self.stock = np.zeros(2)
-        self.delivery_effect = np.zeros(2)
 
     def step(self, model: ClusterModel) -> None:
         """Invest while active; the stock (and its effect) outlives the programme."""
@@ -69,7 +69,7 @@ class Infrastructure(Policy):
         """Investing is done in :meth:`step`."""
 
     def _stock_effects(self, model: ClusterModel) -> None:
-        """Trade costs and delivery discipline as the stock now stands."""
+        """Trade costs and logistics as the stock now stands."""
         reach = 1.0 - np.exp(-self.stock / self.money(model, "scale"))
         corridor = 1.0 - np.exp(-self.stock.sum() * model.risks["coordination"]
                                 / (CORRIDOR_COUNTRIES * self.money(model, "scale")))
@@ -77,9 +77,4 @@ class Infrastructure(Policy):
             model, self,
             partner=self.base_trade_cost[:, 1] * (1.0 - self["partner_cut"] * corridor),
             third=self.base_trade_cost[:, 2] * (1.0 - self["third_cut"] * reach))
-        # delivery discipline: every firm closes part of its gap as the effect grows
-        effect = self["delivery_gain"] * reach
-        step = np.clip((effect - self.delivery_effect) / np.maximum(1.0 - self.delivery_effect,
-                                                                     1e-9), -1.0, 1.0)
-        self.delivery_effect = effect
-        effects.shift_delivery(model, self, step[model.firms["country"]])
+        effects.set_logistics(model, self, self["delivery_gain"] * reach)

@@ -20,16 +20,21 @@ INNOVATIVE_RD = 0.005
 #: A deal is split evenly between new equipment and cash for R&D: each gets deal /
 #: DEAL_PARTS (assumed).
 DEAL_PARTS = 2
+#: Quarters over which a funded firm spends the R&D part of its round: two years, the usual
+#: runway between venture rounds (assumed, range 6-12).
+RUNWAY_QUARTERS = 8
 
 
 class VentureFund(Policy):
     """A fund takes equity stakes in young innovative firms (spin-offs and firms with R&D,
-    at most ``max_age`` quarters old), chosen by a competition on knowledge and R&D, each
-    firm once. Half of a deal buys new equipment (a funded project), half is cash for the
-    firm's R&D, whose intensity rises to at least ``rd_target`` under the investors. The
-    prospect of equity makes universities spin off more firms (``spinoff_boost``) while the
-    fund invests. Returns on the stakes are not modelled: the fiscal cost is the money put
-    in."""
+    at most ``max_age`` quarters old), chosen by a competition on knowledge and R&D (the
+    return it expects), each firm once. Half of a deal buys new equipment (a funded project),
+    half is equity raised for R&D, which the firm spends on R&D over the round's two-year
+    runway on top of its own plans: the fund sets no R&D level, the round finances the
+    firm's plan. Firms whose cash would have paid for the round themselves are counted as
+    deadweight. The prospect of equity makes universities spin off more firms
+    (``spinoff_boost``) while the fund invests. Returns on the stakes are not modelled: the
+    fiscal cost is the money put in."""
 
     name = "venture_fund"
     label = "Venture fund for new innovative firms"
@@ -37,15 +42,12 @@ class VentureFund(Policy):
                       "innovative firms, incubators")
     monitored = True
     effects = ("spend", "raise_spinoff_rate", "fund_investment", "transfer_cash",
-               "require_rd_intensity", "count_supported")
+               "raise_equity_for_rd", "count_supported")
     param_specs = (
         Param("budget", 0.5, "USD m/quarter", "investment of each paying government",
               0.0, 1000.0),
         Param("deal_size", 0.1, "USD m", "equity per funded firm", 0.001, 100.0),
         Param("max_age", 16, "quarters", "oldest firm the fund invests in", 1, 400),
-        Param("rd_target", 0.03, "share of sales", "least R&D intensity of a funded firm "
-              "(by default 3% with the assumed R&D intensities, times the R&D scale of the "
-              "scenario's fitted values)", 0.0, 0.5, scaled_by="rd_scale"),
         Param("spinoff_boost", 0.5, "share", "rise of universities' spin-off rate while the "
               "fund invests", 0.0, 10.0),
     )
@@ -75,7 +77,9 @@ class VentureFund(Policy):
             won = self.ranked(model, rows, merit)[:count]
             effects.fund_investment(model, self, won, deal / DEAL_PARTS, deal / DEAL_PARTS)
             effects.transfer_cash(model, self, deal / DEAL_PARTS, won)  # cash for R&D
-            effects.require_rd_intensity(model, self, won, self["rd_target"])
+            effects.raise_equity_for_rd(model, self, won, deal / DEAL_PARTS, RUNWAY_QUARTERS)
+            self.record_take_up(code, won.size, int((f["cash"][won] >= deal).sum()),
+                                deal * won.size, 0.0)
             self.portfolio.update(f.ids[won].tolist())
             effects.count_supported(model, self, won)
             self.pay_delivered(model, code, deal * len(won), budget)
