@@ -39,6 +39,7 @@ MECHANISM_MODULES = (
     "phases/labour.py",
     "phases/labour_pool.py",
     "phases/markets.py",
+    "phases/quality.py",
     "phases/supply.py",
     "phases/finance.py",
     "phases/investment.py",
