@@ -39,6 +39,11 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     out = Path(out)
     if out.suffix != ".md" or out.is_dir():
         raise UsageError(f"evidence: --out {out}: expected a Markdown file name ending in .md")
+    try:  # before the runs, so a bad folder costs no work
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"evidence: --out {out}: cannot make its folder ({err.strerror})") \
+            from None
     try:
         studies = evidence_report.load_studies(evidence_report.EVIDENCE_FILE)
     except EvidenceError as err:

@@ -177,6 +177,11 @@ def evidence_markdown(studies: Sequence[Study], seeds: Sequence[int], scale: flo
             lines.append(f"| {study} | {design} | {published} | {how} | {model} | "
                          f"{s.verdict()} | {e.get('use', '')} |")
         lines.append("")
+        for s in group:
+            if s.verdict() == "outside":
+                why = s.entry.get("miss", "").strip()
+                lines += [f"*{s.entry.get('authors', s.key)} ({s.entry.get('year', '')}), "
+                          f"outside:* {' '.join(why.split()) or 'not yet explained.'}", ""]
     return "\n".join(lines)
 
 
