@@ -280,6 +280,19 @@ def _gov(attr: str):
     return compute
 
 
+def _take_up(field: str, over: str):
+    """``field`` over ``over`` of the grant instruments' take-up accounts so far (all grant
+    instruments of the run together, for one country or both; NaN before any funded project):
+    the deadweight share is anyway / funded, the leverage private / public."""
+    def compute(model, mask, key):
+        codes = ("AZ", "BY") if key == "JOINT" else (key,)
+        books = [p.take_up[c] for p in model.policies for c in codes]
+        num, den = sum(b[field] for b in books), sum(b[over] for b in books)
+        return float(num / den) if den > 0 else float("nan")
+
+    return compute
+
+
 def _net(attr: str):
     def compute(model, mask, key):
         return float(model.network_stats[key][attr])
@@ -395,6 +408,10 @@ INDICATORS: dict[str, Indicator] = {
            "USD m",
            "info", 0,
            _gov("balance")),
+        _I("deadweight_share", "Funded projects that would have gone ahead without the grant",
+           "share", "lower", 0, _take_up("anyway", "funded")),
+        _I("private_per_public", "Firms' own spending on funded projects per public dollar",
+           "ratio", "higher", 0, _take_up("private", "public")),
         # the cooperation network
         _I("ties", "Cooperation ties", "count", "info", 0, _net("ties")),
         _I("network_density", "Network density", "share", "info", 0, _net("density")),

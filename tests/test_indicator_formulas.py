@@ -88,6 +88,18 @@ NETWORK_NAMES = ("ties", "density", "cross_border_share", "horizontal_vertical_r
                  "clustering", "largest_component_share")
 
 
+#: Two grant instruments' take-up accounts (funded projects, those that would have gone ahead
+#: anyway, public and private money), AZ and BY; a third instrument funded nothing.
+TAKE_UP = [
+    SimpleNamespace(take_up={"AZ": {"funded": 4, "anyway": 1, "public": 2.0, "private": 1.0},
+                             "BY": {"funded": 2, "anyway": 2, "public": 1.0, "private": 3.0}}),
+    SimpleNamespace(take_up={"AZ": {"funded": 6, "anyway": 0, "public": 3.0, "private": 0.5},
+                             "BY": {"funded": 0, "anyway": 0, "public": 0.0, "private": 0.0}}),
+    SimpleNamespace(take_up={c: {"funded": 0, "anyway": 0, "public": 0.0, "private": 0.0}
+                             for c in ("AZ", "BY")}),
+]
+
+
 def hand_made(**changes) -> SimpleNamespace:
     """The hand-made state (a stand-in for the model: what the formulas read)."""
     f = FirmTable()
@@ -102,7 +114,7 @@ def hand_made(**changes) -> SimpleNamespace:
                 "JOINT": {"entries": 1, "exits": 3}},
         governments={"AZ": government(3.0, 1.0, 10.0, 2.0, 0.5, -4.0),
                      "BY": government(1.0, 0.0, 6.0, 0.25, 1.0, 7.0)},
-        network_stats=stats)
+        network_stats=stats, policies=TAKE_UP)
     for key, value in changes.items():
         setattr(state, key, value)
     return state
@@ -175,6 +187,10 @@ EXPECTED: dict[str, tuple[float, float, float]] = {
     "tax_foregone": (2.0, 0.25, 2.25),
     "vat_refunds": (0.5, 1.0, 1.5),
     "fiscal_balance": (-4.0, 7.0, 3.0),
+    # take-up of the grant instruments together: anyway / funded 1/10 | 2/2 | 3/12, private /
+    # public 1.5/5 | 3/1 | 4.5/6
+    "deadweight_share": (0.1, 1.0, 0.25),
+    "private_per_public": (0.3, 3.0, 0.75),
     # the network: the statistics of each key (10, 20, 30 for AZ, BY, JOINT, plus 0-5 by
     # statistic)
     **{indicator: (10.0 + j, 20.0 + j, 30.0 + j)
@@ -292,3 +308,12 @@ def test_network_statistics_on_a_hand_made_network() -> None:
         stats = network_stats(model, edges)
         for key, values in expected.items():
             assert stats[key] == pytest.approx(values, rel=1e-12), key
+
+
+def test_take_up_without_a_funded_project_is_not_a_number() -> None:
+    """No grant funded yet: the deadweight share and the leverage are unknown, not 0."""
+    empty = [SimpleNamespace(take_up={c: {"funded": 0, "anyway": 0, "public": 0.0,
+                                          "private": 0.0} for c in ("AZ", "BY")})]
+    state = hand_made(policies=empty)
+    for name in ("deadweight_share", "private_per_public"):
+        assert all(math.isnan(value(state, name, key)) for key in COUNTRY_KEYS)

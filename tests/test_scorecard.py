@@ -353,7 +353,7 @@ def test_markdown_country_tables(report):
 
 def test_markdown_risk_section(report):
     md = (report[0] / "scorecard.md").read_text()
-    risks = section(md, "## What the risks cost", "## Discounted benefits and costs")
+    risks = section(md, "## What the risks cost", "## What the grants add")
     rows = [cells(x) for x in risks.splitlines() if x.startswith("| `")]
     assert [r[:3] for r in rows] == [["`policy_weak`", "`policy`", c]
                                      for c in ("JOINT", "AZ", "BY")]
@@ -365,8 +365,24 @@ def test_markdown_risk_section(report):
 def test_markdown_without_variants(tmp_path):
     write_scorecard_report([make_table("baseline"), make_policy()], tmp_path, {})
     risks = section((tmp_path / "scorecard.md").read_text(), "## What the risks cost",
-                    "## Discounted benefits and costs")
+                    "## What the grants add")
     assert "no risk to price" in risks and "| `" not in risks
+
+
+def test_take_up_section_and_file(report):
+    """The grants' take-up: one row per scenario and country with funded projects, median
+    and band of the deadweight share and the leverage at the horizon, in the report and in
+    take_up.csv."""
+    md = (report[0] / "scorecard.md").read_text()
+    body = section(md, "## What the grants add", "## Discounted benefits and costs")
+    rows = [cells(x) for x in body.splitlines() if x.startswith("| `")]
+    table = pd.read_csv(report[0] / "take_up.csv")
+    assert len(rows) == len(table) > 0
+    assert set(table.columns) >= {"scenario", "country", "seeds", "deadweight_share",
+                                  "deadweight_share_lo", "private_per_public_hi"}
+    first = table.iloc[0]
+    assert rows[0][2] == (f"{first.deadweight_share:.2f} [{first.deadweight_share_lo:.2f}, "
+                          f"{first.deadweight_share_hi:.2f}]")
 
 
 def png_size(path) -> tuple[int, int]:

@@ -86,9 +86,11 @@ def finance_phase(model: ClusterModel) -> None:
     wages = wage_per_worker(model) * f["employees"]
     # own R&D plans plus co-funded joint projects (the grant covers part of the latter) plus
     # the R&D a venture round was raised for, spent over the round's runway
-    venture = np.minimum(f["vc_rd"], f["vc_rd_pace"])
-    f["vc_rd"] -= venture
-    f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"] + venture
+    f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"]
+    if f["vc_rd"].any():
+        venture = np.minimum(f["vc_rd"], f["vc_rd_pace"])
+        f["vc_rd"] -= venture
+        f["rd_spend"] += venture
     interest = p["interest_rate"] * f["debt"]
     depreciation = p["depreciation"] * f["capital"]
     property_due = model.property_tax[c] / QUARTERS_PER_YEAR * f["capital"]

@@ -249,30 +249,17 @@ def _sell_excess(model: ClusterModel, target: np.ndarray) -> None:
 def investment_phase(model: ClusterModel) -> None:
     """Order equipment at the firm's reachable technology, financed by own funds, credit,
     grants and FDI; pay import VAT on equipment; orders arrive after a lag."""
-    f, p = model.firms, model.params
+    f = model.firms
     c = f["country"]
     install_equipment(model)
     allocate_fdi(model)
     lag = investment_lag(model)
-    growth = 1.0 + PLANNING_HORIZON * model.demand_growth[c]
-    planned = f["demand"] * growth / (f["productivity"] * p["target_utilisation"])
-    target = p["capital_per_worker"] * planned
-    # orders under way beyond steady replacement count toward the target; the gap is
-    # closed over a year
-    replacement = p["depreciation"] * f["capital"]
-    expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
-    gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
+    target, plan = own_plan(model, lag)
     # subsidised projects and foreign investors' projects come on top of the firm's own plans
-    want = (GAP_CLOSED_PER_QUARTER * gap + replacement
-            + p["reinvest_share"] * np.maximum(f["net_income"], 0.0)
-            + f["funded_project"] + f["fdi"])
+    want = plan + f["funded_project"] + f["fdi"]
     _sell_excess(model, target)
-    leverage = np.where(f["state_owned"], STATE_LEVERAGE_FACTOR * p["max_leverage"],
-                        p["max_leverage"])
-    headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
-    own = np.maximum(f["cash"] - WAGE_RESERVE * wage_per_worker(model) * f["employees"], 0.0)
     earmarked = f["grant"] + f["fdi"]
-    invest = np.maximum(np.minimum(want, own + headroom + earmarked), earmarked)
+    invest = np.maximum(np.minimum(want, financing_room(model) + earmarked), earmarked)
     vat = charge_import_vat(model, invest)
     settle(model, earmarked - invest - vat)
     f["investment"] = invest
@@ -283,6 +270,37 @@ def investment_phase(model: ClusterModel) -> None:
     rows = np.arange(f.n)
     f["pipe_k"][rows, slot] += invest
     f["pipe_tk"][rows, slot] += invest * new_tech
+
+
+def own_plan(model: ClusterModel, lag: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Each firm's target capital and what it plans to invest this quarter on its own: the
+    gap to the capital its expected demand needs (orders under way beyond steady replacement
+    count toward it; a year closes it), replacement, and a share of its net income. A policy
+    may read it to tell whether a firm would have invested in a project without a grant."""
+    f, p = model.firms, model.params
+    c = f["country"]
+    lag = investment_lag(model) if lag is None else lag
+    growth = 1.0 + PLANNING_HORIZON * model.demand_growth[c]
+    planned = f["demand"] * growth / (f["productivity"] * p["target_utilisation"])
+    target = p["capital_per_worker"] * planned
+    replacement = p["depreciation"] * f["capital"]
+    expansion_due = f["pipe_k"].sum(axis=1) - replacement * lag
+    gap = np.maximum(target - f["capital"] - np.maximum(expansion_due, 0.0), 0.0)
+    plan = (GAP_CLOSED_PER_QUARTER * gap + replacement
+            + p["reinvest_share"] * np.maximum(f["net_income"], 0.0))
+    return target, plan
+
+
+def financing_room(model: ClusterModel) -> np.ndarray:
+    """What each firm can spend on investment from its own funds: cash above a wage reserve
+    plus the credit its leverage limit still allows (state firms' limit is higher)."""
+    f, p = model.firms, model.params
+    leverage = np.where(f["state_owned"], STATE_LEVERAGE_FACTOR * p["max_leverage"],
+                        p["max_leverage"])
+    headroom = np.maximum(leverage * f["capital"] - f["debt"], 0.0)
+    own = np.maximum(f["cash"] - WAGE_RESERVE * wage_per_worker(model) * f["employees"], 0.0)
+    return own + headroom
 
 
 def new_equipment_tech(model: ClusterModel, tech: np.ndarray, absorptive: np.ndarray,

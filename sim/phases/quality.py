@@ -37,6 +37,8 @@ LAPSE_LOSS = 0.1
 def learning_phase(model: ClusterModel) -> None:
     """Enrolled firms learn; certificates come due for renewal; lapsed gains fade."""
     f = model.firms
+    if not f["cert_until"].any() and not f["qm_left"].any():
+        return  # no programme has ever run
     learning = f["qm_left"] > 0
     if learning.any():
         rows = np.flatnonzero(learning)

@@ -123,9 +123,15 @@ class RndCofunding(Policy):
         if rows.size:
             effects.fund_joint_rd(model, self, rows, grant, self["member_rd"])
             effects.count_supported(model, self, rows, quarters=1)
+            # deadweight: a member whose own R&D plan this quarter is at least the project's
+            own_rd = f["rd_intensity"][rows] * f["sales_total"][rows]
             for k, code in enumerate(("AZ", "BY")):
                 if code in paid:
-                    paid[code] = grant * float((f["country"][rows] == k).sum())
+                    mine = f["country"][rows] == k
+                    n = int(mine.sum())
+                    paid[code] = grant * float(n)
+                    self.record_take_up(code, n, int((own_rd[mine] >= self["member_rd"]).sum()),
+                                        grant * n, (self["member_rd"] - grant) * n)
             self._keep_ties(model)
         for code, amount in paid.items():
             self.pay_delivered(model, code, amount, budget)

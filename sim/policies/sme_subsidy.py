@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.phases.investment import financing_room, own_plan
 from sim.policies import effects
 from sim.policies.base import Policy
 
@@ -16,8 +17,11 @@ if TYPE_CHECKING:
 
 
 class SmeSubsidy(Policy):
-    """Each quarter SMEs apply with an investment project; a competition ranks them and the
-    best are co-funded until the budget is spent. The funded project (grant plus co-funding)
+    """Each quarter SMEs that can pay their share of an investment project from their own
+    funds (cash above a wage reserve and the credit they can still take) apply with it; a
+    competition ranks them and the best are co-funded until the budget is spent. Winners
+    whose own investment plan this quarter already covers the project, and who could pay it,
+    are counted as deadweight. The funded project (grant plus co-funding)
     is invested on top of the firm's own plans, in new equipment at its reachable technology.
     The scenario's risks apply: mistargeting blurs the ranking, weak implementation loses
     part of the budget."""
@@ -41,19 +45,28 @@ class SmeSubsidy(Policy):
     )
 
     def apply(self, model: ClusterModel) -> None:
-        """Run this quarter's competition in each paying country."""
+        """Run this quarter's competition among the applicants in each paying country."""
         f = model.firms
         budget = self.budget(model)
+        _, plan = own_plan(model)
+        room = financing_room(model)
         for code in self.countries():
             gov = model.governments[code]
             eligible = np.flatnonzero(f.is_sme() & (f["country"] == gov.country_index))
             if eligible.size == 0 or budget <= 0:
                 continue
-            winners, grants = self._select(model, eligible, budget)
+            # a firm applies when it can pay its share of the project from its own funds
+            project = self["project_size"] * f["capital"][eligible]
+            applies = (1.0 - self["grant_share"]) * project <= room[eligible]
+            winners, grants = self._select(model, eligible[applies], budget)
             # the funded project is the grant plus the firm's co-funding, on top of its plans
-            effects.fund_investment(model, self, winners, grants,
-                                    grants / max(self["grant_share"], 1e-9))
+            projects = grants / max(self["grant_share"], 1e-9)
+            effects.fund_investment(model, self, winners, grants, projects)
             effects.count_supported(model, self, winners)
+            # deadweight: its own plan this quarter already invests as much, and it can pay
+            anyway = (plan[winners] >= projects) & (room[winners] >= projects)
+            self.record_take_up(code, winners.size, int(anyway.sum()), float(grants.sum()),
+                                float((projects - grants).sum()))
             self.pay_delivered(model, code, float(grants.sum()), budget)
 
     def _select(self, model: ClusterModel, eligible: np.ndarray, budget: float

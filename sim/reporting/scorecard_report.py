@@ -279,7 +279,8 @@ def write_scorecard_report(
     :func:`sim.reporting.national.add_cost_per_unit`), ``scorecard.md``, ``scorecard.png`` (both
     countries; ``scorecard_AZ.png``, ``scorecard_BY.png`` each country), the paths over time and
     the discounted benefits and costs (:mod:`sim.reporting.over_time`: ``paths.csv``,
-    ``paths_<country>.png``, ``discounted.csv``), ``brief.md`` and ``brief.html``
+    ``paths_<country>.png``, ``discounted.csv``), the grant instruments' take-up
+    (:mod:`sim.reporting.take_up`: ``take_up.csv``), ``brief.md`` and ``brief.html``
     (:mod:`sim.reporting.brief`),
     ``indicators.parquet`` (all run tables concatenated) and ``provenance.json``.
 
@@ -302,6 +303,7 @@ def write_scorecard_report(
     from sim.reporting.discounting import DISCOUNT_RATE
     from sim.reporting.over_time import over_time, over_time_markdown, write_over_time
     from sim.reporting.scorecard_plot import plot_scorecard  # it builds on this module
+    from sim.reporting.take_up import take_up_markdown, take_up_table, write_take_up
 
     card = scorecard(tables)
     scale = scale_of(provenance)
@@ -312,13 +314,15 @@ def write_scorecard_report(
     card = add_cost_per_unit(card, horizon)
     timed = over_time(tables, provenance, scale, horizon,
                       DISCOUNT_RATE if discount_rate is None else discount_rate)
+    take_up = take_up_table(tables)
     text = scorecard_markdown(card, tables, scale) + "\n" + "\n".join(
-        over_time_markdown(timed, scale))
+        [*take_up_markdown(take_up), *over_time_markdown(timed, scale)])
     write_assessment(out_dir, "scorecard", card, text,
                      lambda path: plot_scorecard(card, path, scale=scale), tables, provenance)
     for country in ("AZ", "BY"):
         plot_scorecard(card, Path(out_dir) / f"scorecard_{country}.png", country, scale=scale)
     write_over_time(out_dir, timed, scale)
+    write_take_up(out_dir, take_up)
     names, seeds, _ = check_comparable(tables)
     write_brief(out_dir, card, names, seeds, horizon, scale, provenance, OUTCOME_INDICATORS,
                 discounted=timed.discounted)
