@@ -40,7 +40,7 @@ def test_keywords_give_the_same_run_as_the_scenario():
     for model in (a, b):
         for _ in range(2):
             model.step()
-    assert (a.indicator_array() == b.indicator_array()).all()
+    assert np.array_equal(a.indicator_array(), b.indicator_array(), equal_nan=True)
 
 
 def test_the_datacollector_reports_the_key_indicators_per_country_every_quarter():

@@ -166,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
                      "bundled one (baseline, full_package, ...: clustersim list)")
     add_run_options(run)
 
+    def add_uncertainty(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--uncertainty", choices=("params", "seeds"), default="params",
+                       help="what the bands cover: params (default) draws each policy's "
+                       "effect sizes per seed from their ranges in sim/data/evidence.toml, "
+                       "so bands cover seed noise and what is not known about effect sizes; "
+                       "seeds keeps every effect size at its value (seed noise only)")
+
     def add_workers(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workers", type=_worker_count, metavar="N",
                        help="worker processes running the seeds and scenarios in parallel "
@@ -178,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--all", action="store_true",
                          help="compare every bundled scenario against the baseline")
     add_run_options(compare)
+    add_uncertainty(compare)
     add_workers(compare)
     add_discount_rate(compare)
 
@@ -189,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "bundled names; the first is the reference (default: every bundled "
                            "scenario)")
     add_run_options(scorecard)
+    add_uncertainty(scorecard)
     add_workers(scorecard)
     add_discount_rate(scorecard)
 

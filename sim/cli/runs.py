@@ -92,18 +92,52 @@ def _assess(args: argparse.Namespace, paths: list[Path], command: str,
     """Run every scenario of ``paths`` (the first is the reference) and write the folder of
     ``command`` (``<command>.md``, ``.csv``, ``.png``, ...) with ``write_report``."""
     scenarios = _load_set(paths, command)
+    drawing = getattr(args, "uncertainty", "seeds") == "params"
+    if drawing:  # the ranges are checked before any run
+        from dataclasses import replace
+
+        from sim.inputs.effect_sizes import effect_ranges
+
+        effect_ranges()
+        scenarios = [replace(s, draw_effect_sizes=True) for s in scenarios]
     out = check_out(args.out, command, args.force)
     seeds = _seeds(args)
     start = time.perf_counter()
     tables = _run_set(scenarios, seeds, args)
     prov = provenance(scenarios, seeds, args.steps, time.perf_counter() - start)
-    write_atomically(out, args.force, lambda tmp: write_report(
-        tables, tmp, prov, discount_rate=args.discount_rate))
+    prov["uncertainty"] = "params" if drawing else "seeds"
+
+    def write(tmp: Path) -> None:
+        write_report(tables, tmp, prov, discount_rate=args.discount_rate)
+        if drawing:
+            _write_draws(tmp, command, scenarios, seeds, tables)
+
+    write_atomically(out, args.force, write)
     written = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
     print(one_line(f"wrote {out}/ ({', '.join(written)})"))
     if args.xlsx:
         _workbook(out, command, [s.name for s in scenarios], seeds, args)
     return 0
+
+
+def _write_draws(folder: Path, command: str, scenarios: list[Scenario], seeds: list[int],
+                 tables: list[pd.DataFrame]) -> None:
+    """``effect_sizes.csv`` (every value drawn), ``drivers.csv`` and the drivers section of
+    ``<command>.md``."""
+    import pandas as pd
+
+    from sim.inputs.effect_sizes import draw_table
+    from sim.reporting.drivers import MIN_DRAWS, drivers, drivers_markdown
+
+    draws = pd.DataFrame(draw_table(scenarios, seeds),
+                         columns=["scenario", "seed", "policy", "parameter", "value"])
+    draws.to_csv(folder / "effect_sizes.csv", index=False)
+    found = drivers(tables, draws) if len(seeds) >= MIN_DRAWS else drivers([], draws)
+    found.to_csv(folder / "drivers.csv", index=False)
+    report = folder / f"{command}.md"
+    if report.exists():
+        with report.open("a", encoding="utf-8") as f:
+            f.write("\n" + "\n".join(drivers_markdown(found, len(seeds))))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ horizon, the growth rates averaged over quarters 1..T, and the fiscal costs
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -153,7 +154,9 @@ def content_key(scenario: Scenario) -> str:
     """A hash of everything a run of ``scenario`` depends on (not its name or file)."""
     content = {"model": scenario.model, "risks": scenario.risks,
                "countries": scenario.countries, "policies": scenario.policies,
-               "fitted": sorted(scenario.fitted.values.items()), "rd_scale": scenario.rd_scale}
+               "fitted": sorted(scenario.fitted.values.items()), "rd_scale": scenario.rd_scale,
+               "draw": scenario.draw_effect_sizes,
+               "explicit": [sorted(e) for e in scenario.explicit]}
     text = json.dumps(content, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -212,7 +215,7 @@ def evaluate(base: Scenario | str | Path, values: Mapping[str, Any] | None = Non
              seeds: int | Sequence[int] = 10, steps: int | None = None,
              outcomes: Sequence[str] | None = None,
              relative_to: Scenario | str | Path | None = None,
-             per_seed: bool = False) -> dict[str, Any]:
+             per_seed: bool = False, uncertainty: str = "seeds") -> dict[str, Any]:
     """Run a scenario with values set by path over some seeds; return flat named outcomes.
 
     Args:
@@ -236,6 +239,10 @@ def evaluate(base: Scenario | str | Path, values: Mapping[str, Any] | None = Non
             are cached in memory (:data:`REFERENCE_RUNS`).
         per_seed: return each outcome's value (or difference) for every seed, in the order of
             ``seeds``, as an array, instead of its median.
+        uncertainty: ``"seeds"`` (default) runs the policies' effect sizes as declared;
+            ``"params"`` draws each of them per seed from its range in sim/data/evidence.toml
+            (values set in the scenario or by ``values`` are kept), as ``clustersim scorecard``
+            does by default, so the band covers what is not known about effect sizes too.
 
     Returns:
         ``{name: value}`` for every requested outcome, in the order given: a float (the median
@@ -255,7 +262,10 @@ def evaluate(base: Scenario | str | Path, values: Mapping[str, Any] | None = Non
         raise ValueError("outcomes: .lo and .hi summarise the seeds; with per_seed=True ask "
                          "for the outcome without them")
     seeds = seed_list(seeds)
-    start = scenario_of(base, "base")
+    if uncertainty not in ("seeds", "params"):
+        raise ValueError(f"uncertainty: {uncertainty!r}; expected 'seeds' or 'params'")
+    drawing = uncertainty == "params"
+    start = dataclasses.replace(scenario_of(base, "base"), draw_effect_sizes=drawing)
     point = with_point(start, values or {})
     steps = point.model["steps"] if steps is None else as_python(steps)
     try:
@@ -264,7 +274,8 @@ def evaluate(base: Scenario | str | Path, values: Mapping[str, Any] | None = Non
         raise ValueError(str(err)) from None
     table = pd.concat({s: seed_outcomes(point, s, steps) for s in seeds}, axis=1)
     if relative_to is not None:
-        reference = start if relative_to == BASE else scenario_of(relative_to, "relative_to")
+        reference = start if relative_to == BASE else dataclasses.replace(
+            scenario_of(relative_to, "relative_to"), draw_effect_sizes=drawing)
         ref = pd.concat({s: REFERENCE_RUNS.outcomes(reference, s, steps) for s in seeds},
                         axis=1)
         table = paired_differences(table, ref)

@@ -20,13 +20,18 @@ from tqdm.auto import tqdm
 
 from sim.experiments.worker_guard import watch_parent
 from sim.indicators import COUNTRY_KEYS, TABLE_COLUMNS
+from sim.inputs.effect_sizes import with_drawn_effect_sizes
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.model import ClusterModel
 
 
 def run_model(scenario: Scenario, seed: int, steps: int | None = None,
               on_step: Callable[[ClusterModel], None] | None = None) -> ClusterModel:
-    """Build a model for ``scenario`` and ``seed`` and run it ``steps`` quarters."""
+    """Build a model for ``scenario`` and ``seed`` and run it ``steps`` quarters (with the
+    seed's draw of the effect sizes when the scenario asks for it,
+    :mod:`sim.inputs.effect_sizes`)."""
+    if scenario.draw_effect_sizes:
+        scenario = with_drawn_effect_sizes(scenario, seed)
     model = ClusterModel(scenario, seed=seed)
     for _ in range(scenario.model["steps"] if steps is None else steps):
         model.step()

@@ -215,8 +215,14 @@ def with_values(base: Scenario, values: Mapping[Target, Any], name: str | None =
             countries[target.country][target.name] = value
         else:
             policies[target.index][1][target.name] = value
+    explicit = [set(base.explicit[i]) if i < len(base.explicit) else set()
+                for i in range(len(policies))]
     for index in {t.index for t in values if t.section == "policies"}:
         kind, vals = policies[index]
         REGISTRY[kind](**vals)
+    for target in values:
+        if target.section == "policies":
+            explicit[target.index].add(target.name)
     return dataclasses.replace(base, name=name or base.name, model=model, countries=countries,
-                               policies=policies, risks=risks)
+                               policies=policies, risks=risks,
+                               explicit=[frozenset(e) for e in explicit])

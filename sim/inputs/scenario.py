@@ -97,6 +97,13 @@ class Scenario:
                                                            for k, p in RISK_PARAMS.items()})
     fitted: FittedValues = NO_FIT
     rd_scale: float = 1.0
+    #: For each policy (in order), the parameters the scenario sets itself (a file's keys, or
+    #: values set by path): they are never drawn from their evidence ranges.
+    explicit: list[frozenset[str]] = field(default_factory=list)
+    #: Draw each policy's effect sizes per seed from their ranges in sim/data/evidence.toml
+    #: (:mod:`sim.inputs.effect_sizes`) when a run is built: what ``--uncertainty params``
+    #: asks of scorecard and compare.
+    draw_effect_sizes: bool = False
 
     def make_policies(self) -> list[Policy]:
         """Fresh policy objects for one model run."""
@@ -279,10 +286,11 @@ def scenario_from_dict(
     risks = _section(table_value(data, "risks", source), RISK_PARAMS, "risks", source)
     reference = {code: country_values(code, fitted) for code in COUNTRIES}
     countries = _countries_section(table_value(data, "countries", source), source, reference)
-    policies = _policies_section(data.get("policies", []), source)
+    entries = _policies_section(data.get("policies", []), source)
     scale = rd_scale_for(reference)  # the fit's, whatever the scenario sets itself
-    return Scenario(name, description, model, countries, policies, source, risks=risks,
-                    fitted=fitted, rd_scale=scale)
+    return Scenario(name, description, model, countries,
+                    [(kind, values) for kind, values, _ in entries], source, risks=risks,
+                    fitted=fitted, rd_scale=scale, explicit=[given for *_, given in entries])
 
 
 def default_scenario(fitted: FittedValues | None = None) -> Scenario:
@@ -389,7 +397,8 @@ def _countries_section(table: dict[str, Any], source: str,
     return result
 
 
-def _policies_section(entries: Any, source: str) -> list[tuple[str, dict[str, Any]]]:
+def _policies_section(entries: Any, source: str
+                      ) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
     if not isinstance(entries, list):
         raise ScenarioError(source, "policies", "expected a list of [[policies]] tables")
     policies = []
@@ -411,5 +420,5 @@ def _policies_section(entries: Any, source: str) -> list[tuple[str, dict[str, An
             policy = REGISTRY[kind](**entry)
         except ParamError as err:
             raise ScenarioError(source, f"{where}.{err.key}", err.message) from None
-        policies.append((kind, policy.settled_values()))
+        policies.append((kind, policy.settled_values(), frozenset(entry)))
     return policies
