@@ -37,7 +37,6 @@ from sim.agents.firm import COLUMNS, MATRIX_COLUMNS
 from sim.network.table import KINDS
 from sim.phases.finance import RELIEF_COLUMNS
 from sim.policies import REGISTRY
-from sim.policies.base import ONE_GOVERNMENT_SHARE
 
 #: Population scale (about 450 firms: every competition has winners in its first quarter).
 SCALE = 0.3
@@ -103,8 +102,8 @@ EXPECT: dict[str, Expect] = {
     "admin_barriers": Expect({"array:admin_barrier", *PAY}),
     "certification": Expect({*firm("qm_left", "qm_rate_m", "qm_rate_d", "qm_rate_q",
                                    "qm_cost", "policy_cash", "supported_until"), *PAY}),
-    "coordination_body": Expect({"shifter:coordination", "shifter:matching",
-                                 "shifter:information", *PAY}),
+    # alone, without the partner's agencies, its cross-border lever is nothing (tested below)
+    "coordination_body": Expect({"shifter:matching", "shifter:information", *PAY}),
     "export_promotion": Expect({*firm("promo_until", "promo_market", "entry_credit",
                                       "marketing", "policy_cash", "supported_until"),
                                 "tie:export_consortium", *PAY}),
@@ -390,17 +389,38 @@ def test_residents_of_a_lone_government_s_new_parks_are_its_own_firms(code: str)
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_a_lone_coordination_body_halves_only_its_cross_border_lever(code: str) -> None:
-    """Run by one government the body raises that country's cross-border contact by half of
-    ``cross_border`` (0.25 x coordination 1 x 1/2), its matching and information in full
-    (0.3 each: they do not depend on coordination), and nothing of the other country's."""
+def test_a_lone_coordination_body_has_no_cross_border_lever_without_partner_agencies(
+        code: str) -> None:
+    """Run by one government alone the body raises that country's matching and information
+    in full (0.3 each: they do not depend on the other side) but not its cross-border contact:
+    no agency of the partner takes part; and nothing of the other country's."""
     treated = cached_run("coordination_body", code).after_phase[START]["shifters"]
     k = CODES.index(code)
-    assert ONE_GOVERNMENT_SHARE == 0.5
-    expected = {"coordination": 0.125, "matching": 0.3, "information": 0.3}
+    expected = {"coordination": 0.0, "matching": 0.3, "information": 0.3}
     for lever, value in expected.items():
         assert treated[lever][k] == pytest.approx(value, rel=1e-12), lever
         assert treated[lever][1 - k] == 0.0, lever
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_lone_coordination_body_reaches_across_where_the_partners_agencies_act(
+        code: str) -> None:
+    """With the partner running a subcontracting exchange of its own, the lone body's
+    cross-border lever is in full (0.25 x coordination 1); when the partner's exchange has
+    ended, it is gone again."""
+    partner = "BY" if code == "AZ" else "AZ"
+    d = spec(policies=[{"type": "coordination_body", "country": code},
+                       {"type": "subcontracting_exchange", "country": partner, "end": 2}],
+             scale=0.1)
+    m = fresh_model(d, 1)
+    body = m.policies[0]
+    m.step()
+    assert body.cross_border(m) == 1.0
+    assert m.shifters.coordination[CODES.index(code)] == pytest.approx(0.25)
+    m.step()
+    m.step()  # quarter 3: the partner's exchange has ended
+    assert body.cross_border(m) == 0.0
+    assert m.shifters.coordination[CODES.index(code)] == 0.0
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -423,9 +443,9 @@ def test_a_lone_infrastructure_corridor_is_driven_by_one_stock(code: str) -> Non
 @pytest.mark.parametrize("code", CODES)
 def test_a_lone_exchange_ties_other_suppliers_only_to_its_buyers(code: str) -> None:
     """The exchange proposes suppliers to the paying country's buyers only; a supplier of the
-    other country enters only as the seller of such a tie (cross-border proposals, at half
-    the share with one government), and only such suppliers of the other country count as
-    supported."""
+    other country would enter only as the seller of such a tie, and only such suppliers of
+    the other country count as supported. Alone, without the partner's agencies, it makes no
+    cross-border proposal (the next test makes one with them)."""
     k = CODES.index(code)
     run = cached_run("subcontracting_exchange", code)
     cross = 0
@@ -446,7 +466,34 @@ def test_a_lone_exchange_ties_other_suppliers_only_to_its_buyers(code: str) -> N
         ids, country = after["ids"], after["country"]
         changed = after["firms"]["supported_until"] != before["firms"]["supported_until"]
         assert set(ids[changed & (country != k)].tolist()) <= suppliers
-    assert cross > 0, "no cross-border match: the rule was not exercised"
+    assert cross == 0, "a cross-border proposal without the partner's agencies"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_lone_exchange_proposes_across_the_border_where_the_partners_agencies_act(
+        code: str) -> None:
+    """With the partner running a coordination body, the exchange's proposals name suppliers
+    of the partner country (cross_border_share x coordination of them), which sell to the
+    paying country's buyers."""
+    partner = "BY" if code == "AZ" else "AZ"
+    k = CODES.index(code)
+    d = spec(policies=[{"type": "subcontracting_exchange", "country": code,
+                        "cross_border_share": 1.0},
+                       {"type": "coordination_body", "country": partner}], scale=0.3)
+    m = fresh_model(d, 1)
+    t = m.graph.ties
+    start = {(int(a), int(b)) for a, b, alive in zip(t.a[: t.size], t.b[: t.size],
+                                                     t.alive[: t.size], strict=True) if alive}
+    for _ in range(3):
+        m.step()
+    assert m.policies[0].cross_border(m) == 1.0
+    country = dict(zip(m.firms.ids.tolist(), m.firms["country"].tolist(), strict=True))
+    cross = [(int(a), int(b)) for a, b, alive, kind in zip(
+        t.a[: t.size], t.b[: t.size], t.alive[: t.size], t.kind[: t.size], strict=True)
+        if alive and KINDS[kind] == "supply" and (int(a), int(b)) not in start
+        and int(a) in country and int(b) in country and country[int(a)] != country[int(b)]]
+    assert cross, "no cross-border supply tie"
+    assert all(k in (country[a], country[b]) for a, b in cross)
 
 
 @pytest.mark.parametrize("code", CODES)

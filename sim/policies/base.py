@@ -31,9 +31,11 @@ REGISTRY: dict[str, type[Policy]] = {}
 #: Each policy class's parameters with their defaults in use (:meth:`Policy.declared`).
 DECLARED: dict[type[Policy], dict[str, Param]] = {}
 
-#: Strength of a joint instrument's cross-border effect when only one of the two governments
-#: runs it, relative to both running it: half, as only one side of the border acts (assumed).
-ONE_GOVERNMENT_SHARE = 0.5
+#: The instruments through which a government's own agencies reach across the border to the
+#: partner's firms (matching and coordination services). A joint instrument run by one
+#: government has its cross-border effect only while the partner government runs one of
+#: these itself: its agencies are the other side of every cross-border contact.
+PARTNER_AGENCIES = ("coordination_body", "subcontracting_exchange")
 #: Weight of R&D intensity (per unit of R&D spending / sales) in the merit of applicants to
 #: the competitions on knowledge and R&D (R&D co-funding, the venture fund, innovative SME
 #: subsidies): merit is knowledge x (1 + RD_MERIT / R&D scale x R&D intensity), so R&D of 2%
@@ -276,9 +278,16 @@ class Policy:
 
     def cross_border(self, model: ClusterModel) -> float:
         """Strength (0-1) of this instrument's cross-border effect: the coordination level of
-        the two governments, halved when only one of them runs the instrument."""
-        both = self.values["country"] == "both"
-        return model.risks["coordination"] * (1.0 if both else ONE_GOVERNMENT_SHARE)
+        the two governments when both run it; when one runs it alone, the same where the
+        partner government's own agencies act this quarter (it runs one of
+        :data:`PARTNER_AGENCIES`, an instrument of its own or a joint one) and nothing where
+        they do not, as no one on the other side of the border takes part."""
+        if self.values["country"] == "both":
+            return model.risks["coordination"]
+        partner = "BY" if self.values["country"] == "AZ" else "AZ"
+        acts = any(p is not self and p.name in PARTNER_AGENCIES and partner in p.countries()
+                   and p.is_active(model.quarter) for p in model.policies)
+        return model.risks["coordination"] if acts else 0.0
 
     def is_active(self, step: int) -> bool:
         """Whether the policy acts in quarter ``step``: within its window, from its start

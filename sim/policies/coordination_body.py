@@ -17,8 +17,9 @@ class CoordinationBody(Policy):
     """A cluster-development organisation of the two governments brings participants
     together: firms of the paying countries meet more cross-border partners, judge them as
     closer and trust new cross-border ties as much as domestic ones, up to the trust those
-    lack (``cross_border``, scaled by the governments' coordination and halved if only one
-    government runs it; sim.network.search.start_trust), search for partners more often and
+    lack (``cross_border``, scaled by the governments' coordination; run by one government,
+    only while the partner's own agencies act, see ``Policy.cross_border``;
+    sim.network.search.start_trust), search for partners more often and
     value supply matches more (``matching``), and knowledge flows faster along existing ties
     (``information``). Costs ``operating_cost`` a quarter to each paying government; the
     effects stop when it closes."""
