@@ -57,6 +57,7 @@ FIRM_FLOWS: tuple[tuple[str, float], ...] = (
     ("dividends", -1.0),
     ("repatriated", -1.0),
     ("export_entry_cost", -1.0),
+    ("audit_cost", -1.0),
     ("equipment_resale", 1.0),
     ("grant", 1.0),
     ("fdi", 1.0),
@@ -193,7 +194,8 @@ class SectorAccounts:
         total = spent.sum()
         purchases = (total - transfers.sum()) * spent / total if total > 0 else np.zeros(2)
         income = (sums["wage_bill"] + sums["dividends"] + sums["interest_paid"]
-                  + sums["rd_spend"] + sums["export_entry_cost"] + purchases + self.exited)
+                  + sums["rd_spend"] + sums["export_entry_cost"] + sums["audit_cost"]
+                  + purchases + self.exited)
         # final purchases: domestic firms' home sales to households, the partner's firms'
         # final sales here, imports; VAT: what the government collected beyond the firms'
         # own taxes

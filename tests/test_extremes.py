@@ -112,10 +112,13 @@ LARGE = textwrap.dedent("""
     f = model.firms
     finite = all(np.isfinite(f[c]).all() for c in ("employees", "capital", "cash", "debt",
                                                   "productivity", "sales_total"))
-    # time to market is undefined (NaN) while nothing has been launched in its window; every
+    # time to market is undefined (NaN) while nothing has been launched in its window, and
+    # the grants' take-up while no grant has funded a project (the baseline has none); every
     # other indicator must be finite, so a NaN there is not masked
     arr = model.indicator_array()
-    ttm = model.indicator_names().index("time_to_market")
+    names = model.indicator_names()
+    ttm = [names.index(n) for n in ("time_to_market", "deadweight_share",
+                                    "private_per_public")]
     print(json.dumps({"firms": int(f.n), "ties": model.graph.number_of_edges(),
                       "universities": len(model.universities),
                       "construct_s": built - start, "step_s": stepped - built,

@@ -30,6 +30,8 @@ from sim.policies import REGISTRY
 STEPS = 20
 #: Indicators that are shares or 0-1 indices.
 BOUNDED = [n for n, i in INDICATORS.items() if i.unit in ("share", "index 0-1")]
+#: The grants' take-up indicators: NaN until a grant funds a project.
+TAKE_UP = ("deadweight_share", "private_per_public")
 STOCKS = ("employees", "capital", "cash", "debt", "knowledge")
 #: Further firm columns that can never be negative: flows of goods and money, capacities,
 #: prices, equipment on order, knowledge by field.
@@ -83,9 +85,15 @@ def check_indicators(model) -> None:
     names = model.indicator_names()
     for name in BOUNDED:
         v = row[:, names.index(name)]
+        if name in TAKE_UP:
+            v = v[~np.isnan(v)]
         assert np.all((v >= 0.0) & (v <= 1.0)), f"quarter {model.quarter}: {name} = {v}"
     nan = {n for i, n in enumerate(names) if np.isnan(row[:, i]).any()}
-    assert nan <= {"time_to_market"}, f"quarter {model.quarter}: NaN in {sorted(nan)}"
+    assert nan <= {"time_to_market", *TAKE_UP}, f"quarter {model.quarter}: NaN in {sorted(nan)}"
+    # the grants' take-up is undefined exactly while no grant has funded a project
+    funded = sum(p.take_up[c]["funded"] for p in model.policies for c in ("AZ", "BY"))
+    assert np.isnan(row[2, names.index("deadweight_share")]) == (funded == 0), (
+        f"quarter {model.quarter}: deadweight share against {funded} funded projects")
     assert np.isfinite(np.nan_to_num(row, nan=0.0, posinf=np.inf, neginf=-np.inf)).all(), \
         f"quarter {model.quarter}: inf"
     for name in NON_NEGATIVE_INDICATORS:

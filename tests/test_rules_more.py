@@ -154,7 +154,8 @@ def consortium_members(size: int, winners: int) -> tuple[np.ndarray, np.ndarray]
     sector = np.bincount(f["sector"][f["country"] == 0]).argmax()
     rows = np.flatnonzero((f["country"] == 0) & (f["sector"] == sector))[:winners]
     assert rows.size == winners, "the small model lacks the firms this test needs"
-    return rows, model.policies[0]._consortia(model, rows)
+    groups = model.policies[0]._consortia(model, rows)
+    return rows, np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
 
 
 def test_a_winner_left_alone_in_its_sector_forms_no_consortium():

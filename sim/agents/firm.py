@@ -157,6 +157,8 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
     "entry_credit": ("f8", "what the campaign spent on fairs and market research, USD m: it "
                      "counts toward the sunk cost of entering its market", None),
     "marketing": ("f8", "marketing spending abroad this quarter, USD m", 0.0),
+    "audit_cost": ("f8", "what the firm paid this quarter to renew its quality certificate, "
+                   "USD m", 0.0),
     "qm_left": ("i4", "quarters left of the firm's quality-management programme", None),
     "qm_rate_m": ("f8", "share of the gap to best management the programme closes a quarter",
                   None),

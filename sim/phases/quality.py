@@ -58,6 +58,7 @@ def learning_phase(model: ClusterModel) -> None:
         audit = AUDIT_SHARE * f["qm_cost"][rows]
         renew = (f["profit"][rows] > 0) & (f["cash"][rows] >= audit)
         f["cert_until"][rows[renew]] += CERTIFICATE_QUARTERS
+        f["audit_cost"][rows[renew]] += audit[renew]  # paid to certification bodies
         settle(model, -audit[renew], rows=rows[renew])
     lapsed = (f["cert_until"] < model.quarter) & (f["cert_until"] > 0) & (f["qm_left"] == 0)
     if lapsed.any():
