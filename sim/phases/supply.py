@@ -138,7 +138,9 @@ def realised_delivery(discipline: np.ndarray, utilisation: np.ndarray,
     late = DELAY_AT_FULL_CAPACITY * busy ** DELAY_CURVATURE
     on_time = np.clip(discipline * (1.0 - late) * (1.0 - DELAY_PER_TRADE_COST * trade_cost),
                       0.0, 1.0)
-    return 1.0 - (1.0 - on_time) * (1.0 - logistics)
+    if not np.any(logistics):
+        return on_time  # (no logistics gain: the share as it is, bit for bit)
+    return np.where(logistics > 0, 1.0 - (1.0 - on_time) * (1.0 - logistics), on_time)
 
 
 def import_price(model: ClusterModel) -> np.ndarray:
