@@ -46,7 +46,7 @@ def read_golden(path: Path = GOLDEN) -> pd.DataFrame:
 def main() -> int:
     table = golden_table()
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(GOLDEN, index=False, float_format="%.17g")
+    table.to_csv(GOLDEN, index=False, float_format="%.17g", na_rep="nan")
     print(f"wrote {GOLDEN.relative_to(ROOT)}: {len(table)} rows, seeds {list(SEEDS)}, "
           f"{STEPS} quarters, firm_scale {FIRM_SCALE}")
     return 0
