@@ -24,8 +24,9 @@ What is asserted, and why:
   in productivity for firms starting 2 generations behind it, and process innovations
   compound on top (about x25 in 100 years at the default rates). Measured (this scale, 400
   quarters): it never fell below its start, and stood at x73-89 at quarter 400 in the
-  baseline (seeds 1-3; seed 1: x73) and x107-122 with the full package (seeds 1-2; seed 1:
-  x122). Ideas get harder to find as the world frontier advances (sim.phases.ideas,
+  baseline (seeds 1-3; seed 1: x73) and x117 with the full package (seed 1; x153 when
+  certification cost USD 20,000 whatever the firm's size, which let twice as many firms a
+  year certify). Ideas get harder to find as the world frontier advances (sim.phases.ideas,
   DIFFICULTY_ELASTICITY); without that, knowledge, success and process efficiency feed each
   other and the full package passed x131. A model whose technology stopped raising
   productivity stays near x1 and fails the lower bound; no economy has sustained more than

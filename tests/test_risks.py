@@ -260,7 +260,7 @@ WEAK_EFFECTS = [
     # implementation leaves room for one certification a quarter in each country (4 with full
     # implementation), two campaigns (5) and no venture deal (1), so the ratio is set by
     # rounding to whole winners. They run at the default population (firm_scale 1):
-    # measured 0.13-0.38 (the gains are learnt over a year, so the two quarters the start
+    # measured 0.12-0.39 (the gains are learnt over a year, so the two quarters the start
     # slips weigh more in 16)
     ("certification", "supplier_delivery", 0.08, 0.5, 1.0),
     # measured 0.41-0.57 on the share of firms supported: campaigns change what firms know

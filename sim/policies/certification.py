@@ -68,7 +68,7 @@ class Certification(Policy):
               0.0, 1000.0),
         Param("cost_share", 0.5, "share", "share of a firm's programme cost the grant covers",
               0.01, 1.0),
-        Param("fixed_cost", 0.02, "USD m", "consulting and certification cost of any firm",
+        Param("fixed_cost", 0.04, "USD m", "consulting and certification cost of any firm",
               0.0, 100.0),
         Param("cost_per_worker", 0.0001, "USD m/worker", "further cost per employee (the "
               "documentation, training and audit days grow with the firm)", 0.0, 1.0),
