@@ -53,6 +53,7 @@ from sim.network.search import partner_search, university_search
 from sim.network.stats import network_stats
 from sim.network.ties import EdgeArrays
 from sim.phases import (
+    approvals,
     entry_exit,
     finance,
     innovation,
@@ -193,6 +194,12 @@ class ClusterModel(mesa.Model):
         self.profit_tax, self.vat = arr("profit_tax"), arr("vat")
         self.property_tax, self.import_vat = arr("property_tax"), arr("import_vat_on_equipment")
         self.admin_barrier = arr("admin_barrier")
+        #: each country's approval office (its queue sets the barrier index each quarter),
+        #: the capacity an approval reform adds to it (share of its staffing) and the share of
+        #: the country's procedures' time left (1: the procedures as they are)
+        self.approvals = approvals.ApprovalOffices(self.admin_barrier)
+        self.approval_capacity = np.zeros(2)
+        self.approval_procedures = np.ones(2)
         #: share of late deliveries that infrastructure removes, by supplier's country (0: the
         #: country's logistics as they are)
         self.logistics = np.zeros(2)
@@ -264,6 +271,7 @@ class ClusterModel(mesa.Model):
         innovation.innovation_phase(self, edges)
         self._network_phase(edges, self.supply_flows)
         self._entry_exit_phase()
+        approvals.approvals_phase(self)
         markets.advance_world(self)
         self.accounts.close(self)
         self._collect()

@@ -356,12 +356,13 @@ def test_technopark_raises_support_share():
     # +2..+9%). AZ only: the AZ park fills slowly
     # (few AZ firms meet the 1% R&D entry rule or are spin-offs: 0-1 of 6 slots after 16
     # quarters) and its host's spin-offs add firms, so the AZ share moved -5.6..-2.6% over 16
-    # quarters and -0.7..+5.9% over 32; the number of supported AZ firms over 32 quarters is
-    # checked pooled over seeds 1-8, measured +20.9% (0.0..+48.5% by seed).
+    # quarters and -0.7..+5.9% over 32; the number of supported AZ firms over 32 quarters (about
+    # 5 of them) is checked pooled over seeds 1-8, measured +5.1% (-11.4..+24.2% by seed;
+    # +7.8% before approval offices had queues), so only its direction is bounded.
     rows = paired(BASE, TECHNOPARK, ind("support_share", "mean"), T)
     assert_rel_between(rows, 0.15, 0.7, "technopark: support share")
     rows = paired(BASE, TECHNOPARK_AZ, supported_firms("AZ"), 2 * T, seeds=range(1, 9))
-    assert_rel_between(pooled(rows), 0.05, 1.0, "technopark AZ: supported AZ firms (pooled)")
+    assert_rel_between(pooled(rows), 0.01, 1.0, "technopark AZ: supported AZ firms (pooled)")
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -99,7 +99,7 @@ EXPECT: dict[str, Expect] = {
     # programmes are run by the other government).
     "adaptive_monitoring": Expect(PAY, shared={"policy:weight", "policy:recipients",
                                                "policy:spent"}),
-    "admin_barriers": Expect({"array:admin_barrier", *PAY}),
+    "admin_barriers": Expect({"array:approval_capacity", "array:approval_procedures", *PAY}),
     "certification": Expect({*firm("qm_left", "qm_rate_m", "qm_rate_d", "qm_rate_q",
                                    "qm_cost", "policy_cash", "supported_until"), *PAY}),
     # alone, without the partner's agencies, its cross-border lever is nothing (tested below)

@@ -307,8 +307,8 @@ def test_a_class_declaring_an_unknown_effect_is_refused() -> None:
 
 def test_an_undeclared_effect_is_refused() -> None:
     """The check comes before the effect touches anything (here: no model at all)."""
-    with pytest.raises(UndeclaredEffect, match="set_admin_barrier"):
-        effects.set_admin_barrier(None, SmeSubsidy(), np.zeros(2))
+    with pytest.raises(UndeclaredEffect, match="reform_approvals"):
+        effects.reform_approvals(None, SmeSubsidy(), np.zeros(2), np.ones(2))
 
 
 def _effects_called(cls: type) -> set[str]:

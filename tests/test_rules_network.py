@@ -18,6 +18,7 @@ from conftest import fresh_model, small_model, spec
 from sim.inputs.sectors import SECTORS
 from sim.network.search import RD_SEEKS_UNIVERSITY, partner_search, university_search
 from sim.phases import parks
+from sim.phases.approvals import MAX_UTILISATION, USUAL_LOAD, approvals_phase, office_time
 from sim.phases.innovation import QUALITY_GAIN_AT_LEVEL_0, STAGES, advance_projects
 from sim.phases.labour import wage_per_worker
 from sim.phases.markets import (
@@ -212,18 +213,41 @@ def test_imports_keep_their_least_share_of_every_market():
 
 # ---------------------------------------------------------------- a policy's window
 def test_a_reform_acts_from_its_start_to_its_end_and_unwinds_at_its_own_pace():
-    """Barriers fall by reduction / phase_in a quarter in quarters start..end (1-2) and come
-    back at that pace from end + 1: 0.8, 0.6, 0.8, 1 and 1 of the starting index."""
+    """The procedure cut (0.4) comes in by 1 / phase_in a quarter in quarters start..end (1-2)
+    and goes back at that pace from end + 1: 0.8, 0.6, 0.8, 1 and 1 of the procedures' time."""
     d = spec(policies=[{"type": "admin_barriers", "start": 1, "end": 2, "phase_in": 2,
-                        "reduction": 0.4}], scale=SCALE)
+                        "procedure_cut": 0.4, "capacity": 0.0}], scale=SCALE)
     model = fresh_model(d, seed=1)
-    base = model.admin_barrier.copy()
     seen = []
     for _ in range(5):
         model.step()
-        seen.append(model.admin_barrier / base)
+        seen.append(model.approval_procedures.copy())
     assert np.array(seen) == pytest.approx(np.array([[0.8] * 2, [0.6] * 2, [0.8] * 2,
                                                      [1.0] * 2, [1.0] * 2]))
+
+
+def test_an_approval_office_congests_when_applications_outrun_its_staffing():
+    """An application takes its usual time at the usual load (so the barrier is its data
+    value); with twice the usual load (capped at MAX_UTILISATION) and a backlog, (1 / (1 -
+    0.9) + backlog wait) x 0.5 of it. In a model: an office staffed for half of what arrives
+    builds a backlog and slows every applicant (barrier above its data value); one staffed
+    for twice its load is faster than usual (barrier below)."""
+    usual = office_time(np.ones(1), np.full(1, USUAL_LOAD), np.zeros(1))
+    assert usual == pytest.approx([1.0])
+    surge = office_time(np.ones(1), np.full(1, 2 * USUAL_LOAD), np.full(1, 0.5))
+    assert surge == pytest.approx([(1 / (1 - MAX_UTILISATION) + 0.5) * (1 - USUAL_LOAD)])
+    model = fresh_model(spec(scale=SCALE), seed=1)
+    model.step()
+    office = model.approvals
+    office.trend = office.load * 0.25  # staffed for half of what arrives
+    office.backlog[:] = 0.0
+    approvals_phase(model)
+    assert np.all(office.time > 2.0) and np.all(office.backlog > 0)
+    assert np.all(model.admin_barrier > office.base)
+    office.trend, office.load, office.backlog[:] = office.load * 2, office.load, 0.0
+    approvals_phase(model)  # staffed for about twice the load: faster than usual
+    assert np.all(office.time < 1.0)
+    np.testing.assert_allclose(model.admin_barrier, office.base * office.time)
 
 
 def test_monitoring_with_a_single_programme_moves_no_budget():

@@ -95,7 +95,10 @@ COLUMNS: dict[str, tuple[str, str, float | None]] = {
                        0.0),
     "rd_grant": ("f8", "R&D grant received this quarter (joint project co-funding), USD m", 0.0),
     "rd_project": ("f8", "R&D spending on co-funded joint projects this quarter (grant plus "
-                   "the firm's share), on top of its own R&D plans, USD m", 0.0),
+                   "the firm's share), USD m", 0.0),
+    "rd_in_own": ("f8", "part of the co-funded project work that the firm would have done in "
+                  "its own R&D plans, which it then cuts (crowding out; at most those plans), "
+                  "USD m", 0.0),
     "brand": ("f8", "reputation of the firm's products abroad from marketing, fairs and "
               "branding, 0-1", None),
     "fdi": ("f8", "foreign direct investment received this quarter, USD m", 0.0),

@@ -313,12 +313,15 @@ RISK_PARAMS: dict[str, Param] = {
           "sector; 0 = the best applicants win, 3 = close to a random draw among the "
           "favoured", 0.0, 5.0),
         P("coordination", 1.0, "share", "coordination of the two governments' activities: "
-          "1 = joint instruments work across the border as designed, 0 = each government "
-          "acts alone and joint instruments lose their cross-border effect", 0.0, 1.0),
+          "1 = joint instruments work across the border as designed and the two approval "
+          "offices examine a cross-border project side by side, 0 = each government acts "
+          "alone, joint instruments lose their cross-border effect and a cross-border "
+          "project waits for one approval after the other", 0.0, 1.0),
         P("implementation", 1.0, "share", "local implementation quality (participation of "
           "executive and local authorities): share of each allocated budget that reaches its "
-          "target (the rest is spent without effect), and programmes start later (up to four "
-          "quarters at 0)", 0.0, 1.0),
+          "target (the rest is spent without effect), programmes start later (up to four "
+          "quarters at 0), and approval offices' staffing follows the applications more "
+          "slowly", 0.0, 1.0),
         P("monitoring", 1.0, "share", "monitoring effectiveness: how well and how soon "
           "adaptive monitoring reads the indicators (1 = exactly and at once, 0 = noise only "
           "and a year late)", 0.0, 1.0),

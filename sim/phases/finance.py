@@ -84,9 +84,11 @@ def finance_phase(model: ClusterModel) -> None:
     f, p = model.firms, model.params
     c = f["country"]
     wages = wage_per_worker(model) * f["employees"]
-    # own R&D plans plus co-funded joint projects (the grant covers part of the latter) plus
-    # the R&D a venture round was raised for, spent over the round's runway
-    f["rd_spend"] = f["rd_intensity"] * f["sales_total"] + f["rd_project"]
+    # own R&D plans, less the part a co-funded joint project takes over (crowding out), plus
+    # the joint projects (the grant covers part of them) plus the R&D a venture round was
+    # raised for, spent over the round's runway
+    own = f["rd_intensity"] * f["sales_total"]
+    f["rd_spend"] = own - np.minimum(own, f["rd_in_own"]) + f["rd_project"]
     if f["vc_rd"].any():
         venture = np.minimum(f["vc_rd"], f["vc_rd_pace"])
         f["vc_rd"] -= venture

@@ -16,28 +16,32 @@ if TYPE_CHECKING:
 
 
 class AdminBarriers(Policy):
-    """The government runs a fast-track service for the state expertise of project documents
-    and cuts procedures: the country's administrative-barrier index falls by ``reduction``
-    of its value, phased in over ``phase_in`` quarters (as far as local authorities
-    implement it). A lower barrier shortens investment lags, speeds product projects to
-    market and raises SME entry. The service costs ``operating_cost`` a quarter; when it
-    stops, the barrier creeps back at the same pace."""
+    """The government reforms its approval office (sim.phases.approvals): it cuts procedures,
+    so each application takes ``procedure_cut`` less of its time, and runs a fast-track
+    service that adds ``capacity`` of the office's staffing, both phased in over
+    ``phase_in`` quarters and as far as local authorities implement them. Projects then
+    wait less for approval, most where the office is congested, so investment arrives
+    sooner, product projects reach the market sooner and more SMEs register; the barrier
+    index follows from the queue. The service costs ``operating_cost`` a quarter; when it
+    stops, the reform unwinds at the pace it came in."""
 
     name = "admin_barriers"
     label = "Administrative-barrier reduction (fast-track expertise)"
     report_section = ("Favourable environment: removing administrative barriers, fast-track "
                       "state expertise of project documents")
-    effects = ("spend", "set_admin_barrier")
+    effects = ("spend", "reform_approvals")
     param_specs = (
-        Param("reduction", 0.4, "share", "share of the barrier index removed", 0.0, 1.0),
-        Param("phase_in", 8, "quarters", "quarters until the full reduction", 1, 80),
+        Param("procedure_cut", 0.25, "share", "share of an application's procedure time "
+              "removed", 0.0, 0.95),
+        Param("capacity", 0.5, "share", "capacity the fast-track service adds to the "
+              "approval office (share of its staffing)", 0.0, 5.0),
+        Param("phase_in", 8, "quarters", "quarters until the full reform", 1, 80),
         Param("operating_cost", 0.2, "USD m/quarter", "cost of the fast-track service and "
               "the reform", 0.0, 1000.0),
     )
 
     def initialize(self, model: ClusterModel) -> None:
-        """Barriers without the reform; no progress yet."""
-        self.base_barrier = model.admin_barrier.copy()
+        """No progress yet."""
         self.progress = np.zeros(2)
 
     def apply(self, model: ClusterModel) -> None:
@@ -54,5 +58,6 @@ class AdminBarriers(Policy):
         self._set(model)
 
     def _set(self, model: ClusterModel) -> None:
-        cut = self["reduction"] * model.risks["implementation"] * self.progress
-        effects.set_admin_barrier(model, self, self.base_barrier * (1.0 - cut))
+        done = model.risks["implementation"] * self.progress
+        effects.reform_approvals(model, self, self["capacity"] * done,
+                                 1.0 - self["procedure_cut"] * done)

@@ -62,7 +62,7 @@ class Footprint:
         ties: ``formed`` (new ties), ``removed`` (ties dissolved), ``nodes`` (new graph
             nodes) and columns of the tie table (``model.graph.ties``) of existing ties.
         shifters: fields of ``model.shifters``.
-        country_arrays: the model's arrays per country (``admin_barrier``, ``trade_cost``).
+        country_arrays: the model's arrays per country (``approval_capacity``, ``trade_cost``).
         parks: ``added`` (a new park) and attributes of existing parks.
         universities: attributes of universities.
         policies: attributes of other policies (``weight``; ``recipients`` and ``spent``,
@@ -171,15 +171,18 @@ def fund_investment(model: ClusterModel, policy: Policy, rows: np.ndarray,
     f["funded_project"][rows] += project
 
 
-@_effect(firm_columns=("rd_grant", "rd_project"))
+@_effect(firm_columns=("rd_grant", "rd_project", "rd_in_own"))
 def fund_joint_rd(model: ClusterModel, policy: Policy, rows: np.ndarray, grant: float,
-                  spending: float) -> None:
+                  spending: float, replaced: float = 0.0) -> None:
     """Fund joint R&D of firms ``rows`` (a firm may appear more than once, once per project):
-    each time it receives ``grant`` and spends ``spending`` on the project this quarter, on
-    top of its own R&D plans."""
+    each time it receives ``grant`` and spends ``spending`` on the project this quarter, of
+    which ``replaced`` is work it would have done in its own R&D plans (it cuts those by as
+    much, at most all of them: sim.phases.finance)."""
     f = model.firms
     np.add.at(f["rd_grant"], rows, grant)
     np.add.at(f["rd_project"], rows, spending)
+    if replaced > 0:
+        np.add.at(f["rd_in_own"], rows, replaced)
 
 
 @_effect(firm_columns=tuple(RELIEF_COLUMNS.values()))
@@ -317,10 +320,15 @@ def raise_spinoff_rate(model: ClusterModel, policy: Policy, country: int,
 
 
 # ----------------------------------------------------------------- country settings
-@_effect(country_arrays=("admin_barrier",))
-def set_admin_barrier(model: ClusterModel, policy: Policy, barrier: np.ndarray) -> None:
-    """Set each country's administrative-barrier index (AZ, BY)."""
-    model.admin_barrier[:] = barrier
+@_effect(country_arrays=("approval_capacity", "approval_procedures"))
+def reform_approvals(model: ClusterModel, policy: Policy, capacity: np.ndarray,
+                     procedures: np.ndarray) -> None:
+    """Set each country's approval office (AZ, BY): the capacity a reform adds (a share of
+    its staffing) and the share of the country's procedures' time left; the time projects
+    wait, and so the administrative-barrier index, follow from the office's queue
+    (:func:`sim.phases.approvals.approvals_phase`)."""
+    model.approval_capacity[:] = capacity
+    model.approval_procedures[:] = procedures
 
 
 @_effect(country_arrays=("logistics",))

@@ -3,7 +3,7 @@ cooperation": joint research and pilot work by 5-10 enterprises and organisation
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.inputs.params import Param
+from sim.phases.approvals import joint_wait
 from sim.policies import effects
 from sim.policies.base import Policy
 
@@ -32,7 +33,8 @@ JOINT_SPLIT = 2
 
 @dataclass
 class Project:
-    """A funded joint project: its member firms (ids), its university and its last quarter.
+    """A funded joint project: its member firms (ids), its university, its last quarter and
+    its first (a cross-border project starts once both countries have approved it).
 
     ``pairs`` are the project's ties (each member with the university, and a ring among the
     members); ``slots`` remembers where the graph keeps them, checked before each use.
@@ -41,6 +43,7 @@ class Project:
     firms: list[int]
     university: int
     until: int
+    start: int = 0
     slots: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def locate(self, slots: np.ndarray) -> None:
@@ -63,13 +66,18 @@ class Project:
 class RndCofunding(Policy):
     """Governments co-fund joint R&D projects of 5-10 members: one university or research
     institute and firms chosen by competition (knowledge and R&D effort). While a project
-    runs, each member firm spends ``member_rd`` a quarter on it on top of its own R&D plans;
-    the grant covers ``grant_share`` of that, the firm the rest. Members are tied to the
+    runs, each member firm spends ``member_rd`` a quarter on it, of which the share
+    ``overlap`` is work it would have done in its own R&D plans anyway, so it cuts those by as
+    much (at most all of them: crowding out); the grant covers ``grant_share`` of the
+    project, the firm the rest. Members are tied to the
     university and to each other (R&D ties kept strong while the project runs), so knowledge
     flows among them and their ideas become joint projects with these partners
     (sim.phases.ideas). New projects start whenever the budget has room; when both governments
     run the programme, a share of projects is joint, with members from both countries (less
-    with poor cross-border coordination)."""
+    with poor cross-border coordination), and a joint project starts once both countries'
+    approval offices have passed it: with poor coordination their procedures run one after
+    the other, not side by side (sim.phases.approvals.joint_wait); its members wait,
+    reserved, meanwhile."""
 
     name = "rnd_cofunding"
     label = "Co-funding of joint R&D projects"
@@ -88,6 +96,8 @@ class RndCofunding(Policy):
               "least two firms)", 3, 50),
         Param("max_members", 10, "members", "largest project (firms plus the university)",
               3, 50),
+        Param("overlap", 0.5, "share", "share of a member's project work it would have done "
+              "in its own R&D plans, which it cuts by as much (crowding out)", 0.0, 1.0),
         Param("duration", 8, "quarters", "length of a project", 1, 80),
         Param("joint_share", 0.3, "share", "share of projects with members from both "
               "countries when both governments run the programme", 0.0, 1.0),
@@ -110,7 +120,7 @@ class RndCofunding(Policy):
             if gone.any():  # projects that lost members go on without them
                 dead = set(members[gone].tolist())
                 self.projects = [
-                    Project([i for i in p.firms if i not in dead], p.university, p.until)
+                    replace(p, firms=[i for i in p.firms if i not in dead], slots=None)
                     if dead.intersection(p.firms) else p for p in self.projects]
         self.projects = [p for p in self.projects if p.firms]
         budget = self.budget(model)
@@ -118,10 +128,13 @@ class RndCofunding(Policy):
         members = [i for p in self.projects for i in p.firms]  # the launches add theirs
         for code in self.countries():
             self._launch(model, code, budget, grant, members)
-        rows = f.rows_of(members)
+        self._tie(model, [p for p in self.projects if p.start == q])
+        working = [p for p in self.projects if p.start <= q]  # approved and under way
+        rows = f.rows_of([i for p in working for i in p.firms])
         paid = {code: 0.0 for code in self.countries()}
         if rows.size:
-            effects.fund_joint_rd(model, self, rows, grant, self["member_rd"])
+            effects.fund_joint_rd(model, self, rows, grant, self["member_rd"],
+                                  self["overlap"] * self["member_rd"])
             effects.count_supported(model, self, rows, quarters=1)
             # deadweight: a member whose own R&D plan this quarter is at least the project's
             own_rd = f["rd_intensity"][rows] * f["sales_total"][rows]
@@ -132,7 +145,7 @@ class RndCofunding(Policy):
                     paid[code] = grant * float(n)
                     self.record_take_up(code, n, int((own_rd[mine] >= self["member_rd"]).sum()),
                                         grant * n, (self["member_rd"] - grant) * n)
-            self._keep_ties(model)
+            self._keep_ties(model, working)
         for code, amount in paid.items():
             self.pay_delivered(model, code, amount, budget)
 
@@ -173,7 +186,6 @@ class RndCofunding(Policy):
             cdf /= cdf[-1]
         low = self["min_members"]
         high = max(self["max_members"], low)
-        started: list[Project] = []
         joint_share = self["joint_share"] * self.cross_border(model)
         while pool:
             size = int(rng.integers(low, high + 1)) - 1  # firms; one member is the university
@@ -191,13 +203,12 @@ class RndCofunding(Policy):
             taken[1 - k] += n_partner
             firms = [int(f.ids[r]) for r in own + partner]
             uni = pool[int(cdf.searchsorted(rng.random(), side="right"))]
-            self.projects.append(Project(firms, uni.unique_id,
-                                         model.quarter + self["duration"] - 1))
-            started.append(self.projects[-1])
+            start = model.quarter + (joint_wait(model, k) if partner else 0)
+            self.projects.append(Project(firms, uni.unique_id, start + self["duration"] - 1,
+                                         start))
             members += firms
             room -= grant * n_own
             partner_room -= grant * n_partner
-        self._tie(model, started)
 
     def _applicants(self, model: ClusterModel, country: int, free: np.ndarray) -> np.ndarray:
         """Eligible firms of a country (some R&D, or a spin-off, ``free``: not in a project),
@@ -216,19 +227,20 @@ class RndCofunding(Policy):
             effects.form_ties(model, self, pairs[:, 0], pairs[:, 1], "rnd",
                               strength=PROJECT_TIE_STRENGTH)
 
-    def _keep_ties(self, model: ClusterModel) -> None:
-        """Hold every project tie at least at ``PROJECT_TIE_STRENGTH``."""
+    def _keep_ties(self, model: ClusterModel, projects: list[Project]) -> None:
+        """Hold every tie of ``projects`` (those under way) at least at
+        ``PROJECT_TIE_STRENGTH``."""
         g = model.graph
         t = g.ties
-        new = [p for p in self.projects if p.slots is None]
+        new = [p for p in projects if p.slots is None]
         if new:
             found = g.slots_of(np.concatenate([p.pairs for p in new]))
             ends = np.cumsum([len(p.pairs) for p in new])
             for p, start, end in zip(new, np.r_[0, ends[:-1]].tolist(), ends.tolist(),
                                      strict=True):
                 p.locate(found[start:end])
-        pairs = np.concatenate([p.pairs for p in self.projects])
-        slots = np.concatenate([p.slots for p in self.projects])
+        pairs = np.concatenate([p.pairs for p in projects])
+        slots = np.concatenate([p.slots for p in projects])
         safe = np.maximum(slots, 0)
         a, b = t.a[safe], t.b[safe]
         same = (slots >= 0) & t.alive[safe] & (

@@ -47,6 +47,7 @@ MECHANISM_MODULES = (
     "phases/ideas.py",
     "phases/parks.py",
     "phases/entry_exit.py",
+    "phases/approvals.py",
     "phases/shifters.py",
     "network/ties.py",
     "network/search.py",
