@@ -12,8 +12,10 @@ import pytest
 from sim.validation.policy_evidence import (
     ModelTarget,
     Recorded,
+    innovator_share,
     matched_did,
     per_dollar,
+    population,
     same_seed,
 )
 
@@ -68,6 +70,30 @@ def test_per_dollar_is_the_summed_gain_per_dollar_spent():
     base = Recorded(pd.DataFrame(), {}, 0.0, np.array([10.0, 10.0, 10.0]))
     assert per_dollar(run, base) == pytest.approx(6.0 / 4.0)
     assert math.isnan(per_dollar(Recorded(pd.DataFrame(), {}, 0.0, np.zeros(3)), base))
+
+
+def test_population_is_the_summed_outcome_against_the_same_seed_without():
+    """Firm-quarters 10 + 11 + 12 against 10 + 10 + 10: +10%; none without: undefined."""
+    run = Recorded(pd.DataFrame(), {}, 0.0, np.array([10.0, 11.0, 12.0]))
+    base = Recorded(pd.DataFrame(), {}, 0.0, np.array([10.0, 10.0, 10.0]))
+    assert population(run, base) == pytest.approx(10.0)
+    assert math.isnan(population(run, Recorded(pd.DataFrame(), {}, 0.0, np.zeros(3))))
+
+
+def test_innovator_share_counts_firms_that_innovated_in_the_last_year_up_to_the_horizon():
+    """Horizon 5: the window is quarters 2-5. With the instrument firms 1 and 2 innovated in it
+    (firm 2 only in quarter 2), firm 3 only in quarter 1 (before the window), and firm 4
+    entered during the run (not counted): 2 of 3. Without it only firm 1: 1 of 3. The
+    difference is 33.3 points; an innovation after the horizon (quarter 6) does not count."""
+    def run(innovations: set[tuple[int, int]]) -> Recorded:
+        rows = [(q, i, 10.0, float((q, i) in innovations)) for q in range(1, 7)
+                for i in (1, 2, 3, 4)]
+        return Recorded(panel(rows, born={4: 3}), {}, 0.0, np.zeros(6))
+
+    with_ = run({(3, 1), (2, 2), (1, 3), (4, 4)})
+    without = run({(5, 1), (1, 2), (6, 3), (4, 4)})
+    assert innovator_share(with_, without, 5) == pytest.approx(100.0 / 3.0)
+    assert innovator_share(without, without, 5) == 0.0
 
 
 @pytest.mark.parametrize("bad, message", [({"design": "rct"}, "design 'rct'"),

@@ -135,6 +135,10 @@ def _design_text(target: ModelTarget) -> str:
     return {"same_seed": "same firms with and without the instrument (same seed)",
             "matched_did": "recipients against matched non-recipients, difference in differences",
             "per_dollar": "all firms with and without the instrument, per dollar spent",
+            "population": "all firms with and without the instrument (same seed), summed "
+                          "over the run, percent",
+            "innovator_share": "firms present since the start that innovated in the last "
+                               "year, with and without the instrument (same seed), points",
             }[target.design] + f"; {target.outcome}, {target.horizon} quarters"
 
 

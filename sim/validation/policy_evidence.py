@@ -3,7 +3,7 @@ way each study did it, for the comparison in docs/evidence.md (``clustersim evid
 
 A study's ``[instrument.study.model]`` table in ``sim/data/evidence.toml`` says how the model
 reproduces it (:class:`ModelTarget`): the scenario that runs the instrument, the design, the
-outcome and the horizon. Three designs:
+outcome and the horizon. Five designs:
 
 - ``same_seed``: the effect on the treated, as a randomised trial among eligible applicants
   estimates it without bias: each firm the instrument reached in quarter q (present since the
@@ -17,6 +17,12 @@ outcome and the horizon. Three designs:
 - ``per_dollar``: a return per public dollar, as cross-country studies of agencies report it:
   the outcome of all firms summed over the run, less the same in the run without the
   instrument, per dollar the instrument's governments spent on it.
+- ``population``: a population outcome (the number of firms, or of new firms), as studies of
+  reforms across areas estimate it: summed over the run, against the run without the
+  instrument and the same seed, in percent.
+- ``innovator_share``: the likelihood of innovating, as surveys of firms estimate it: the share
+  of firms present since the start that innovated in the last year up to the horizon, with
+  the instrument less without it (same seed), in percentage points.
 
 Each design gives one number per seed; :func:`estimate` runs the seeds and gives them all.
 """
@@ -43,9 +49,16 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "value_added": ("value_added",),
     "rd": ("rd_spend",),
     "investment": ("investment",),
+    # population outcomes: each live firm counts 1, each firm born this quarter counts 1
+    "firms": (),
+    "entrants": (),
+    "innovator": ("innovated",),
 }
 #: The designs :func:`estimate` knows.
-DESIGNS = ("same_seed", "matched_did", "per_dollar")
+DESIGNS = ("same_seed", "matched_did", "per_dollar", "population", "innovator_share")
+#: Quarters over which a firm counts as an innovator in ``innovator_share`` (as surveys ask
+#: whether a firm introduced an innovation in the last year: by definition, a year).
+INNOVATOR_WINDOW = 4
 #: Firms a treated firm is compared with in ``matched_did`` (nearest neighbours; by the
 #: usual practice of matching estimators, a few rather than one, to cut variance).
 NEIGHBOURS = 3
@@ -88,7 +101,9 @@ class ModelTarget:
     @property
     def steps(self) -> int:
         """Quarters a run lasts: the horizon plus a cohort window for the firm designs."""
-        return self.horizon if self.design == "per_dollar" else self.horizon + COHORT_QUARTERS
+        if self.design in ("per_dollar", "population", "innovator_share"):
+            return self.horizon
+        return self.horizon + COHORT_QUARTERS
 
 
 #: Quarters of treatment cohorts the firm designs pool (firms reached in quarters 1 to this),
@@ -132,7 +147,12 @@ def record_run(model: ClusterModel, steps: int, outcome: str,
     for _ in range(steps):
         model.step()
         f = model.firms
-        y = sum(f[c] for c in columns)
+        if outcome == "firms":
+            y = np.ones(f.n)
+        elif outcome == "entrants":
+            y = (f["born"] == model.quarter).astype(float)
+        else:
+            y = sum(f[c] for c in columns)
         frames.append(pd.DataFrame({
             "quarter": model.quarter, "id": f.ids.copy(), "country": f["country"].copy(),
             "sector": f["sector"].copy(), "employees": f["employees"].copy(),
@@ -221,6 +241,33 @@ def per_dollar(treated: Recorded, control: Recorded) -> float:
     return float((treated.totals.sum() - control.totals.sum()) / treated.spent)
 
 
+def population(treated: Recorded, control: Recorded) -> float:
+    """The outcome of all firms summed over the run's quarters (for ``firms``: firm-quarters;
+    for ``entrants``: new firms), against the same-seed run without the instrument, in
+    percent, as a difference in differences across areas that did and did not reform
+    estimates it (NaN if the run without it has none)."""
+    base = control.totals.sum()
+    if base <= 0:
+        return float("nan")
+    return float(100.0 * (treated.totals.sum() / base - 1.0))
+
+
+def innovator_share(treated: Recorded, control: Recorded, horizon: int) -> float:
+    """The share of the firms present since the start that innovated at least once in the
+    :data:`INNOVATOR_WINDOW` quarters up to ``horizon``, with the instrument less without it
+    (same seed), in percentage points, as a survey-based difference in differences of the
+    likelihood of innovating estimates it (NaN if no such firm is left)."""
+    def share(run: Recorded) -> float:
+        panel = run.panel
+        window = panel[(panel["born"] <= 0) & (panel["quarter"] > horizon - INNOVATOR_WINDOW)
+                       & (panel["quarter"] <= horizon)]
+        if window.empty:
+            return float("nan")
+        return float((window.groupby("id")["y"].max() > 0).mean())
+
+    return 100.0 * (share(treated) - share(control))
+
+
 # ----------------------------------------------------------------- running a target
 def estimate(target: ModelTarget, seeds: Iterable[int], scale: float,
              make_model: Callable[[str, dict[str, Any], int, float], ClusterModel],
@@ -238,8 +285,12 @@ def estimate(target: ModelTarget, seeds: Iterable[int], scale: float,
         else:
             base = record_run(make_model("baseline", {}, seed, scale), target.steps,
                               target.outcome, None)
-            out.append(same_seed(run, base, target.horizon) if target.design == "same_seed"
-                       else per_dollar(run, base))
+            design = {"same_seed": lambda: same_seed(run, base, target.horizon),
+                      "per_dollar": lambda: per_dollar(run, base),
+                      "population": lambda: population(run, base),
+                      "innovator_share": lambda: innovator_share(run, base, target.horizon),
+                      }[target.design]
+            out.append(design())
         if progress:
             progress(f"{target.instrument} / {target.study}: seed {seed}: {out[-1]:.3g}")
     return out
