@@ -200,6 +200,20 @@ def test_the_brief_names_what_it_rests_on(written):
     assert "only the randomness of 5 runs" in md
 
 
+def test_the_brief_says_what_its_bands_cover(written):
+    """Runs with seed noise only say so; runs that drew the effect sizes per seed (the
+    scorecard's default) say their bands cover what is not known about them too."""
+    _, card, _ = written
+    names = ["baseline", *pd.unique(card.scenario)]
+    seeds_only = brief_markdown(card, names, range(5), T, SCALE, {"uncertainty": "seeds"},
+                                OUTCOME_INDICATORS)
+    drawn = brief_markdown(card, names, range(5), T, SCALE, {"uncertainty": "params"},
+                           OUTCOME_INDICATORS)
+    assert "only the randomness of 5 runs" in seeds_only
+    assert "only the randomness" not in drawn
+    assert "what is not known about the effect sizes" in drawn and "evidence.toml" in drawn
+
+
 @pytest.mark.parametrize("lang, heading", [("az", "## Risklər nəyə başa gəlir"),
                                            ("ru", "## Во что обходятся риски")])
 def test_the_brief_in_each_language(written, lang, heading):

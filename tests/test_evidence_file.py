@@ -82,3 +82,25 @@ def test_an_unknown_instrument_is_refused(tmp_path):
     code, _, err = run_cli(["evidence", "--instrument", "nosuch", "--out",
                             str(tmp_path / "e.md")])
     assert code == 2 and "nosuch" in err and "export_promotion" in err
+
+
+def test_the_report_covers_every_instrument_with_its_ranges():
+    """Every registered instrument has a section, the ones without a study say so, and every
+    effect-size range of the evidence file is in the report (from the file, no runs)."""
+    instruments = evidence_report.load_instruments()
+    text = evidence_report.evidence_markdown(load_studies(), [0], 0.5, "test", instruments)
+    for name in REGISTRY:
+        assert f"## `{name}`" in text, name
+    assert text.count("No published evaluation with an estimate comparable") == sum(
+        not INSTRUMENTS[i.name].get("study") for i in instruments)
+    for inst in instruments:
+        for p in inst.parameters:
+            assert f"| `{p['name']}` |" in text, (inst.name, p["name"])
+
+
+def test_the_project_report_is_current_in_its_sections():
+    """docs/evidence.md has a section for every registered instrument (regenerate it with
+    clustersim evidence --docs after changing the evidence file)."""
+    text = (ROOT / "docs" / "evidence.md").read_text()
+    for name in REGISTRY:
+        assert f"## `{name}`" in text, name

@@ -46,15 +46,17 @@ def cmd_evidence(args: argparse.Namespace) -> int:
             from None
     try:
         studies = evidence_report.load_studies(evidence_report.EVIDENCE_FILE)
+        instruments = evidence_report.load_instruments(evidence_report.EVIDENCE_FILE)
     except EvidenceError as err:
         raise UsageError(f"evidence: {err}") from None
     if args.instrument:
-        known = {s.instrument for s in studies}
+        known = {i.name for i in instruments} | {s.instrument for s in studies}
         unknown = sorted(set(args.instrument) - known)
         if unknown:
             raise UsageError(f"evidence: --instrument {unknown[0]}: not in the evidence file; "
                              f"known: {', '.join(sorted(known))}")
         studies = [s for s in studies if s.instrument in args.instrument]
+        instruments = [i for i in instruments if i.name in args.instrument]
     seeds = list(range(args.seeds))
 
     def progress(message: str) -> None:
@@ -64,7 +66,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     run_studies(studies, seeds, args.scale, bundled_model, progress)
     command = f"clustersim evidence --seeds {args.seeds} --scale {args.scale}" + (
         " --docs" if args.docs else "")
-    write_text(out, evidence_markdown(studies, seeds, args.scale, command))
+    write_text(out, evidence_markdown(studies, seeds, args.scale, command, instruments))
     reproduced = [s for s in studies if s.target is not None]
     within = sum(s.verdict() == "within" for s in reproduced)
     print(f"wrote {out}: {within} of {len(reproduced)} reproduced estimates are within the "

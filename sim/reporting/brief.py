@@ -277,7 +277,9 @@ def _caveats(provenance: dict[str, Any] | None, seeds: Sequence[int],
         listed = "; ".join(t("msg.brief.assumed_item", policy=policy_label(k), assumed=a,
                              declared=n) for k, a, n in assumed)
         lines.append("- " + t("msg.brief.assumed", items=listed))
-    lines.append("- " + t("msg.brief.bands", seeds=len(seeds)))
+    drawn = (provenance or {}).get("uncertainty") == "params"
+    lines.append("- " + t("msg.brief.bands_params" if drawn else "msg.brief.bands",
+                          seeds=len(seeds)))
     lines.append("- " + t("msg.brief.scale", az=f"{scale.factor['AZ']:.1f}",
                           by=f"{scale.factor['BY']:.1f}"))
     lines.append("- " + t("msg.brief.horizon"))

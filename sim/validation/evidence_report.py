@@ -115,6 +115,28 @@ def load_studies(path: Path = EVIDENCE_FILE) -> list[Study]:
     return studies
 
 
+@dataclass(frozen=True)
+class Instrument:
+    """An instrument of the evidence file: its summary of the evidence and its effect-size
+    parameters (``[[instrument.parameter]]`` tables: name, low, high, shape, basis)."""
+
+    name: str
+    summary: str
+    parameters: tuple[dict[str, Any], ...]
+
+
+def load_instruments(path: Path = EVIDENCE_FILE) -> list[Instrument]:
+    """Every instrument of the evidence file, in its order, with or without studies."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvidenceError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise EvidenceError(f"{path}: not valid TOML: {err}") from None
+    return [Instrument(str(inst.get("name")), " ".join(str(inst.get("summary", "")).split()),
+                       tuple(inst.get("parameter", []))) for inst in data.get("instrument", [])]
+
+
 def run_studies(studies: Sequence[Study], seeds: Sequence[int], scale: float,
                 make_model: Callable[..., Any],
                 progress: Callable[[str], None] | None = None) -> list[Study]:
@@ -143,8 +165,10 @@ def _design_text(target: ModelTarget) -> str:
 
 
 def evidence_markdown(studies: Sequence[Study], seeds: Sequence[int], scale: float,
-                      command: str) -> str:
-    """The report: a summary count, then a table per instrument."""
+                      command: str, instruments: Sequence[Instrument] = ()) -> str:
+    """The report: a summary count, then per instrument (every one of ``instruments``, in
+    their order, and any other the studies name) its summary, its studies' table and its
+    effect-size ranges."""
     reproduced = [s for s in studies if s.target is not None]
     within = sum(s.verdict() == "within" for s in reproduced)
     lines = [
@@ -158,13 +182,22 @@ def evidence_markdown(studies: Sequence[Study], seeds: Sequence[int], scale: flo
         f"**{within} of {len(reproduced)}** reproduced estimates are within; "
         f"{len(studies) - len(reproduced)} studies are not reproduced (the reason is given).",
         ""]
-    by_instrument: dict[str, list[Study]] = {}
+    by_instrument: dict[str, list[Study]] = {i.name: [] for i in instruments}
     for s in studies:
         by_instrument.setdefault(s.instrument, []).append(s)
+    described = {i.name: i for i in instruments}
     for name, group in by_instrument.items():
-        lines += [f"## `{name}`", "",
-                  "| Study | Design, country | Published | Model (how) | Model | Verdict | Use |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [f"## `{name}`", ""]
+        inst = described.get(name)
+        if inst is not None and inst.summary:
+            lines += [inst.summary, ""]
+        if not group:
+            lines += ["No published evaluation with an estimate comparable with the model's was "
+                      "found (see the summary); the instrument's effect sizes carry the assumed "
+                      "ranges below.", ""]
+        else:
+            lines += ["| Study | Design, country | Published | Model (how) | Model | Verdict "
+                      "| Use |", "|---|---|---|---|---|---|---|"]
         for s in group:
             e = s.entry
             point, low, high = s.published
@@ -180,12 +213,20 @@ def evidence_markdown(studies: Sequence[Study], seeds: Sequence[int], scale: flo
                 model = f"{_number(median)} [{_number(lo)}, {_number(hi)}]"
             lines.append(f"| {study} | {design} | {published} | {how} | {model} | "
                          f"{s.verdict()} | {e.get('use', '')} |")
-        lines.append("")
+        if group:
+            lines.append("")
         for s in group:
             if s.verdict() == "outside":
                 why = s.entry.get("miss", "").strip()
                 lines += [f"*{s.entry.get('authors', s.key)} ({s.entry.get('year', '')}), "
                           f"outside:* {' '.join(why.split()) or 'not yet explained.'}", ""]
+        if inst is not None and inst.parameters:
+            lines += ["| Effect-size parameter | Range drawn per seed | Shape | Basis |",
+                      "|---|---|---|---|"]
+            lines += [f"| `{p.get('name')}` | {_number(p.get('low'))}-{_number(p.get('high'))} "
+                      f"| {p.get('shape', '')} | {p.get('basis', '')} |"
+                      for p in inst.parameters]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -194,5 +235,5 @@ def write_evidence_report(out: Path, seeds: Sequence[int], scale: float, command
                           progress: Callable[[str], None] | None = None) -> list[Study]:
     """Run every reproducible study and write the report to ``out`` (atomically)."""
     studies = run_studies(load_studies(path), seeds, scale, make_model, progress)
-    write_text(out, evidence_markdown(studies, seeds, scale, command))
+    write_text(out, evidence_markdown(studies, seeds, scale, command, load_instruments(path)))
     return studies

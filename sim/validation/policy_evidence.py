@@ -285,12 +285,14 @@ def estimate(target: ModelTarget, seeds: Iterable[int], scale: float,
         else:
             base = record_run(make_model("baseline", {}, seed, scale), target.steps,
                               target.outcome, None)
-            design = {"same_seed": lambda: same_seed(run, base, target.horizon),
-                      "per_dollar": lambda: per_dollar(run, base),
-                      "population": lambda: population(run, base),
-                      "innovator_share": lambda: innovator_share(run, base, target.horizon),
-                      }[target.design]
-            out.append(design())
+            if target.design == "same_seed":
+                out.append(same_seed(run, base, target.horizon))
+            elif target.design == "innovator_share":
+                out.append(innovator_share(run, base, target.horizon))
+            elif target.design == "population":
+                out.append(population(run, base))
+            else:
+                out.append(per_dollar(run, base))
         if progress:
             progress(f"{target.instrument} / {target.study}: seed {seed}: {out[-1]:.3g}")
     return out
