@@ -51,8 +51,9 @@ EXPANSION_SHARE = 0.05
 #: 0.5-2; only its ratio to the backlog's wait matters).
 PROCEDURE_QUARTERS = 1.0
 #: Share of its gap to this quarter's applications that an office's measure of its current
-#: load closes each quarter (applications are handled over about two quarters; assumed), and
-#: that its staffing closes during the warm-up, when the office is staffed to what arrives.
+#: load closes each quarter (applications are handled over about four quarters; assumed,
+#: range 0.2-0.5), and that its staffing closes during the warm-up, when the office is
+#: staffed to what arrives.
 LOAD_PACE = 0.25
 #: Index of the certification stage of product projects (by definition: its place in
 #: sim.phases.innovation.STAGES).
@@ -62,7 +63,7 @@ CERTIFICATION_STAGE = STAGES.index("certification")
 class ApprovalOffices:
     """Each country's approval office (AZ, BY): the barrier index at its usual load
     (``base``, country data), the trend of applications its staff follows, its current load
-    (applications smoothed over about two quarters, :data:`LOAD_PACE`), its backlog and
+    (applications smoothed over about four quarters, :data:`LOAD_PACE`), its backlog and
     the time an application took last quarter, against its usual time (``time``, 1 at the
     usual load with the country's own procedures)."""
 
@@ -71,7 +72,6 @@ class ApprovalOffices:
         self.trend: np.ndarray | None = None
         self.backlog = np.zeros(len(COUNTRIES))
         self.time = np.ones(len(COUNTRIES))
-        self.applications = np.zeros(len(COUNTRIES))
         self.load = np.zeros(len(COUNTRIES))
 
 
@@ -105,7 +105,6 @@ def approvals_phase(model: ClusterModel) -> None:
     of the usual procedures left (fewer procedures, more applications per staff)."""
     office = model.approvals
     arrived = applications(model)
-    office.applications = arrived
     if office.trend is None:
         office.trend, office.load = arrived.copy(), arrived.copy()
     office.load = office.load + LOAD_PACE * (arrived - office.load)

@@ -81,14 +81,20 @@ def _fail(path: Path, key: str, message: str) -> EvidenceError:
     return EvidenceError(f"{path}: {key}: {message}")
 
 
-def load_studies(path: Path = EVIDENCE_FILE) -> list[Study]:
-    """Every study of the evidence file, with its model target where it has one."""
+def _read(path: Path) -> dict[str, Any]:
+    """The evidence file's tables; EvidenceError naming the file if it is missing or not TOML."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise EvidenceError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as err:
         raise EvidenceError(f"{path}: not valid TOML: {err}") from None
+    return data
+
+
+def load_studies(path: Path = EVIDENCE_FILE) -> list[Study]:
+    """Every study of the evidence file, with its model target where it has one."""
+    data = _read(path)
     studies = []
     for n, inst in enumerate(data.get("instrument", [])):
         name = inst.get("name")
@@ -127,12 +133,7 @@ class Instrument:
 
 def load_instruments(path: Path = EVIDENCE_FILE) -> list[Instrument]:
     """Every instrument of the evidence file, in its order, with or without studies."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EvidenceError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise EvidenceError(f"{path}: not valid TOML: {err}") from None
+    data = _read(path)
     return [Instrument(str(inst.get("name")), " ".join(str(inst.get("summary", "")).split()),
                        tuple(inst.get("parameter", []))) for inst in data.get("instrument", [])]
 
