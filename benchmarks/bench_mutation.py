@@ -56,7 +56,8 @@ MODEL_TESTS = (
     "test_policy_effects.py", "test_policy_money.py", "test_risks.py", "test_rules.py",
     "test_rules_network.py", "test_rules_more.py", "test_innovation_cooperation.py",
     "test_sector_accounts.py", "test_state_firms.py", "test_ties.py", "test_toolbox.py",
-    "test_mutants_killed.py",
+    "test_mutants_killed.py", "test_risk_mechanisms.py", "test_export_campaigns.py",
+    "test_firm_programmes.py", "test_take_up.py",
 )
 #: Tests left out: a time limit that code slowed by mutmut's instrumentation cannot meet.
 DESELECT = (

@@ -310,6 +310,33 @@ def test_network_statistics_on_a_hand_made_network() -> None:
             assert stats[key] == pytest.approx(values, rel=1e-12), key
 
 
+def test_capital_weighted_figures_of_firms_without_capital_are_zero() -> None:
+    """Equipment generation and age weight firms by their capital; a country whose firms have
+    none has nothing to weight: 0, not a division by zero."""
+    state = hand_made()
+    state.firms["capital"][state.firms["country"] == 1] = 0.0
+    for name in ("equipment_generation", "equipment_age"):
+        assert value(state, name, "BY") == 0.0
+        assert value(state, name, "AZ") == pytest.approx(EXPECTED[name][0], rel=1e-12)
+
+
+def test_network_figures_of_a_country_with_one_node_and_no_ties_are_zero() -> None:
+    """A country with a single firm has no pair of nodes and no ties: its density and its
+    cross-border share are 0 (nothing), not undefined or full."""
+    from sim.network.stats import network_stats
+    from sim.network.ties import SUPPLY, EdgeArrays
+
+    f = FirmTable()
+    f.append(np.arange(3), {"country": np.array([0, 0, 1])})
+    model = SimpleNamespace(firms=f, universities=[])
+    edges = EdgeArrays(np.array([0]), np.array([1]), np.array([SUPPLY]), np.array([0.5]),
+                       np.array([False]), 3)
+    stats = network_stats(model, edges)
+    assert stats["BY"]["ties"] == 0.0
+    assert stats["BY"]["density"] == 0.0 and stats["BY"]["cross_border_share"] == 0.0
+    assert stats["AZ"]["density"] == 1.0 and stats["AZ"]["cross_border_share"] == 0.0
+
+
 def test_take_up_without_a_funded_project_is_not_a_number() -> None:
     """No grant funded yet: the deadweight share and the leverage are unknown, not 0."""
     empty = [SimpleNamespace(take_up={c: {"funded": 0, "anyway": 0, "public": 0.0,

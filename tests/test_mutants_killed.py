@@ -128,3 +128,125 @@ def test_rd_effort_raises_an_applicants_merit_from_one_upwards():
     order = np.argsort(rd, kind="stable")
     assert np.all(np.diff(merit[order]) >= 0)
 
+
+
+def test_a_tie_update_with_a_supplier_that_is_not_an_id_changes_nothing():
+    g = TieGraph()
+    g.add_edge(1, 2, kind="supply", strength=0.5, born=3, supplier=2)
+    with pytest.raises(ValueError):
+        g.edges[1, 2].update(strength=0.9, supplier="the one with the van")
+    assert g.edges[1, 2]["supplier"] == 2 and g.edges[1, 2]["strength"] == 0.5
+
+
+def test_adding_a_tie_empties_networkx_cache_of_the_graph():
+    """networkx keeps converted graphs and results in ``__networkx_cache__``; a graph that
+    changes must empty it, or a cached result would describe the graph as it was."""
+    g = TieGraph()
+    g.add_edge(1, 2, kind="rnd", strength=0.5, born=0)
+    g.__networkx_cache__["stale"] = "the graph before"
+    g.add_edge(2, 3, kind="rnd", strength=0.5, born=1)
+    assert g.__networkx_cache__ == {}
+
+
+def test_only_firms_that_sell_are_eligible_for_an_export_campaign():
+    d = spec(policies=[{"type": "export_promotion", "country": "AZ"}], scale=0.1)
+    model = fresh_model(d, seed=1)
+    f, p = model.firms, model.policies[0]
+    before = p._eligible(model, 0)
+    picked = np.flatnonzero(before)[:3]
+    assert picked.size == 3 and not before[f["country"] == 1].any()
+    f["sales_total"][picked] = 0.0
+    after = p._eligible(model, 0)
+    assert not after[picked].any()
+    before[picked] = False
+    assert after.tolist() == before.tolist()
+
+
+@pytest.mark.parametrize("market", [0, 1])
+def test_a_campaign_in_a_market_a_firm_serves_is_worth_its_brand_gain_on_sales_there(market):
+    from sim.phases.markets import BRAND_WEIGHT, EXPORT_HORIZON, export_market_value
+
+    model = fresh_model(spec(scale=0.1), seed=1)
+    f = model.firms
+    rows = np.arange(4)
+    f["exp_partner"][rows] = True
+    f["exp_third"][rows] = True
+    f["sales_partner"][rows] = 2.0
+    f["sales_third"][rows] = 5.0
+    f["sales_total"][rows] = 20.0
+    f["profit"][rows] = 4.0  # margin 0.2
+    value = export_market_value(model, rows, np.full(4, market), brand_gain=0.1)
+    there = 2.0 if market == 0 else 5.0
+    np.testing.assert_allclose(value, 0.2 * BRAND_WEIGHT * 0.1 * there * EXPORT_HORIZON)
+
+
+def test_an_export_consortium_partner_is_an_exporter_of_the_same_sector():
+    from sim.network.search import EXPORT, SCORED_KINDS, _partner_scores
+
+    model = fresh_model(spec(scale=0.1), seed=1)
+    f = model.firms
+    s = 0
+    same = np.flatnonzero((f["sector"] == f["sector"][s]) & (np.arange(f.n) != s))[:2]
+    other = np.flatnonzero(f["sector"] != f["sector"][s])[:1]
+    assert same.size == 2 and other.size == 1
+    f["exp_third"][:] = False
+    f["exp_third"][[s, same[0], other[0]]] = True  # same[1] does not export
+    cand = np.array([[same[0], other[0], same[1]]])
+    scores = _partner_scores(model, np.array([s]), f["country"][[s]], cand)
+    consortium = scores[SCORED_KINDS.index(EXPORT)][0]
+    assert consortium[0] > 0 and consortium[1] == 0 and consortium[2] == 0
+
+
+def test_a_programme_that_reached_every_firm_has_no_comparison_and_no_measured_return():
+    from sim.policies.adaptive_monitoring import AdaptiveMonitoring
+
+    d = spec(policies=[{"type": "adaptive_monitoring"}, {"type": "sme_subsidy"}], scale=0.1)
+    model = fresh_model(d, seed=1)
+    unit = next(p for p in model.policies if isinstance(p, AdaptiveMonitoring))
+    programme = next(p for p in model.policies if p is not unit)
+    programme.spent = 1.0
+    ids, then = np.arange(6), np.ones(6)
+    later = np.where(ids < 3, 3.0, 2.0)  # the reached firms triple, the others double
+    everyone = np.ones(6, bool)
+    unit._compared = lambda m: (ids, then, later, lambda p: everyone)
+    assert unit.measured_return(model, programme) == 0.0
+    half = ids < 3  # a comparison group: 1 extra per firm reached, 3 firms, per 1 spent
+    unit._compared = lambda m: (ids, then, later, lambda p: half)
+    assert unit.measured_return(model, programme) == pytest.approx(3.0)
+
+
+def test_the_country_of_a_university_is_found_in_an_economy_without_firms():
+    from sim.network.ties import node_country
+
+    d = spec(countries={"AZ": {"model_firms": 0}, "BY": {"model_firms": 0}},
+             model={"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0}, scale=0.1)
+    model = fresh_model(d, seed=1)
+    assert model.firms.n == 0 and model.university_ids.size >= 2
+    expected = [u.country_index for u in model.universities]
+    assert node_country(model, model.university_ids).tolist() == expected
+    assert set(expected) == {0, 1}
+
+
+def test_investors_expect_the_statutory_profit_tax_of_a_country_without_firms():
+    from sim.phases.investment import country_profit_tax
+
+    d = spec(countries={"BY": {"model_firms": 0}},
+             model={"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0}, scale=0.1)
+    model = fresh_model(d, seed=1)
+    f = model.firms
+    assert (f["country"] == 0).any() and not (f["country"] == 1).any()
+    for _ in range(3):  # np.empty would hand back memory these arrays used
+        rates = country_profit_tax(model)
+        assert rates[1] == model.profit_tax[1]
+        assert 0 < rates[0] <= model.profit_tax[0]
+
+
+def test_ties_given_with_their_data_are_removed_as_networkx_does():
+    """networkx's ``remove_edges_from`` takes (u, v) pairs and (u, v, data) triples alike (as
+    ``G.edges(data=True)`` gives them)."""
+    g = TieGraph()
+    g.add_edge(1, 2, kind="rnd", strength=0.5, born=0)
+    g.add_edge(2, 3, kind="supply", strength=0.5, born=0, supplier=3)
+    g.add_edge(3, 4, kind="rnd", strength=0.5, born=0)
+    g.remove_edges_from([e for e in g.edges(data=True) if e[2]["kind"] == "rnd"])
+    assert sorted(g.edges()) == [(2, 3)] and g.number_of_edges() == 1

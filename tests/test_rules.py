@@ -226,6 +226,7 @@ def test_equipment_far_beyond_plans_is_sold_oldest_first_at_half_its_value():
     f["debt"][[excess, within, at_frontier]] = 0.0
     f["tech"][at_frontier] = model.frontier
     capital, tech, cash = f["capital"].copy(), f["tech"].copy(), f["cash"].copy()
+    age = f["equip_age"].copy()
     target = capital.copy()  # within EXCESS_CAPITAL of the target: nothing to sell
     target[[excess, at_frontier]] = capital[[excess, at_frontier]] / (2 * investment.EXCESS_CAPITAL)
     investment._sell_excess(model, target)
@@ -236,7 +237,13 @@ def test_equipment_far_beyond_plans_is_sold_oldest_first_at_half_its_value():
     assert f["tech"][excess] == pytest.approx(
         tech[excess] + OLD_VINTAGE_GAP * sold / (capital[excess] - sold))
     assert f["tech"][at_frontier] == pytest.approx(model.frontier)
+    # the oldest vintages go: what is kept is younger by SOLD_AGE_FACTOR x the share sold
+    assert f["equip_age"][excess] == pytest.approx(
+        age[excess] * (capital[excess] - investment.SOLD_AGE_FACTOR * sold)
+        / (capital[excess] - sold))
+    assert f["equip_age"][excess] < age[excess]
     assert f["capital"][within] == capital[within] and f["cash"][within] == cash[within]
+    assert f["equip_age"][within] == age[within]
 
 
 def test_investment_lag_stays_between_one_quarter_and_the_pipeline():
@@ -306,6 +313,26 @@ def test_premium_and_poaching_stop_at_their_caps():
     lost = (before - f["employees"])[same] / before[same]
     assert lost.max() == pytest.approx(MAX_POACHED_SHARE)
     assert f["employees"][row] - before[row] == pytest.approx((before - f["employees"])[same].sum())
+
+
+def test_a_firm_short_of_less_than_one_worker_still_poaches_its_fraction():
+    """Workers are a continuous quantity here: a firm whose vacancies are a fraction of a worker
+    poaches that fraction times its premium's pull, taken from its country and sector (from
+    itself too, by its own small share of the group's pull)."""
+    model = small_model()
+    f = model.firms
+    row = next(r for r in rows_of(model, state=False, n=20) if f["employees"][r] < 20)
+    f["wage_premium"][row] = MAX_PREMIUM - 0.01
+    before = f["employees"].copy()
+    unfilled = np.zeros(f.n)
+    unfilled[row] = 0.8
+    assert unfilled[row] > labour.UNFILLED_TOLERANCE * before[row]  # short: premium rises
+    labour._poach(model, unfilled)
+    want = 0.8 * min(labour.POACH_PER_PREMIUM * f["wage_premium"][row], 1.0)
+    assert 0 < want < 1
+    # it gains what it wants, less its own share of the group's losses (its pull among them)
+    assert 0.9 * want < f["employees"][row] - before[row] <= want
+    assert f["employees"].sum() == pytest.approx(before.sum())
 
 
 def test_wage_curve_reads_no_less_than_frictional_unemployment():
