@@ -14,6 +14,9 @@ from sim.network.ties import EdgeArrays
 from sim.policies import effects
 from sim.policies.base import REGISTRY, Policy
 
+#: No new firms of any kind: a population stays as it was set up (for instance, none at all).
+NO_ENTRY = {"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0}
+
 
 def test_a_tie_update_with_a_strength_that_is_not_a_number_changes_nothing():
     g = TieGraph()
@@ -70,7 +73,7 @@ def test_a_policy_describes_itself_as_its_name_and_every_parameter_value():
 
 def test_the_subcontracting_exchange_runs_in_an_economy_without_firms():
     d = spec(countries={"AZ": {"model_firms": 0}, "BY": {"model_firms": 0}},
-             model={"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0},
+             model=NO_ENTRY,
              policies=[{"type": "subcontracting_exchange"}], scale=0.1)
     model = fresh_model(d, seed=1)
     for _ in range(2):
@@ -219,7 +222,7 @@ def test_the_country_of_a_university_is_found_in_an_economy_without_firms():
     from sim.network.ties import node_country
 
     d = spec(countries={"AZ": {"model_firms": 0}, "BY": {"model_firms": 0}},
-             model={"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0}, scale=0.1)
+             model=NO_ENTRY, scale=0.1)
     model = fresh_model(d, seed=1)
     assert model.firms.n == 0 and model.university_ids.size >= 2
     expected = [u.country_index for u in model.universities]
@@ -231,7 +234,7 @@ def test_investors_expect_the_statutory_profit_tax_of_a_country_without_firms():
     from sim.phases.investment import country_profit_tax
 
     d = spec(countries={"BY": {"model_firms": 0}},
-             model={"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0}, scale=0.1)
+             model=NO_ENTRY, scale=0.1)
     model = fresh_model(d, seed=1)
     f = model.firms
     assert (f["country"] == 0).any() and not (f["country"] == 1).any()
