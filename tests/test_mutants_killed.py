@@ -141,14 +141,17 @@ def test_a_tie_update_with_a_supplier_that_is_not_an_id_changes_nothing():
     assert g.edges[1, 2]["supplier"] == 2 and g.edges[1, 2]["strength"] == 0.5
 
 
-def test_adding_a_tie_empties_networkx_cache_of_the_graph():
+@pytest.mark.parametrize("tie", [(2, 3), (1, 2)], ids=["new tie", "existing tie updated"])
+def test_adding_or_updating_a_tie_empties_networkx_cache_of_the_graph(tie):
     """networkx keeps converted graphs and results in ``__networkx_cache__``; a graph that
-    changes must empty it, or a cached result would describe the graph as it was."""
+    changes must empty it, or a cached result would describe the graph as it was. A new tie
+    and a new strength on an existing tie empty it by different paths."""
     g = TieGraph()
     g.add_edge(1, 2, kind="rnd", strength=0.5, born=0)
     g.__networkx_cache__["stale"] = "the graph before"
-    g.add_edge(2, 3, kind="rnd", strength=0.5, born=1)
+    g.add_edge(*tie, kind="rnd", strength=0.7, born=1)
     assert g.__networkx_cache__ == {}
+    assert g.edges[tie]["strength"] == 0.7
 
 
 def test_only_firms_that_sell_are_eligible_for_an_export_campaign():
