@@ -13,6 +13,7 @@ from sim.network import TieGraph
 from sim.network.ties import EdgeArrays
 from sim.policies import effects
 from sim.policies.base import REGISTRY, Policy
+from sim.policies.vocational_education import APPLY_RATE
 
 #: No new firms of any kind: a population stays as it was set up (for instance, none at all).
 NO_ENTRY = {"entry_rate": 0.0, "replacement_entry": 0.0, "spinoff_rate": 0.0}
@@ -256,3 +257,52 @@ def test_ties_given_with_their_data_are_removed_as_networkx_does():
     g.add_edge(3, 4, kind="rnd", strength=0.5, born=0)
     g.remove_edges_from([e for e in g.edges(data=True) if e[2]["kind"] == "rnd"])
     assert sorted(g.edges()) == [(2, 3)] and g.number_of_edges() == 1
+
+
+def test_the_subcontracting_exchange_proposes_a_pair_once_whichever_firm_is_the_buyer():
+    """Two importing firms, each the other's best supplier: the pair is proposed once. Counted
+    twice, both firms would look a tie fuller than they are for the rest of the quarter."""
+    d = spec(policies=[{"type": "subcontracting_exchange", "country": "AZ", "proposals": 1.0,
+                        "cross_border_share": 0.0}], scale=0.1)
+    model = fresh_model(d, seed=1)
+    f, p = model.firms, model.policies[0]
+    az = np.flatnonzero(f["country"] == 0)
+    sector = f["sector"][az[0]]
+    i, j = az[f["sector"][az] == sector][:2]
+    f["inputs_total"][:] = 1.0
+    f["inputs_domestic"][:] = 1.0  # nobody imports ...
+    f["inputs_domestic"][[i, j]] = 0.0  # ... but these two
+    f["delivery"][[i, j]] = 1.0
+    a, b = int(f.ids[i]), int(f.ids[j])
+    if model.graph.has_edge(a, b):
+        model.graph.remove_edge(a, b)
+    model.params["max_ties"] = 10**6
+    matched = p._propose(model, 0, 1.0, {(0, int(sector)): [int(j), int(i)]})
+    assert sorted(matched.tolist()) == sorted([int(i), int(j)])
+    assert model.graph.has_edge(a, b)
+
+
+def test_mistargeted_seats_at_half_strength_crowd_some_firms_and_leave_seats_unused():
+    """Seats spread by employees fill no firm beyond its cap when there are fewer seats than
+    the applicants' places; mistargeted (0.5) they pile up at some firms, whose cap turns the
+    excess away. Seats for 0.8 of the places: all taken without mistargeting; with it 0.78-0.95
+    of them over seeds 1-5 (0.78 at seed 1)."""
+    d = spec(policies=[{"type": "vocational_education", "country": "AZ", "target": "all"}])
+    used = []
+    for noise in (0.0, 0.5):
+        model = fresh_model(d, seed=1)
+        f, p = model.firms, model.policies[0]
+        model.risks["mistargeting"] = noise
+        state = model.rng.bit_generator.state  # the applicants, as the policy will draw them
+        applicants = (f["country"] == 0) & (model.rng.random(f.n) < APPLY_RATE)
+        model.rng.bit_generator.state = state
+        seats = 0.8 * p["max_share"] * f["employees"][applicants].sum()
+        budget = seats * p["cost_per_trainee"] / 1000.0  # USD m
+        p.budget = lambda model, budget=budget: budget
+        p.courses.clear()
+        p.apply(model)
+        [(_, country, trainees)] = p.courses
+        assert country == 0
+        used.append(trainees / seats)
+    assert used[0] == pytest.approx(1.0)  # every seat taken
+    assert used[1] < 0.9  # some turned away at the firms that got too many
