@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import fresh_model, spec
 
+from sim.inputs.units import USD_K_PER_USD_M
 from sim.network import TieGraph
 from sim.network.ties import EdgeArrays
 from sim.policies import effects
@@ -131,7 +132,6 @@ def test_rd_effort_raises_an_applicants_merit_from_one_upwards():
     assert np.all(merit[rd == 0] == 1.0) and np.all(merit >= 1.0)
     order = np.argsort(rd, kind="stable")
     assert np.all(np.diff(merit[order]) >= 0)
-
 
 
 def test_a_tie_update_with_a_supplier_that_is_not_an_id_changes_nothing():
@@ -294,10 +294,10 @@ def test_mistargeted_seats_at_half_strength_crowd_some_firms_and_leave_seats_unu
         f, p = model.firms, model.policies[0]
         model.risks["mistargeting"] = noise
         state = model.rng.bit_generator.state  # the applicants, as the policy will draw them
-        applicants = (f["country"] == 0) & (model.rng.random(f.n) < APPLY_RATE)
+        applicants = p._eligible(model, 0) & (model.rng.random(f.n) < APPLY_RATE)
         model.rng.bit_generator.state = state
         seats = 0.8 * p["max_share"] * f["employees"][applicants].sum()
-        budget = seats * p["cost_per_trainee"] / 1000.0  # USD m
+        budget = seats * p["cost_per_trainee"] / USD_K_PER_USD_M
         p.budget = lambda model, budget=budget: budget
         p.courses.clear()
         p.apply(model)
